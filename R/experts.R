@@ -1,0 +1,131 @@
+#' Expert families
+#'
+#' Constructors for the expert functions \eqn{h(x, \eta)} of a softmax-gated mixture of experts,
+#' used like `stats::binomial()` is used by `glm()`. Ridge (one-neuron) experts have
+#' \eqn{\eta = (a, b)} with \eqn{a \in R^d}, \eqn{b \in R} and
+#' \eqn{h(x, \eta) = \phi(a^\top x + b)}; with `output_weight = TRUE` they gain an output weight
+#' \eqn{c} and \eqn{h = c\,\phi(a^\top x + b)}, \eqn{\eta = (a, b, c)}, so that bounded activations
+#' can fit responses on any scale. The paper's form (no output weight) is the default.
+#'
+#' | constructor | \eqn{\phi(z)} | strongly identifiable (paper) |
+#' |---|---|---|
+#' | `expert_sigmoid()` | \eqn{1 / (1 + e^{-z})} | yes, when \eqn{a \ne 0} |
+#' | `expert_tanh()` | \eqn{\tanh(z)} | yes, when \eqn{a \ne 0} |
+#' | `expert_linear()` | \eqn{z} | no |
+#' | `expert_polynomial(p)` | \eqn{z^p} | no |
+#' | `expert_relu()` | \eqn{\max(0, z)} | see `check_identifiability()` |
+#' | `expert_gelu()` | \eqn{z \Phi(z)} | see `check_identifiability()` |
+#' | `expert_constant()` | \eqn{h = b}, \eqn{\eta = b} | no |
+#'
+#' Linear and polynomial experts are positively homogeneous, so an output weight would be
+#' redundant and is not offered; for ReLU it only adds a sign (documented redundancy of scale).
+#'
+#' **Bounds.** [lse_control()] bounds expert parameters by group: parameters inside a nonlinearity
+#' (\eqn{a, b} of sigmoid, tanh, ReLU, GELU and polynomial experts of degree \eqn{p \ge 2}) use
+#' `bound_expert`; parameters on the scale of the response (output weight \eqn{c}, \eqn{a, b} of
+#' linear experts, \eqn{b} of constant experts) use `bound_output`.
+#'
+#' @param output_weight Logical, default `FALSE`: add an output weight \eqn{c} to the expert.
+#' @param p Polynomial degree, a whole number >= 1 (default 2). `expert_polynomial(1)` is the
+#'   linear expert.
+#' @returns An object of class `moe_expert`: a list with `name` (character), `degree` (integer,
+#'   polynomial degree; 1 otherwise), `output_weight` (logical) and `label` (the formula of
+#'   \eqn{h}). Errors of class `lsmoe_error_input` for invalid arguments.
+#' @references
+#' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
+#' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
+#' @examples
+#' expert_sigmoid()
+#' expert_tanh(output_weight = TRUE)
+#' expert_polynomial(3)
+#' @name experts
+NULL
+
+new_expert <- function(name, degree = 1L, output_weight = FALSE) {
+  output_weight <- check_flag(output_weight, "output_weight")
+  phi <- switch(name,
+    sigmoid = "sigmoid(a'x + b)", tanh = "tanh(a'x + b)", linear = "a'x + b",
+    polynomial = sprintf("(a'x + b)^%d", degree), relu = "max(0, a'x + b)",
+    gelu = "gelu(a'x + b)", constant = "b"
+  )
+  label <- if (output_weight) paste0("c * ", phi) else phi
+  structure(list(name = name, degree = as.integer(degree), output_weight = output_weight, label = label),
+            class = "moe_expert")
+}
+
+#' @rdname experts
+#' @export
+expert_sigmoid <- function(output_weight = FALSE) new_expert("sigmoid", 1L, output_weight)
+
+#' @rdname experts
+#' @export
+expert_tanh <- function(output_weight = FALSE) new_expert("tanh", 1L, output_weight)
+
+#' @rdname experts
+#' @export
+expert_linear <- function() new_expert("linear", 1L, FALSE)
+
+#' @rdname experts
+#' @export
+expert_polynomial <- function(p = 2) {
+  p <- check_count(p, "p", min = 1)
+  new_expert("polynomial", p, FALSE)
+}
+
+#' @rdname experts
+#' @export
+expert_relu <- function(output_weight = FALSE) new_expert("relu", 1L, output_weight)
+
+#' @rdname experts
+#' @export
+expert_gelu <- function(output_weight = FALSE) new_expert("gelu", 1L, output_weight)
+
+#' @rdname experts
+#' @export
+expert_constant <- function() new_expert("constant", 1L, FALSE)
+
+#' @export
+print.moe_expert <- function(x, ...) {
+  cat("<moe_expert> ", x$name, ": h(x, eta) = ", x$label, "\n", sep = "")
+  invisible(x)
+}
+
+# Accept an expert object, a constructor, or a name ("sigmoid", "polynomial" = degree 2, ...).
+as_expert <- function(expert, arg = "expert") {
+  if (is.function(expert)) expert <- tryCatch(expert(), error = function(e) NULL)
+  if (is.character(expert) && length(expert) == 1) {
+    ctor <- switch(expert, sigmoid = expert_sigmoid, tanh = expert_tanh, linear = expert_linear,
+                   polynomial = expert_polynomial, relu = expert_relu, gelu = expert_gelu,
+                   constant = expert_constant, NULL)
+    if (is.null(ctor)) {
+      lsmoe_abort(sprintf("`%s` must be an expert family such as expert_sigmoid(); unknown name \"%s\".", arg, expert), arg = arg)
+    }
+    expert <- ctor()
+  }
+  if (!inherits(expert, "moe_expert")) {
+    lsmoe_abort(sprintf("`%s` must be an expert family such as expert_sigmoid(), not %s.", arg, describe(expert)), arg = arg)
+  }
+  expert
+}
+
+is_ridge <- function(expert) expert$name != "constant"
+
+# Number of expert parameters q for input dimension d.
+expert_q <- function(expert, d) {
+  if (!is_ridge(expert)) return(1L)
+  as.integer(d + 1L + expert$output_weight)
+}
+
+# Names of the expert parameters, e.g. c("a.times", "b", "c").
+expert_param_names <- function(expert, xnames) {
+  if (!is_ridge(expert)) return("b")
+  c(paste0("a.", xnames), "b", if (expert$output_weight) "c")
+}
+
+# Bound group of each expert parameter: "expert" (inside a nonlinearity) or "output".
+expert_bound_groups <- function(expert, d) {
+  if (!is_ridge(expert)) return("output")
+  inner <- expert$name %in% c("sigmoid", "tanh", "relu", "gelu") ||
+    (expert$name == "polynomial" && expert$degree >= 2)
+  c(rep(if (inner) "expert" else "output", d + 1), if (expert$output_weight) "output")
+}

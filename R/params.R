@@ -1,0 +1,53 @@
+# Parameter bookkeeping shared by the fitter, the methods and the theory functions.
+# User-facing parameters: beta0 (length k), beta1 (k x d), eta (k x q).
+# The C++ core's free vector theta: [beta0_1..beta0_{k-1}] [beta1 (k-1) x d, column-major]
+# [eta as q x k, column-major], with the last component's gate anchored at 0.
+
+n_free_params <- function(k, d, q) as.integer((k - 1) * (d + 1) + k * q)
+
+pack_theta <- function(beta0, beta1, eta) {
+  k <- length(beta0)
+  b0 <- (beta0 - beta0[k])[-k]
+  b1 <- sweep(beta1, 2, beta1[k, ])[-k, , drop = FALSE]
+  c(b0, as.vector(b1), as.vector(t(eta)))
+}
+
+unpack_theta <- function(theta, k, d, q) {
+  km1 <- k - 1
+  ng <- km1 * (d + 1)
+  list(
+    beta0 = c(theta[seq_len(km1)], 0),
+    beta1 = rbind(matrix(theta[km1 + seq_len(km1 * d)], km1, d), matrix(0, 1, d)),
+    eta = t(matrix(theta[ng + seq_len(k * q)], q, k))
+  )
+}
+
+# Lower/upper bounds of theta from the control's bound groups.
+theta_bounds <- function(k, d, expert, control) {
+  groups <- c(rep("gate", (k - 1) * (d + 1)), rep(expert_bound_groups(expert, d), k))
+  b <- c(gate = control$bound_gate, expert = control$bound_expert, output = control$bound_output)[groups]
+  list(lower = -unname(b), upper = unname(b))
+}
+
+# Validate a user start list(beta0, beta1, eta) and return it in canonical shapes.
+check_start <- function(start, k, d, q, arg = "start") {
+  if (!is.list(start) || !all(c("beta0", "beta1", "eta") %in% names(start))) {
+    lsmoe_abort(sprintf("`%s` must be a list with components beta0, beta1 and eta.", arg), arg = arg)
+  }
+  beta0 <- start$beta0
+  beta1 <- start$beta1
+  eta <- start$eta
+  if (is.numeric(beta1) && is.null(dim(beta1)) && d == 1) beta1 <- matrix(beta1, ncol = 1)
+  if (is.numeric(eta) && is.null(dim(eta)) && q == 1) eta <- matrix(eta, ncol = 1)
+  ok <- is.numeric(beta0) && length(beta0) == k &&
+    is.numeric(beta1) && is.matrix(beta1) && all(dim(beta1) == c(k, d)) &&
+    is.numeric(eta) && is.matrix(eta) && all(dim(eta) == c(k, q))
+  if (!ok) {
+    lsmoe_abort(sprintf(paste0("`%s` has the wrong shape: expected beta0 of length %d, beta1 a %d x %d matrix ",
+                               "and eta a %d x %d matrix (one row per component)."), arg, k, k, d, k, q), arg = arg)
+  }
+  if (any(!is.finite(c(beta0, beta1, eta)))) {
+    lsmoe_abort(sprintf("`%s` must have finite values only.", arg), arg = arg)
+  }
+  list(beta0 = as.numeric(beta0), beta1 = unname(beta1) + 0, eta = unname(eta) + 0)
+}

@@ -1,0 +1,89 @@
+# Start strategies for the least squares fitter. All randomness comes from R's RNG.
+
+data_scales <- function(x, y) {
+  sx <- apply(x, 2, stats::sd)
+  sx[!is.finite(sx) | sx <= 0] <- 1
+  sy <- stats::sd(y)
+  if (!is.finite(sy) || sy <= 0) sy <- max(1, abs(mean(y)))
+  list(mx = colMeans(x), sx = sx, my = mean(y), sy = sy)
+}
+
+# Random expert parameters (k x q) on the scale of the data.
+random_eta <- function(x, y, k, expert, sc) {
+  d <- ncol(x)
+  q <- expert_q(expert, d)
+  t(matrix(vapply(seq_len(k), function(j) {
+    x0 <- x[sample.int(nrow(x), 1), ]
+    switch(expert$name,
+      constant = y[sample.int(length(y), 1)],
+      linear = {
+        a <- stats::rnorm(d, 0, sc$sy / sc$sx)
+        c(a, sc$my - sum(a * sc$mx) + stats::rnorm(1, 0, sc$sy))
+      },
+      polynomial = {
+        s <- max(abs(y))^(1 / expert$degree)
+        a <- stats::rnorm(d, 0, s / sc$sx) / d
+        c(a, stats::rnorm(1, 0, s))
+      },
+      {
+        a <- stats::rnorm(d, 0, 3 / sc$sx)
+        c(a, -sum(a * x0), if (expert$output_weight) stats::rnorm(1, 0, 2 * sc$sy))
+      }
+    )
+  }, numeric(q)), nrow = q))
+}
+
+random_start <- function(x, y, k, expert, sc = data_scales(x, y)) {
+  d <- ncol(x)
+  beta1 <- matrix(0, k, d)
+  beta0 <- numeric(k)
+  for (j in seq_len(k - 1)) {
+    beta1[j, ] <- stats::rnorm(d, 0, 2 / sc$sx)
+    beta0[j] <- -sum(beta1[j, ] * x[sample.int(nrow(x), 1), ]) + stats::rnorm(1)
+  }
+  eta <- random_eta(x, y, k, expert, sc)
+  list(beta0 = beta0, beta1 = beta1, eta = eta)
+}
+
+# Data-driven start: k-means partition of standardised x; per-part least squares expert;
+# a softmax gate that selects the nearest centre (logits -||z - m_j||^2 / (2 s^2)).
+data_start <- function(x, y, k, expert, control, sc = data_scales(x, y)) {
+  d <- ncol(x)
+  q <- expert_q(expert, d)
+  z <- sweep(sweep(x, 2, sc$mx), 2, sc$sx, "/")
+  km <- if (k == 1) list(cluster = rep(1L, nrow(x)), centers = matrix(colMeans(z), 1), tot.withinss = sum(scale(z, scale = FALSE)^2))
+        else tryCatch(suppressWarnings(stats::kmeans(z, centers = k, iter.max = 50)), error = function(e) NULL)
+  if (is.null(km) || any(tabulate(km$cluster, k) < max(q + 1, 3))) return(random_start(x, y, k, expert, sc))
+  s2 <- max(km$tot.withinss / (nrow(x) * d), 1e-6)
+  C <- km$centers
+  beta1 <- sweep(C / s2, 2, sc$sx, "/")
+  beta0 <- -rowSums(C^2) / (2 * s2) - drop(beta1 %*% sc$mx)
+  eta <- matrix(0, k, q)
+  one <- lse_control(max_iter = 100, bound_gate = control$bound_gate, bound_expert = control$bound_expert,
+                     bound_output = control$bound_output, warn = FALSE)
+  for (j in seq_len(k)) {
+    rows <- km$cluster == j
+    xj <- x[rows, , drop = FALSE]
+    yj <- y[rows]
+    st <- vapply(1:2, function(s) random_eta(xj, yj, 1, expert, sc), numeric(q))
+    st <- matrix(st, nrow = q)
+    b <- theta_bounds(1, d, expert, one)
+    fit <- cpp_lse_fit(xj, yj, expert, 1L, st, b$lower, b$upper, one)
+    eta[j, ] <- if (all(is.finite(fit$theta))) fit$theta else st[, 1]
+  }
+  list(beta0 = beta0, beta1 = beta1, eta = eta)
+}
+
+# Starts as columns of a matrix (n_free x S).
+make_starts <- function(x, y, k, expert, control) {
+  sc <- data_scales(x, y)
+  kinds <- switch(control$start_strategy,
+    data = rep("data", control$n_starts),
+    random = rep("random", control$n_starts),
+    mixed = rep_len(c("data", "random"), control$n_starts)
+  )
+  vapply(kinds, function(kind) {
+    s <- if (kind == "data") data_start(x, y, k, expert, control, sc) else random_start(x, y, k, expert, sc)
+    pack_theta(s$beta0, s$beta1, s$eta)
+  }, numeric(n_free_params(k, ncol(x), expert_q(expert, ncol(x)))))
+}

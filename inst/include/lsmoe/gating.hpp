@@ -1,0 +1,37 @@
+// lsmoe: the softmax gate, computed with log-sum-exp.
+#ifndef LSMOE_GATING_HPP
+#define LSMOE_GATING_HPP
+
+#include <cmath>
+#include <limits>
+#include <Eigen/Dense>
+#include "experts.hpp"
+
+namespace lsmoe {
+
+// Logits z_j = beta0_j + beta1_j' x for one observation, written to z (length k).
+inline void gate_logits(const XRow& x, const Eigen::VectorXd& beta0, const Eigen::MatrixXd& beta1, double* z) {
+  const int k = static_cast<int>(beta0.size());
+  const int d = static_cast<int>(beta1.cols());
+  for (int j = 0; j < k; ++j) {
+    double s = beta0[j];
+    for (int u = 0; u < d; ++u) s += beta1(j, u) * x[u];
+    z[j] = s;
+  }
+}
+
+// Replace logits z (length k) by softmax probabilities, subtracting the maximum first so that
+// no exponential overflows: softmax_j(z) = exp(z_j - m) / sum_l exp(z_l - m), m = max_l z_l.
+// Returns log(sum_l exp(z_l)).
+inline double softmax_inplace(double* z, int k) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (int j = 0; j < k; ++j) if (z[j] > m) m = z[j];
+  double s = 0.0;
+  for (int j = 0; j < k; ++j) { z[j] = std::exp(z[j] - m); s += z[j]; }
+  for (int j = 0; j < k; ++j) z[j] /= s;
+  return m + std::log(s);
+}
+
+}  // namespace lsmoe
+
+#endif

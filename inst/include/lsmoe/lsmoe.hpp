@@ -1,0 +1,9 @@
+// lsmoe: header-only core for least squares estimation in softmax-gated mixtures of experts.
+// Include this header (with `LinkingTo: lsmoe, RcppEigen`) to reuse the core from another package.
+#ifndef LSMOE_LSMOE_HPP
+#define LSMOE_LSMOE_HPP
+#include "experts.hpp"
+#include "gating.hpp"
+#include "model.hpp"
+#include "lse.hpp"
+#endif

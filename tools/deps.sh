@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs whatever R packages (and pandoc) lsmoe needs that this machine lacks: Debian's prebuilt
+# r-cran-* packages where possible (as root with apt-get), install.packages() from R's configured
+# repository otherwise. Safe to run repeatedly.
+set -euo pipefail
+PKGS="Rcpp RcppEigen testthat roxygen2 knitr rmarkdown MASS flexmix minpack.lm ggplot2 future future.apply progressr"
+
+missing() {
+  Rscript --vanilla -e 'p <- commandArgs(TRUE); cat(p[!vapply(p, requireNamespace, logical(1), quietly = TRUE)])' $PKGS
+}
+
+need=$(missing)
+need_pandoc=0
+command -v pandoc >/dev/null 2>&1 || need_pandoc=1
+if { [ -n "$need" ] || [ "$need_pandoc" = 1 ]; } && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "deps: installing from Debian: ${need} $( [ "$need_pandoc" = 1 ] && echo pandoc)"
+  apt-get update -qq >/dev/null 2>&1 || true
+  debs=""
+  for p in $need; do debs="$debs r-cran-$(echo "$p" | tr '[:upper:]' '[:lower:]')"; done
+  [ "$need_pandoc" = 1 ] && debs="$debs pandoc"
+  for d in $debs; do
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$d" >/dev/null 2>&1 \
+      || echo "deps: $d not available from Debian"
+  done
+  need=$(missing)
+fi
+if [ -n "$need" ]; then
+  echo "deps: installing from CRAN: $need"
+  Rscript --vanilla -e 'install.packages(commandArgs(TRUE))' $need
+  need=$(missing)
+fi
+if [ -n "$need" ]; then
+  echo "deps: still missing: $need" >&2
+  exit 1
+fi
+echo "deps: all R packages present"
