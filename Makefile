@@ -9,7 +9,7 @@ deps:
 
 install: deps
 	mkdir -p $(LIB)
-	R CMD INSTALL --no-multiarch --library=$(LIB) .
+	R CMD INSTALL --preclean --no-multiarch --library=$(LIB) .
 
 # The main job: fit MASS::mcycle, print the summary, write the plot to a file.
 demo: install
@@ -19,8 +19,10 @@ demo: install
 test: install
 	LSMOE_LIB=$(LIB) Rscript --vanilla tools/run-tests.R
 
+# roxygen2 compiles src/ without optimisation through pkgload: remove those objects afterwards.
 docs: deps
 	Rscript --vanilla -e 'Rcpp::compileAttributes(); roxygen2::roxygenise()'
+	rm -f src/*.o src/*.so
 
 check: deps
 	rm -rf check && mkdir -p check

@@ -2,22 +2,30 @@
 # Generator token: 10BE3573-1514-4C36-9D1C-5A225CD40393
 
 cpp_lse_fit <- function(x, y, expert, k, starts, lower, upper, control) {
-    .Call('_lsmoe_cpp_lse_fit', PACKAGE = 'lsmoe', x, y, expert, k, starts, lower, upper, control)
+    .Call(`_lsmoe_cpp_lse_fit`, x, y, expert, k, starts, lower, upper, control)
 }
 
 cpp_predict <- function(x, beta0, beta1, eta, expert) {
-    .Call('_lsmoe_cpp_predict', PACKAGE = 'lsmoe', x, beta0, beta1, eta, expert)
+    .Call(`_lsmoe_cpp_predict`, x, beta0, beta1, eta, expert)
 }
 
 cpp_residuals <- function(x, y, theta, expert, k) {
-    .Call('_lsmoe_cpp_residuals', PACKAGE = 'lsmoe', x, y, theta, expert, k)
+    .Call(`_lsmoe_cpp_residuals`, x, y, theta, expert, k)
 }
 
 cpp_pack <- function(beta0, beta1, eta, expert) {
-    .Call('_lsmoe_cpp_pack', PACKAGE = 'lsmoe', beta0, beta1, eta, expert)
+    .Call(`_lsmoe_cpp_pack`, beta0, beta1, eta, expert)
 }
 
 cpp_expert_eval <- function(x, eta, expert) {
-    .Call('_lsmoe_cpp_expert_eval', PACKAGE = 'lsmoe', x, eta, expert)
+    .Call(`_lsmoe_cpp_expert_eval`, x, eta, expert)
+}
+
+cpp_voronoi_cells <- function(beta0, beta1, eta, beta0_star, beta1_star, eta_star, align) {
+    .Call(`_lsmoe_cpp_voronoi_cells`, beta0, beta1, eta, beta0_star, beta1_star, eta_star, align)
+}
+
+cpp_voronoi_loss <- function(beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r, align) {
+    .Call(`_lsmoe_cpp_voronoi_loss`, beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r, align)
 }
 

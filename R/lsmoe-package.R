@@ -13,4 +13,9 @@
 #' @keywords internal
 #' @useDynLib lsmoe, .registration = TRUE
 #' @importFrom Rcpp sourceCpp
+#' @importFrom stats coef fitted residuals predict nobs deviance logLik simulate
+#' @importFrom graphics plot
 "_PACKAGE"
+
+# ggplot2 (Suggests) is called with the .data pronoun.
+utils::globalVariables(".data")

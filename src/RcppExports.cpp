@@ -86,6 +86,43 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_voronoi_cells
+Rcpp::List cpp_voronoi_cells(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta, const Eigen::Map<Eigen::VectorXd> beta0_star, const Eigen::Map<Eigen::MatrixXd> beta1_star, const Eigen::Map<Eigen::MatrixXd> eta_star, bool align);
+RcppExport SEXP _lsmoe_cpp_voronoi_cells(SEXP beta0SEXP, SEXP beta1SEXP, SEXP etaSEXP, SEXP beta0_starSEXP, SEXP beta1_starSEXP, SEXP eta_starSEXP, SEXP alignSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type beta0(beta0SEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type beta1(beta1SEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type eta(etaSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type beta0_star(beta0_starSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type beta1_star(beta1_starSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type eta_star(eta_starSEXP);
+    Rcpp::traits::input_parameter< bool >::type align(alignSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_voronoi_cells(beta0, beta1, eta, beta0_star, beta1_star, eta_star, align));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_voronoi_loss
+Rcpp::List cpp_voronoi_loss(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta, const Eigen::Map<Eigen::VectorXd> beta0_star, const Eigen::Map<Eigen::MatrixXd> beta1_star, const Eigen::Map<Eigen::MatrixXd> eta_star, Rcpp::List expert, std::string type, double r, bool align);
+RcppExport SEXP _lsmoe_cpp_voronoi_loss(SEXP beta0SEXP, SEXP beta1SEXP, SEXP etaSEXP, SEXP beta0_starSEXP, SEXP beta1_starSEXP, SEXP eta_starSEXP, SEXP expertSEXP, SEXP typeSEXP, SEXP rSEXP, SEXP alignSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type beta0(beta0SEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type beta1(beta1SEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type eta(etaSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type beta0_star(beta0_starSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type beta1_star(beta1_starSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type eta_star(eta_starSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
+    Rcpp::traits::input_parameter< std::string >::type type(typeSEXP);
+    Rcpp::traits::input_parameter< double >::type r(rSEXP);
+    Rcpp::traits::input_parameter< bool >::type align(alignSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_voronoi_loss(beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r, align));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 8},
@@ -93,6 +130,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 5},
     {"_lsmoe_cpp_pack", (DL_FUNC) &_lsmoe_cpp_pack, 4},
     {"_lsmoe_cpp_expert_eval", (DL_FUNC) &_lsmoe_cpp_expert_eval, 3},
+    {"_lsmoe_cpp_voronoi_cells", (DL_FUNC) &_lsmoe_cpp_voronoi_cells, 7},
+    {"_lsmoe_cpp_voronoi_loss", (DL_FUNC) &_lsmoe_cpp_voronoi_loss, 10},
     {NULL, NULL, 0}
 };
 

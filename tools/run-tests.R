@@ -3,6 +3,8 @@
 lib <- Sys.getenv("LSMOE_LIB", ".lib")
 .libPaths(c(normalizePath(lib), .libPaths()))
 library(testthat)
+# run the slower tests (e.g. two future workers) that skip_on_cran() leaves out on CRAN
+Sys.setenv(NOT_CRAN = "true")
 library(lsmoe)
 res <- testthat::test_dir("tests/testthat", package = "lsmoe", load_package = "installed",
                           reporter = testthat::ProgressReporter$new(show_praise = FALSE),

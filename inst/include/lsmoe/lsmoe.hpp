@@ -6,4 +6,5 @@
 #include "gating.hpp"
 #include "model.hpp"
 #include "lse.hpp"
+#include "voronoi.hpp"
 #endif

@@ -1,0 +1,130 @@
+#' Simulate data from a softmax-gated mixture of experts
+#'
+#' Draws \eqn{(X_i, Y_i)}, \eqn{i = 1, \dots, n}, from the regression model of the paper,
+#' \deqn{Y_i = f_G(X_i) + \varepsilon_i, \qquad \varepsilon_i \sim N(0, \sigma^2),}{Y_i = f_G(X_i) + eps_i, eps_i ~ N(0, sigma^2),}
+#' with \eqn{X_i \sim \mathrm{Uniform}[0, 1]^d} by default. All randomness comes from R's random
+#' number generator (`runif()` for the inputs, then `rnorm()` for the noise), so `set.seed()`
+#' reproduces a draw.
+#'
+#' @param G The mixing measure: a [mixing_measure()] or a [moe_lse()] fit.
+#' @param n Sample size, whole number >= 1. May be omitted when `x` is a matrix (it is then
+#'   `nrow(x)`; when given it must agree).
+#' @param noise_sd Noise standard deviation \eqn{\sigma}, a number >= 0 (0 gives
+#'   \eqn{Y = f_G(X)}).
+#' @param x `NULL` (default: \eqn{X \sim \mathrm{Uniform}[0, 1]^d}), a numeric matrix n x d of
+#'   inputs (a vector when d = 1), or a function of `n` returning such a matrix (for example
+#'   `function(n) matrix(rnorm(2 * n), n, 2)`).
+#' @returns A list with
+#' * `x`: numeric matrix n x d, column names `x` (d = 1) or `x1`, ..., `xd`;
+#' * `y`: numeric vector of length n, the responses;
+#' * `f`: numeric vector of length n, the true regression function \eqn{f_G(X_i)};
+#' * `G`: the mixing measure; `noise_sd`.
+#'
+#' Errors of class `lsmoe_error_input` for an invalid `G`, `n` or `noise_sd`, and for inputs
+#' `x` that are not finite, have the wrong number of columns or disagree with `n`.
+#' @references
+#' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
+#' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
+#' @seealso [mixing_measure()], [simulate.moe_lse()] for responses from a fit.
+#' @examples
+#' # the gate switches at x = 0.5; experts sigmoid(12 x - 9) and sigmoid(3 - 12 x)
+#' G0 <- mixing_measure(beta0 = c(-5, 0), beta1 = c(10, 0),
+#'                      eta = rbind(c(12, -9), c(-12, 3)), expert = expert_sigmoid())
+#' set.seed(1)
+#' sim <- simulate_moe(G0, n = 500, noise_sd = 0.1)
+#' str(sim[c("x", "y", "f")])
+#' plot(sim$x, sim$y)
+#'
+#' # inputs from another distribution
+#' sim2 <- simulate_moe(G0, n = 100, noise_sd = 0.1, x = function(n) matrix(rbeta(n, 2, 2), n, 1))
+#' @export
+simulate_moe <- function(G, n, noise_sd, x = NULL) {
+  G <- as_measure_arg(G, "G")
+  if (missing(n)) n <- NULL
+  if (missing(noise_sd)) lsmoe_abort("`noise_sd` is missing: give the noise standard deviation (a number >= 0).", arg = "noise_sd")
+  noise_sd <- check_number(noise_sd, "noise_sd", min = 0)
+  X <- draw_inputs(x, n, G$d)
+  f <- as.vector(eval_measure(G, X)$response)
+  y <- f + stats::rnorm(nrow(X), mean = 0, sd = noise_sd)
+  list(x = X, y = y, f = f, G = G, noise_sd = noise_sd)
+}
+
+# Inputs for simulations and Monte Carlo: Uniform[0, 1]^d (x = NULL), a user matrix, or a
+# function of n returning one. Returns a checked n x d matrix named like check_x() names it.
+draw_inputs <- function(x, n, d, arg = "x", n_arg = "n") {
+  if (!is.null(n)) n <- check_count(n, n_arg)
+  if (is.null(x)) {
+    if (is.null(n)) lsmoe_abort(sprintf("`%s` is missing: give the sample size or an input matrix `%s`.", n_arg, arg), arg = n_arg)
+    X <- matrix(stats::runif(n * d), n, d)
+  } else if (is.function(x)) {
+    if (is.null(n)) lsmoe_abort(sprintf("`%s` is missing: a sampling function `%s` needs the sample size.", n_arg, arg), arg = n_arg)
+    X <- x(n)
+    if (is.numeric(X) && is.null(dim(X)) && d == 1) X <- matrix(X, ncol = 1)
+    X <- check_x(X, arg)
+    if (nrow(X) != n) {
+      lsmoe_abort(sprintf("The function `%s` must return %d rows (n), not %d.", arg, n, nrow(X)), arg = arg)
+    }
+  } else {
+    X <- check_x(x, arg)
+    if (!is.null(n) && nrow(X) != n) {
+      lsmoe_abort(sprintf("`%s` has %d rows but `%s` is %d: they must agree (or omit `%s`).", arg, nrow(X), n_arg, n, n_arg), arg = arg)
+    }
+  }
+  if (ncol(X) != d) {
+    lsmoe_abort(sprintf("`%s` must have d = %d column(s), like the mixing measure, not %d.", arg, d, ncol(X)), arg = arg)
+  }
+  dimnames(X) <- list(NULL, if (d == 1) "x" else paste0("x", seq_len(d)))
+  X
+}
+
+#' Simulate responses from a least squares mixture-of-experts fit
+#'
+#' The `stats::simulate()` method for [moe_lse()] fits: draws `nsim` response vectors at the
+#' training inputs `object$x`,
+#' \deqn{Y^{(s)}_i = \hat f(X_i) + \varepsilon^{(s)}_i, \qquad \varepsilon^{(s)}_i \sim N(0, \hat\sigma^2),
+#'   \quad \hat\sigma^2 = \mathrm{RSS} / n,}{Y_i = fhat(X_i) + eps_i, eps_i ~ N(0, RSS / n),}
+#' following the conventions of `stats::simulate()` (as `simulate()` does for `lm` fits).
+#'
+#' @param object A [moe_lse()] fit.
+#' @param nsim Number of response vectors, whole number >= 1. Default 1.
+#' @param seed `NULL` (default: use the current state of the random number generator) or an
+#'   integer passed to `set.seed()`; the generator's previous state is restored afterwards.
+#' @param ... Unused.
+#' @returns A data frame with n rows and `nsim` columns `sim_1`, ..., `sim_<nsim>`, with
+#'   attribute `"seed"`: the value of `.Random.seed` before the draw (when `seed = NULL`), or
+#'   `seed` with attribute `"kind"` (the `RNGkind()`), as `stats::simulate()` documents.
+#'   An invalid `nsim` raises an error of class `lsmoe_error_input`.
+#' @references
+#' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
+#' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
+#' @seealso [simulate_moe()] to simulate from a known mixing measure.
+#' @examples
+#' G0 <- mixing_measure(beta0 = c(-5, 0), beta1 = c(10, 0),
+#'                      eta = rbind(c(12, -9), c(-12, 3)), expert = expert_sigmoid())
+#' set.seed(3)
+#' sim <- simulate_moe(G0, n = 300, noise_sd = 0.05)
+#' fit <- moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid", control = lse_control(n_starts = 2))
+#' sims <- simulate(fit, nsim = 3, seed = 42)
+#' dim(sims)
+#' identical(sims, simulate(fit, nsim = 3, seed = 42))
+#' @export
+simulate.moe_lse <- function(object, nsim = 1, seed = NULL, ...) {
+  nsim <- check_count(nsim, "nsim")
+  if (!exists(".Random.seed", envir = .GlobalEnv, inherits = FALSE)) stats::runif(1)
+  if (is.null(seed)) {
+    RNGstate <- get(".Random.seed", envir = .GlobalEnv)
+  } else {
+    R.seed <- get(".Random.seed", envir = .GlobalEnv)
+    set.seed(seed)
+    RNGstate <- structure(seed, kind = as.list(RNGkind()))
+    on.exit(assign(".Random.seed", R.seed, envir = .GlobalEnv))
+  }
+  ftd <- as.vector(object$fitted.values)
+  n <- length(ftd)
+  sigma <- sqrt(object$rss / object$nobs)
+  val <- ftd + stats::rnorm(n * nsim, mean = 0, sd = sigma)
+  val <- as.data.frame(matrix(val, n, nsim))
+  names(val) <- paste0("sim_", seq_len(nsim))
+  attr(val, "seed") <- RNGstate
+  val
+}

@@ -1,0 +1,64 @@
+// Thin glue between R and inst/include/lsmoe/voronoi.hpp. Never exported to users.
+// Measures arrive as beta0 (k), beta1 (k x d) and eta (q x k, one column per atom).
+#include <RcppEigen.h>
+#include <lsmoe/voronoi.hpp>
+
+// [[Rcpp::depends(RcppEigen)]]
+
+namespace {
+
+lsmoe::Params make_params(const Eigen::Map<Eigen::VectorXd>& beta0, const Eigen::Map<Eigen::MatrixXd>& beta1,
+                          const Eigen::Map<Eigen::MatrixXd>& eta) {
+  return lsmoe::Params{beta0, beta1, eta};
+}
+
+lsmoe::Expert voronoi_expert(const Rcpp::List& expert, int d) {
+  return lsmoe::Expert(lsmoe::family_from_string(Rcpp::as<std::string>(expert["name"])),
+                       Rcpp::as<int>(expert["degree"]), Rcpp::as<bool>(expert["output_weight"]), d);
+}
+
+Rcpp::List cells_list(const lsmoe::Cells& c, const lsmoe::Shift& s) {
+  const int k = static_cast<int>(c.assignment.size());
+  const int k0 = static_cast<int>(c.members.size());
+  Rcpp::IntegerVector assignment(k), size(k0);
+  for (int i = 0; i < k; ++i) assignment[i] = c.assignment[i] + 1;
+  for (int j = 0; j < k0; ++j) size[j] = static_cast<int>(c.members[j].size());
+  return Rcpp::List::create(Rcpp::Named("assignment") = assignment, Rcpp::Named("size") = size,
+                            Rcpp::Named("distance") = c.dist, Rcpp::Named("t0") = s.t0,
+                            Rcpp::Named("t1") = s.t1);
+}
+
+}  // namespace
+
+// [[Rcpp::export]]
+Rcpp::List cpp_voronoi_cells(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1,
+                             const Eigen::Map<Eigen::MatrixXd> eta, const Eigen::Map<Eigen::VectorXd> beta0_star,
+                             const Eigen::Map<Eigen::MatrixXd> beta1_star, const Eigen::Map<Eigen::MatrixXd> eta_star,
+                             bool align) {
+  const lsmoe::Params G = make_params(beta0, beta1, eta);
+  const lsmoe::Params G0 = make_params(beta0_star, beta1_star, eta_star);
+  lsmoe::check_pair(G, G0);
+  lsmoe::Shift s;
+  s.t1 = Eigen::VectorXd::Zero(beta1.cols());
+  if (align) s = lsmoe::alignment_shift(G, G0);
+  const lsmoe::Cells c = lsmoe::voronoi_cells(align ? lsmoe::apply_shift(G, s) : G, G0);
+  return cells_list(c, s);
+}
+
+// [[Rcpp::export]]
+Rcpp::List cpp_voronoi_loss(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1,
+                            const Eigen::Map<Eigen::MatrixXd> eta, const Eigen::Map<Eigen::VectorXd> beta0_star,
+                            const Eigen::Map<Eigen::MatrixXd> beta1_star, const Eigen::Map<Eigen::MatrixXd> eta_star,
+                            Rcpp::List expert, std::string type, double r, bool align) {
+  const lsmoe::Params G = make_params(beta0, beta1, eta);
+  const lsmoe::Params G0 = make_params(beta0_star, beta1_star, eta_star);
+  const lsmoe::Expert e = voronoi_expert(expert, static_cast<int>(beta1_star.cols()));
+  if (e.q() != eta_star.rows()) throw std::invalid_argument("eta does not match the expert family");
+  const lsmoe::VoronoiLoss L =
+      lsmoe::voronoi_loss(G, G0, lsmoe::loss_type_from_string(type), r, lsmoe::eta_blocks(e), align);
+  Rcpp::List out = cells_list(L.cells, L.shift);
+  out["value"] = L.value;
+  out["weight_term"] = L.weight_term;
+  out["parameter_term"] = L.parameter_term;
+  return out;
+}

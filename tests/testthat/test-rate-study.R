@@ -1,0 +1,117 @@
+G0_sig <- function() {
+  mixing_measure(beta0 = c(-4, 0), beta1 = c(8, 0), eta = rbind(c(6, -2), c(-5, 3)), expert = expert_sigmoid())
+}
+
+test_that("estimate_rate recovers a known slope within its own interval", {
+  set.seed(20)
+  n <- rep(round(10^seq(3, 5, length.out = 9)), each = 20)
+  df <- data.frame(n = n, value = 3 * n^-0.5 * exp(rnorm(length(n), sd = 0.3)), loss = "D1")
+  est <- estimate_rate(df)
+  expect_equal(nrow(est), 2)
+  for (m in c("replicates", "means")) {
+    e <- est[est$method == m, ]
+    expect_true(e$lower < -0.5 && -0.5 < e$upper, label = paste(m, "interval covers -0.5"))
+    expect_lt(abs(e$slope + 0.5), 0.05)
+  }
+  expect_equal(est$n_sizes, c(9, 9))
+  # the slope agrees with an independent lm() on the same points
+  expect_equal(est$slope[1], unname(coef(lm(log(df$value) ~ log(df$n)))[2]))
+  # and it is a different number for a different true rate
+  df2 <- transform(df, value = n^-0.25 * exp(rnorm(length(n), sd = 0.3)))
+  expect_lt(abs(estimate_rate(df2)$slope[1] + 0.25), 0.05)
+})
+
+test_that("estimate_rate rejects a single n and non-positive losses with classed errors", {
+  expect_error(estimate_rate(data.frame(n = rep(100, 5), value = runif(5))), "two distinct", class = "lsmoe_error_input")
+  expect_error(estimate_rate(data.frame(n = c(10, 100, 1000), value = c(1, 0, 0.1))), "zero or negative",
+               class = "lsmoe_error_input")
+  expect_error(estimate_rate(data.frame(n = c(10, 100, 1000), value = c(1, -1, 0.1))), "log",
+               class = "lsmoe_error_input")
+  expect_error(estimate_rate(list(n = 1)), "`study`", class = "lsmoe_error_input")
+  expect_error(estimate_rate(data.frame(n = c(10, 100, 1000), value = c(1, 0.5, 0.1)), level = 1),
+               "`level`", class = "lsmoe_error_input")
+})
+
+test_that("rate_study returns a tidy, flagged data frame", {
+  set.seed(3)
+  st <- rate_study(G0_sig(), n = c(300, 600), reps = 2, k = 3, losses = c("D1", "D2", "regression"))
+  expect_s3_class(st, "rate_study")
+  expect_equal(nrow(st), 2 * 2 * 3)
+  expect_setequal(unique(st$loss), c("D1", "D2", "regression"))
+  expect_true(all(c("n", "replicate", "loss", "value", "rss", "converged", "iterations", "on_bound", "seconds") %in% names(st)))
+  expect_true(all(st$value > 0))
+  expect_equal(attr(st, "k"), 3L)
+  expect_output(print(st), "rate_study")
+  # the rows are what the building blocks give for the same seed
+  set.seed(3)
+  est <- estimate_rate(st)
+  expect_true(all(c("D1", "D2", "regression") %in% est$loss))
+})
+
+test_that("a tiny rate_study gives identical numbers sequentially and with 2 workers", {
+  skip_if_not_installed("future")
+  skip_on_cran()
+  old <- future::plan()
+  on.exit(future::plan(old), add = TRUE)
+  future::plan(future::sequential)
+  set.seed(11)
+  a <- rate_study(G0_sig(), n = c(200, 400), reps = 2, start = "both")
+  future::plan(future::multisession, workers = 2)
+  set.seed(11)
+  b <- rate_study(G0_sig(), n = c(200, 400), reps = 2, start = "both")
+  cols <- c("n", "replicate", "loss", "value", "rss", "converged", "iterations")
+  expect_identical(as.data.frame(a)[cols], as.data.frame(b)[cols])
+  set.seed(12)
+  c2 <- rate_study(G0_sig(), n = c(200, 400), reps = 2, start = "both")
+  expect_false(identical(a$value, c2$value))
+})
+
+test_that("progress is signalled with and without progressr handlers", {
+  skip_if_not_installed("progressr")
+  # progressr reports only when enabled (by default only in interactive sessions)
+  withr::local_options(progressr.enable = TRUE)
+  set.seed(1)
+  # without handlers: runs silently
+  expect_silent(st <- rate_study(G0_sig(), n = c(200, 300), reps = 1))
+  # with a handler: one progress update per (n, replicate) task
+  count <- 0
+  withCallingHandlers(
+    rate_study(G0_sig(), n = c(200, 300), reps = 2),
+    progression = function(cond) {
+      if (identical(cond$type, "update")) count <<- count + 1
+    }
+  )
+  expect_equal(count, 4)
+})
+
+test_that("rate_study rejects bad input with classed errors", {
+  G0 <- G0_sig()
+  err <- function(expr, pattern) expect_error(expr, pattern, class = "lsmoe_error_input")
+  err(rate_study(G0, n = c(500, 200), reps = 2), "`n`")
+  err(rate_study(G0, n = c(200, 200), reps = 2), "`n`")
+  err(rate_study(G0, n = c(-1, 200), reps = 2), "`n`")
+  err(rate_study(G0, n = c(200.5, 400), reps = 2), "`n`")
+  err(rate_study(G0, n = c(200, 400), reps = 0), "`reps`")
+  err(rate_study(G0, n = c(200, 400), reps = 2, k = 1), "`k`")
+  err(rate_study(G0, n = c(200, 400), reps = 2, losses = c("D1", "D3")), "`losses`")
+  err(rate_study(G0, n = c(200, 400), reps = 2, start = "truth"), "`start`")
+  err(rate_study(G0, n = c(200, 400), reps = 2, noise_sd = -1), "`noise_sd`")
+  err(rate_study("G0", n = c(200, 400), reps = 2), "`G0`")
+})
+
+test_that("plot.rate_study draws with base graphics and ggplot2", {
+  set.seed(4)
+  n <- rep(c(1e3, 1e4, 1e5), each = 4)
+  st <- data.frame(expert = "sigmoid", k = 2, loss = rep(c("D1", "regression"), 6), n = n,
+                   value = n^-0.5 * exp(rnorm(12, sd = 0.2)))
+  class(st) <- c("rate_study", "data.frame")
+  f <- tempfile(fileext = ".png")
+  grDevices::png(f)
+  expect_identical(plot(st, use_ggplot = FALSE), st)
+  grDevices::dev.off()
+  expect_gt(file.size(f), 0)
+  skip_if_not_installed("ggplot2")
+  g <- plot(st)
+  expect_s3_class(g, "ggplot")
+  expect_setequal(unique(g$data$loss), c("D1", "regression"))
+})

@@ -1,0 +1,103 @@
+G_sim <- function() {
+  mixing_measure(beta0 = c(-3, 0), beta1 = c(6, 0), eta = rbind(c(4, -1), c(-4, 3)), expert = expert_sigmoid())
+}
+
+test_that("simulate_moe() draws x ~ U[0,1]^d, then N(0, sd^2) noise, from R's RNG", {
+  G <- G_sim()
+  set.seed(31)
+  sim <- simulate_moe(G, n = 50, noise_sd = 0.2)
+  set.seed(31)
+  x <- matrix(runif(50), 50, 1)
+  eps <- rnorm(50, sd = 0.2)
+  f <- ref_fG(x, G$beta0, G$beta1, G$eta, expert_sigmoid())
+  expect_equal(unname(sim$x), x)
+  expect_identical(colnames(sim$x), "x")
+  expect_equal(sim$f, f, tolerance = 1e-12)
+  expect_equal(sim$y, f + eps, tolerance = 1e-12)
+  # reproducible, and different seeds differ
+  set.seed(31)
+  expect_identical(simulate_moe(G, 50, 0.2), sim)
+  set.seed(32)
+  expect_false(identical(simulate_moe(G, 50, 0.2)$y, sim$y))
+  # noise_sd = 0 gives y = f
+  sim0 <- simulate_moe(G, 20, 0)
+  expect_identical(sim0$y, sim0$f)
+})
+
+test_that("simulate_moe() handles d > 1, user inputs and sampling functions", {
+  G2 <- mixing_measure(c(0, 0), rbind(c(1, -1), c(0, 0)), rbind(c(1, 1, 0), c(-1, 0, 1)), expert_tanh())
+  set.seed(33)
+  sim <- simulate_moe(G2, n = 200, noise_sd = 0.1)
+  expect_identical(dim(sim$x), c(200L, 2L))
+  expect_identical(colnames(sim$x), c("x1", "x2"))
+  expect_true(all(sim$x >= 0 & sim$x <= 1))
+  expect_length(sim$y, 200)
+
+  x <- matrix(seq(-1, 1, length.out = 10), 5, 2)
+  s <- simulate_moe(G2, noise_sd = 0, x = x)
+  expect_equal(unname(s$x), x)
+  expect_equal(s$y, ref_fG(x, G2$beta0, G2$beta1, G2$eta, expert_tanh()), tolerance = 1e-12)
+  expect_length(simulate_moe(G2, n = 5, noise_sd = 0, x = x)$y, 5)
+  expect_error(simulate_moe(G2, n = 6, noise_sd = 0, x = x), class = "lsmoe_error_input")
+  expect_error(simulate_moe(G2, noise_sd = 0, x = x[, 1]), class = "lsmoe_error_input")
+
+  sampler <- function(n) matrix(rnorm(2 * n, 5), n, 2)
+  set.seed(34)
+  s2 <- simulate_moe(G2, n = 30, noise_sd = 0.1, x = sampler)
+  set.seed(34)
+  expect_equal(unname(s2$x), sampler(30))
+  expect_error(simulate_moe(G2, n = 30, noise_sd = 0.1, x = function(n) matrix(0, n + 1, 2)), class = "lsmoe_error_input")
+  expect_error(simulate_moe(G2, noise_sd = 0.1, x = sampler), class = "lsmoe_error_input")
+
+  # large-sample check of the noise level
+  set.seed(35)
+  big <- simulate_moe(G_sim(), n = 2e4, noise_sd = 0.3)
+  expect_equal(sd(big$y - big$f), 0.3, tolerance = 0.03)
+})
+
+test_that("simulate_moe() validates its arguments", {
+  G <- G_sim()
+  expect_error(simulate_moe(G, n = 0, noise_sd = 0.1), class = "lsmoe_error_input")
+  expect_error(simulate_moe(G, n = 2.5, noise_sd = 0.1), class = "lsmoe_error_input")
+  expect_error(simulate_moe(G, n = 10, noise_sd = -1), class = "lsmoe_error_input")
+  expect_error(simulate_moe(G, n = 10, noise_sd = NA), class = "lsmoe_error_input")
+  expect_error(simulate_moe(G, n = 10), class = "lsmoe_error_input")
+  expect_error(simulate_moe(G, noise_sd = 0.1), class = "lsmoe_error_input")
+  expect_error(simulate_moe(list(1), n = 10, noise_sd = 0.1), class = "lsmoe_error_input")
+  expect_error(simulate_moe(G, noise_sd = 0.1, x = c(0.1, NA)), class = "lsmoe_error_input")
+})
+
+test_that("simulate() for fits follows stats::simulate conventions", {
+  G <- G_sim()
+  set.seed(36)
+  sim <- simulate_moe(G, n = 150, noise_sd = 0.1)
+  fit <- moe_lse(sim$x, sim$y, k = 2, expert = expert_sigmoid(),
+                 start = list(beta0 = G$beta0, beta1 = G$beta1, eta = G$eta),
+                 control = lse_control(n_starts = 1, warn = FALSE))
+  sigma <- sqrt(fit$rss / fit$nobs)
+
+  s <- simulate(fit, nsim = 3, seed = 7)
+  expect_s3_class(s, "data.frame")
+  expect_identical(dim(s), c(150L, 3L))
+  expect_identical(names(s), c("sim_1", "sim_2", "sim_3"))
+  set.seed(7)
+  expected <- matrix(fitted(fit) + rnorm(150 * 3, sd = sigma), 150, 3)
+  expect_equal(unname(as.matrix(s)), expected, tolerance = 1e-12)
+  # the seed attribute records the seed and the RNG kind
+  expect_identical(as.vector(attr(s, "seed")), 7)
+  expect_identical(attr(attr(s, "seed"), "kind"), as.list(RNGkind()))
+  # same seed, same draw; the global RNG state is restored
+  set.seed(99)
+  before <- .Random.seed
+  s2 <- simulate(fit, nsim = 3, seed = 7)
+  expect_identical(.Random.seed, before)
+  expect_identical(s2, s)
+  # seed = NULL: the attribute is the RNG state before the draw, and the draw uses it
+  set.seed(100)
+  state <- .Random.seed
+  s3 <- simulate(fit, nsim = 2)
+  expect_identical(attr(s3, "seed"), state)
+  set.seed(100)
+  expect_equal(s3$sim_1, unname(fitted(fit)) + rnorm(150, sd = sigma), tolerance = 1e-12)
+  expect_error(simulate(fit, nsim = 0), class = "lsmoe_error_input")
+})
