@@ -93,7 +93,11 @@ print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L),
   cat(sprintf("AIC: %s   BIC: %s\n", format(signif(x$AIC, digits + 2)), format(signif(x$BIC, digits + 2))))
   cat(sprintf("Optimizer: %s; %d iterations; start %d of %d was best\n",
               x$message, x$iterations, x$best_start, nrow(x$starts)))
-  cat(sprintf("RSS by start: %s\n", paste(format(signif(x$starts$rss, digits)), collapse = ", ")))
+  rss <- sort(x$starts$rss, na.last = TRUE)
+  near <- sum(rss <= rss[1] * (1 + 1e-3), na.rm = TRUE)
+  cat(sprintf("Smallest RSS over starts: %s%s; %d of %d start(s) within 0.1%% of the best\n",
+              paste(format(signif(utils::head(rss, 5), digits)), collapse = ", "),
+              if (length(rss) > 5) ", ..." else "", near, length(rss)))
   cat(sprintf("Estimates on a bound: %d\n", x$on_bound))
   invisible(x)
 }

@@ -58,6 +58,17 @@ data_start <- function(x, y, k, expert, control, sc = data_scales(x, y)) {
   C <- km$centers
   beta1 <- sweep(C / s2, 2, sc$sx, "/")
   beta0 <- -rowSums(C^2) / (2 * s2) - drop(beta1 %*% sc$mx)
+  # Soften the gate (scale all logits together) so that, anchored at the last component, it
+  # stays well inside the gating bounds: a start on a bound has a near-zero derivative in the
+  # sine change of variables and stalls there.
+  beta0 <- beta0 - beta0[k]
+  beta1 <- sweep(beta1, 2, beta1[k, ])
+  big <- max(abs(c(beta0, beta1)))
+  if (is.finite(control$bound_gate) && big > 0.5 * control$bound_gate) {
+    shrink <- 0.5 * control$bound_gate / big
+    beta0 <- beta0 * shrink
+    beta1 <- beta1 * shrink
+  }
   eta <- matrix(0, k, q)
   one <- lse_control(max_iter = 100, bound_gate = control$bound_gate, bound_expert = control$bound_expert,
                      bound_output = control$bound_output, warn = FALSE)
@@ -82,8 +93,10 @@ make_starts <- function(x, y, k, expert, control) {
     random = rep("random", control$n_starts),
     mixed = rep_len(c("data", "random"), control$n_starts)
   )
+  b <- theta_bounds(k, ncol(x), expert, control)
   vapply(kinds, function(kind) {
     s <- if (kind == "data") data_start(x, y, k, expert, control, sc) else random_start(x, y, k, expert, sc)
-    pack_theta(s$beta0, s$beta1, s$eta)
+    # keep every start within 90% of its bounds (see data_start())
+    pmin(pmax(pack_theta(s$beta0, s$beta1, s$eta), 0.9 * b$lower), 0.9 * b$upper)
   }, numeric(n_free_params(k, ncol(x), expert_q(expert, ncol(x)))))
 }

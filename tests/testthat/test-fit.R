@@ -108,3 +108,17 @@ test_that("non-convergence gives a classed warning and converged = FALSE", {
   expect_equal(fit$iterations, 1)
   expect_match(fit$message, "iteration limit")
 })
+
+test_that("generated starts stay strictly inside the bounds", {
+  set.seed(8)
+  x <- matrix(sort(runif(300)), ncol = 1)
+  y <- ifelse(x[, 1] < 0.3, 0, ifelse(x[, 1] < 0.6, 2, -1)) + rnorm(300, sd = 0.1)
+  ctl <- lse_control(n_starts = 6, bound_gate = 5, bound_expert = 4, bound_output = 3)
+  for (e in list(expert_tanh(TRUE), expert_linear())) {
+    st <- lsmoe:::make_starts(x, y, 3, e, ctl)
+    b <- lsmoe:::theta_bounds(3, 1, e, ctl)
+    expect_true(all(st >= 0.9 * b$lower - 1e-12 & st <= 0.9 * b$upper + 1e-12))
+    # the data-driven gate is softened, not clipped: the anchored gate keeps its shape
+    expect_true(all(abs(st[1:4, 1]) <= 0.5 * 5 + 1e-12))
+  }
+})
