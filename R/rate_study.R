@@ -36,7 +36,10 @@
 #'   warn = FALSE)`.
 #' @param x `NULL` (Uniform\eqn{[0,1]^d} inputs) or a function `function(n)` returning an n x d
 #'   matrix of inputs.
-#' @param r Exponent of D2 (>= 1). Default 2.
+#' @param r Exponent(s) of D2 (>= 1). Default 2. With several values, D2 is reported once per
+#'   exponent, as losses `"D2_r1"`, `"D2_r2"`, ...; D2 with \eqn{r = 1} reads directly as a
+#'   parameter error (its slope is the parameter rate), D2 with \eqn{r} as the \eqn{r}-th power
+#'   of one.
 #' @param jitter Standard deviation of the noise added to near-truth starts. Default 0.1.
 #' @param n_mc Monte Carlo sample size for `"regression"`. Default 1e4.
 #' @returns A data frame of class `rate_study`, one row per (n, replicate, loss): `expert`
@@ -85,7 +88,9 @@ rate_study <- function(G0, n, reps = 20, k = NULL, noise_sd = 0.1, losses = c("D
                     error = function(e) lsmoe_abort("`start` must be \"near_truth\", \"data\" or \"both\".", arg = "start"))
   control <- if (is.null(control)) lse_control(n_starts = 2, warn = FALSE) else as_control(control)
   if (!is.null(x) && !is.function(x)) lsmoe_abort("`x` must be NULL or a function(n) returning an n x d matrix.", arg = "x")
-  r <- check_number(r, "r", min = 1)
+  if (!is.numeric(r) || length(r) < 1 || any(!is.finite(r)) || any(r < 1) || anyDuplicated(r)) {
+    lsmoe_abort("`r` must be distinct finite numbers >= 1.", arg = "r")
+  }
   jitter <- check_number(jitter, "jitter", min = 0)
   n_mc <- check_count(n_mc, "n_mc", min = 10)
   if (min(n) < n_free_params(k, G0$d, G0$q)) {
@@ -136,18 +141,23 @@ rate_study_task <- function(G0, n, k, noise_sd, losses, start, control, x, r, ji
                   error = function(e) e)
   secs <- proc.time()[["elapsed"]] - t0
   if (inherits(fit, "error")) {
-    return(data.frame(loss = losses, value = NA_real_, rss = NA_real_, converged = FALSE, iterations = NA_integer_,
+    return(data.frame(loss = loss_labels(losses, r), value = NA_real_, rss = NA_real_, converged = FALSE, iterations = NA_integer_,
                       on_bound = NA_integer_, seconds = secs, error = conditionMessage(fit), stringsAsFactors = FALSE))
   }
   G <- as_mixing_measure(fit)
-  value <- vapply(losses, function(l) switch(l,
+  value <- unlist(lapply(losses, function(l) switch(l,
     D1 = voronoi_loss(G, G0, type = "D1")$value,
-    D2 = voronoi_loss(G, G0, type = "D2", r = r)$value,
+    D2 = vapply(r, function(rr) voronoi_loss(G, G0, type = "D2", r = rr)$value, numeric(1)),
     regression = as.numeric(regression_error(G, G0, n_mc = n_mc, x = x))
-  ), numeric(1))
-  data.frame(loss = losses, value = unname(value), rss = fit$rss, converged = fit$converged,
+  )))
+  data.frame(loss = loss_labels(losses, r), value = unname(value), rss = fit$rss, converged = fit$converged,
              iterations = fit$iterations, on_bound = fit$on_bound, seconds = secs, error = NA_character_,
              stringsAsFactors = FALSE)
+}
+
+# Loss names of a study's rows: "D2" becomes "D2_r1", "D2_r2", ... when several r are asked for.
+loss_labels <- function(losses, r) {
+  unlist(lapply(losses, function(l) if (l == "D2" && length(r) > 1) sprintf("D2_r%g", r) else l))
 }
 
 #' @export
@@ -233,7 +243,8 @@ rate_fit <- function(n, value, method, level, dropped) {
 
 #' Plot a convergence-rate study
 #'
-#' Log-log plot of the mean loss per sample size with \eqn{\pm 2} standard-deviation bars and the
+#' Log-log plot of the mean loss per sample size with \eqn{\pm 2} standard-deviation bars (cut at
+#' the smallest observed loss where the mean minus two SD is not positive) and the
 #' least-squares line \eqn{c\, n^{-s}} (fitted on the replicate values), labelled, one panel per
 #' loss and one colour per expert / `k` setting. Uses ggplot2 when installed, base graphics
 #' otherwise.
@@ -257,8 +268,10 @@ plot.rate_study <- function(x, use_ggplot = requireNamespace("ggplot2", quietly 
   summ <- stats::aggregate(value ~ setting + loss + n, data = df,
                            FUN = function(v) c(mean = mean(v), sd = if (length(v) > 1) stats::sd(v) else 0))
   summ <- data.frame(summ[c("setting", "loss", "n")], mean = summ$value[, "mean"], sd = summ$value[, "sd"])
-  floor_v <- min(df$value) / 10
-  summ$lo <- pmax(summ$mean - 2 * summ$sd, floor_v)
+  # a lower bar end below zero cannot be drawn on a log scale: it is cut at the group's smallest loss
+  low <- stats::aggregate(value ~ setting + loss + n, data = df, FUN = min)
+  summ$lo <- pmax(summ$mean - 2 * summ$sd, low$value[match(paste(summ$setting, summ$loss, summ$n),
+                                                           paste(low$setting, low$loss, low$n))])
   summ$hi <- summ$mean + 2 * summ$sd
   rates <- estimate_rate(data.frame(n = df$n, value = df$value, loss = df$loss, k = df$k, expert = df$setting))
   rates <- rates[rates$method == "replicates", ]
@@ -269,13 +282,16 @@ plot.rate_study <- function(x, use_ggplot = requireNamespace("ggplot2", quietly 
                label = sprintf("%.3g n^%.2f", rates$c[i], rates$slope[i]))
   }))
   if (use_ggplot) {
-    lab <- do.call(rbind, lapply(split(lines, list(lines$setting, lines$loss), drop = TRUE), function(l) l[nrow(l), ]))
+    lab <- do.call(rbind, lapply(split(lines, lines$loss), function(l) {
+      u <- unique(l[c("setting", "label")])
+      data.frame(loss = l$loss[1], text = paste(paste0(u$setting, ": ", u$label), collapse = "\n"))
+    }))
     ggplot2::ggplot(summ, ggplot2::aes(x = .data$n, y = .data$mean, colour = .data$setting)) +
       ggplot2::geom_point() +
       ggplot2::geom_errorbar(ggplot2::aes(ymin = .data$lo, ymax = .data$hi), width = 0.05) +
       ggplot2::geom_line(data = lines, ggplot2::aes(y = .data$fit), linetype = 2) +
-      ggplot2::geom_text(data = lab, ggplot2::aes(y = .data$fit, label = .data$label), hjust = 1, vjust = -0.6,
-                         size = 3, show.legend = FALSE) +
+      ggplot2::geom_text(data = lab, ggplot2::aes(x = Inf, y = Inf, label = .data$text), inherit.aes = FALSE,
+                         hjust = 1.02, vjust = 1.1, size = 2.7, lineheight = 0.9) +
       ggplot2::scale_x_log10() + ggplot2::scale_y_log10() +
       ggplot2::facet_wrap(~loss, scales = "free_y") +
       ggplot2::labs(x = "sample size n", y = "mean loss (+-2 SD)", colour = NULL) +

@@ -52,7 +52,7 @@ test_that("formula interface and predict() check newdata", {
   set.seed(1)
   d <- data.frame(t = runif(200), u = runif(200))
   d$y <- sin(3 * d$t) + d$u + rnorm(200, sd = 0.1)
-  fit <- moe_lse(y ~ t + u, data = d, k = 2, expert = expert_linear())
+  fit <- moe_lse(y ~ t + u, data = d, k = 2, expert = expert_linear(), control = lse_control(warn = FALSE))
   expect_equal(colnames(fit$x), c("t", "u"))
   err <- function(expr, pattern) expect_error(expr, pattern, class = "lsmoe_error_input")
   err(predict(fit, newdata = data.frame(t = 1)), "`newdata`")

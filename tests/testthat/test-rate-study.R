@@ -115,3 +115,18 @@ test_that("plot.rate_study draws with base graphics and ggplot2", {
   expect_s3_class(g, "ggplot")
   expect_setequal(unique(g$data$loss), c("D1", "regression"))
 })
+
+test_that("several D2 exponents give one loss per exponent, equal to voronoi_loss()", {
+  G0 <- G0_sig()
+  set.seed(21)
+  st <- rate_study(G0, n = c(300, 500), reps = 1, losses = "D2", r = c(1, 2))
+  expect_setequal(unique(st$loss), c("D2_r1", "D2_r2"))
+  expect_error(rate_study(G0, n = c(300, 500), reps = 1, losses = "D2", r = c(1, 0.5)), "`r`",
+               class = "lsmoe_error_input")
+  expect_equal(nrow(st), 4)
+  v <- st$value[st$n == 300]
+  expect_true(all(v > 0))
+  # the same fit, so the same RSS on both rows; r = 1 and r = 2 differ unless every deviation is 0 or 1
+  expect_equal(st$rss[st$n == 300][1], st$rss[st$n == 300][2])
+  expect_false(isTRUE(all.equal(v[1], v[2])))
+})

@@ -35,7 +35,8 @@ inline void activation(Family fam, int degree, double z, double& f0, double& f1,
   switch (fam) {
   case Family::sigmoid: {
     // numerically stable logistic
-    double s = z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z));
+    const double e = std::exp(-std::abs(z));  // one exponential, never overflows
+    const double s = z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
     f0 = s; f1 = s * (1.0 - s); f2 = f1 * (1.0 - 2.0 * s);
     return;
   }

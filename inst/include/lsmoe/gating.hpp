@@ -22,14 +22,13 @@ inline void gate_logits(const XRow& x, const Eigen::VectorXd& beta0, const Eigen
 
 // Replace logits z (length k) by softmax probabilities, subtracting the maximum first so that
 // no exponential overflows: softmax_j(z) = exp(z_j - m) / sum_l exp(z_l - m), m = max_l z_l.
-// Returns log(sum_l exp(z_l)).
-inline double softmax_inplace(double* z, int k) {
+inline void softmax_inplace(double* z, int k) {
   double m = -std::numeric_limits<double>::infinity();
   for (int j = 0; j < k; ++j) if (z[j] > m) m = z[j];
   double s = 0.0;
   for (int j = 0; j < k; ++j) { z[j] = std::exp(z[j] - m); s += z[j]; }
-  for (int j = 0; j < k; ++j) z[j] /= s;
-  return m + std::log(s);
+  const double inv = 1.0 / s;
+  for (int j = 0; j < k; ++j) z[j] *= inv;
 }
 
 }  // namespace lsmoe
