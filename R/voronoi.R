@@ -40,7 +40,8 @@
 #'                      eta = rbind(c(12, -9), c(-12, 3)), expert = expert_sigmoid())
 #' # over-specified: two fitted atoms near true atom 1
 #' G <- mixing_measure(beta0 = log(c(0.004, 0.003, 1)), beta1 = c(10.2, 9.7, 0.1),
-#'                     eta = rbind(c(12.3, -9.1), c(11.6, -8.8), c(-12, 3.1)), expert = expert_sigmoid())
+#'                     eta = rbind(c(12.3, -9.1), c(11.6, -8.8), c(-12, 3.1)),
+#'                     expert = expert_sigmoid())
 #' voronoi_cells(G, G0)
 #' @export
 voronoi_cells <- function(G, G0, align = TRUE) {
@@ -146,7 +147,8 @@ print.voronoi_cells <- function(x, ...) {
 #'                      eta = rbind(c(12, -9), c(-12, 3)), expert = expert_sigmoid())
 #' # over-specified: two fitted atoms near true atom 1
 #' G <- mixing_measure(beta0 = log(c(0.004, 0.003, 1)), beta1 = c(10.2, 9.7, 0.1),
-#'                     eta = rbind(c(12.3, -9.1), c(11.6, -8.8), c(-12, 3.1)), expert = expert_sigmoid())
+#'                     eta = rbind(c(12.3, -9.1), c(11.6, -8.8), c(-12, 3.1)),
+#'                     expert = expert_sigmoid())
 #' loss <- voronoi_loss(G, G0)
 #' loss
 #' as.numeric(loss)

@@ -10,14 +10,16 @@ missing() {
 }
 
 need=$(missing)
+# pandoc builds the vignettes; qpdf is used by R CMD check (make check)
 need_pandoc=0
 command -v pandoc >/dev/null 2>&1 || need_pandoc=1
+command -v qpdf >/dev/null 2>&1 || need_pandoc=1
 if { [ -n "$need" ] || [ "$need_pandoc" = 1 ]; } && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  echo "deps: installing from Debian: ${need} $( [ "$need_pandoc" = 1 ] && echo pandoc)"
+  echo "deps: installing from Debian: ${need} $( [ "$need_pandoc" = 1 ] && echo pandoc qpdf)"
   apt-get update -qq >/dev/null 2>&1 || true
   debs=""
   for p in $need; do debs="$debs r-cran-$(echo "$p" | tr '[:upper:]' '[:lower:]')"; done
-  [ "$need_pandoc" = 1 ] && debs="$debs pandoc"
+  [ "$need_pandoc" = 1 ] && debs="$debs pandoc qpdf"
   for d in $debs; do
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$d" >/dev/null 2>&1 \
       || echo "deps: $d not available from Debian"

@@ -1,0 +1,4 @@
+library(testthat)
+library(lsmoe)
+
+test_check("lsmoe")
