@@ -1,19 +1,11 @@
 // Thin glue between R and the header-only core in inst/include/lsmoe. Never exported to users.
-#include <RcppEigen.h>
-#include <lsmoe/lsmoe.hpp>
+#include "glue.h"
 
 // [[Rcpp::depends(RcppEigen)]]
 
 using Eigen::Map;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
-
-static lsmoe::Expert make_expert(const Rcpp::List& expert, int d) {
-  const std::string family = Rcpp::as<std::string>(expert["name"]);
-  const int degree = Rcpp::as<int>(expert["degree"]);
-  const bool ow = Rcpp::as<bool>(expert["output_weight"]);
-  return lsmoe::Expert(lsmoe::family_from_string(family), degree, ow, d);
-}
 
 static Rcpp::List params_list(const lsmoe::Params& P) {
   return Rcpp::List::create(Rcpp::Named("beta0") = P.beta0, Rcpp::Named("beta1") = P.beta1,

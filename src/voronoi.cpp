@@ -1,7 +1,6 @@
 // Thin glue between R and inst/include/lsmoe/voronoi.hpp. Never exported to users.
 // Measures arrive as beta0 (k), beta1 (k x d) and eta (q x k, one column per atom).
-#include <RcppEigen.h>
-#include <lsmoe/voronoi.hpp>
+#include "glue.h"
 
 // [[Rcpp::depends(RcppEigen)]]
 
@@ -10,11 +9,6 @@ namespace {
 lsmoe::Params make_params(const Eigen::Map<Eigen::VectorXd>& beta0, const Eigen::Map<Eigen::MatrixXd>& beta1,
                           const Eigen::Map<Eigen::MatrixXd>& eta) {
   return lsmoe::Params{beta0, beta1, eta};
-}
-
-lsmoe::Expert voronoi_expert(const Rcpp::List& expert, int d) {
-  return lsmoe::Expert(lsmoe::family_from_string(Rcpp::as<std::string>(expert["name"])),
-                       Rcpp::as<int>(expert["degree"]), Rcpp::as<bool>(expert["output_weight"]), d);
 }
 
 Rcpp::List cells_list(const lsmoe::Cells& c, const lsmoe::Shift& s) {
@@ -52,7 +46,7 @@ Rcpp::List cpp_voronoi_loss(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen
                             Rcpp::List expert, std::string type, double r, bool align) {
   const lsmoe::Params G = make_params(beta0, beta1, eta);
   const lsmoe::Params G0 = make_params(beta0_star, beta1_star, eta_star);
-  const lsmoe::Expert e = voronoi_expert(expert, static_cast<int>(beta1_star.cols()));
+  const lsmoe::Expert e = make_expert(expert, static_cast<int>(beta1_star.cols()));
   if (e.q() != eta_star.rows()) throw std::invalid_argument("eta does not match the expert family");
   const lsmoe::VoronoiLoss L =
       lsmoe::voronoi_loss(G, G0, lsmoe::loss_type_from_string(type), r, lsmoe::eta_blocks(e), align);
