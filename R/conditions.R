@@ -25,8 +25,10 @@ describe <- function(x) {
 }
 
 check_count <- function(x, arg, min = 1) {
-  if (!is.numeric(x) || length(x) != 1 || is.na(x) || !is.finite(x) || x != round(x) || x < min) {
-    lsmoe_abort(sprintf("`%s` must be a single whole number >= %s, not %s.", arg, min, describe(x)), arg = arg)
+  if (!is.numeric(x) || length(x) != 1 || is.na(x) || !is.finite(x) || x != round(x) || x < min ||
+      x > .Machine$integer.max) {
+    lsmoe_abort(sprintf("`%s` must be a single whole number >= %s (and at most %d), not %s.", arg, min,
+                        .Machine$integer.max, describe(x)), arg = arg)
   }
   as.integer(x)
 }

@@ -22,7 +22,7 @@
 #' @param n_starts Number of starts, whole number >= 1. Default 5.
 #' @param start_strategy One of `"mixed"` (default), `"data"`, `"random"`.
 #' @param max_iter Maximum Levenberg-Marquardt iterations per start (Jacobian evaluations), whole
-#'   number >= 1. Default 500.
+#'   number >= 1. Default 500. A start also stops after `10 * max_iter` RSS evaluations (status 5).
 #' @param ftol Relative reduction of the RSS below which the fit has converged, >= 0. Default 1e-10.
 #' @param xtol Relative change of the parameters below which the fit has converged, >= 0.
 #'   Default 1e-10.
@@ -32,8 +32,8 @@
 #'   Default 100.
 #' @param bound_gate,bound_expert,bound_output Positive numbers or `Inf`: the bounds above.
 #'   Defaults 50, 50 and `Inf`.
-#' @param threads OpenMP threads over observations, whole number >= 1. Default 1. Results do not
-#'   depend on it.
+#' @param threads OpenMP threads over observations, whole number from 1 to 1024. Default 1.
+#'   Results do not depend on it.
 #' @param warn Logical, default `TRUE`: warn (class `lsmoe_warning_convergence`) when the best
 #'   fit has not converged.
 #' @returns A list of class `lse_control` with the validated values.
@@ -62,18 +62,29 @@ lse_control <- function(n_starts = 5, start_strategy = c("mixed", "data", "rando
     bound_gate = check_number(bound_gate, "bound_gate", min = 0, strict_min = TRUE, allow_inf = TRUE),
     bound_expert = check_number(bound_expert, "bound_expert", min = 0, strict_min = TRUE, allow_inf = TRUE),
     bound_output = check_number(bound_output, "bound_output", min = 0, strict_min = TRUE, allow_inf = TRUE),
-    threads = check_count(threads, "threads"),
+    threads = check_threads(threads),
     warn = check_flag(warn, "warn")
   ), class = "lse_control")
 }
 
+check_threads <- function(threads) {
+  threads <- check_count(threads, "threads")
+  if (threads > 1024) lsmoe_abort(sprintf("`threads` must be at most 1024, not %d.", threads), arg = "threads")
+  threads
+}
+
+# A control from lse_control() (validated again, in case it was edited by hand) or a plain list
+# of lse_control()'s arguments.
 as_control <- function(control) {
   if (is.null(control)) return(lse_control())
-  if (inherits(control, "lse_control")) return(control)
   if (is.list(control)) {
-    known <- names(formals(lse_control))
-    bad <- setdiff(names(control), known)
-    if (length(bad) || is.null(names(control)) && length(control)) {
+    control <- unclass(control)
+    nms <- names(control)
+    if (length(control) && (is.null(nms) || any(nms == ""))) {
+      lsmoe_abort("`control` must be a named list of lse_control() arguments.", arg = "control")
+    }
+    bad <- setdiff(nms, names(formals(lse_control)))
+    if (length(bad)) {
       lsmoe_abort(sprintf("`control` has unknown entries: %s.", paste(bad, collapse = ", ")), arg = "control")
     }
     return(do.call(lse_control, control))

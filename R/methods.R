@@ -9,8 +9,9 @@
 #' * `predict()` with `type = "response"` gives \eqn{\hat f(x)} (length n); `"gate"` the softmax
 #'   gate probabilities (n x k); `"experts"` the expert values \eqn{h(x, \hat\eta_j)} (n x k).
 #'   `newdata` is a data frame with the formula's variables (formula fits) or a matrix / data
-#'   frame with the same d columns as `x`; without it, the training inputs are used. Errors of
-#'   class `lsmoe_error_input` for missing or wrong columns and non-finite values.
+#'   frame with the d columns of `x`, matched by name when it has column names and by position
+#'   otherwise; without it, the training inputs are used. Errors of class `lsmoe_error_input`
+#'   for missing or wrong columns, new factor levels, non-finite values and an unknown `type`.
 #' * `deviance()` is the RSS; `logLik()` the Gaussian log-likelihood at
 #'   \eqn{\hat\sigma^2 = RSS / n}, with `df` the free parameters plus one, so `AIC()` and `BIC()`
 #'   work.
@@ -23,8 +24,9 @@
 #' @param digits Significant digits to print.
 #' @param ... Unused.
 #' @returns `print()` and `plot()` return `x` invisibly; `summary()` an object of class
-#'   `summary.moe_lse` (call, expert, k, nobs, rss, sigma, r_squared, coefficients, convergence,
-#'   starts, AIC, BIC); the others as described above.
+#'   `summary.moe_lse` (call, expert, k, d, nobs, rss, sigma, r_squared, coefficients, converged,
+#'   message, iterations, on_bound, starts, best_start, AIC, BIC, residuals (quantiles)); the
+#'   others as described above.
 #' @examples
 #' set.seed(2)
 #' x <- runif(400)
@@ -139,20 +141,20 @@ newdata_matrix <- function(object, newdata) {
     if (length(miss)) {
       lsmoe_abort(sprintf("`newdata` lacks the variable(s) %s.", paste(miss, collapse = ", ")), arg = "newdata")
     }
-    mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = object$xlevels)
-    X <- stats::model.matrix(tt, mf)
-    attr(X, "assign") <- NULL
-    attr(X, "contrasts") <- NULL
+    X <- tryCatch(formula_matrix(tt, stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = object$xlevels)),
+                  error = function(e) lsmoe_abort(paste0("`newdata`: ", conditionMessage(e)), arg = "newdata"))
   } else {
+    # columns are matched by name when newdata has names, by position otherwise
     X <- newdata
-    if (is.data.frame(X)) {
-      miss <- setdiff(colnames(object$x), names(X))
-      if (length(miss) && ncol(X) != object$d) {
+    if (is.numeric(X) && is.null(dim(X)) && object$d == 1) X <- matrix(X, ncol = 1)
+    nms <- colnames(X)
+    if (!is.null(nms)) {
+      miss <- setdiff(colnames(object$x), nms)
+      if (length(miss)) {
         lsmoe_abort(sprintf("`newdata` lacks the column(s) %s.", paste(miss, collapse = ", ")), arg = "newdata")
       }
-      if (!length(miss)) X <- X[colnames(object$x)]
+      X <- if (is.data.frame(X)) X[colnames(object$x)] else X[, colnames(object$x), drop = FALSE]
     }
-    if (is.numeric(X) && is.null(dim(X)) && object$d == 1) X <- matrix(X, ncol = 1)
   }
   X <- check_x(X, "newdata")
   if (ncol(X) != object$d) {
@@ -164,7 +166,8 @@ newdata_matrix <- function(object, newdata) {
 #' @rdname moe_lse-methods
 #' @export
 predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate", "experts"), ...) {
-  type <- match.arg(type)
+  check_dots_empty(...)
+  type <- match_choice(type, c("response", "gate", "experts"), "type")
   X <- newdata_matrix(object, newdata)
   p <- object$coefficients
   out <- cpp_predict(X, p$beta0, p$beta1, t(p$eta), object$expert)

@@ -58,6 +58,9 @@ mixing_measure <- function(beta0, beta1, eta, expert = expert_sigmoid()) {
   k <- length(beta0)
   if (k == 0) lsmoe_abort("`beta0` must have at least one entry: a mixing measure needs k >= 1 atoms.", arg = "beta0")
   check_finite_param(beta0, "beta0")
+  if (any(beta0 > log(.Machine$double.xmax) - log(k))) {
+    lsmoe_abort("`beta0` is too large: the weights exp(beta0) overflow.", arg = "beta0")
+  }
   if (!is.numeric(beta1)) {
     lsmoe_abort(sprintf("`beta1` must be a numeric matrix k x d, not %s.", describe(beta1)), arg = "beta1")
   }

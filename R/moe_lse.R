@@ -15,8 +15,9 @@
 #' scale (for example `I(times / 60)` in a formula), since the default bounds and random starts
 #' refer to that scale.
 #'
-#' @param x For the formula method, a model formula `y ~ x1 + x2` (the model's intercepts are its
-#'   own: an intercept in the formula is dropped). Otherwise a numeric matrix of inputs, n x d
+#' @param x For the formula method, a model formula `y ~ x1 + x2`, passed positionally (the
+#'   model's intercepts are its own: the formula's intercept is dropped, and factors are coded
+#'   by treatment contrasts). Otherwise a numeric matrix of inputs, n x d
 #'   (a vector is one column), finite.
 #' @param y Numeric response vector of length n, finite (matrix method).
 #' @param data A data frame holding the formula's variables (formula method).
@@ -27,7 +28,7 @@
 #'   with `beta0` of length k, `beta1` a k x d matrix and `eta` a k x q matrix (one row per
 #'   component), or a list of such lists. When given, only these starts are used.
 #' @param control A list from [lse_control()] (or a plain list of its arguments).
-#' @param ... Unused.
+#' @param ... Must be empty: unknown arguments (including `subset`, `weights`) are an error.
 #' @returns An object of class `moe_lse`, a list with
 #' * `call`; `expert` (the family); `k`, `d` (input dimension), `q` (expert parameters);
 #' * `coefficients`: list of `beta0` (length k), `beta1` (k x d), `eta` (k x q), with the last
@@ -36,8 +37,8 @@
 #' * `fitted.values`, `residuals` (\eqn{y - \hat f});
 #' * `converged` (logical), `status` (integer code) and `message`; `iterations` and `evaluations`
 #'   of the best start; `on_bound`: number of estimates on a bound;
-#' * `starts`: data frame of every start's `rss`, `status` and `iterations`; `best_start`;
-#' * `control`, `x` (n x d), `y`, and for the formula method `terms`.
+#' * `starts`: data frame of every start (`start`, `rss`, `status`, `iterations`); `best_start`;
+#' * `control`, `x` (n x d), `y`, and for the formula method `terms` and `xlevels`.
 #'
 #' Errors of class `lsmoe_error_input` name the offending argument (non-finite or non-numeric
 #' data, zero rows, invalid `k`, fewer observations than free parameters, unknown `expert`,
@@ -67,18 +68,17 @@ moe_lse <- function(x, ...) UseMethod("moe_lse")
 #' @export
 moe_lse.formula <- function(x, data, k = 2, expert = expert_sigmoid(), start = NULL,
                             control = lse_control(), ...) {
+  check_dots_empty(...)
   cl <- match.call()
   cl[[1]] <- as.name("moe_lse")
   if (missing(data)) data <- environment(x)
   mf <- tryCatch(stats::model.frame(x, data = data, na.action = stats::na.pass),
                  error = function(e) lsmoe_abort(paste0("`x`/`data`: cannot build the model frame: ", conditionMessage(e)), arg = "data"))
   tt <- attr(mf, "terms")
-  attr(tt, "intercept") <- 0L
+  if (!is.null(attr(tt, "offset"))) lsmoe_abort("offset() terms are not supported in the formula `x`.", arg = "x")
   y <- stats::model.response(mf)
   if (is.null(y)) lsmoe_abort("The formula `x` must have a response on its left-hand side.", arg = "x")
-  X <- stats::model.matrix(tt, mf)
-  attr(X, "assign") <- NULL
-  attr(X, "contrasts") <- NULL
+  X <- formula_matrix(tt, mf)
   fit <- moe_lse_fit(X, y, k, expert, start, control)
   fit$call <- cl
   fit$terms <- tt
@@ -90,6 +90,7 @@ moe_lse.formula <- function(x, data, k = 2, expert = expert_sigmoid(), start = N
 #' @export
 moe_lse.default <- function(x, y, k = 2, expert = expert_sigmoid(), start = NULL,
                             control = lse_control(), ...) {
+  check_dots_empty(...)
   cl <- match.call()
   cl[[1]] <- as.name("moe_lse")
   fit <- moe_lse_fit(x, y, k, expert, start, control)
@@ -97,10 +98,33 @@ moe_lse.default <- function(x, y, k = 2, expert = expert_sigmoid(), start = NULL
   fit
 }
 
+# Inputs of a formula fit: the model matrix coded with an intercept (so that a factor gets
+# contrasts, not one dummy per level, which would duplicate the gate and expert intercepts),
+# then the intercept column dropped: the model's intercepts are beta0 and b.
+formula_matrix <- function(tt, mf) {
+  attr(tt, "intercept") <- 1L
+  X <- stats::model.matrix(tt, mf)
+  X <- X[, colnames(X) != "(Intercept)", drop = FALSE]
+  attr(X, "assign") <- NULL
+  attr(X, "contrasts") <- NULL
+  X
+}
+
+check_dots_empty <- function(...) {
+  if (...length()) {
+    nms <- ...names()  # names only: the arguments themselves are not evaluated
+    nms <- if (is.null(nms)) rep("", ...length()) else nms
+    nms[nms == ""] <- "<unnamed>"
+    lsmoe_abort(sprintf("Unknown argument(s): %s (subset, weights and na.action are not supported).",
+                        paste(nms, collapse = ", ")), arg = "...")
+  }
+}
+
 # The fitter behind both methods.
 moe_lse_fit <- function(x, y, k, expert, start, control) {
   x <- check_x(x)
   y <- check_y(y, nrow(x))
+  if (!is.finite(sum(y^2))) lsmoe_abort("`y` is too large: its sum of squares overflows; rescale it.", arg = "y")
   k <- check_count(k, "k")
   expert <- as_expert(expert)
   control <- as_control(control)
@@ -127,6 +151,9 @@ moe_lse_fit <- function(x, y, k, expert, start, control) {
   starts <- matrix(starts, nrow = p)
   b <- theta_bounds(k, d, expert, control)
   res <- cpp_lse_fit(x, y, expert, k, starts, b$lower, b$upper, control)
+  if (!is.finite(res$rss)) {
+    lsmoe_abort("Every start gave a non-finite RSS: rescale `x` and `y` to about unit scale.", arg = "x")
+  }
   par <- unpack_theta(res$theta, k, d, q)
   xnames <- colnames(x)
   comp <- paste0("expert", seq_len(k))

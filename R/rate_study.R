@@ -188,8 +188,8 @@ print.rate_study <- function(x, ...) {
 #' @param level Confidence level, in (0, 1). Default 0.95.
 #' @returns A data frame with one row per setting, loss and method: `expert`, `k`, `loss`,
 #'   `method`, `slope`, `se`, `lower`, `upper` (interval for the slope), `c` (the constant
-#'   \eqn{e^{\mathrm{intercept}}}), `n_sizes`, `n_points`, `n_dropped` (missing values, e.g. failed
-#'   fits, left out). Errors of class `lsmoe_error_input` when a setting has fewer than two
+#'   \eqn{e^{\mathrm{intercept}}}), `n_sizes`, `n_points`, `n_dropped` (rows left out because the
+#'   loss is missing, e.g. a failed fit, or `n` is missing or not positive). Errors of class `lsmoe_error_input` when a setting has fewer than two
 #'   distinct `n`, or a loss value is zero or negative (its logarithm is undefined).
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
@@ -207,11 +207,14 @@ estimate_rate <- function(study, level = 0.95) {
   level <- check_number(level, "level", min = 0, max = 1, strict_min = TRUE)
   if (level >= 1) lsmoe_abort("`level` must be below 1.", arg = "level")
   df <- as.data.frame(study)
+  if (!nrow(df) || !is.numeric(df$n) || !is.numeric(df$value)) {
+    lsmoe_abort("`study` needs numeric columns n and value and at least one row.", arg = "study")
+  }
   for (col in c("expert", "k", "loss")) if (is.null(df[[col]])) df[[col]] <- NA
   keys <- unique(df[c("expert", "k", "loss")])
   out <- lapply(seq_len(nrow(keys)), function(i) {
     sel <- df[(df$expert %in% keys$expert[i]) & (df$k %in% keys$k[i]) & (df$loss %in% keys$loss[i]), ]
-    ok <- is.finite(sel$value)
+    ok <- is.finite(sel$value) & is.finite(sel$n) & sel$n > 0
     label <- if (is.na(keys$loss[i])) "" else sprintf(" (loss %s)", keys$loss[i])
     if (any(sel$value[ok] <= 0)) {
       lsmoe_abort(sprintf("`study`%s has %d zero or negative loss value(s): log(loss) is undefined.", label,
@@ -270,8 +273,9 @@ plot.rate_study <- function(x, use_ggplot = requireNamespace("ggplot2", quietly 
   summ <- data.frame(summ[c("setting", "loss", "n")], mean = summ$value[, "mean"], sd = summ$value[, "sd"])
   # a lower bar end below zero cannot be drawn on a log scale: it is cut at the group's smallest loss
   low <- stats::aggregate(value ~ setting + loss + n, data = df, FUN = min)
-  summ$lo <- pmax(summ$mean - 2 * summ$sd, low$value[match(paste(summ$setting, summ$loss, summ$n),
-                                                           paste(low$setting, low$loss, low$n))])
+  m2 <- summ$mean - 2 * summ$sd
+  summ$lo <- ifelse(m2 > 0, m2, low$value[match(paste(summ$setting, summ$loss, summ$n),
+                                                paste(low$setting, low$loss, low$n))])
   summ$hi <- summ$mean + 2 * summ$sd
   rates <- estimate_rate(data.frame(n = df$n, value = df$value, loss = df$loss, k = df$k, expert = df$setting))
   rates <- rates[rates$method == "replicates", ]

@@ -65,3 +65,70 @@ test_that("formula interface and predict() check newdata", {
   expect_equal(predict(fm, newdata = data.frame(u = 0.5, t = 0.2)),
                predict(fm, newdata = matrix(c(0.2, 0.5), 1)))
 })
+
+test_that("factors in a formula are coded by contrasts, not by one dummy per level", {
+  set.seed(5)
+  d <- data.frame(t = runif(300), g = factor(sample(c("a", "b"), 300, TRUE)))
+  d$y <- sin(3 * d$t) + (d$g == "b") + rnorm(300, sd = 0.1)
+  fg <- moe_lse(y ~ t + g, data = d, k = 2, expert = "linear", control = lse_control(warn = FALSE))
+  expect_equal(colnames(fg$x), c("t", "gb"))
+  # the Jacobian has full column rank, so logLik's df counts identified parameters
+  sv <- svd(lsmoe:::cpp_residuals(fg$x, fg$y, fg$theta, fg$expert, 2L)$jacobian)$d
+  expect_gt(min(sv) / max(sv), 1e-8)
+  d$gb <- as.numeric(d$g == "b")
+  f2 <- moe_lse(y ~ t + gb, data = d, k = 2, expert = "linear", control = lse_control(warn = FALSE))
+  expect_equal(attr(logLik(fg), "df"), attr(logLik(f2), "df"))
+  expect_equal(predict(fg, data.frame(t = 0.3, g = "b")), predict(f2, data.frame(t = 0.3, gb = 1)), tolerance = 1e-6)
+  expect_error(predict(fg, data.frame(t = 0.5, g = "c")), "`newdata`", class = "lsmoe_error_input")
+})
+
+test_that("unknown arguments, offsets and bad predict types are classed errors", {
+  set.seed(6)
+  d <- data.frame(t = runif(100)); d$y <- d$t + rnorm(100, sd = 0.1)
+  err <- function(expr, pattern) expect_error(expr, pattern, class = "lsmoe_error_input")
+  err(moe_lse(y ~ t, data = d, k = 2, subset = t > 0.5), "subset")
+  err(moe_lse(d$t, d$y, k = 2, contol = lse_control(n_starts = 1)), "contol")
+  err(moe_lse(y ~ t + offset(t), data = d, k = 2), "offset")
+  fit <- moe_lse(y ~ t, data = d, k = 1, expert = "linear")
+  err(predict(fit, type = "foo"), "`type`")
+  err(predict(fit, data.frame(t = "a")), "`newdata`")
+})
+
+test_that("predict() matches named matrix columns by name", {
+  set.seed(7)
+  X <- cbind(a = runif(200), b = 5 * runif(200))
+  y <- X[, 1] - 0.2 * X[, 2] + rnorm(200, sd = 0.05)
+  fm <- moe_lse(X, y, k = 1, expert = "linear")
+  expect_equal(predict(fm, X[1:3, ]), predict(fm, X[1:3, c("b", "a")]))
+  expect_equal(predict(fm, unname(X[1:3, ])), predict(fm, X[1:3, ]))
+  expect_error(predict(fm, data.frame(zz = 1, ww = 2)), "lacks", class = "lsmoe_error_input")
+})
+
+test_that("extreme counts, scales and edited controls give classed errors, not crashes", {
+  set.seed(8)
+  x <- runif(100); y <- x + rnorm(100, sd = 0.1)
+  err <- function(expr, pattern) expect_error(expr, pattern, class = "lsmoe_error_input")
+  err(moe_lse(x, y, k = 1e10), "`k`")
+  err(lse_control(max_iter = 1e10), "`max_iter`")
+  err(lse_control(n_starts = 1e10), "`n_starts`")
+  err(lse_control(threads = 1e5), "`threads`")
+  err(moe_lse(x, y * 1e200, k = 2, expert = "linear"), "`y`")
+  ctl <- lse_control()
+  ctl$bound_gate <- -1
+  err(moe_lse(x, y, k = 2, control = ctl), "`bound_gate`")
+  ctl <- lse_control(); ctl$max_iter <- NA
+  err(moe_lse(x, y, k = 2, control = ctl), "`max_iter`")
+  err(moe_lse(x, y, k = 2, control = list(1)), "`control`")
+  # a huge iteration limit does not overflow the evaluation limit in C++
+  fit <- moe_lse(x, y, k = 1, expert = "linear", control = lse_control(max_iter = 3e8, n_starts = 1))
+  expect_true(fit$converged)
+  expect_false(fit$status == 5)
+})
+
+test_that("overflowing weights and infinite logits are handled", {
+  expect_error(mixing_measure(c(800, 0), c(1, 0), rbind(c(1, 0), c(2, 0))), "`beta0`", class = "lsmoe_error_input")
+  G <- mixing_measure(c(700, 0), c(1e308, 0), rbind(c(1, 0), c(2, 0)), expert = "linear")
+  p <- predict(G, c(0.5, 1), type = "gate")
+  expect_true(all(is.finite(p)))
+  expect_equal(unname(p[, 1]), c(1, 1))
+})

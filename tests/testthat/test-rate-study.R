@@ -130,3 +130,45 @@ test_that("several D2 exponents give one loss per exponent, equal to voronoi_los
   expect_equal(st$rss[st$n == 300][1], st$rss[st$n == 300][2])
   expect_false(isTRUE(all.equal(v[1], v[2])))
 })
+
+test_that("each row of a study is what the building blocks give for the same random numbers", {
+  G0 <- G0_sig()
+  ctl <- lse_control(n_starts = 2, warn = FALSE)
+  set.seed(3)
+  row <- lsmoe:::rate_study_task(G0, 300L, 3L, 0.1, c("D1", "D2", "regression"), "near_truth", ctl, NULL, 2, 0.1, 1e4)
+  set.seed(3)
+  sim <- simulate_moe(G0, 300, 0.1)
+  st <- lapply(1:2, function(s) lsmoe:::near_truth_start(G0, 3, 0.1))
+  fit <- moe_lse(sim$x, sim$y, k = 3, expert = G0$expert, start = st, control = ctl)
+  expect_equal(row$rss[1], fit$rss)
+  expect_equal(row$value[1:2], c(voronoi_loss(fit, G0)$value, voronoi_loss(fit, G0, "D2")$value))
+  # the regression error is a Monte Carlo estimate with its own draws: compare within its SE
+  re <- regression_error(fit, G0, n_mc = 1e4)
+  expect_lt(abs(row$value[3] - as.numeric(re)), 6 * attr(re, "se"))
+})
+
+test_that("estimate_rate drops rows with missing n and rejects non-numeric columns", {
+  set.seed(2)
+  s <- data.frame(n = rep(c(1e3, 1e4, 1e5), each = 10), value = exp(rnorm(30)))
+  s$n[1] <- NA
+  e <- estimate_rate(s)
+  expect_equal(e$n_points[1], 29)
+  expect_equal(e$n_dropped[1], 1)
+  expect_equal(e$n_sizes[1], 3)
+  expect_error(estimate_rate(data.frame(n = c("a", "b"), value = 1:2)), "numeric", class = "lsmoe_error_input")
+  expect_error(estimate_rate(data.frame(n = numeric(0), value = numeric(0))), "at least one row",
+               class = "lsmoe_error_input")
+})
+
+test_that("plot bars are mean -+ 2 SD, cut only where the lower end is not positive", {
+  skip_if_not_installed("ggplot2")
+  st <- data.frame(expert = "sigmoid", k = 2, loss = "D1", n = rep(c(100, 1000, 10000), each = 3),
+                   value = c(1, 1.05, 0.95, 0.30, 0.32, 0.28, 0.01, 0.5, 0.02))
+  class(st) <- c("rate_study", "data.frame")
+  g <- plot(st)
+  dd <- g$data[order(g$data$n), ]
+  m <- tapply(st$value, st$n, mean); s <- tapply(st$value, st$n, sd)
+  expect_equal(dd$lo[1:2], as.vector((m - 2 * s)[1:2]))
+  expect_equal(dd$lo[3], 0.01)
+  expect_equal(dd$hi, as.vector(m + 2 * s))
+})

@@ -25,6 +25,13 @@ inline void gate_logits(const XRow& x, const Eigen::VectorXd& beta0, const Eigen
 inline void softmax_inplace(double* z, int k) {
   double m = -std::numeric_limits<double>::infinity();
   for (int j = 0; j < k; ++j) if (z[j] > m) m = z[j];
+  if (std::isinf(m)) {
+    // +Inf logits share the gate equally; if every logit is -Inf the gate is uniform
+    int count = 0;
+    for (int j = 0; j < k; ++j) count += (z[j] == m);
+    for (int j = 0; j < k; ++j) z[j] = (z[j] == m) ? 1.0 / count : 0.0;
+    return;
+  }
   double s = 0.0;
   for (int j = 0; j < k; ++j) { z[j] = std::exp(z[j] - m); s += z[j]; }
   const double inv = 1.0 / s;

@@ -184,7 +184,8 @@ inline Fit fit_one(const Model& model, const Eigen::Ref<const Eigen::MatrixXd>& 
   lm.parameters.xtol = ctl.xtol;
   lm.parameters.gtol = ctl.gtol;
   lm.parameters.factor = ctl.step_bound;
-  lm.parameters.maxfev = std::max(10, 10 * ctl.max_iter);
+  // at most 10 RSS evaluations per iteration (computed without int overflow)
+  lm.parameters.maxfev = static_cast<Eigen::DenseIndex>(std::max<long long>(10, 10LL * ctl.max_iter));
 
   Eigen::VectorXd u = bounds.to_u(theta0);
   Fit fit;

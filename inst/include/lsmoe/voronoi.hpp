@@ -193,6 +193,7 @@ inline VoronoiLoss voronoi_loss(const Params& G_in, const Params& G0, LossType t
     L.parameter_term[j] = par;
   }
   L.value = L.weight_term.sum() + L.parameter_term.sum();
+  if (!std::isfinite(L.value)) throw std::invalid_argument("the Voronoi loss is not finite: the weights exp(beta0) overflow");
   return L;
 }
 
