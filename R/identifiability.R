@@ -100,7 +100,9 @@
 #'   used);
 #' * `singular_values`: all singular values of the scaled matrix, descending; `ratio`: the
 #'   smallest over the largest;
-#' * `terms`: names of the columns kept (one per distinct term);
+#' * `terms`: names of the columns kept (one per distinct term); a kept term that coincides
+#'   with others carries their names too, e.g. `"dH/da[1] (= d2H/dbeta1 db[1])"`, so relations
+#'   read in both names;
 #' * `merged`: data frame of coincident terms counted once, with columns `atom`, `term` (the
 #'   name dropped) and `kept` (the name it coincides with); zero rows when none coincide;
 #' * `zero_terms`: names of identically zero terms;
@@ -287,19 +289,23 @@ identifiability_family <- function(expert, eta, x, order) {
     amax <- apply(abs(A), 2, max)
     zero <- amax <= 1e-14 * max(amax, 1e-300) | amax == 0
     keep <- rep(TRUE, length(spec))
+    alias <- rep("", length(spec))
     for (t in seq_along(spec)) {
       if (zero[t]) next
       for (s in seq_len(t - 1)) {
         if (!keep[s] || zero[s]) next
         if (max(abs(A[, t] - A[, s])) <= 1e-10 * max(amax[t], amax[s])) {
           keep[t] <- FALSE
+          alias[s] <- paste0(alias[s], sprintf(" (= %s[%d])", spec[[t]]$name, j))
           merged[[length(merged) + 1]] <- data.frame(atom = j, term = sprintf("%s[%d]", spec[[t]]$name, j),
                                                      kept = sprintf("%s[%d]", spec[[s]]$name, j))
           break
         }
       }
     }
-    nm <- vapply(spec, function(sp) sprintf("%s[%d]", sp$name, j), "")
+    # a kept term carries the names of the coincident terms merged into it, so that relations
+    # read in both names (e.g. the gate-expert PDE d2H/dbeta1 db = dH/da of ridge experts)
+    nm <- paste0(vapply(spec, function(sp) sprintf("%s[%d]", sp$name, j), ""), alias)
     tot <- vapply(spec, function(sp) length(sp$nu) + length(sp$ga), 0L)
     val <- vapply(spec, function(sp) length(sp$ga) == 0, TRUE)
     B <- A[, keep, drop = FALSE]

@@ -46,7 +46,7 @@ test_that("the result has the documented shape", {
                       "terms", "merged", "zero_terms", "relations", "n_x"), ignore.order = TRUE)
   # d = 1, order 2: 10 terms per atom, of which x * dh/db = dh/da coincide -> 9 distinct
   expect_length(res$terms, 18)
-  expect_true(all(c("h[1]", "dH/dbeta1[1]", "dH/da[2]", "d2H/dbeta1 da[1]", "d2H/db^2[2]") %in% res$terms))
+  expect_true(all(c("h[1]", "dH/dbeta1[1]", "dH/da[2] (= d2H/dbeta1 db[2])", "d2H/dbeta1 da[1]", "d2H/db^2[2]") %in% res$terms))
   expect_length(res$singular_values, 18)
   expect_false(is.unsorted(rev(res$singular_values)))
   expect_equal(res$ratio, min(res$singular_values) / max(res$singular_values))
@@ -57,7 +57,8 @@ test_that("the result has the documented shape", {
   # d = 2 names use indices; x_u dh/da_v = x_v dh/da_u is merged too
   res2 <- check_identifiability(expert_sigmoid(), c(2, -1, 0.5), n_x = 300)
   expect_equal(res2$d, 2L)
-  expect_true(all(c("dH/da1[1]", "dH/dbeta1_2[1]", "d2H/dbeta1_1 da2[1]", "d2H/dbeta1_1 dbeta1_2[1]") %in% res2$terms))
+  expect_true(all(c("dH/da1[1] (= d2H/dbeta1_1 db[1])", "dH/dbeta1_2[1]", "d2H/dbeta1_1 da2[1] (= d2H/dbeta1_2 da1[1])",
+                    "d2H/dbeta1_1 dbeta1_2[1]") %in% res2$terms))
   expect_true("d2H/dbeta1_2 da1[1]" %in% res2$merged$term)
   expect_length(res2$terms, 18)
 })
@@ -85,17 +86,17 @@ test_that("linear experts: relations between named terms with the right coeffici
                                     paste0(c("d2H/da^2", "d2H/da db", "d2H/db^2"), "[2]")))
   expect_true(any(vapply(res$relations, function(r) identical(names(r), "d2H/db^2[1]"), TRUE)))
   # dH/da (which is also d2H/dbeta1 db) is the same function x for both atoms
-  r <- find_relation(res, c("dH/da[2]", "dH/da[1]"))
+  r <- find_relation(res, c("dH/da[2] (= d2H/dbeta1 db[2])", "dH/da[1] (= d2H/dbeta1 db[1])"))
   expect_false(is.null(r))
   expect_equal(abs(unname(r[1])), abs(unname(r[2])), tolerance = 1e-6)
   expect_equal(sign(unname(r[1])), -sign(unname(r[2])))
   # Euler: h = a dH/da + b dH/db
-  r <- find_relation(res, c("h[1]", "dH/da[1]", "dH/db[1]"))
-  expect_equal(unname(r[c("h[1]", "dH/da[1]", "dH/db[1]")]), c(1, -a[1], -b[1]), tolerance = 1e-6)
+  r <- find_relation(res, c("h[1]", "dH/da[1] (= d2H/dbeta1 db[1])", "dH/db[1]"))
+  expect_equal(unname(r[c("h[1]", "dH/da[1] (= d2H/dbeta1 db[1])", "dH/db[1]")]), c(1, -a[1], -b[1]), tolerance = 1e-6)
   # gate slope through the expert parameters: dH/dbeta1 = a d2H/dbeta1 da + b d2H/dbeta1 db,
   # where d2H/dbeta1 db is the merged dH/da
-  r <- find_relation(res, c("dH/dbeta1[1]", "d2H/dbeta1 da[1]", "dH/da[1]"))
-  expect_equal(unname(r[c("dH/dbeta1[1]", "d2H/dbeta1 da[1]", "dH/da[1]")]), c(1, -a[1], -b[1]), tolerance = 1e-6)
+  r <- find_relation(res, c("dH/dbeta1[1]", "d2H/dbeta1 da[1]", "dH/da[1] (= d2H/dbeta1 db[1])"))
+  expect_equal(unname(r[c("dH/dbeta1[1]", "d2H/dbeta1 da[1]", "dH/da[1] (= d2H/dbeta1 db[1])")]), c(1, -a[1], -b[1]), tolerance = 1e-6)
 })
 
 test_that("order 1, a = 0, output weights and ReLU give the documented relations", {
@@ -138,7 +139,9 @@ test_that("print shows the verdict, singular values and relations", {
   expect_output(print(lin), "NOT strongly identifiable")
   expect_output(print(lin), "d2H/db^2[2] = 0", fixed = TRUE)
   expect_output(print(lin), "d2H/dbeta1 db[1] = dH/da[1]", fixed = TRUE)
-  expect_output(print(lin, n_show = 20), "h[1] - 4 dH/da[1] - 0.5 dH/db[1] = 0", fixed = TRUE)
+  expect_output(print(lin, n_show = 20), "h[1] - 4 dH/da[1] (= d2H/dbeta1 db[1]) - 0.5 dH/db[1] = 0", fixed = TRUE)
+  # the gate-expert PDE d2H/dbeta1 db = dH/da appears by name inside the relations
+  expect_output(print(lin, n_show = 20), "dH/dbeta1[1] - 0.5 dH/da[1] (= d2H/dbeta1 db[1]) - 4 d2H/dbeta1 da[1] = 0", fixed = TRUE)
   out <- utils::capture.output(vis <- withVisible(print(lin)))
   expect_false(vis$visible)
   expect_identical(vis$value, lin)
