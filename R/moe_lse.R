@@ -42,8 +42,10 @@
 #'
 #' Errors of class `lsmoe_error_input` name the offending argument (non-finite or non-numeric
 #' data, zero rows, invalid `k`, fewer observations than free parameters, unknown `expert`,
-#' wrong-shaped `start`, invalid `control`). A fit that has not converged gives a warning of class
-#' `lsmoe_warning_convergence` and `converged = FALSE`.
+#' wrong-shaped `start`, invalid `control`, a response whose squares overflow, or every start
+#' giving a non-finite RSS). A fit that has not converged gives a warning of class
+#' `lsmoe_warning_convergence` and `converged = FALSE`; inputs beyond 1e3 in absolute value give
+#' a warning of class `lsmoe_warning_scale`.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -125,6 +127,11 @@ moe_lse_fit <- function(x, y, k, expert, start, control) {
   x <- check_x(x)
   y <- check_y(y, nrow(x))
   if (!is.finite(sum(y^2))) lsmoe_abort("`y` is too large: its sum of squares overflows; rescale it.", arg = "y")
+  if (max(abs(x)) > 1e3) {
+    lsmoe_warn(sprintf(paste0("`x` has values up to %.3g in absolute value: the default bounds and random starts ",
+                              "assume inputs on about unit scale; rescale `x` (e.g. divide by its range)."), max(abs(x))),
+               class = "lsmoe_warning_scale")
+  }
   k <- check_count(k, "k")
   expert <- as_expert(expert)
   control <- as_control(control)

@@ -132,3 +132,11 @@ test_that("overflowing weights and infinite logits are handled", {
   expect_true(all(is.finite(p)))
   expect_equal(unname(p[, 1]), c(1, 1))
 })
+
+test_that("inputs far from unit scale give a classed warning", {
+  set.seed(9)
+  x <- runif(100); y <- x + rnorm(100, sd = 0.1)
+  expect_warning(moe_lse(x * 1e5, y, k = 1, expert = "linear"), class = "lsmoe_warning_scale")
+  expect_no_warning <- function(expr) expect_silent(expr)
+  expect_no_warning(moe_lse(x * 100, y, k = 1, expert = "linear"))
+})
