@@ -38,6 +38,12 @@
 #'   fit has not converged.
 #' @returns A list of class `lse_control` with the validated values.
 #'   Invalid values raise an error of class `lsmoe_error_input` naming the argument.
+#' @references
+#' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
+#' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
+#'
+#' More, J. J. (1978). The Levenberg-Marquardt algorithm: implementation and theory.
+#' *Numerical Analysis*, Lecture Notes in Mathematics 630, 105-116. \doi{10.1007/BFb0067700}
 #' @examples
 #' lse_control(n_starts = 10, bound_expert = 20)
 #' @export

@@ -27,6 +27,9 @@
 #'   `summary.moe_lse` (call, expert, k, d, nobs, rss, sigma, r_squared, coefficients, converged,
 #'   message, iterations, on_bound, starts, best_start, AIC, BIC, residuals (quantiles)); the
 #'   others as described above.
+#' @references
+#' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
+#' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
 #' @examples
 #' set.seed(2)
 #' x <- runif(400)

@@ -256,6 +256,9 @@ rate_fit <- function(n, value, method, level, dropped) {
 #' @param use_ggplot Logical; default `TRUE` when ggplot2 is installed.
 #' @param ... Unused.
 #' @returns A ggplot object (printed when not assigned), or `x` invisibly for base graphics.
+#' @references
+#' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
+#' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
 #' @examples
 #' set.seed(1)
 #' n <- rep(c(1e3, 1e4, 1e5), each = 5)
