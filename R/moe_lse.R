@@ -157,7 +157,7 @@ moe_lse_fit <- function(x, y, k, expert, start, control) {
   }
   starts <- matrix(starts, nrow = p)
   b <- theta_bounds(k, d, expert, control)
-  res <- cpp_lse_fit(x, y, expert, k, starts, b$lower, b$upper, control)
+  res <- cpp_lse_fit(x, y, numeric(0), expert, k, starts, b$lower, b$upper, control)
   if (!is.finite(res$rss)) {
     lsmoe_abort("Every start gave a non-finite RSS: rescale `x` and `y` to about unit scale.", arg = "x")
   }

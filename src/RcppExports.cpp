@@ -12,20 +12,21 @@ Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
 // cpp_lse_fit
-Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control);
-RcppExport SEXP _lsmoe_cpp_lse_fit(SEXP xSEXP, SEXP ySEXP, SEXP expertSEXP, SEXP kSEXP, SEXP startsSEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP) {
+Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control);
+RcppExport SEXP _lsmoe_cpp_lse_fit(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP startsSEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type x(xSEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type w(wSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
     Rcpp::traits::input_parameter< int >::type k(kSEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type starts(startsSEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type lower(lowerSEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type upper(upperSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lse_fit(x, y, expert, k, starts, lower, upper, control));
+    rcpp_result_gen = Rcpp::wrap(cpp_lse_fit(x, y, w, expert, k, starts, lower, upper, control));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -125,7 +126,7 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
-    {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 8},
+    {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 9},
     {"_lsmoe_cpp_predict", (DL_FUNC) &_lsmoe_cpp_predict, 5},
     {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 5},
     {"_lsmoe_cpp_pack", (DL_FUNC) &_lsmoe_cpp_pack, 4},

@@ -13,7 +13,7 @@ static Rcpp::List params_list(const lsmoe::Params& P) {
 }
 
 // [[Rcpp::export]]
-Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, Rcpp::List expert, int k,
+Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, Rcpp::List expert, int k,
                        const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper,
                        Rcpp::List control) {
   const lsmoe::Model model(make_expert(expert, static_cast<int>(x.cols())), k);
@@ -26,7 +26,9 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   ctl.threads = Rcpp::as<int>(control["threads"]);
   if (starts.rows() != model.n_free()) throw std::invalid_argument("starts have the wrong number of rows");
   const lsmoe::Bounds bounds(lower, upper);
-  const lsmoe::MultiFit mf = lsmoe::fit_lse(model, x, y, starts, bounds, ctl, [] { Rcpp::checkUserInterrupt(); });
+  if (w.size() != 0 && w.size() != y.size()) throw std::invalid_argument("weights have the wrong length");
+  const VectorXd sw = w.array().sqrt().matrix();
+  const lsmoe::MultiFit mf = lsmoe::fit_lse(model, x, y, sw, starts, bounds, ctl, [] { Rcpp::checkUserInterrupt(); });
   const int S = static_cast<int>(mf.fits.size());
   Rcpp::NumericVector start_rss(S);
   Rcpp::IntegerVector start_status(S), start_iter(S);

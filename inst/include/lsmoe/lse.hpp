@@ -133,20 +133,23 @@ struct LseFunctor {
   const Model& model;
   Eigen::Ref<const Eigen::MatrixXd> X;
   Eigen::Ref<const Eigen::VectorXd> y;
+  Eigen::Ref<const Eigen::VectorXd> sw;  // square roots of the weights (length n or 0: unweighted)
   const Bounds& bounds;
   int threads;
   mutable Eigen::VectorXd theta, dtheta;
 
   LseFunctor(const Model& m, const Eigen::Ref<const Eigen::MatrixXd>& X_, const Eigen::Ref<const Eigen::VectorXd>& y_,
-             const Bounds& b, int th)
-      : model(m), X(X_), y(y_), bounds(b), threads(th) {}
+             const Eigen::Ref<const Eigen::VectorXd>& sw_, const Bounds& b, int th)
+      : model(m), X(X_), y(y_), sw(sw_), bounds(b), threads(th) {}
 
   int inputs() const { return model.n_free(); }
   int values() const { return static_cast<int>(X.rows()); }
 
   int operator()(const Eigen::VectorXd& u, Eigen::VectorXd& fvec) const {
     bounds.to_theta(u, theta, nullptr);
-    const double rss = model.residuals(X, y, theta, fvec, nullptr, threads);
+    model.residuals(X, y, theta, fvec, nullptr, threads);
+    if (sw.size()) fvec.array() *= sw.array();
+    const double rss = fvec.squaredNorm();
     // A non-finite trial point is made very poor but finite, so that the step is rejected.
     if (!std::isfinite(rss)) fvec.setConstant(1e100 / std::sqrt(static_cast<double>(fvec.size())));
     return 0;
@@ -155,7 +158,10 @@ struct LseFunctor {
     bounds.to_theta(u, theta, &dtheta);
     Eigen::VectorXd r;
     model.residuals(X, y, theta, r, &fjac, threads);
-    for (Eigen::Index s = 0; s < fjac.cols(); ++s) fjac.col(s) *= dtheta[s];
+    for (Eigen::Index s = 0; s < fjac.cols(); ++s) {
+      fjac.col(s) *= dtheta[s];
+      if (sw.size()) fjac.col(s).array() *= sw.array();
+    }
     return 0;
   }
 };
@@ -173,12 +179,14 @@ struct Fit {
 // One Levenberg-Marquardt run from theta0. interrupt() is called after every iteration (it may
 // throw to abort).
 inline Fit fit_one(const Model& model, const Eigen::Ref<const Eigen::MatrixXd>& X,
-                   const Eigen::Ref<const Eigen::VectorXd>& y, const Eigen::VectorXd& theta0,
+                   const Eigen::Ref<const Eigen::VectorXd>& y, const Eigen::Ref<const Eigen::VectorXd>& sw,
+                   const Eigen::VectorXd& theta0,
                    const Bounds& bounds, const Control& ctl, const std::function<void()>& interrupt = {}) {
   if (theta0.size() != model.n_free()) throw std::invalid_argument("start has the wrong length");
   if (X.rows() != y.size()) throw std::invalid_argument("x and y differ in the number of observations");
   if (X.rows() < model.n_free()) throw std::invalid_argument("fewer observations than free parameters");
-  LseFunctor functor(model, X, y, bounds, ctl.threads);
+  if (sw.size() != 0 && sw.size() != y.size()) throw std::invalid_argument("weights have the wrong length");
+  LseFunctor functor(model, X, y, sw, bounds, ctl.threads);
   Eigen::LevenbergMarquardt<LseFunctor> lm(functor);
   lm.parameters.ftol = ctl.ftol;
   lm.parameters.xtol = ctl.xtol;
@@ -191,7 +199,9 @@ inline Fit fit_one(const Model& model, const Eigen::Ref<const Eigen::MatrixXd>& 
   Fit fit;
   Eigen::VectorXd r;
   bounds.to_theta(u, fit.theta, nullptr);
-  const double rss0 = model.residuals(X, y, fit.theta, r, nullptr, ctl.threads);
+  model.residuals(X, y, fit.theta, r, nullptr, ctl.threads);
+  if (sw.size()) r.array() *= sw.array();
+  const double rss0 = r.squaredNorm();
   if (!std::isfinite(rss0)) {
     fit.status = non_finite;
     fit.rss = rss0;
@@ -209,7 +219,9 @@ inline Fit fit_one(const Model& model, const Eigen::Ref<const Eigen::MatrixXd>& 
   int code = static_cast<int>(st);
   if (st == Eigen::LevenbergMarquardtSpace::Running) code = iteration_limit;
   bounds.to_theta(u, fit.theta, nullptr);
-  fit.rss = model.residuals(X, y, fit.theta, r, nullptr, ctl.threads);
+  model.residuals(X, y, fit.theta, r, nullptr, ctl.threads);
+  if (sw.size()) r.array() *= sw.array();
+  fit.rss = r.squaredNorm();
   fit.iterations = steps;
   fit.evaluations = static_cast<int>(lm.nfev);
   fit.status = code;
@@ -226,13 +238,14 @@ struct MultiFit {
 };
 
 inline MultiFit fit_lse(const Model& model, const Eigen::Ref<const Eigen::MatrixXd>& X,
-                        const Eigen::Ref<const Eigen::VectorXd>& y, const Eigen::Ref<const Eigen::MatrixXd>& starts,
+                        const Eigen::Ref<const Eigen::VectorXd>& y, const Eigen::Ref<const Eigen::VectorXd>& sw,
+                        const Eigen::Ref<const Eigen::MatrixXd>& starts,
                         const Bounds& bounds, const Control& ctl, const std::function<void()>& interrupt = {}) {
   if (starts.cols() < 1) throw std::invalid_argument("at least one start is needed");
   if (bounds.lower.size() != model.n_free()) throw std::invalid_argument("bounds have the wrong length");
   MultiFit out;
   for (Eigen::Index s = 0; s < starts.cols(); ++s) {
-    out.fits.push_back(fit_one(model, X, y, starts.col(s), bounds, ctl, interrupt));
+    out.fits.push_back(fit_one(model, X, y, sw, starts.col(s), bounds, ctl, interrupt));
     const Fit& f = out.fits.back();
     const Fit& b = out.fits[out.best];
     if (std::isfinite(f.rss) && (!std::isfinite(b.rss) || f.rss < b.rss)) out.best = static_cast<int>(s);
