@@ -1,39 +1,72 @@
 #' Tuning knobs of the least squares fitter
 #'
-#' Every tuning parameter of [moe_lse()], validated once. The fitter runs Eigen's MINPACK-style
-#' Levenberg-Marquardt with the analytic Jacobian from each of `n_starts` starts and keeps the fit
-#' with the smallest residual sum of squares (RSS).
+#' Every tuning parameter of [moe_lse()], validated once. The fitter runs lsmoe's own
+#' Levenberg-Marquardt on the normal equations (each iteration one fused pass over the
+#' observations that accumulates \eqn{J^\top J} and \eqn{J^\top r}; gain-ratio damping) with the
+#' analytic Jacobian, from many starts, and keeps the fit with the smallest residual sum of
+#' squares (RSS).
 #'
-#' **Starts.** `"data"` starts partition the rows of `x` by k-means (on standardised `x`), fit
-#' one expert by least squares in each part, and set the gate to the softmax that picks the
-#' nearest k-means centre; `"random"` starts draw gating and expert parameters at random on the
-#' scale of the data; `"mixed"` (default) alternates them, starting with `"data"`. All draws use
-#' R's random number generator, so `set.seed()` makes a fit reproducible.
+#' **Scaling.** With `standardize = TRUE` (default) the fitter works on standardised inputs
+#' \eqn{x' = (x - \bar x) / s_x} (per column) and, for experts whose parameters live on the scale of
+#' the response, a rescaled response: \eqn{y' = (y - \bar y) / s_y} for linear and constant
+#' experts, \eqn{y' = y / s_y} for polynomial and output-weighted experts (the response of sigmoid,
+#' tanh, ReLU and GELU experts without output weight is left alone: it is what the expert must
+#' reach). Starts and bounds refer to that scale, so they mean the same on every data set; every
+#' estimate is transformed back exactly (the gate \eqn{\beta_0 + \beta_1^\top x} and the ridge
+#' \eqn{a^\top x + b} are affine in \eqn{x}). With `standardize = FALSE` the data, starts and bounds
+#' are used as given (the compact parameter set of a simulation study).
+#'
+#' **Starts (global search).** `n_starts` starts are drawn: `"data"` starts partition the rows by
+#' k-means (on standardised `x`, at most 5000 rows), fit one expert by least squares in each part
+#' and set the gate to the softmax that picks the nearest centre; `"random"` starts draw gating
+#' and expert parameters at random on the standardised scale; `"mixed"` (default) makes a fifth of
+#' the starts (at least one) data starts and the rest random. With more than `n_finish` starts,
+#' every start is first run for at most `screen_iter` iterations on a random subsample of
+#' `screen_rows` rows (all rows when there are fewer), and the `n_finish` starts with the smallest
+#' subsample RSS are then run to convergence from where their screening ended: on all rows when
+#' there are at most `refine_rows`, otherwise on a random subsample of `refine_rows` rows, after
+#' which the best of them is finished on all rows (it then starts close to the optimum and needs
+#' few passes over the data). All draws use R's random number generator, so `set.seed()` makes a
+#' fit reproducible.
 #'
 #' **Bounds (compact parameter space).** The theory assumes a compact parameter set; the fitter
 #' keeps every parameter in a box through a smooth change of variables (the MINUIT/lmfit sine
 #' transform), and reports how many estimates end on a bound. Gating parameters
 #' (\eqn{\beta_0, \beta_1}) lie in `[-bound_gate, bound_gate]`; expert parameters inside a
 #' nonlinearity in `[-bound_expert, bound_expert]`; response-scale expert parameters (output
-#' weights, linear and constant experts) in `[-bound_output, bound_output]` (see [experts]).
-#' Bounds are on the scale of `x` as given: scale inputs to about unit range first. `Inf` removes
-#' a bound.
+#' weights, linear and constant experts) in `[-bound_output, bound_output]` (see [experts]). With
+#' `standardize = TRUE` the bounds hold on the standardised scale (the default `bound_output = 20`
+#' keeps a linear expert within 20 standard deviations of the response per standard deviation of
+#' the inputs, so no expert extrapolates absurdly). `Inf` removes a bound.
 #'
-#' @param n_starts Number of starts, whole number >= 1. Default 5.
+#' **Stopping.** A start has converged when an accepted step reduces the RSS by at most
+#' `ftol` relative and the predicted reduction is as small (status 1), when the step changes the
+#' (transformed) parameters by at most `xtol` relative (status 2, 3), when the scaled gradient is
+#' below `gtol` (status 4), when no step of any damping reduces the RSS (status 6) or when the
+#' residuals are zero (status 12); it stops unconverged after `max_iter` iterations (status 10).
+#'
+#' @param n_starts Number of starts, whole number from 1 to 1e5. Default 50.
 #' @param start_strategy One of `"mixed"` (default), `"data"`, `"random"`.
-#' @param max_iter Maximum Levenberg-Marquardt iterations per start (Jacobian evaluations), whole
-#'   number >= 1. Default 500. A start also stops after `10 * max_iter` RSS evaluations (status 5).
+#' @param n_finish Number of screened starts run to convergence on all rows, whole number >= 1.
+#'   Default 3.
+#' @param screen_rows Rows of the screening subsample, whole number >= 1. Default 2000.
+#' @param screen_iter Iterations per start in the screening, whole number >= 1. Default 30.
+#' @param refine_rows Rows of the refining subsample, whole number >= 1. Default 20000.
+#' @param max_iter Maximum Levenberg-Marquardt iterations per start (trial steps), whole number
+#'   from 1 to 1e6. Default 500.
 #' @param ftol Relative reduction of the RSS below which the fit has converged, >= 0. Default 1e-10.
 #' @param xtol Relative change of the parameters below which the fit has converged, >= 0.
 #'   Default 1e-10.
-#' @param gtol Cosine between the residuals and any Jacobian column below which the fit has
-#'   converged, >= 0. Default 0 (off).
-#' @param step_bound Initial step bound of Levenberg-Marquardt (MINPACK's `factor`), > 0.
-#'   Default 100.
-#' @param bound_gate,bound_expert,bound_output Positive numbers or `Inf`: the bounds above.
-#'   Defaults 50, 50 and `Inf`.
-#' @param threads OpenMP threads over observations, whole number from 1 to 1024. Default 1.
-#'   Results do not depend on it.
+#' @param gtol Scaled gradient \eqn{\max_i |g_i| / \sqrt{A_{ii}\,\mathrm{RSS}}} below which the fit
+#'   has converged, >= 0. Default 0 (off).
+#' @param damping Initial Levenberg-Marquardt damping relative to the largest diagonal entry of
+#'   \eqn{J^\top J}, > 0. Default 1e-3.
+#' @param bound_gate,bound_expert,bound_output Positive numbers (at most 1e100) or `Inf`: the
+#'   bounds above. Defaults 50, 50 and 20.
+#' @param standardize Logical, default `TRUE`: fit on the standardised scale (see Scaling).
+#' @param threads OpenMP threads over fixed chunks of 4096 observations, whole number from 1 to
+#'   1024. Default 1. Results do not depend on it (the chunks' sums are added in a fixed order);
+#'   threads are used only when each gets at least two chunks.
 #' @param warn Logical, default `TRUE`: warn (class `lsmoe_warning_convergence`) when the best
 #'   fit has not converged.
 #' @returns A list of class `lse_control` with the validated values.
@@ -42,14 +75,18 @@
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
 #'
+#' Madsen, K., Nielsen, H. B. and Tingleff, O. (2004). *Methods for Non-Linear Least Squares
+#' Problems*, 2nd ed. Technical University of Denmark.
+#'
 #' More, J. J. (1978). The Levenberg-Marquardt algorithm: implementation and theory.
 #' *Numerical Analysis*, Lecture Notes in Mathematics 630, 105-116. \doi{10.1007/BFb0067700}
 #' @examples
-#' lse_control(n_starts = 10, bound_expert = 20)
+#' lse_control(n_starts = 100, bound_expert = 20)
 #' @export
-lse_control <- function(n_starts = 5, start_strategy = c("mixed", "data", "random"), max_iter = 500,
-                        ftol = 1e-10, xtol = 1e-10, gtol = 0, step_bound = 100,
-                        bound_gate = 50, bound_expert = 50, bound_output = Inf,
+lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "random"), n_finish = 3,
+                        screen_rows = 2000, screen_iter = 30, refine_rows = 20000, max_iter = 500,
+                        ftol = 1e-10, xtol = 1e-10, gtol = 0, damping = 1e-3,
+                        bound_gate = 50, bound_expert = 50, bound_output = 20, standardize = TRUE,
                         threads = 1, warn = TRUE) {
   if (!is.character(start_strategy)) {
     lsmoe_abort("`start_strategy` must be one of \"mixed\", \"data\", \"random\".", arg = "start_strategy")
@@ -58,19 +95,40 @@ lse_control <- function(n_starts = 5, start_strategy = c("mixed", "data", "rando
     error = function(e) lsmoe_abort(sprintf("`start_strategy` must be one of \"mixed\", \"data\", \"random\", not \"%s\".",
                                             paste(start_strategy, collapse = ", ")), arg = "start_strategy"))
   structure(list(
-    n_starts = check_count(n_starts, "n_starts"),
+    n_starts = check_count_max(n_starts, "n_starts", 1e5),
     start_strategy = start_strategy,
-    max_iter = check_count(max_iter, "max_iter"),
+    n_finish = check_count_max(n_finish, "n_finish", 1e5),
+    screen_rows = check_count(screen_rows, "screen_rows"),
+    screen_iter = check_count_max(screen_iter, "screen_iter", 1e6),
+    refine_rows = check_count(refine_rows, "refine_rows"),
+    max_iter = check_count_max(max_iter, "max_iter", 1e6),
     ftol = check_number(ftol, "ftol", min = 0),
     xtol = check_number(xtol, "xtol", min = 0),
     gtol = check_number(gtol, "gtol", min = 0),
-    step_bound = check_number(step_bound, "step_bound", min = 0, strict_min = TRUE),
-    bound_gate = check_number(bound_gate, "bound_gate", min = 0, strict_min = TRUE, allow_inf = TRUE),
-    bound_expert = check_number(bound_expert, "bound_expert", min = 0, strict_min = TRUE, allow_inf = TRUE),
-    bound_output = check_number(bound_output, "bound_output", min = 0, strict_min = TRUE, allow_inf = TRUE),
+    damping = check_number(damping, "damping", min = 0, max = 1e10, strict_min = TRUE),
+    bound_gate = check_bound(bound_gate, "bound_gate"),
+    bound_expert = check_bound(bound_expert, "bound_expert"),
+    bound_output = check_bound(bound_output, "bound_output"),
+    standardize = check_flag(standardize, "standardize"),
     threads = check_threads(threads),
     warn = check_flag(warn, "warn")
   ), class = "lse_control")
+}
+
+# A whole number in [1, max].
+check_count_max <- function(x, arg, max) {
+  x <- check_count(x, arg)
+  if (x > max) lsmoe_abort(sprintf("`%s` must be at most %s, not %s.", arg, format(max), format(x)), arg = arg)
+  x
+}
+
+# A bound: positive, at most 1e100 (so that hi - lo and the sine transform stay finite), or Inf.
+check_bound <- function(x, arg) {
+  x <- check_number(x, arg, min = 0, strict_min = TRUE, allow_inf = TRUE)
+  if (is.finite(x) && x > 1e100) {
+    lsmoe_abort(sprintf("`%s` must be at most 1e100 or Inf, not %s.", arg, format(x)), arg = arg)
+  }
+  x
 }
 
 check_threads <- function(threads) {

@@ -127,14 +127,14 @@ moe_lse_fit <- function(x, y, k, expert, start, control) {
   x <- check_x(x)
   y <- check_y(y, nrow(x))
   if (!is.finite(sum(y^2))) lsmoe_abort("`y` is too large: its sum of squares overflows; rescale it.", arg = "y")
-  if (max(abs(x)) > 1e3) {
-    lsmoe_warn(sprintf(paste0("`x` has values up to %.3g in absolute value: the default bounds and random starts ",
-                              "assume inputs on about unit scale; rescale `x` (e.g. divide by its range)."), max(abs(x))),
+  control <- as_control(control)
+  if (!control$standardize && max(abs(x)) > 1e3) {
+    lsmoe_warn(sprintf(paste0("`x` has values up to %.3g in absolute value and `standardize = FALSE`: the bounds and ",
+                              "random starts then refer to the scale of `x`; rescale `x` or standardise."), max(abs(x))),
                class = "lsmoe_warning_scale")
   }
   k <- check_count(k, "k")
   expert <- as_expert(expert)
-  control <- as_control(control)
   n <- nrow(x)
   d <- ncol(x)
   q <- expert_q(expert, d)
@@ -143,43 +143,44 @@ moe_lse_fit <- function(x, y, k, expert, start, control) {
     lsmoe_abort(sprintf("Too few observations: %d rows of `x` for %d free parameters (k = %d, d = %d, q = %d).",
                         n, p, k, d, q), arg = "x")
   }
-  if (is.null(start)) {
-    starts <- make_starts(x, y, k, expert, control)
-  } else {
+  if (!is.null(start)) {
     if (!is.list(start) || length(start) == 0) {
       lsmoe_abort(sprintf("`start` must be a list(beta0, beta1, eta) or a list of such lists, not %s.", describe(start)), arg = "start")
     }
     if (!is.null(start$beta0) || !is.list(start[[1]])) start <- list(start)
-    starts <- vapply(seq_along(start), function(s) {
-      st <- check_start(start[[s]], k, d, q, arg = if (length(start) > 1) sprintf("start[[%d]]", s) else "start")
-      pack_theta(st$beta0, st$beta1, st$eta)
-    }, numeric(p))
+    start <- lapply(seq_along(start), function(s) {
+      check_start(start[[s]], k, d, q, arg = if (length(start) > 1) sprintf("start[[%d]]", s) else "start")
+    })
   }
-  starts <- matrix(starts, nrow = p)
-  b <- theta_bounds(k, d, expert, control)
-  res <- cpp_lse_fit(x, y, numeric(0), expert, k, starts, b$lower, b$upper, control)
-  if (!is.finite(res$rss)) {
-    lsmoe_abort("Every start gave a non-finite RSS: rescale `x` and `y` to about unit scale.", arg = "x")
-  }
-  par <- unpack_theta(res$theta, k, d, q)
+  check_reachable(y, expert)
+  eng <- lse_engine(x, y, numeric(0), k, expert, start, control)
+  res <- eng$res
+  par <- eng$par
   xnames <- colnames(x)
   comp <- paste0("expert", seq_len(k))
   names(par$beta0) <- comp
   dimnames(par$beta1) <- list(comp, xnames)
   dimnames(par$eta) <- list(comp, expert_param_names(expert, xnames))
   fitted <- cpp_predict(x, par$beta0, par$beta1, t(par$eta), expert)$response
+  tss <- sum((y - mean(y))^2)
+  if (tss > 0 && res$rss > tss) {
+    lsmoe_warn(sprintf(paste0("The fit is worse than a constant (R-squared %.3g): the %s experts cannot follow ",
+                              "the response; try experts on the response's scale (output_weight = TRUE, linear)."),
+                       1 - res$rss / tss, expert$label), class = "lsmoe_warning_fit")
+  }
   if (!res$converged && control$warn) {
     lsmoe_warn(sprintf("The least squares fit did not converge (%s) after %d iterations.", res$message, res$iterations),
                class = "lsmoe_warning_convergence")
   }
   structure(list(
     call = NULL, expert = expert, k = k, d = d, q = q,
-    coefficients = par, theta = res$theta, rss = res$rss, nobs = n,
+    coefficients = par, theta = eng$theta, rss = res$rss, nobs = n,
     fitted.values = fitted, residuals = y - fitted,
     converged = res$converged, status = res$status, message = res$message,
     iterations = res$iterations, evaluations = res$evaluations, on_bound = res$on_bound,
     starts = data.frame(start = seq_along(res$start_rss), rss = res$start_rss,
-                        status = res$start_status, iterations = res$start_iterations),
+                        status = res$start_status, iterations = res$start_iterations,
+                        screen_rss = res$screen_rss, refine_rss = res$refine_rss),
     best_start = res$best, control = control, x = x, y = y
   ), class = "moe_lse")
 }

@@ -50,6 +50,11 @@ random_start <- function(x, y, k, expert, sc = data_scales(x, y)) {
 data_start <- function(x, y, k, expert, control, sc = data_scales(x, y)) {
   d <- ncol(x)
   q <- expert_q(expert, d)
+  if (nrow(x) > 5000) {  # k-means and the per-part fits on a subsample
+    rows <- sample.int(nrow(x), 5000)
+    x <- x[rows, , drop = FALSE]
+    y <- y[rows]
+  }
   z <- sweep(sweep(x, 2, sc$mx), 2, sc$sx, "/")
   km <- if (k == 1) list(cluster = rep(1L, nrow(x)), centers = matrix(colMeans(z), 1), tot.withinss = sum(scale(z, scale = FALSE)^2))
         else tryCatch(suppressWarnings(stats::kmeans(z, centers = k, iter.max = 50)), error = function(e) NULL)
@@ -71,7 +76,7 @@ data_start <- function(x, y, k, expert, control, sc = data_scales(x, y)) {
   }
   eta <- matrix(0, k, q)
   one <- lse_control(max_iter = 100, bound_gate = control$bound_gate, bound_expert = control$bound_expert,
-                     bound_output = control$bound_output, warn = FALSE)
+                     bound_output = control$bound_output, standardize = FALSE, warn = FALSE)
   for (j in seq_len(k)) {
     rows <- km$cluster == j
     xj <- x[rows, , drop = FALSE]
@@ -79,7 +84,7 @@ data_start <- function(x, y, k, expert, control, sc = data_scales(x, y)) {
     st <- vapply(1:2, function(s) random_eta(xj, yj, 1, expert, sc), numeric(q))
     st <- matrix(st, nrow = q)
     b <- theta_bounds(1, d, expert, one)
-    fit <- cpp_lse_fit(xj, yj, numeric(0), expert, 1L, st, b$lower, b$upper, one)
+    fit <- cpp_lse_fit(xj, yj, numeric(0), expert, 1L, st, b$lower, b$upper, one, integer(0), integer(0))
     eta[j, ] <- if (all(is.finite(fit$theta))) fit$theta else st[, 1]
   }
   list(beta0 = beta0, beta1 = beta1, eta = eta)
@@ -91,7 +96,10 @@ make_starts <- function(x, y, k, expert, control) {
   kinds <- switch(control$start_strategy,
     data = rep("data", control$n_starts),
     random = rep("random", control$n_starts),
-    mixed = rep_len(c("data", "random"), control$n_starts)
+    mixed = {
+      n_data <- max(1L, round(control$n_starts / 5))
+      c(rep("data", n_data), rep("random", control$n_starts - n_data))
+    }
   )
   b <- theta_bounds(k, ncol(x), expert, control)
   vapply(kinds, function(kind) {

@@ -12,8 +12,8 @@ Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
 // cpp_lse_fit
-Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control);
-RcppExport SEXP _lsmoe_cpp_lse_fit(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP startsSEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP) {
+Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control, Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows);
+RcppExport SEXP _lsmoe_cpp_lse_fit(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP startsSEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP, SEXP screen_rowsSEXP, SEXP refine_rowsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -26,7 +26,26 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type lower(lowerSEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type upper(upperSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lse_fit(x, y, w, expert, k, starts, lower, upper, control));
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type screen_rows(screen_rowsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type refine_rows(refine_rowsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lse_fit(x, y, w, expert, k, starts, lower, upper, control, screen_rows, refine_rows));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_normal_equations
+Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads);
+RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type x(xSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type w(wSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
+    Rcpp::traits::input_parameter< int >::type k(kSEXP);
+    Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -126,7 +145,8 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
-    {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 9},
+    {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 11},
+    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 7},
     {"_lsmoe_cpp_predict", (DL_FUNC) &_lsmoe_cpp_predict, 5},
     {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 5},
     {"_lsmoe_cpp_pack", (DL_FUNC) &_lsmoe_cpp_pack, 4},

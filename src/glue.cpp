@@ -1,4 +1,5 @@
 // Thin glue between R and the header-only core in inst/include/lsmoe. Never exported to users.
+#include <memory>
 #include "glue.h"
 
 // [[Rcpp::depends(RcppEigen)]]
@@ -12,40 +13,122 @@ static Rcpp::List params_list(const lsmoe::Params& P) {
                             Rcpp::Named("eta") = P.eta);
 }
 
+namespace {
+
+// Runs the multistart fit for one expert family (activation policy Act).
+template <class Act>
+lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, const lsmoe::Data& full, const lsmoe::Data* screen,
+                        const lsmoe::Data* refine, const Eigen::Ref<const MatrixXd>& starts, const lsmoe::Bounds& bounds,
+                        const lsmoe::Control& ctl) {
+  typedef lsmoe::MoeProblem<Act> P;
+  const P pf(e, k, full, ctl.threads);
+  auto interrupt = [] { Rcpp::checkUserInterrupt(); };
+  std::unique_ptr<P> ps, pr;
+  if (screen) ps.reset(new P(e, k, *screen, 1));
+  if (refine) pr.reset(new P(e, k, *refine, ctl.threads));
+  return lsmoe::fit_multi(pf, ps.get(), pr.get(), starts, bounds, ctl, interrupt);
+}
+
+// A copy of some rows (1-based) of the data, for the screening and refining stages.
+struct Subsample {
+  MatrixXd x;
+  VectorXd y, sw;
+  lsmoe::Data data;
+  Subsample(const Eigen::Map<MatrixXd>& X, const Eigen::Map<VectorXd>& Y, const VectorXd& SW, bool weighted,
+            const Rcpp::IntegerVector& rows)
+      : x(rows.size(), X.cols()), y(rows.size()), sw(rows.size()) {
+    const Eigen::Index n = X.rows(), m = rows.size();
+    for (Eigen::Index i = 0; i < m; ++i) {
+      const int r = rows[i];
+      if (r < 1 || r > n) throw std::invalid_argument("subsample rows out of range");
+      x.row(i) = X.row(r - 1);
+      y[i] = Y[r - 1];
+      sw[i] = weighted ? SW[r - 1] : 1.0;
+    }
+    data.X = x.data(); data.ldx = m; data.n = m; data.d = static_cast<int>(X.cols()); data.y = y.data();
+    data.sw = weighted ? sw.data() : nullptr;
+  }
+};
+
+}  // namespace
+
+// x (n x d), y (n), w (n weights or length 0), starts (p x S), lower/upper (p),
+// screen_rows, refine_rows (1-based rows of the screening and refining subsamples, or length 0:
+// no such stage; see lsmoe::fit_multi).
 // [[Rcpp::export]]
-Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, Rcpp::List expert, int k,
-                       const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper,
-                       Rcpp::List control) {
-  const lsmoe::Model model(make_expert(expert, static_cast<int>(x.cols())), k);
+Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w,
+                       Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower,
+                       const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control,
+                       Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows) {
+  const lsmoe::Expert e = make_expert(expert, static_cast<int>(x.cols()));
+  const lsmoe::Model model(e, k);
   lsmoe::Control ctl;
   ctl.max_iter = Rcpp::as<int>(control["max_iter"]);
   ctl.ftol = Rcpp::as<double>(control["ftol"]);
   ctl.xtol = Rcpp::as<double>(control["xtol"]);
   ctl.gtol = Rcpp::as<double>(control["gtol"]);
-  ctl.step_bound = Rcpp::as<double>(control["step_bound"]);
+  ctl.damping = Rcpp::as<double>(control["damping"]);
   ctl.threads = Rcpp::as<int>(control["threads"]);
+  ctl.screen_iter = Rcpp::as<int>(control["screen_iter"]);
+  ctl.n_finish = Rcpp::as<int>(control["n_finish"]);
+  const Eigen::Index n = x.rows();
+  if (y.size() != n) throw std::invalid_argument("x and y differ in the number of observations");
+  if (w.size() != 0 && w.size() != n) throw std::invalid_argument("weights have the wrong length");
+  if (n < model.n_free()) throw std::invalid_argument("fewer observations than free parameters");
   if (starts.rows() != model.n_free()) throw std::invalid_argument("starts have the wrong number of rows");
   const lsmoe::Bounds bounds(lower, upper);
-  if (w.size() != 0 && w.size() != y.size()) throw std::invalid_argument("weights have the wrong length");
   const VectorXd sw = w.array().sqrt().matrix();
-  const lsmoe::MultiFit mf = lsmoe::fit_lse(model, x, y, sw, starts, bounds, ctl, [] { Rcpp::checkUserInterrupt(); });
+  lsmoe::Data full;
+  full.X = x.data(); full.ldx = n; full.n = n; full.d = static_cast<int>(x.cols()); full.y = y.data();
+  full.sw = w.size() ? sw.data() : nullptr;
+  std::unique_ptr<Subsample> scr, ref;
+  if (screen_rows.size() > 0) scr.reset(new Subsample(x, y, sw, w.size() > 0, screen_rows));
+  if (refine_rows.size() > 0) ref.reset(new Subsample(x, y, sw, w.size() > 0, refine_rows));
+  const lsmoe::MultiFit mf = lsmoe::dispatch_family(e.family, [&](auto act) {
+    return run_fit<decltype(act)>(e, k, full, scr ? &scr->data : nullptr, ref ? &ref->data : nullptr, starts, bounds, ctl);
+  });
   const int S = static_cast<int>(mf.fits.size());
-  Rcpp::NumericVector start_rss(S);
+  Rcpp::NumericVector start_rss(S), screen_rss(S, NA_REAL), refine_rss(S, NA_REAL);
   Rcpp::IntegerVector start_status(S), start_iter(S);
   for (int s = 0; s < S; ++s) {
     start_rss[s] = mf.fits[s].rss;
     start_status[s] = mf.fits[s].status;
     start_iter[s] = mf.fits[s].iterations;
+    if (!mf.screen_rss.empty()) screen_rss[s] = mf.screen_rss[s];
+    if (!mf.refine_rss.empty()) refine_rss[s] = mf.refine_rss[s];
   }
   const lsmoe::Fit& b = mf.fits[mf.best];
   return Rcpp::List::create(
       Rcpp::Named("theta") = b.theta, Rcpp::Named("params") = params_list(model.unpack(b.theta)),
       Rcpp::Named("rss") = b.rss, Rcpp::Named("iterations") = b.iterations,
-      Rcpp::Named("evaluations") = b.evaluations, Rcpp::Named("status") = b.status,
+      Rcpp::Named("evaluations") = b.evaluations, Rcpp::Named("jacobians") = b.jacobians,
+      Rcpp::Named("status") = b.status,
       Rcpp::Named("message") = lsmoe::status_message(b.status), Rcpp::Named("converged") = b.converged,
       Rcpp::Named("on_bound") = b.on_bound, Rcpp::Named("best") = mf.best + 1,
       Rcpp::Named("start_rss") = start_rss, Rcpp::Named("start_status") = start_status,
-      Rcpp::Named("start_iterations") = start_iter);
+      Rcpp::Named("start_iterations") = start_iter, Rcpp::Named("screen_rss") = screen_rss,
+      Rcpp::Named("refine_rss") = refine_rss);
+}
+
+// The fused pass at theta: RSS, J'J and J'r (weighted when w has length n). For tests and
+// inference.
+// [[Rcpp::export]]
+Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y,
+                                const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta,
+                                Rcpp::List expert, int k, int threads = 1) {
+  const lsmoe::Expert e = make_expert(expert, static_cast<int>(x.cols()));
+  const Eigen::Index n = x.rows();
+  if (y.size() != n) throw std::invalid_argument("x and y differ in the number of observations");
+  if (w.size() != 0 && w.size() != n) throw std::invalid_argument("weights have the wrong length");
+  const VectorXd sw = w.array().sqrt().matrix();
+  lsmoe::Data full;
+  full.X = x.data(); full.ldx = n; full.n = n; full.d = static_cast<int>(x.cols()); full.y = y.data();
+  full.sw = w.size() ? sw.data() : nullptr;
+  lsmoe::PassSums s;
+  const double rss = lsmoe::dispatch_family(e.family, [&](auto act) {
+    return lsmoe::MoeProblem<decltype(act)>(e, k, full, threads).eval(theta, s, true);
+  });
+  return Rcpp::List::create(Rcpp::Named("rss") = rss, Rcpp::Named("JtJ") = s.A, Rcpp::Named("Jtr") = s.g);
 }
 
 // [[Rcpp::export]]
@@ -69,7 +152,7 @@ Rcpp::List cpp_residuals(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<E
   const lsmoe::Model model(make_expert(expert, static_cast<int>(x.cols())), k);
   VectorXd r;
   MatrixXd J;
-  const double rss = model.residuals(x, y, theta, r, &J, 1);
+  const double rss = model.residuals(x, y, theta, r, &J);
   return Rcpp::List::create(Rcpp::Named("residuals") = r, Rcpp::Named("jacobian") = J,
                             Rcpp::Named("rss") = rss);
 }

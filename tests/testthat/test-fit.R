@@ -65,7 +65,7 @@ test_that("the same seed gives an identical fit, also with two threads", {
 test_that("box bounds hold and estimates on a bound are counted", {
   sim <- sim_sigmoid2(n = 2000, d = 1, noise_sd = 0.05, seed = 9)
   set.seed(1)
-  fit <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(bound_gate = 1, bound_expert = 2, warn = FALSE))
+  fit <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(bound_gate = 1, bound_expert = 2, standardize = FALSE, warn = FALSE))
   co <- fit$coefficients
   expect_true(all(abs(c(co$beta0, co$beta1)) <= 1 + 1e-12))
   expect_true(all(abs(co$eta) <= 2 + 1e-12))

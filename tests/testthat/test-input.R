@@ -24,7 +24,7 @@ test_that("bad data raise classed errors naming the argument", {
 
 test_that("bad starts and controls raise classed errors", {
   x <- matrix(runif(100), ncol = 1)
-  y <- rnorm(100)
+  y <- runif(100)
   err <- function(expr, pattern) expect_error(expr, pattern, class = "lsmoe_error_input")
   good <- list(beta0 = c(0, 0), beta1 = matrix(0, 2, 1), eta = matrix(c(1, 1, 0, 0), 2))
   expect_s3_class(moe_lse(x, y, k = 2, start = good, control = lse_control(warn = FALSE)), "moe_lse")
@@ -38,7 +38,9 @@ test_that("bad starts and controls raise classed errors", {
   err(lse_control(max_iter = -1), "`max_iter`")
   err(lse_control(ftol = -1), "`ftol`")
   err(lse_control(ftol = NA), "`ftol`")
-  err(lse_control(step_bound = 0), "`step_bound`")
+  err(lse_control(damping = 0), "`damping`")
+  err(lse_control(bound_gate = 1e308), "`bound_gate`")
+  err(lse_control(n_starts = .Machine$integer.max), "`n_starts`")
   err(lse_control(bound_gate = -1), "`bound_gate`")
   err(lse_control(threads = 0.5), "`threads`")
   err(lse_control(start_strategy = "kmeans"), "`start_strategy`")
@@ -120,7 +122,7 @@ test_that("extreme counts, scales and edited controls give classed errors, not c
   err(moe_lse(x, y, k = 2, control = ctl), "`max_iter`")
   err(moe_lse(x, y, k = 2, control = list(1)), "`control`")
   # a huge iteration limit does not overflow the evaluation limit in C++
-  fit <- moe_lse(x, y, k = 1, expert = "linear", control = lse_control(max_iter = 3e8, n_starts = 1))
+  fit <- moe_lse(x, y, k = 1, expert = "linear", control = lse_control(max_iter = 1e6, n_starts = 1))
   expect_true(fit$converged)
   expect_false(fit$status == 5)
 })
@@ -136,7 +138,10 @@ test_that("overflowing weights and infinite logits are handled", {
 test_that("inputs far from unit scale give a classed warning", {
   set.seed(9)
   x <- runif(100); y <- x + rnorm(100, sd = 0.1)
-  expect_warning(moe_lse(x * 1e5, y, k = 1, expert = "linear"), class = "lsmoe_warning_scale")
+  expect_warning(moe_lse(x * 1e5, y, k = 1, expert = "linear", control = lse_control(standardize = FALSE)),
+                 class = "lsmoe_warning_scale")
   expect_no_warning <- function(expr) expect_silent(expr)
-  expect_no_warning(moe_lse(x * 100, y, k = 1, expert = "linear"))
+  expect_no_warning(moe_lse(x * 100, y, k = 1, expert = "linear", control = lse_control(standardize = FALSE)))
+  # standardised fits (the default) need no warning at any scale
+  expect_no_warning(moe_lse(x * 1e5, y, k = 1, expert = "linear"))
 })

@@ -1,38 +1,46 @@
-// lsmoe: the least squares estimator of a softmax-gated mixture of experts, computed by
-// Levenberg-Marquardt (Eigen's MINPACK-style module) with the analytic Jacobian, box bounds
-// through a smooth change of variables, and best-of-n restarts.
+// lsmoe: the least squares estimator of a softmax-gated mixture of experts, computed by our own
+// Levenberg-Marquardt on the normal equations: every accepted iteration is one fused pass over
+// the observations (fused.hpp) that accumulates J'J and J'r, a trial step after a rejection is a
+// residual-only pass, the damped system is solved by Cholesky (LDLT, with more damping when it
+// fails). Box bounds through a smooth change of variables; many starts screened on a subsample
+// of rows and the best few finished on all rows.
 #ifndef LSMOE_LSE_HPP
 #define LSMOE_LSE_HPP
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <string>
 #include <vector>
 #include <Eigen/Dense>
-#include <unsupported/Eigen/NonLinearOptimization>
 #include "model.hpp"
+#include "fused.hpp"
 
 namespace lsmoe {
 
 struct Control {
-  int max_iter = 500;      // Levenberg-Marquardt iterations (Jacobian evaluations) per start
-  double ftol = 1e-10;     // relative reduction of the RSS
+  int max_iter = 500;      // Levenberg-Marquardt iterations (accepted or rejected trial steps) per start
+  double ftol = 1e-10;     // relative reduction of the RSS (actual and predicted)
   double xtol = 1e-10;     // relative change of the parameters
-  double gtol = 0.0;       // cosine between residuals and Jacobian columns
-  double step_bound = 100; // MINPACK 'factor': initial step bound
-  int threads = 1;         // OpenMP threads over observations
+  double gtol = 0.0;       // scaled gradient: max_i |g_i| / sqrt(A_ii RSS) below gtol
+  double damping = 1e-3;   // initial damping mu = damping * max_i A_ii
+  int threads = 1;         // OpenMP threads over fixed chunks of observations
+  // screening of many starts: each runs `screen_iter` iterations on the screening rows, the best
+  // `n_finish` are then run to convergence on all rows
+  int screen_iter = 30;
+  int n_finish = 3;
 };
 
 // Status codes: 1-4, 6-8 are Eigen's (MINPACK's) own; the others are the package's.
 enum Status {
   improper_input = 0, reduction_small = 1, change_small = 2, both_small = 3, cosine_small = 4,
   too_many_evaluations = 5, ftol_too_small = 6, xtol_too_small = 7, gtol_too_small = 8,
-  iteration_limit = 10, non_finite = 11
+  iteration_limit = 10, non_finite = 11, exact_fit = 12, screened = 13
 };
 
 inline bool status_converged(int s) {
-  return (s >= 1 && s <= 4) || (s >= 6 && s <= 8);
+  return (s >= 1 && s <= 4) || (s >= 6 && s <= 8) || s == 12;
 }
 
 inline std::string status_message(int s) {
@@ -43,11 +51,13 @@ inline std::string status_message(int s) {
   case both_small: return "converged: relative reduction of the RSS below ftol and change of the parameters below xtol";
   case cosine_small: return "converged: residuals orthogonal to the Jacobian (gtol)";
   case too_many_evaluations: return "stopped: limit on RSS evaluations reached";
-  case ftol_too_small: return "converged to machine precision: no further reduction of the RSS possible";
+  case ftol_too_small: return "converged: no further reduction of the RSS possible at machine precision";
   case xtol_too_small: return "converged to machine precision: no further improvement of the parameters possible";
   case gtol_too_small: return "converged to machine precision: residuals orthogonal to the Jacobian";
   case iteration_limit: return "stopped: iteration limit (max_iter) reached";
   case non_finite: return "stopped: the RSS is not finite at the start";
+  case exact_fit: return "converged: the residuals are zero";
+  case screened: return "screened on a subsample only (not among the best starts finished on all rows)";
   default: return "unknown status";
   }
 }
@@ -128,125 +138,235 @@ struct Bounds {
   }
 };
 
-// The residual functor Eigen's Levenberg-Marquardt minimises, in the unconstrained variables u.
-struct LseFunctor {
-  const Model& model;
-  Eigen::Ref<const Eigen::MatrixXd> X;
-  Eigen::Ref<const Eigen::VectorXd> y;
-  Eigen::Ref<const Eigen::VectorXd> sw;  // square roots of the weights (length n or 0: unweighted)
-  const Bounds& bounds;
-  int threads;
-  mutable Eigen::VectorXd theta, dtheta;
-
-  LseFunctor(const Model& m, const Eigen::Ref<const Eigen::MatrixXd>& X_, const Eigen::Ref<const Eigen::VectorXd>& y_,
-             const Eigen::Ref<const Eigen::VectorXd>& sw_, const Bounds& b, int th)
-      : model(m), X(X_), y(y_), sw(sw_), bounds(b), threads(th) {}
-
-  int inputs() const { return model.n_free(); }
-  int values() const { return static_cast<int>(X.rows()); }
-
-  int operator()(const Eigen::VectorXd& u, Eigen::VectorXd& fvec) const {
-    bounds.to_theta(u, theta, nullptr);
-    model.residuals(X, y, theta, fvec, nullptr, threads);
-    if (sw.size()) fvec.array() *= sw.array();
-    const double rss = fvec.squaredNorm();
-    // A non-finite trial point is made very poor but finite, so that the step is rejected.
-    if (!std::isfinite(rss)) fvec.setConstant(1e100 / std::sqrt(static_cast<double>(fvec.size())));
-    return 0;
-  }
-  int df(const Eigen::VectorXd& u, Eigen::MatrixXd& fjac) const {
-    bounds.to_theta(u, theta, &dtheta);
-    Eigen::VectorXd r;
-    model.residuals(X, y, theta, r, &fjac, threads);
-    for (Eigen::Index s = 0; s < fjac.cols(); ++s) {
-      fjac.col(s) *= dtheta[s];
-      if (sw.size()) fjac.col(s).array() *= sw.array();
-    }
-    return 0;
-  }
-};
-
 struct Fit {
   Eigen::VectorXd theta;
   double rss = std::numeric_limits<double>::infinity();
-  int iterations = 0;
-  int evaluations = 0;
+  int iterations = 0;    // trial steps (each a pass over the rows)
+  int evaluations = 0;   // passes over the rows (fused or residual-only)
+  int jacobians = 0;     // fused passes (J'J accumulated)
   int status = improper_input;
   bool converged = false;
   int on_bound = 0;
 };
 
-// One Levenberg-Marquardt run from theta0. interrupt() is called after every iteration (it may
-// throw to abort).
-inline Fit fit_one(const Model& model, const Eigen::Ref<const Eigen::MatrixXd>& X,
-                   const Eigen::Ref<const Eigen::VectorXd>& y, const Eigen::Ref<const Eigen::VectorXd>& sw,
-                   const Eigen::VectorXd& theta0,
-                   const Bounds& bounds, const Control& ctl, const std::function<void()>& interrupt = {}) {
-  if (theta0.size() != model.n_free()) throw std::invalid_argument("start has the wrong length");
-  if (X.rows() != y.size()) throw std::invalid_argument("x and y differ in the number of observations");
-  if (X.rows() < model.n_free()) throw std::invalid_argument("fewer observations than free parameters");
-  if (sw.size() != 0 && sw.size() != y.size()) throw std::invalid_argument("weights have the wrong length");
-  LseFunctor functor(model, X, y, sw, bounds, ctl.threads);
-  Eigen::LevenbergMarquardt<LseFunctor> lm(functor);
-  lm.parameters.ftol = ctl.ftol;
-  lm.parameters.xtol = ctl.xtol;
-  lm.parameters.gtol = ctl.gtol;
-  lm.parameters.factor = ctl.step_bound;
-  // at most 10 RSS evaluations per iteration (computed without int overflow)
-  lm.parameters.maxfev = static_cast<Eigen::DenseIndex>(std::max<long long>(10, 10LL * ctl.max_iter));
-
-  Eigen::VectorXd u = bounds.to_u(theta0);
+// Levenberg-Marquardt on the normal equations for a problem P with
+//   int p() const;  double eval(const VectorXd& theta, PassSums& sums, bool jac) const;
+// in the unconstrained variables u of the bounds' change of variables. Damping: Nielsen's
+// gain-ratio update (Madsen, Nielsen and Tingleff 2004), scaled by the running maximum of
+// diag(J'J) (More 1978). interrupt() is called after every iteration (it may throw).
+template <class P>
+inline Fit lm_fit(const P& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
+                  const std::function<void()>& interrupt = {}) {
+  const int p = prob.p();
+  if (theta0.size() != p) throw std::invalid_argument("start has the wrong length");
+  if (bounds.lower.size() != p) throw std::invalid_argument("bounds have the wrong length");
   Fit fit;
-  Eigen::VectorXd r;
-  bounds.to_theta(u, fit.theta, nullptr);
-  model.residuals(X, y, fit.theta, r, nullptr, ctl.threads);
-  if (sw.size()) r.array() *= sw.array();
-  const double rss0 = r.squaredNorm();
-  if (!std::isfinite(rss0)) {
+  Eigen::VectorXd u = bounds.to_u(theta0), theta, dtheta, u_new, theta_new, dtheta_new, h, Dsc(p);
+  PassSums cur, trial;
+  bounds.to_theta(u, theta, &dtheta);
+  double F = prob.eval(theta, cur, true);
+  fit.evaluations = 1;
+  fit.jacobians = 1;
+  if (!std::isfinite(F) || !cur.A.allFinite() || !cur.g.allFinite()) {
+    fit.theta = theta;
+    fit.rss = F;
     fit.status = non_finite;
-    fit.rss = rss0;
     return fit;
   }
-  Eigen::LevenbergMarquardtSpace::Status st = lm.minimizeInit(u);
-  int steps = 0;
-  if (st != Eigen::LevenbergMarquardtSpace::ImproperInputParameters) {
-    do {
-      st = lm.minimizeOneStep(u);
-      ++steps;
+  // to the u variables: A_u = D A D, g_u = D g with D = diag(dtheta)
+  auto to_u_space = [&](PassSums& s, const Eigen::VectorXd& dt) {
+    s.A = dt.asDiagonal() * s.A * dt.asDiagonal();
+    s.g = dt.cwiseProduct(s.g);
+  };
+  to_u_space(cur, dtheta);
+  const double tiny = std::numeric_limits<double>::min();
+  for (int i = 0; i < p; ++i) Dsc[i] = std::max(cur.A(i, i), tiny);
+  double mu = ctl.damping * Dsc.maxCoeff();
+  if (!(mu > 0)) mu = ctl.damping;
+  double nu = 2.0;
+  int status = iteration_limit;
+  bool have_jac_at_trial = false;
+  bool last_accepted = true;
+  Eigen::LDLT<Eigen::MatrixXd> ldlt(p);
+  Eigen::MatrixXd M(p, p);
+  int iter = 0;
+  if (F == 0.0) status = exact_fit;
+  while (status == iteration_limit && iter < ctl.max_iter) {
+    // gradient test (scaled): |g_i| <= gtol sqrt(A_ii F) for all i
+    if (ctl.gtol > 0) {
+      bool small = true;
+      for (int i = 0; i < p && small; ++i)
+        if (std::abs(cur.g[i]) > ctl.gtol * std::sqrt(std::max(cur.A(i, i), 0.0) * F)) small = false;
+      if (small) { status = cosine_small; break; }
+    }
+    ++iter;
+    M = cur.A;
+    M.diagonal() += mu * Dsc;
+    ldlt.compute(M);
+    bool ok = ldlt.info() == Eigen::Success && ldlt.isPositive();
+    if (ok) {
+      h = ldlt.solve(-cur.g);
+      ok = h.allFinite();
+    }
+    if (!ok) {  // numerically singular: more damping
+      mu *= nu;
+      nu *= 2.0;
+      last_accepted = false;
+      if (!std::isfinite(mu) || mu > 1e300) { status = ftol_too_small; break; }
       if (interrupt) interrupt();
-    } while (st == Eigen::LevenbergMarquardtSpace::Running && steps < ctl.max_iter);
+      continue;
+    }
+    const double hnorm = h.norm(), unorm = u.norm();
+    if (hnorm <= ctl.xtol * (unorm + ctl.xtol)) { status = change_small; break; }
+    u_new = u + h;
+    bounds.to_theta(u_new, theta_new, &dtheta_new);
+    // After an accepted step the next trial is usually accepted too: evaluate it with the
+    // Jacobian at once. After a rejection, a residual-only pass.
+    have_jac_at_trial = last_accepted;
+    double Fn = prob.eval(theta_new, trial, have_jac_at_trial);
+    ++fit.evaluations;
+    if (have_jac_at_trial) ++fit.jacobians;
+    const double pred = h.dot(mu * Dsc.cwiseProduct(h) - cur.g);  // predicted reduction of the RSS
+    const double actual = F - Fn;
+    const double rho = (std::isfinite(Fn) && pred > 0) ? actual / pred : -1.0;
+    if (rho > 1e-4) {
+      // accept
+      if (!have_jac_at_trial) {
+        Fn = prob.eval(theta_new, trial, true);
+        ++fit.evaluations;
+        ++fit.jacobians;
+      }
+      if (!std::isfinite(Fn) || !trial.A.allFinite() || !trial.g.allFinite()) {
+        mu *= nu; nu *= 2.0; last_accepted = false;
+        if (interrupt) interrupt();
+        continue;
+      }
+      to_u_space(trial, dtheta_new);
+      std::swap(cur, trial);
+      u.swap(u_new);
+      theta.swap(theta_new);
+      dtheta.swap(dtheta_new);
+      const double Fold = F;
+      F = Fn;
+      for (int i = 0; i < p; ++i) Dsc[i] = std::max(Dsc[i], cur.A(i, i));
+      const double t = 2.0 * rho - 1.0;
+      mu *= std::max(1.0 / 3.0, 1.0 - t * t * t);
+      nu = 2.0;
+      last_accepted = true;
+      if (F == 0.0) { status = exact_fit; break; }
+      const bool fsmall = actual <= ctl.ftol * Fold && pred <= ctl.ftol * Fold;
+      const bool xsmall = hnorm <= ctl.xtol * (u.norm() + ctl.xtol);
+      if (fsmall && xsmall) { status = both_small; break; }
+      if (fsmall) { status = reduction_small; break; }
+      if (xsmall) { status = change_small; break; }
+    } else {
+      // reject: more damping. If even the predicted reduction is negligible, no further
+      // progress is possible.
+      if (pred <= 1e-15 * F || (std::abs(actual) <= ctl.ftol * F && pred <= ctl.ftol * F)) {
+        status = ftol_too_small;
+        break;
+      }
+      mu *= nu;
+      nu *= 2.0;
+      last_accepted = false;
+      if (!std::isfinite(mu) || mu > 1e300) { status = ftol_too_small; break; }
+    }
+    if (interrupt) interrupt();
   }
-  int code = static_cast<int>(st);
-  if (st == Eigen::LevenbergMarquardtSpace::Running) code = iteration_limit;
-  bounds.to_theta(u, fit.theta, nullptr);
-  model.residuals(X, y, fit.theta, r, nullptr, ctl.threads);
-  if (sw.size()) r.array() *= sw.array();
-  fit.rss = r.squaredNorm();
-  fit.iterations = steps;
-  fit.evaluations = static_cast<int>(lm.nfev);
-  fit.status = code;
-  fit.converged = status_converged(code) && std::isfinite(fit.rss);
-  fit.on_bound = bounds.count_on_bound(fit.theta);
+  fit.theta = theta;
+  fit.rss = F;
+  fit.iterations = iter;
+  fit.status = status;
+  fit.converged = status_converged(status) && std::isfinite(F);
+  fit.on_bound = bounds.count_on_bound(theta);
   return fit;
 }
 
-// Best of several starts (columns of `starts`, n_free x S). All fits are returned; `best` indexes
-// the one with the smallest RSS (ties: the first).
+// Best of several starts (columns of `starts`, p x S), in up to three stages:
+//  1. screening (when `screen` is given and S > n_finish): every start runs at most screen_iter
+//     iterations on the screening problem (a small subsample of rows);
+//  2. the n_finish starts with the smallest screening RSS run to convergence, on the refining
+//     problem (a larger subsample) when `refine` is given, else on all rows;
+//  3. with a refining stage, the refined fit with the smallest RSS is finished on all rows.
+// Without screening every start runs to convergence on all rows. `best` indexes the start whose
+// fit on all rows has the smallest RSS; fits not run on all rows have rss = NaN and status
+// `screened`.
 struct MultiFit {
   std::vector<Fit> fits;
+  std::vector<double> screen_rss;  // empty without screening
+  std::vector<double> refine_rss;  // empty without refining
   int best = 0;
 };
 
-inline MultiFit fit_lse(const Model& model, const Eigen::Ref<const Eigen::MatrixXd>& X,
-                        const Eigen::Ref<const Eigen::VectorXd>& y, const Eigen::Ref<const Eigen::VectorXd>& sw,
-                        const Eigen::Ref<const Eigen::MatrixXd>& starts,
-                        const Bounds& bounds, const Control& ctl, const std::function<void()>& interrupt = {}) {
-  if (starts.cols() < 1) throw std::invalid_argument("at least one start is needed");
-  if (bounds.lower.size() != model.n_free()) throw std::invalid_argument("bounds have the wrong length");
+template <class P>
+inline MultiFit fit_multi(const P& full, const P* screen, const P* refine, const Eigen::Ref<const Eigen::MatrixXd>& starts,
+                          const Bounds& bounds, const Control& ctl, const std::function<void()>& interrupt = {}) {
+  const Eigen::Index S = starts.cols();
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  if (S < 1) throw std::invalid_argument("at least one start is needed");
+  if (starts.rows() != full.p()) throw std::invalid_argument("starts have the wrong number of rows");
   MultiFit out;
-  for (Eigen::Index s = 0; s < starts.cols(); ++s) {
-    out.fits.push_back(fit_one(model, X, y, sw, starts.col(s), bounds, ctl, interrupt));
-    const Fit& f = out.fits.back();
+  out.fits.resize(static_cast<size_t>(S));
+  std::vector<Eigen::Index> finish;
+  auto by = [](const std::vector<double>& v) {
+    std::vector<Eigen::Index> order(v.size());
+    for (size_t s = 0; s < v.size(); ++s) order[s] = static_cast<Eigen::Index>(s);
+    std::stable_sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) { return v[a] < v[b]; });
+    return order;
+  };
+  auto mark_partial = [&](Fit& f) {
+    f.status = screened;
+    f.converged = false;
+    f.rss = nan;
+  };
+  if (screen && S > ctl.n_finish) {
+    Control sc = ctl;
+    sc.max_iter = ctl.screen_iter;
+    out.screen_rss.assign(static_cast<size_t>(S), inf);
+    for (Eigen::Index s = 0; s < S; ++s) {
+      out.fits[s] = lm_fit(*screen, starts.col(s), bounds, sc, interrupt);
+      if (std::isfinite(out.fits[s].rss)) out.screen_rss[s] = out.fits[s].rss;
+      else out.fits[s].theta = starts.col(s);
+      mark_partial(out.fits[s]);
+    }
+    const std::vector<Eigen::Index> order = by(out.screen_rss);
+    const int m = static_cast<int>(std::min<Eigen::Index>(ctl.n_finish, S));
+    if (refine) {
+      out.refine_rss.assign(static_cast<size_t>(S), nan);
+      std::vector<double> rr(static_cast<size_t>(S), inf);
+      for (int i = 0; i < m; ++i) {
+        const Eigen::Index s = order[i];
+        const int it0 = out.fits[s].iterations;
+        out.fits[s] = lm_fit(*refine, out.fits[s].theta, bounds, ctl, interrupt);
+        out.fits[s].iterations += it0;
+        if (std::isfinite(out.fits[s].rss)) rr[s] = out.refine_rss[s] = out.fits[s].rss;
+        else out.fits[s].theta = starts.col(s);
+        mark_partial(out.fits[s]);
+      }
+      const Eigen::Index s = by(rr)[0];
+      const int it0 = out.fits[s].iterations;
+      out.fits[s] = lm_fit(full, out.fits[s].theta, bounds, ctl, interrupt);
+      out.fits[s].iterations += it0;
+      finish.push_back(s);
+    } else {
+      for (int i = 0; i < m; ++i) {
+        const Eigen::Index s = order[i];
+        const int it0 = out.fits[s].iterations;
+        out.fits[s] = lm_fit(full, out.fits[s].theta, bounds, ctl, interrupt);
+        out.fits[s].iterations += it0;
+        finish.push_back(s);
+      }
+      std::sort(finish.begin(), finish.end());
+    }
+  } else {
+    for (Eigen::Index s = 0; s < S; ++s) {
+      out.fits[s] = lm_fit(full, starts.col(s), bounds, ctl, interrupt);
+      finish.push_back(s);
+    }
+  }
+  out.best = static_cast<int>(finish[0]);
+  for (Eigen::Index s : finish) {
+    const Fit& f = out.fits[s];
     const Fit& b = out.fits[out.best];
     if (std::isfinite(f.rss) && (!std::isfinite(b.rss) || f.rss < b.rss)) out.best = static_cast<int>(s);
   }

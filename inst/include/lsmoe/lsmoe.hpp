@@ -5,6 +5,7 @@
 #include "experts.hpp"
 #include "gating.hpp"
 #include "model.hpp"
+#include "fused.hpp"
 #include "lse.hpp"
 #include "voronoi.hpp"
 #endif

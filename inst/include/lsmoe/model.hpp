@@ -87,25 +87,20 @@ struct Model {
     }
   }
 
-  // Residuals r = f_G(X) - y (n) and their Jacobian J (n x n_free) in theta.
-  // Returns the residual sum of squares. Rows are independent: with OpenMP they are split
-  // across threads, and the result does not depend on the number of threads.
+  // Residuals r = f_G(X) - y (n) and their dense Jacobian J (n x n_free) in theta, row by row:
+  // the reference implementation (tests, inference). The fitter uses the fused pass (fused.hpp).
+  // Returns the residual sum of squares.
   double residuals(const Eigen::Ref<const Eigen::MatrixXd>& X, const Eigen::Ref<const Eigen::VectorXd>& y,
-                   const Eigen::VectorXd& theta, Eigen::VectorXd& r, Eigen::MatrixXd* J, int threads = 1) const {
+                   const Eigen::VectorXd& theta, Eigen::VectorXd& r, Eigen::MatrixXd* J) const {
     const Eigen::Index n = X.rows();
     const int D = d(), Q = q(), km1 = k - 1, ng = n_gate();
     const Params P = unpack(theta);
     r.resize(n);
+    if (X.cols() != D) throw std::invalid_argument("x has the wrong number of columns");
+    if (y.size() != n) throw std::invalid_argument("x and y differ in the number of observations");
     if (J) J->resize(n, n_free());
-    (void)threads;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads > 0 ? threads : 1)
-#endif
     {
       std::vector<double> w(k), h(k), g(static_cast<size_t>(k) * Q);
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
       for (Eigen::Index i = 0; i < n; ++i) {
         XRow x{X.data() + i, X.outerStride()};
         gate_logits(x, P.beta0, P.beta1, w.data());

@@ -1,0 +1,137 @@
+# The engine behind moe_lse(): standardisation, starts, the C++ multistart fit and the exact
+# back-transform of the estimates to the user's scale.
+
+# Scales of the standardisation (see lse_control(), "Scaling"): x' = (x - mx) / sx per column,
+# y' = (y - my) / sy with (my, sy) chosen by the expert family.
+fit_scales <- function(x, y, w, expert, standardize) {
+  d <- ncol(x)
+  none <- list(mx = rep(0, d), sx = rep(1, d), my = 0, sy = 1)
+  if (!standardize) return(none)
+  rows <- if (length(w)) w > 0 else rep(TRUE, length(y))
+  xs <- x[rows, , drop = FALSE]
+  mx <- colMeans(xs)
+  sx <- sqrt(colMeans(sweep(xs, 2, mx)^2))
+  const <- !is.finite(sx) | sx <= 1e-12 * pmax(1, abs(mx))
+  sx[const] <- 1
+  mx[const] <- 0
+  ys <- y[rows]
+  my <- 0
+  sy <- 1
+  if (expert$name %in% c("linear", "constant")) {
+    my <- mean(ys)
+    sy <- sqrt(mean((ys - my)^2))
+  } else if (expert$name == "polynomial" || isTRUE(expert$output_weight)) {
+    sy <- sqrt(mean(ys^2))
+  }
+  if (!is.finite(sy) || sy <= 0) sy <- 1
+  list(mx = unname(mx), sx = unname(sx), my = my, sy = sy)
+}
+
+# Parameters (beta0, beta1 k x d, eta k x q) from the standardised scale to the user's scale
+# (inverse = FALSE) or back (inverse = TRUE). Exact: the gate and the ridge are affine in x.
+transform_params <- function(par, sc, expert, inverse = FALSE) {
+  d <- length(sc$mx)
+  beta0 <- par$beta0
+  beta1 <- par$beta1
+  eta <- par$eta
+  ridge <- is_ridge(expert)
+  yscale <- if (expert$name == "polynomial") sc$sy^(1 / expert$degree) else sc$sy
+  if (!inverse) {
+    beta1 <- sweep(beta1, 2, sc$sx, "/")
+    beta0 <- beta0 - drop(beta1 %*% sc$mx)
+    if (ridge) {
+      a <- sweep(eta[, seq_len(d), drop = FALSE], 2, sc$sx, "/")
+      b <- eta[, d + 1] - drop(a %*% sc$mx)
+      if (expert$name %in% c("linear", "polynomial")) {
+        a <- a * yscale
+        b <- b * yscale + sc$my
+      }
+      eta[, seq_len(d)] <- a
+      eta[, d + 1] <- b
+      if (isTRUE(expert$output_weight)) eta[, d + 2] <- eta[, d + 2] * sc$sy
+    } else {
+      eta[, 1] <- eta[, 1] * sc$sy + sc$my
+    }
+  } else {
+    beta0 <- beta0 + drop(beta1 %*% sc$mx)
+    beta1 <- sweep(beta1, 2, sc$sx, "*")
+    if (ridge) {
+      a <- eta[, seq_len(d), drop = FALSE]
+      b <- eta[, d + 1]
+      if (expert$name %in% c("linear", "polynomial")) {
+        a <- a / yscale
+        b <- (b - sc$my) / yscale
+      }
+      b <- b + drop(a %*% sc$mx)
+      eta[, seq_len(d)] <- sweep(a, 2, sc$sx, "*")
+      eta[, d + 1] <- b
+      if (isTRUE(expert$output_weight)) eta[, d + 2] <- eta[, d + 2] / sc$sy
+    } else {
+      eta[, 1] <- (eta[, 1] - sc$my) / sc$sy
+    }
+  }
+  list(beta0 = beta0, beta1 = beta1, eta = eta)
+}
+
+# Range of the response a family without output weight can reach (NULL: any).
+expert_range <- function(expert) {
+  if (isTRUE(expert$output_weight)) return(NULL)
+  switch(expert$name, sigmoid = c(0, 1), tanh = c(-1, 1), relu = c(0, Inf), gelu = c(-0.17, Inf), NULL)
+}
+
+# A default call must not be silently useless: the median response must lie where the experts
+# can reach it.
+check_reachable <- function(y, expert) {
+  rng <- expert_range(expert)
+  if (is.null(rng)) return(invisible())
+  med <- stats::median(y)
+  if (med < rng[1] || med > rng[2]) {
+    lsmoe_abort(sprintf(paste0(
+      "The response (median %s) lies outside the range [%s, %s] that %s experts can reach. ",
+      "Use experts on the response's scale, e.g. expert = expert_sigmoid(output_weight = TRUE), ",
+      "expert_tanh(output_weight = TRUE) or expert_linear(), or rescale the response."),
+      format(signif(med, 4)), format(rng[1]), format(rng[2]), expert$label),
+      class = c("lsmoe_error_range", "lsmoe_error_input"), arg = "y")
+  }
+  invisible()
+}
+
+# The least squares fit on (x, y, w). Returns the estimates on the user's scale with the raw
+# result of the C++ fit.
+lse_engine <- function(x, y, w, k, expert, start, control) {
+  n <- nrow(x)
+  d <- ncol(x)
+  q <- expert_q(expert, d)
+  p <- n_free_params(k, d, q)
+  sc <- fit_scales(x, y, w, expert, control$standardize)
+  xs <- sweep(sweep(x, 2, sc$mx), 2, sc$sx, "/")
+  ys <- (y - sc$my) / sc$sy
+  screen <- refine <- integer(0)
+  if (is.null(start)) {
+    starts <- make_starts(xs, ys, k, expert, control)
+    if (ncol(starts) > control$n_finish) {
+      rows <- if (length(w)) which(w > 0) else seq_len(n)
+      subsample <- function(m) as.integer(if (length(rows) > m) sort(rows[sample.int(length(rows), m)]) else rows)
+      screen <- subsample(control$screen_rows)
+      if (length(rows) > control$refine_rows) refine <- subsample(control$refine_rows)
+    }
+  } else {
+    starts <- vapply(start, function(st) {
+      st <- transform_params(st, sc, expert, inverse = TRUE)
+      pack_theta(st$beta0, st$beta1, st$eta)
+    }, numeric(p))
+  }
+  starts <- matrix(starts, nrow = p)
+  b <- theta_bounds(k, d, expert, control)
+  starts <- pmin(pmax(starts, b$lower), b$upper)
+  res <- cpp_lse_fit(xs, ys, as.numeric(w), expert, k, starts, b$lower, b$upper, control, screen, refine)
+  if (!is.finite(res$rss)) {
+    lsmoe_abort("Every start gave a non-finite RSS: check `x` and `y` for extreme values.", arg = "x")
+  }
+  par <- transform_params(unpack_theta(res$theta, k, d, q), sc, expert)
+  res$rss <- res$rss * sc$sy^2
+  res$start_rss <- res$start_rss * sc$sy^2
+  res$screen_rss <- res$screen_rss * sc$sy^2
+  res$refine_rss <- res$refine_rss * sc$sy^2
+  list(par = par, theta = pack_theta(par$beta0, par$beta1, par$eta), res = res, scales = sc)
+}

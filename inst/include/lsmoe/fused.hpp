@@ -1,0 +1,334 @@
+// lsmoe: the fused pass over the observations. One pass evaluates the gate, the experts, the
+// residuals and the Jacobian rows of the (weighted) least squares problem for a block of rows
+// at once, and accumulates J'J (p x p), J'r (p) and the RSS, without ever storing an n x p
+// matrix. Expert families are compile-time policies acting on Eigen arrays, so that exp and
+// the other activations run over whole blocks of rows (vectorised).
+//
+// Rows are cut into fixed chunks of `chunk_rows` rows; each chunk's partial sums are computed
+// by one thread and the partials are added in chunk order, so the result has the same bits for
+// any number of threads. Threads are used only when every thread gets at least two chunks.
+#ifndef LSMOE_FUSED_HPP
+#define LSMOE_FUSED_HPP
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+#include <Eigen/Dense>
+#include "experts.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace lsmoe {
+
+typedef Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic> ArrayXXd_;
+
+// ---- activation policies: f0 = phi(z), f1 = phi'(z), elementwise over a block ----------------
+struct ActSigmoid {
+  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
+    f0 = (1.0 + (-z).exp()).inverse();  // exp(-z) = Inf gives 0, never NaN
+    f1 = f0 * (1.0 - f0);
+  }
+};
+struct ActTanh {
+  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
+    f0 = z.tanh();
+    f1 = 1.0 - f0.square();
+  }
+};
+struct ActLinear {
+  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
+    f0 = z;
+    f1.setOnes(z.rows(), z.cols());
+  }
+};
+struct ActPolynomial {
+  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int p) {
+    // f1 = p z^(p-1), f0 = z^p by repeated products (p is small: checked in R)
+    f1.setOnes(z.rows(), z.cols());
+    for (int e = 1; e < p; ++e) f1 *= z;
+    f0 = f1 * z;
+    f1 *= static_cast<double>(p);
+  }
+};
+struct ActRelu {
+  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
+    f0 = z.max(0.0);
+    f1 = (z > 0.0).cast<double>();
+  }
+};
+struct ActGelu {
+  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
+    const double inv_sqrt2 = 0.70710678118654752440, inv_sqrt2pi = 0.39894228040143267794;
+    f0.resize(z.rows(), z.cols());
+    f1.resize(z.rows(), z.cols());
+    for (Eigen::Index i = 0; i < z.size(); ++i) {
+      const double zi = z.data()[i];
+      const double Phi = 0.5 * std::erfc(-zi * inv_sqrt2);
+      const double phi = inv_sqrt2pi * std::exp(-0.5 * zi * zi);
+      f0.data()[i] = zi * Phi;
+      f1.data()[i] = Phi + zi * phi;
+    }
+  }
+};
+struct ActConstant {  // h = b: handled apart (no ridge)
+  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
+    f0.setOnes(z.rows(), z.cols());
+    f1.setZero(z.rows(), z.cols());
+  }
+};
+
+// Calls f(Act()) with the activation policy of a family: the one place where a run-time family
+// becomes a compile-time policy.
+template <class F>
+auto dispatch_family(Family fam, F&& f) -> decltype(f(ActSigmoid())) {
+  switch (fam) {
+  case Family::sigmoid: return f(ActSigmoid());
+  case Family::tanh: return f(ActTanh());
+  case Family::linear: return f(ActLinear());
+  case Family::polynomial: return f(ActPolynomial());
+  case Family::relu: return f(ActRelu());
+  case Family::gelu: return f(ActGelu());
+  case Family::constant: return f(ActConstant());
+  }
+  throw std::invalid_argument("unknown expert family");
+}
+
+// The data of a least squares problem: X (n x d, column-major with leading dimension ldx),
+// y (n), optional square roots of weights sw (n, or nullptr).
+struct Data {
+  const double* X = nullptr;
+  Eigen::Index ldx = 0;
+  Eigen::Index n = 0;
+  int d = 0;
+  const double* y = nullptr;
+  const double* sw = nullptr;
+};
+
+// Sums of one pass. A holds only its lower triangle until `symmetrize()`.
+struct PassSums {
+  Eigen::MatrixXd A;  // J'J
+  Eigen::VectorXd g;  // J'r
+  double rss = 0.0;
+  void reset(int p, bool jac) {
+    rss = 0.0;
+    if (jac) {
+      A.setZero(p, p);
+      g.setZero(p);
+    }
+  }
+};
+
+// Per-thread scratch for one block of rows.
+struct Scratch {
+  ArrayXXd_ L, W, Z, F0, F1, H, DH;
+  Eigen::ArrayXd m, s, f, r;
+  Eigen::MatrixXd J;
+  Eigen::MatrixXd Xb;
+};
+
+// The mixture-of-experts least squares problem with the softmax gate (last component anchored)
+// for one activation policy. theta layout as in Model (model.hpp):
+//   [beta0_1..beta0_{k-1}] [beta1 (k-1) x d, column-major] [eta q x k, column-major].
+template <class Act>
+class MoeProblem {
+ public:
+  MoeProblem(const Expert& e, int k, const Data& data, int threads, Eigen::Index chunk_rows = 4096,
+             int block_rows = 256)
+      : e_(e), k_(k), data_(data), threads_(std::max(1, threads)), chunk_(chunk_rows), block_(block_rows) {
+    if (k < 1) throw std::invalid_argument("k must be at least 1");
+    if (data.d != e.d) throw std::invalid_argument("x has the wrong number of columns");
+    if (data.n < 1) throw std::invalid_argument("no observations");
+    if (data.X == nullptr || data.y == nullptr) throw std::invalid_argument("missing data");
+    if (data.ldx < data.n) throw std::invalid_argument("leading dimension of x below n");
+    if (chunk_ < block_ || chunk_ % block_ != 0) throw std::invalid_argument("chunk rows must be a multiple of block rows");
+    q_ = e.q();
+    p_ = (k - 1) * (e.d + 1) + k * q_;
+  }
+  int p() const { return p_; }
+  Eigen::Index n() const { return data_.n; }
+
+  // RSS at theta; with sums->A/g requested (jac = true) also J'J (full) and J'r.
+  double eval(const Eigen::VectorXd& theta, PassSums& out, bool jac) const {
+    if (theta.size() != p_) throw std::invalid_argument("parameter vector has the wrong length");
+    unpack(theta);
+    const Eigen::Index n = data_.n;
+    const Eigen::Index nchunks = (n + chunk_ - 1) / chunk_;
+    int nt = threads_;
+    if (nt > 1 && nchunks < 2 * static_cast<Eigen::Index>(nt)) nt = static_cast<int>(std::max<Eigen::Index>(1, nchunks / 2));
+    partial_rss_.assign(static_cast<size_t>(nchunks), 0.0);
+    if (jac) {
+      if (partial_A_.size() < static_cast<size_t>(nchunks)) {
+        partial_A_.resize(static_cast<size_t>(nchunks));
+        partial_g_.resize(static_cast<size_t>(nchunks));
+      }
+    }
+    if (static_cast<int>(scratch_.size()) < nt) scratch_.resize(nt);
+    bool failed = false;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+#endif
+    for (Eigen::Index c = 0; c < nchunks; ++c) {
+      int tid = 0;
+#ifdef _OPENMP
+      tid = omp_get_thread_num();
+#endif
+      Scratch& S = scratch_[tid];
+      const Eigen::Index i0 = c * chunk_, i1 = std::min(n, i0 + chunk_);
+      double rss = 0.0;
+      if (jac) {
+        partial_A_[c].setZero(p_, p_);
+        partial_g_[c].setZero(p_);
+      }
+      for (Eigen::Index b0 = i0; b0 < i1; b0 += block_) {
+        const Eigen::Index nb = std::min<Eigen::Index>(block_, i1 - b0);
+        rss += block(S, b0, nb, jac, jac ? &partial_A_[c] : nullptr, jac ? &partial_g_[c] : nullptr);
+      }
+      partial_rss_[c] = rss;
+      if (!std::isfinite(rss)) failed = true;
+    }
+    out.reset(p_, jac);
+    for (Eigen::Index c = 0; c < nchunks; ++c) {
+      out.rss += partial_rss_[c];
+      if (jac) {
+        out.A.triangularView<Eigen::Lower>() += partial_A_[c];
+        out.g += partial_g_[c];
+      }
+    }
+    if (jac) out.A.triangularView<Eigen::StrictlyUpper>() = out.A.transpose();
+    (void)failed;
+    return out.rss;
+  }
+
+ private:
+  Expert e_;
+  int k_, q_, p_;
+  Data data_;
+  int threads_;
+  Eigen::Index chunk_;
+  int block_;
+  // unpacked parameters (user layout): gate d x k (slopes) and k intercepts; expert a (d x k),
+  // b (k), c (k)
+  mutable Eigen::MatrixXd B1_, Ea_;
+  mutable Eigen::RowVectorXd B0_, Eb_, Ec_;
+  mutable std::vector<double> partial_rss_;
+  mutable std::vector<Eigen::MatrixXd> partial_A_;
+  mutable std::vector<Eigen::VectorXd> partial_g_;
+  mutable std::vector<Scratch> scratch_;
+
+  void unpack(const Eigen::VectorXd& th) const {
+    const int d = e_.d, km1 = k_ - 1, ng = km1 * (d + 1);
+    B1_.setZero(d, k_);
+    B0_.setZero(k_);
+    for (int j = 0; j < km1; ++j) B0_[j] = th[j];
+    for (int u = 0; u < d; ++u)
+      for (int j = 0; j < km1; ++j) B1_(u, j) = th[km1 + j + u * km1];
+    Ea_.setZero(d, k_);
+    Eb_.setZero(k_);
+    Ec_.setOnes(k_);
+    for (int j = 0; j < k_; ++j) {
+      const double* eta = th.data() + ng + j * q_;
+      if (!e_.ridge()) {
+        Eb_[j] = eta[0];
+        continue;
+      }
+      for (int u = 0; u < d; ++u) Ea_(u, j) = eta[u];
+      Eb_[j] = eta[d];
+      if (e_.output_weight) Ec_[j] = eta[d + 1];
+    }
+  }
+
+  // One block of nb rows starting at row b0. Returns its RSS; with jac adds J'J (lower triangle)
+  // and J'r. Column-wise array expressions over the block's rows: no temporaries, no allocation
+  // once the scratch has its size.
+  double block(Scratch& S, Eigen::Index b0, Eigen::Index nb, bool jac, Eigen::MatrixXd* A, Eigen::VectorXd* g) const {
+    const int d = e_.d, k = k_, km1 = k_ - 1, ng = km1 * (d + 1), Q = q_;
+    if (S.W.rows() != nb) {
+      S.L.resize(nb, k); S.W.resize(nb, k); S.Z.resize(nb, k); S.H.resize(nb, k); S.DH.resize(nb, k);
+      S.m.resize(nb); S.s.resize(nb); S.f.resize(nb); S.r.resize(nb);
+      S.J.resize(nb, p_);
+    }
+    const double* X = data_.X + b0;
+    const Eigen::Index ldx = data_.ldx;
+    auto xcol = [&](int u) { return Eigen::Map<const Eigen::ArrayXd>(X + u * ldx, nb); };
+    Eigen::Map<const Eigen::ArrayXd> yb(data_.y + b0, nb);
+    // gate: softmax of the logits, the row maximum subtracted
+    if (k > 1) {
+      for (int j = 0; j < k; ++j) {
+        auto Lj = S.L.col(j);
+        Lj.setConstant(B0_[j]);
+        for (int u = 0; u < d; ++u) Lj += B1_(u, j) * xcol(u);
+      }
+      S.m = S.L.rowwise().maxCoeff();
+      for (int j = 0; j < k; ++j) S.W.col(j) = (S.L.col(j) - S.m).exp();
+      S.s = S.W.rowwise().sum();
+      S.s = S.s.inverse();
+      for (int j = 0; j < k; ++j) S.W.col(j) *= S.s;
+    } else {
+      S.W.setOnes();
+    }
+    // experts
+    if (e_.ridge()) {
+      for (int j = 0; j < k; ++j) {
+        auto Zj = S.Z.col(j);
+        Zj.setConstant(Eb_[j]);
+        for (int u = 0; u < d; ++u) Zj += Ea_(u, j) * xcol(u);
+      }
+      Act::eval(S.Z, S.F0, S.F1, e_.degree);
+      if (e_.output_weight) {
+        for (int j = 0; j < k; ++j) {
+          S.H.col(j) = Ec_[j] * S.F0.col(j);
+          S.DH.col(j) = Ec_[j] * S.F1.col(j);
+        }
+      } else {
+        S.H = S.F0;
+        S.DH = S.F1;
+      }
+    } else {
+      for (int j = 0; j < k; ++j) S.H.col(j).setConstant(Eb_[j]);
+    }
+    S.f = S.W.col(0) * S.H.col(0);
+    for (int j = 1; j < k; ++j) S.f += S.W.col(j) * S.H.col(j);
+    S.r = S.f - yb;
+    if (data_.sw) S.r *= Eigen::Map<const Eigen::ArrayXd>(data_.sw + b0, nb);
+    const double rss = S.r.square().sum();
+    if (!jac) return rss;
+    // Jacobian rows of the block (nb x p), weighted by sqrt(w)
+    for (int j = 0; j < km1; ++j) {
+      auto col = S.J.col(j).array();
+      col = S.W.col(j) * (S.H.col(j) - S.f);  // d f / d beta0_j
+      if (data_.sw) col *= Eigen::Map<const Eigen::ArrayXd>(data_.sw + b0, nb);
+      for (int u = 0; u < d; ++u) S.J.col(km1 + j + u * km1).array() = col * xcol(u);
+    }
+    for (int j = 0; j < k; ++j) {
+      const int c0 = ng + j * Q;
+      if (!e_.ridge()) {
+        S.J.col(c0).array() = S.W.col(j);
+        if (data_.sw) S.J.col(c0).array() *= Eigen::Map<const Eigen::ArrayXd>(data_.sw + b0, nb);
+        continue;
+      }
+      auto db = S.J.col(c0 + d).array();
+      db = S.W.col(j) * S.DH.col(j);
+      if (data_.sw) db *= Eigen::Map<const Eigen::ArrayXd>(data_.sw + b0, nb);
+      for (int u = 0; u < d; ++u) S.J.col(c0 + u).array() = db * xcol(u);
+      if (e_.output_weight) {
+        S.J.col(c0 + d + 1).array() = S.W.col(j) * S.F0.col(j);
+        if (data_.sw) S.J.col(c0 + d + 1).array() *= Eigen::Map<const Eigen::ArrayXd>(data_.sw + b0, nb);
+      }
+    }
+    // J'J (lower triangle) and J'r by dot products over the block's rows (vectorised)
+    for (int a = 0; a < p_; ++a) {
+      const auto Ja = S.J.col(a);
+      for (int b = 0; b <= a; ++b) (*A)(a, b) += Ja.dot(S.J.col(b));
+      (*g)[a] += Ja.dot(S.r.matrix());
+    }
+    return rss;
+  }
+};
+
+}  // namespace lsmoe
+
+#endif

@@ -1,0 +1,178 @@
+# The normal-equations Levenberg-Marquardt engine: the fused pass, the optimum against an
+# independent optimizer, thread independence, scaling, and the defaults.
+
+random_theta <- function(k, d, expert) {
+  q <- lsmoe:::expert_q(expert, d)
+  p <- lsmoe:::n_free_params(k, d, q)
+  th <- rnorm(p, sd = 1.5)
+  if (expert$name == "polynomial") th[-seq_len((k - 1) * (d + 1))] <- rnorm(k * q, sd = 0.7)
+  th
+}
+
+test_that("the fused pass gives J'J, J'r and the RSS of the dense Jacobian, weighted or not", {
+  set.seed(11)
+  for (nm in names(all_experts())) {
+    e <- all_experts()[[nm]]
+    for (d in c(1, 3)) {
+      k <- 1 + (d + nchar(nm)) %% 3
+      n <- 700  # not a multiple of the block size
+      x <- matrix(runif(n * d, -1.5, 1.5), n, d)
+      y <- rnorm(n)
+      th <- random_theta(k, d, e)
+      dense <- lsmoe:::cpp_residuals(x, y, th, e, as.integer(k))
+      # the dense reference itself against the R implementation of f_G
+      expect_equal(dense$residuals, ref_f_theta(th, x, e, k) - y, tolerance = 1e-12)
+      w <- runif(n, 0, 3)
+      for (ww in list(numeric(0), w)) {
+        sw <- if (length(ww)) sqrt(ww) else rep(1, n)
+        ne <- lsmoe:::cpp_normal_equations(x, y, ww, th, e, as.integer(k))
+        J <- dense$jacobian * sw
+        r <- dense$residuals * sw
+        scale <- max(1, abs(crossprod(J)))
+        expect_lt(max(abs(ne$JtJ - crossprod(J))) / scale, 1e-12, label = paste(nm, d, "JtJ"))
+        expect_lt(max(abs(ne$Jtr - crossprod(J, r))) / max(1, abs(crossprod(J, r))), 1e-12, label = paste(nm, d, "Jtr"))
+        expect_equal(ne$rss, sum(r^2), tolerance = 1e-12)
+      }
+    }
+  }
+})
+
+test_that("J'r is half the gradient of the RSS (central differences)", {
+  set.seed(12)
+  for (nm in c("sigmoid", "tanh_c", "gelu", "poly2", "linear")) {
+    e <- all_experts()[[nm]]
+    x <- matrix(runif(300 * 2, -1, 1), 300, 2)
+    y <- rnorm(300)
+    w <- runif(300)
+    th <- random_theta(3, 2, e)
+    ne <- lsmoe:::cpp_normal_equations(x, y, w, th, e, 3L)
+    rss <- function(t) lsmoe:::cpp_normal_equations(x, y, w, t, e, 3L)$rss
+    num <- vapply(seq_along(th), function(i) {
+      h <- 1e-6 * max(1, abs(th[i]))
+      tp <- th; tp[i] <- tp[i] + h
+      tm <- th; tm[i] <- tm[i] - h
+      (rss(tp) - rss(tm)) / (4 * h)
+    }, numeric(1))
+    expect_lt(max(abs(num - ne$Jtr)) / max(1, abs(ne$Jtr)), 1e-6, label = nm)
+  }
+})
+
+test_that("the LM optimum is at least as good as minpack.lm::nls.lm's from the same start", {
+  skip_if_not_installed("minpack.lm")
+  ex <- all_experts()
+  # every family, d = 1 and 3, k = 1 to 4 (ReLU, piecewise linear, at d = 1 where the kinks of
+  # the RSS surface do not separate the two optimizers' paths)
+  cases <- data.frame(
+    expert = c("sigmoid", "sigmoid_c", "tanh", "tanh_c", "linear", "poly2", "poly3", "relu", "relu_c", "gelu", "gelu_c", "constant"),
+    d = c(1, 3, 3, 1, 3, 1, 1, 1, 1, 3, 1, 3),
+    k = c(4, 2, 3, 2, 4, 2, 1, 2, 1, 2, 3, 3), stringsAsFactors = FALSE)
+  worse <- character(0)
+  for (i in seq_len(nrow(cases))) {
+    set.seed(100 + i)
+    e <- ex[[cases$expert[i]]]
+    d <- cases$d[i]
+    k <- cases$k[i]
+    n <- 600
+    x <- matrix(runif(n * d, -1, 1), n, d)
+    th_true <- random_theta(k, d, e)
+    y <- ref_f_theta(th_true, x, e, k) + rnorm(n, sd = 0.05)
+    th0 <- th_true + rnorm(length(th_true), sd = 0.1)
+    q <- lsmoe:::expert_q(e, d)
+    st <- lsmoe:::unpack_theta(th0, k, d, q)
+    ctl <- lse_control(ftol = 1e-12, xtol = 1e-12, max_iter = 2000, bound_gate = Inf, bound_expert = Inf,
+                       bound_output = Inf, standardize = (i %% 2 == 0), warn = FALSE)
+    ours <- moe_lse(x, y, k = k, expert = e, start = st, control = ctl)
+    fn <- function(t) lsmoe:::cpp_residuals(x, y, t, e, as.integer(k))$residuals
+    jac <- function(t) lsmoe:::cpp_residuals(x, y, t, e, as.integer(k))$jacobian
+    ref <- suppressWarnings(minpack.lm::nls.lm(th0, fn = fn, jac = jac,
+                              control = minpack.lm::nls.lm.control(maxiter = 1000, ftol = 1e-12, ptol = 1e-12)))
+    rss_ref <- sum(fn(ref$par)^2)
+    expect_true(is.finite(ours$rss))
+    if (ours$rss > rss_ref * (1 + 1e-8)) worse <- c(worse, sprintf("%s d=%d k=%d: %.10g vs %.10g", cases$expert[i], d, k, ours$rss, rss_ref))
+  }
+  expect_identical(worse, character(0))
+})
+
+test_that("the fused pass and the fits are bit-identical for 1, 2 and 4 threads", {
+  set.seed(13)
+  n <- 40000  # 10 chunks of 4096 rows: 4 threads each get at least two
+  x <- matrix(runif(n * 2), n, 2)
+  y <- rnorm(n)
+  th <- random_theta(3, 2, expert_sigmoid())
+  ne <- lapply(c(1L, 2L, 4L), function(t) lsmoe:::cpp_normal_equations(x, y, numeric(0), th, expert_sigmoid(), 3L, t))
+  expect_identical(ne[[1]], ne[[2]])
+  expect_identical(ne[[1]], ne[[3]])
+  sim <- sim_sigmoid2(n = 30000, d = 1, noise_sd = 0.1, seed = 3)
+  fits <- lapply(c(1, 2, 4), function(t) {
+    set.seed(7)
+    moe_lse(sim$x, sim$y, k = 2, control = lse_control(n_starts = 8, threads = t))
+  })
+  expect_identical(fits[[1]]$theta, fits[[2]]$theta)
+  expect_identical(fits[[1]]$theta, fits[[3]]$theta)
+  expect_identical(fits[[1]]$starts, fits[[3]]$starts)
+})
+
+test_that("standardisation: fits of (x, y) and (10 x + 3, 100 y - 7) agree on the user's scale", {
+  set.seed(14)
+  n <- 800
+  x <- runif(n)
+  y <- ifelse(x < 0.5, 1 + 2 * x, 3 - 2 * x) + rnorm(n, sd = 0.05)
+  set.seed(1); f1 <- moe_lse(x, y, k = 2, expert = "linear")
+  set.seed(1); f2 <- moe_lse(10 * x + 3, 100 * y - 7, k = 2, expert = "linear")
+  expect_equal(100 * fitted(f1) - 7, fitted(f2), tolerance = 1e-6)
+  # the same mixture up to the order of the components: match them by the expert slopes
+  c1 <- f1$coefficients
+  c2 <- f2$coefficients
+  o <- order(c2$eta[, 1])[rank(10 * c1$eta[, 1])]
+  gate_diff <- function(co, o) unname(c(co$beta0[o[1]] - co$beta0[o[2]], co$beta1[o[1], 1] - co$beta1[o[2], 1]))
+  g1 <- gate_diff(c1, 1:2)
+  g2 <- gate_diff(c2, o)
+  # gate: beta0 + beta1 x = beta0' + beta1' (10 x + 3)
+  expect_equal(g2[2], g1[2] / 10, tolerance = 1e-5)
+  expect_equal(g2[1], g1[1] - 3 * g1[2] / 10, tolerance = 1e-5)
+  # linear experts: 100 (a x + b) - 7 = a' (10 x + 3) + b'
+  expect_equal(unname(c2$eta[o, 1]), unname(10 * c1$eta[, 1]), tolerance = 1e-5)
+  expect_equal(unname(c2$eta[o, 2]), unname(100 * c1$eta[, 2] - 7 - 30 * c1$eta[, 1]), tolerance = 1e-5)
+  # output-weighted tanh: the response is rescaled, not shifted: c' = 100 c
+  yt <- 2 * tanh(8 * x - 3) * (x > 0.4) + rnorm(n, sd = 0.05)
+  ctl <- lse_control(n_starts = 10)
+  set.seed(2); g1 <- moe_lse(x, yt, k = 2, expert = expert_tanh(TRUE), control = ctl)
+  set.seed(2); g2 <- moe_lse(10 * x + 3, 100 * yt, k = 2, expert = expert_tanh(TRUE), control = ctl)
+  expect_equal(100 * fitted(g1), fitted(g2), tolerance = 1e-5)
+  expect_equal(sort(unname(g2$coefficients$eta[, 3])), sort(unname(100 * g1$coefficients$eta[, 3])), tolerance = 1e-4)
+  expect_equal(g2$rss, 1e4 * g1$rss, tolerance = 1e-6)
+})
+
+test_that("a default call the experts cannot follow is an error, not a useless fit", {
+  expect_error(moe_lse(eruptions ~ waiting, data = datasets::faithful), class = "lsmoe_error_range")
+  expect_error(moe_lse(eruptions ~ waiting, data = datasets::faithful), "expert_linear")
+  # with experts on the response's scale the default fit beats lm
+  set.seed(1)
+  fit <- moe_lse(eruptions ~ waiting, data = datasets::faithful, expert = "linear")
+  r2 <- function(rss, y) 1 - rss / sum((y - mean(y))^2)
+  lm_rss <- sum(residuals(stats::lm(eruptions ~ waiting, data = datasets::faithful))^2)
+  expect_gt(r2(fit$rss, datasets::faithful$eruptions), r2(lm_rss, datasets::faithful$eruptions))
+  expect_true(fit$converged)
+  # a fit worse than a constant warns
+  set.seed(2)
+  x <- runif(200)
+  expect_warning(moe_lse(x, 0.9 + 0.2 * (x > 0.5) + rnorm(200, sd = 0.01) - 0.1 * 0, k = 1,
+                         expert = expert_sigmoid(), start = list(beta0 = 0, beta1 = matrix(0), eta = matrix(c(0, -30), 1)),
+                         control = lse_control(max_iter = 1, warn = FALSE)),
+                 class = "lsmoe_warning_fit")
+})
+
+test_that("default fits find the best optimum that 300 starts find (mcycle, linear experts)", {
+  skip_if_not_installed("MASS")
+  data(mcycle, package = "MASS")
+  set.seed(99)
+  best <- moe_lse(accel ~ times, data = mcycle, k = 3, expert = "linear",
+                  control = lse_control(n_starts = 300))$rss
+  hits <- vapply(1:3, function(s) {
+    set.seed(s)
+    f <- moe_lse(accel ~ times, data = mcycle, k = 3, expert = "linear")
+    expect_true(f$converged)
+    f$rss <= best * (1 + 1e-6)
+  }, logical(1))
+  expect_gte(sum(hits), 2)
+})
