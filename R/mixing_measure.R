@@ -191,11 +191,12 @@ measure_table <- function(G) {
 }
 
 #' @rdname mixing_measure
-#' @param digits Significant digits to print.
+#' @param digits Significant digits to print, a whole number between 1 and 22.
 #' @export
 print.mixing_measure <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
   obj <- x
   x <- as_measure_arg(x, "x")
+  digits <- check_count(digits, "digits", min = 1, max = 22)
   cat(sprintf("<mixing_measure> k = %d atoms, d = %d, experts h(x, eta) = %s\n", x$k, x$d, x$expert$label))
   cat("Weights exp(beta0) and atoms (beta1, eta):\n")
   print(signif(measure_table(x), digits))
