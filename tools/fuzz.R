@@ -14,7 +14,8 @@
 # non-finite" unless a classed lsmoe warning was raised), a classed error (lsmoe_error), another
 # error from an ordinary input, another error from a hand-edited object (an object built with
 # fz_edit()/fz_make()/fz_reclass(), e.g. a mixing_measure whose eta was replaced), a crash or a
-# hang. Exit status 1 on a crash, a hang, a silent non-finite result or (unless
+# hang. Exit status 1 on a crash, a hang, a silent non-finite result (from an ordinary input or
+# a hand-edited object, counted apart) or (unless
 # --allow-unclassed) an unclassed error from an ordinary input.
 #
 # The functions are a table (FUZZ_TABLE below): for each exported function or S3 method, a
@@ -599,7 +600,9 @@ run_forked <- function(call, seed, timeout) {
 classify <- function(call, res) {
   s <- res$status
   if (s == "ok") {
-    if (length(res$nonfinite)) return(if (isTRUE(res$lsmoe_warned)) "nonfinite_warned" else "nonfinite_silent")
+    if (length(res$nonfinite)) {
+      return(if (isTRUE(res$lsmoe_warned)) "nonfinite_warned" else if (call$edited) "nonfinite_edited" else "nonfinite_silent")
+    }
     return("ok")
   }
   if (s == "error") {
@@ -676,7 +679,8 @@ draw_calls <- function(tab, fields, n, seed) {
 report <- function(calls, outcome, results, notes, opt, secs) {
   cats <- c(ok = "returned a finite value", classed = "classed errors (lsmoe_error)",
             other_ordinary = "other errors, ordinary input", other_edited = "other errors, hand-edited object",
-            nonfinite_silent = "silent non-finite results", nonfinite_warned = "non-finite with a classed warning",
+            nonfinite_silent = "silent non-finite, ordinary input", nonfinite_edited = "silent non-finite, hand-edited object",
+            nonfinite_warned = "non-finite with a classed warning",
             crash = "crashes", hang = "hangs", gen_error = "generator errors (not counted)")
   counted <- outcome != "gen_error"
   cnt <- vapply(names(cats), function(k) sum(outcome == k), integer(1))
@@ -692,7 +696,7 @@ report <- function(calls, outcome, results, notes, opt, secs) {
   tabl <- cbind(tabl, seconds = round(as.numeric(secs_entry[rownames(tabl)]), 1))
   print(tabl)
   if (length(notes)) cat("\nnotes:\n", paste0("  ", unique(notes), "\n"), sep = "")
-  show <- c("crash", "hang", "nonfinite_silent", "other_ordinary", "other_edited", "nonfinite_warned")
+  show <- c("crash", "hang", "nonfinite_silent", "nonfinite_edited", "other_ordinary", "other_edited", "nonfinite_warned")
   for (k in show) {
     ii <- which(outcome == k)
     if (!length(ii)) next
@@ -703,11 +707,11 @@ report <- function(calls, outcome, results, notes, opt, secs) {
                 min(length(ii), opt$show), opt$seed))
     for (i in utils::head(ii, opt$show)) {
       r <- results[[i]]
-      detail <- if (k %in% c("nonfinite_silent", "nonfinite_warned")) paste("non-finite at", paste(r$nonfinite, collapse = ", ")) else r$msg
+      detail <- if (grepl("^nonfinite", k)) paste("non-finite at", paste(r$nonfinite, collapse = ", ")) else r$msg
       cat(sprintf("  [%d] %s\n       -> %s\n", i, calls[[i]]$code, gsub("\n", " ", substr(detail, 1, 300))))
     }
   }
-  fail <- cnt[["crash"]] + cnt[["hang"]] + (if (opt$allow_nonfinite) 0 else cnt[["nonfinite_silent"]]) +
+  fail <- cnt[["crash"]] + cnt[["hang"]] + (if (opt$allow_nonfinite) 0 else cnt[["nonfinite_silent"]] + cnt[["nonfinite_edited"]]) +
     (if (opt$allow_unclassed) 0 else cnt[["other_ordinary"]])
   cat(sprintf("\nfuzz: %s\n", if (fail) "FAILED" else "OK"))
   invisible(list(counts = cnt, outcome = outcome, calls = calls, results = results, fail = fail > 0))
