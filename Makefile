@@ -2,7 +2,7 @@
 LIB ?= .lib
 R_LIBS_ENV = R_LIBS=$(CURDIR)/$(LIB):$${R_LIBS:-}
 
-.PHONY: deps install demo test check docs bench clean
+.PHONY: deps install demo test check docs bench clean fuzz sanitize
 
 deps:
 	bash tools/deps.sh
@@ -31,5 +31,16 @@ check: deps
 bench: install
 	$(R_LIBS_ENV) Rscript --vanilla bench/fit.R
 
+# Seeded fuzzer over every exported function and S3 method, each call in a forked child:
+# prints counts and fails on a crash, a hang, a silent NaN/Inf or an unclassed error from an
+# ordinary input. FUZZ_ARGS, e.g. FUZZ_ARGS="--calls 50000 --seed 7".
+FUZZ_ARGS ?= --calls 10000 --seed 1
+fuzz: install
+	LSMOE_LIB=$(LIB) Rscript --vanilla tools/fuzz.R $(FUZZ_ARGS)
+
+# Build with -fsanitize=address,undefined into ./sanitize/lib and run the test suite under it.
+sanitize: deps
+	bash tools/sanitize.sh
+
 clean:
-	rm -rf $(LIB) check src/*.o src/*.so
+	rm -rf $(LIB) check sanitize src/*.o src/*.so

@@ -26,11 +26,20 @@
 #' linear experts, \eqn{b} of constant experts) use `bound_output`.
 #'
 #' @param output_weight Logical, default `FALSE`: add an output weight \eqn{c} to the expert.
-#' @param p Polynomial degree, a whole number >= 1 (default 2). `expert_polynomial(1)` is the
-#'   linear expert.
+#' @param p Polynomial degree, a whole number between 1 and 50 (default 2).
+#'   `expert_polynomial(1)` is the linear expert. The limit keeps the derivatives
+#'   \eqn{p(p-1) z^{p-2}} representable and \eqn{z^p} finite for \eqn{|z| < 10^6} (see
+#'   [lsmoe_limits]).
 #' @returns An object of class `moe_expert`: a list with `name` (character), `degree` (integer,
 #'   polynomial degree; 1 otherwise), `output_weight` (logical) and `label` (the formula of
 #'   \eqn{h}). Errors of class `lsmoe_error_input` for invalid arguments.
+#'
+#' Wherever an expert is accepted (`moe_lse()`, `mixing_measure()`, `check_identifiability()`),
+#' it may be such an object, one of these constructors (`expert_tanh`), or a name (`"tanh"`;
+#' `"polynomial"` is degree 2). An object edited or built by hand is validated again: `name` one of
+#' the families above, `degree` a whole number in 1..50 (1 unless polynomial), `output_weight`
+#' `TRUE` or `FALSE` (`FALSE` for linear, polynomial and constant experts); anything else is an
+#' error of class `lsmoe_error_input`.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -68,7 +77,7 @@ expert_linear <- function() new_expert("linear", 1L, FALSE)
 #' @rdname experts
 #' @export
 expert_polynomial <- function(p = 2) {
-  p <- check_count(p, "p", min = 1)
+  p <- check_count(p, "p", min = 1, max = lsmoe_limits$degree)
   new_expert("polynomial", p, FALSE)
 }
 
@@ -90,22 +99,72 @@ print.moe_expert <- function(x, ...) {
   invisible(x)
 }
 
+expert_families <- c("sigmoid", "tanh", "linear", "polynomial", "relu", "gelu", "constant")
+
+expert_constructors <- function() {
+  list(sigmoid = expert_sigmoid, tanh = expert_tanh, linear = expert_linear, polynomial = expert_polynomial,
+       relu = expert_relu, gelu = expert_gelu, constant = expert_constant)
+}
+
 # Accept an expert object, a constructor, or a name ("sigmoid", "polynomial" = degree 2, ...).
+# Only the package's own constructors are called: an arbitrary function is never evaluated.
+# A moe_expert object is validated field by field and rebuilt, since it may be edited by hand.
 as_expert <- function(expert, arg = "expert") {
-  if (is.function(expert)) expert <- tryCatch(expert(), error = function(e) NULL)
-  if (is.character(expert) && length(expert) == 1) {
-    ctor <- switch(expert, sigmoid = expert_sigmoid, tanh = expert_tanh, linear = expert_linear,
-                   polynomial = expert_polynomial, relu = expert_relu, gelu = expert_gelu,
-                   constant = expert_constant, NULL)
-    if (is.null(ctor)) {
-      lsmoe_abort(sprintf("`%s` must be an expert family such as expert_sigmoid(); unknown name \"%s\".", arg, expert), arg = arg)
+  ctors <- expert_constructors()
+  if (is.function(expert)) {
+    hit <- vapply(ctors, identical, logical(1), expert)
+    if (!any(hit)) {
+      lsmoe_abort(sprintf("`%s` must be an expert family such as expert_sigmoid() (or one of its constructors), not an arbitrary function.", arg),
+                  arg = arg)
     }
-    expert <- ctor()
+    expert <- ctors[[which(hit)[1]]]()
+  }
+  if (is.character(expert) && length(expert) == 1 && !is.na(expert) && !inherits(expert, "moe_expert")) {
+    if (!expert %in% expert_families) {
+      lsmoe_abort(sprintf("`%s` must be an expert family such as expert_sigmoid(); unknown name \"%s\" (known: %s).", arg,
+                          describe_string(expert), paste(expert_families, collapse = ", ")), arg = arg)
+    }
+    return(ctors[[expert]]())
   }
   if (!inherits(expert, "moe_expert")) {
     lsmoe_abort(sprintf("`%s` must be an expert family such as expert_sigmoid(), not %s.", arg, describe(expert)), arg = arg)
   }
-  expert
+  validate_expert(expert, arg)
+}
+
+describe_string <- function(x) if (nchar(x) > 40) paste0(substr(x, 1, 37), "...") else x
+
+# A moe_expert built or edited by hand: check name, degree and output_weight, rebuild the object.
+validate_expert <- function(expert, arg) {
+  bad <- function(what) {
+    lsmoe_abort(sprintf("`%s` is not a valid moe_expert object: %s. Use a constructor such as expert_sigmoid().", arg, what),
+                arg = arg)
+  }
+  if (!is.list(expert)) bad(sprintf("it must be a list, not %s", describe(unclass(expert))))
+  name <- expert[["name", exact = TRUE]]
+  if (!is.character(name) || length(name) != 1 || is.na(name) || !name %in% expert_families) {
+    bad(sprintf("`name` must be one of %s, not %s", paste(expert_families, collapse = ", "), describe(name)))
+  }
+  degree <- expert[["degree", exact = TRUE]]
+  if (name == "polynomial") {
+    ok <- is.numeric(degree) && length(degree) == 1 && isTRUE(is.finite(degree) && degree == round(degree) &&
+                                                                degree >= 1 && degree <= lsmoe_limits$degree)
+    if (!ok) bad(sprintf("`degree` must be a whole number between 1 and %d, not %s", lsmoe_limits$degree, describe(degree)))
+  } else {
+    if (!is.null(degree) && !(is.numeric(degree) && length(degree) == 1 && isTRUE(degree == 1))) {
+      bad(sprintf("`degree` must be 1 for %s experts, not %s", name, describe(degree)))
+    }
+    degree <- 1L
+  }
+  ow <- expert[["output_weight", exact = TRUE]]
+  if (is.null(ow)) ow <- FALSE
+  if (!is.logical(ow) || length(ow) != 1 || is.na(ow)) {
+    bad(sprintf("`output_weight` must be TRUE or FALSE, not %s", describe(ow)))
+  }
+  if (ow && name %in% c("linear", "polynomial", "constant")) {
+    bad(sprintf("%s experts have no output weight (`output_weight` must be FALSE)", name))
+  }
+  new_expert(name, as.integer(degree), ow)
 }
 
 is_ridge <- function(expert) expert$name != "constant"

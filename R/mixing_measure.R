@@ -136,8 +136,20 @@ as_mixing_measure.default <- function(x, ...) {
 # A mixing_measure is re-validated, since its list components can be modified by hand.
 as_measure_arg <- function(G, arg) {
   if (inherits(G, c("mixing_measure", "moe_lse"))) {
-    G <- as_mixing_measure(G)
-    return(tryCatch(mixing_measure(G$beta0, G$beta1, G$eta, G$expert),
+    if (!is.list(G)) {
+      lsmoe_abort(sprintf("`%s` is not a valid %s: it must be a list, not %s.", arg, class(G)[1], describe(unclass(G))), arg = arg)
+    }
+    if (inherits(G, "moe_lse") && !inherits(G, "mixing_measure")) {
+      cf <- G[["coefficients", exact = TRUE]]
+      if (!is.list(cf)) {
+        lsmoe_abort(sprintf("`%s` is not a valid moe_lse fit: its `coefficients` must be a list (beta0, beta1, eta), not %s.",
+                            arg, describe(cf)), arg = arg)
+      }
+      G <- list(beta0 = cf[["beta0", exact = TRUE]], beta1 = cf[["beta1", exact = TRUE]],
+                eta = cf[["eta", exact = TRUE]], expert = G[["expert", exact = TRUE]])
+    }
+    return(tryCatch(mixing_measure(G[["beta0", exact = TRUE]], G[["beta1", exact = TRUE]], G[["eta", exact = TRUE]],
+                                   G[["expert", exact = TRUE]]),
                     lsmoe_error_input = function(e) {
                       lsmoe_abort(sprintf("`%s` is not a valid mixing measure: %s", arg, conditionMessage(e)), arg = arg)
                     }))
@@ -179,37 +191,52 @@ measure_table <- function(G) {
 }
 
 #' @rdname mixing_measure
-#' @param digits Significant digits to print.
+#' @param digits Significant digits to print, a whole number between 1 and 22.
 #' @export
 print.mixing_measure <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
+  obj <- x
+  x <- as_measure_arg(x, "x")
+  digits <- check_count(digits, "digits", min = 1, max = 22)
   cat(sprintf("<mixing_measure> k = %d atoms, d = %d, experts h(x, eta) = %s\n", x$k, x$d, x$expert$label))
   cat("Weights exp(beta0) and atoms (beta1, eta):\n")
   print(signif(measure_table(x), digits))
-  invisible(x)
+  invisible(obj)
 }
 
 #' @rdname mixing_measure
-#' @param object A `mixing_measure`.
+#' @param object A `mixing_measure` (validated again, in case it was edited by hand).
 #' @param newdata Inputs: numeric matrix n x d (a vector when d = 1), finite.
 #' @param type One of `"response"` (default: \eqn{f_G(x)}, numeric n), `"gate"` (softmax gate
 #'   probabilities, n x k) or `"experts"` (expert values \eqn{h(x, \eta_i)}, n x k).
+#'   When a value cannot be represented (for example the experts or the gating logits overflow
+#'   at inputs of \eqn{10^{308}}), it is returned as NaN or Inf with a warning of class
+#'   `lsmoe_warning_nonfinite` naming the rows.
 #' @export
 predict.mixing_measure <- function(object, newdata, type = c("response", "gate", "experts"), ...) {
   type <- match_choice(type, c("response", "gate", "experts"), "type")
+  object <- as_measure_arg(object, "object")
   if (missing(newdata)) lsmoe_abort("`newdata` is missing: give a numeric matrix n x d of inputs.", arg = "newdata")
   X <- check_x(newdata, "newdata")
   if (ncol(X) != object$d) {
     lsmoe_abort(sprintf("`newdata` must have d = %d column(s), like the measure, not %d.", object$d, ncol(X)), arg = "newdata")
   }
-  out <- eval_measure(object, X)
-  res <- out[[type]]
-  if (type == "response") return(as.vector(res))
-  colnames(res) <- paste0("atom", seq_len(object$k))
-  res
+  out <- eval_measure(object, X, type = type, arg = "newdata", action = "warn")[[type]]
+  if (type == "response") return(as.vector(out))
+  colnames(out) <- paste0("atom", seq_len(object$k))
+  out
 }
 
-# f_G, gate and experts at a checked input matrix X (n x d).
-eval_measure <- function(G, X) cpp_predict(X, G$beta0, G$beta1, t(G$eta), G$expert)
+# List of f_G (`response`, numeric n), `gate` and `experts` (n x k) at a checked input matrix X
+# (n x d). Non-finite values of component `type` are an error of class lsmoe_error_nonfinite
+# naming `arg` (action = "abort"), or a warning of class lsmoe_warning_nonfinite ("warn").
+eval_measure <- function(G, X, type = "response", arg = "x", action = c("abort", "warn")) {
+  out <- cpp_predict(X, G$beta0, G$beta1, t(G$eta), G$expert)
+  what <- switch(type, response = "The regression function f_G(x)", gate = "The gate probability",
+                 experts = "The expert value h(x, eta)")
+  check_finite_result(out[[type]], what, arg, hint = "the inputs or the parameters are too large (rescale them)",
+                      action = action)
+  out
+}
 
 # match.arg with a classed error.
 match_choice <- function(x, choices, arg) {

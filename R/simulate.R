@@ -7,9 +7,10 @@
 #' reproduces a draw.
 #'
 #' @param G The mixing measure: a [mixing_measure()] or a [moe_lse()] fit.
-#' @param n Sample size, whole number >= 1. May be omitted when `x` is a matrix (it is then
-#'   `nrow(x)`; when given it must agree).
-#' @param noise_sd Noise standard deviation \eqn{\sigma}, a number >= 0 (0 gives
+#' @param n Sample size, whole number >= 1 with `n * d` at most \eqn{10^8} (see
+#'   [lsmoe_limits]). May be omitted when `x` is a matrix (it is then `nrow(x)`; when given it
+#'   must agree).
+#' @param noise_sd Noise standard deviation \eqn{\sigma}, a finite number >= 0 (0 gives
 #'   \eqn{Y = f_G(X)}).
 #' @param x `NULL` (default: \eqn{X \sim \mathrm{Uniform}[0, 1]^d}), a numeric matrix n x d of
 #'   inputs (a vector when d = 1), or a function of `n` returning such a matrix (for example
@@ -21,7 +22,10 @@
 #' * `G`: the mixing measure; `noise_sd`.
 #'
 #' Errors of class `lsmoe_error_input` for an invalid `G`, `n` or `noise_sd`, and for inputs
-#' `x` that are not finite, have the wrong number of columns or disagree with `n`.
+#' `x` that are not finite, have the wrong number of columns or disagree with `n`. When
+#' \eqn{f_G(X_i)} or \eqn{Y_i} overflow (huge inputs or parameters, or a `noise_sd` such as
+#' `1e308`), an error of class `lsmoe_error_nonfinite` (also `lsmoe_error_input`) naming `x`, `G`
+#' or `noise_sd`: no NaN or infinite value is returned.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -44,21 +48,26 @@ simulate_moe <- function(G, n, noise_sd, x = NULL) {
   if (missing(noise_sd)) lsmoe_abort("`noise_sd` is missing: give the noise standard deviation (a number >= 0).", arg = "noise_sd")
   noise_sd <- check_number(noise_sd, "noise_sd", min = 0)
   X <- draw_inputs(x, n, G$d)
-  f <- as.vector(eval_measure(G, X)$response)
+  f <- as.vector(eval_measure(G, X, arg = if (is.null(x)) "G" else "x")$response)
   y <- f + stats::rnorm(nrow(X), mean = 0, sd = noise_sd)
+  check_finite_result(y, "The simulated response y", "noise_sd",
+                      hint = "`noise_sd` (or f_G) is too large: the responses overflow")
   list(x = X, y = y, f = f, G = G, noise_sd = noise_sd)
 }
 
 # Inputs for simulations and Monte Carlo: Uniform[0, 1]^d (x = NULL), a user matrix, or a
 # function of n returning one. Returns a checked n x d matrix named like check_x() names it.
+# n * d is at most lsmoe_limits$draws when the inputs are drawn here.
 draw_inputs <- function(x, n, d, arg = "x", n_arg = "n") {
-  if (!is.null(n)) n <- check_count(n, n_arg)
+  if (!is.null(n)) n <- check_count(n, n_arg, max = if (is.null(x) || is.function(x)) floor(lsmoe_limits$draws / d) else Inf)
   if (is.null(x)) {
     if (is.null(n)) lsmoe_abort(sprintf("`%s` is missing: give the sample size or an input matrix `%s`.", n_arg, arg), arg = n_arg)
     X <- matrix(stats::runif(n * d), n, d)
   } else if (is.function(x)) {
     if (is.null(n)) lsmoe_abort(sprintf("`%s` is missing: a sampling function `%s` needs the sample size.", n_arg, arg), arg = n_arg)
-    X <- x(n)
+    X <- tryCatch(x(n), error = function(e) {
+      lsmoe_abort(sprintf("The function `%s` failed when called with n = %d: %s", arg, n, conditionMessage(e)), arg = arg)
+    })
     if (is.numeric(X) && is.null(dim(X)) && d == 1) X <- matrix(X, ncol = 1)
     X <- check_x(X, arg)
     if (nrow(X) != n) {
@@ -86,14 +95,17 @@ draw_inputs <- function(x, n, d, arg = "x", n_arg = "n") {
 #' following the conventions of `stats::simulate()` (as `simulate()` does for `lm` fits).
 #'
 #' @param object A [moe_lse()] fit.
-#' @param nsim Number of response vectors, whole number >= 1. Default 1.
-#' @param seed `NULL` (default: use the current state of the random number generator) or an
-#'   integer passed to `set.seed()`; the generator's previous state is restored afterwards.
+#' @param nsim Number of response vectors, whole number >= 1 with `n * nsim` at most
+#'   \eqn{10^8} (see [lsmoe_limits]). Default 1.
+#' @param seed `NULL` (default: use the current state of the random number generator) or a
+#'   single whole number passed to `set.seed()`; the generator's previous state is restored
+#'   afterwards.
 #' @param ... Unused.
 #' @returns A data frame with n rows and `nsim` columns `sim_1`, ..., `sim_<nsim>`, with
 #'   attribute `"seed"`: the value of `.Random.seed` before the draw (when `seed = NULL`), or
 #'   `seed` with attribute `"kind"` (the `RNGkind()`), as `stats::simulate()` documents.
-#'   An invalid `nsim` raises an error of class `lsmoe_error_input`.
+#'   An invalid `nsim` or `seed`, or a fit whose fitted values or RSS are not finite (an object
+#'   edited by hand), raises an error of class `lsmoe_error_input`.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -109,7 +121,22 @@ draw_inputs <- function(x, n, d, arg = "x", n_arg = "n") {
 #' identical(sims, simulate(fit, nsim = 3, seed = 42))
 #' @export
 simulate.moe_lse <- function(object, nsim = 1, seed = NULL, ...) {
-  nsim <- check_count(nsim, "nsim")
+  if (!is.list(object)) lsmoe_abort(sprintf("`object` must be a moe_lse fit (a list), not %s.", describe(unclass(object))), arg = "object")
+  ftd <- object[["fitted.values", exact = TRUE]]
+  rss <- object[["rss", exact = TRUE]]
+  nobs <- object[["nobs", exact = TRUE]]
+  if (!is.numeric(ftd) || !length(ftd) || any(!is.finite(ftd))) {
+    lsmoe_abort("`object` is not a valid moe_lse fit: its `fitted.values` must be finite numbers.", arg = "object")
+  }
+  ftd <- as.vector(ftd)
+  n <- length(ftd)
+  if (!is.numeric(rss) || length(rss) != 1 || !isTRUE(is.finite(rss) && rss >= 0) ||
+      !is.numeric(nobs) || length(nobs) != 1 || !isTRUE(is.finite(nobs) && nobs >= 1)) {
+    lsmoe_abort("`object` is not a valid moe_lse fit: its `rss` (>= 0) and `nobs` (>= 1) must be finite numbers.",
+                arg = "object")
+  }
+  nsim <- check_count(nsim, "nsim", max = max(1, floor(lsmoe_limits$draws / n)))
+  if (!is.null(seed)) check_count(seed, "seed", min = -.Machine$integer.max)
   if (!exists(".Random.seed", envir = .GlobalEnv, inherits = FALSE)) stats::runif(1)
   if (is.null(seed)) {
     RNGstate <- get(".Random.seed", envir = .GlobalEnv)
@@ -119,10 +146,9 @@ simulate.moe_lse <- function(object, nsim = 1, seed = NULL, ...) {
     RNGstate <- structure(seed, kind = as.list(RNGkind()))
     on.exit(assign(".Random.seed", R.seed, envir = .GlobalEnv))
   }
-  ftd <- as.vector(object$fitted.values)
-  n <- length(ftd)
-  sigma <- sqrt(object$rss / object$nobs)
+  sigma <- sqrt(rss / nobs)
   val <- ftd + stats::rnorm(n * nsim, mean = 0, sd = sigma)
+  check_finite_result(val, "The simulated response", "object", hint = "the fitted values or the RSS are too large")
   val <- as.data.frame(matrix(val, n, nsim))
   names(val) <- paste0("sim_", seq_len(nsim))
   attr(val, "seed") <- RNGstate
