@@ -95,13 +95,13 @@ lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "rand
     error = function(e) lsmoe_abort(sprintf("`start_strategy` must be one of \"mixed\", \"data\", \"random\", not \"%s\".",
                                             paste(start_strategy, collapse = ", ")), arg = "start_strategy"))
   structure(list(
-    n_starts = check_count_max(n_starts, "n_starts", 1e5),
+    n_starts = check_count(n_starts, "n_starts", max = 1e5),
     start_strategy = start_strategy,
-    n_finish = check_count_max(n_finish, "n_finish", 1e5),
+    n_finish = check_count(n_finish, "n_finish", max = 1e5),
     screen_rows = check_count(screen_rows, "screen_rows"),
-    screen_iter = check_count_max(screen_iter, "screen_iter", 1e6),
+    screen_iter = check_count(screen_iter, "screen_iter", max = 1e6),
     refine_rows = check_count(refine_rows, "refine_rows"),
-    max_iter = check_count_max(max_iter, "max_iter", 1e6),
+    max_iter = check_count(max_iter, "max_iter", max = 1e6),
     ftol = check_number(ftol, "ftol", min = 0),
     xtol = check_number(xtol, "xtol", min = 0),
     gtol = check_number(gtol, "gtol", min = 0),
@@ -113,13 +113,6 @@ lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "rand
     threads = check_threads(threads),
     warn = check_flag(warn, "warn")
   ), class = "lse_control")
-}
-
-# A whole number in [1, max].
-check_count_max <- function(x, arg, max) {
-  x <- check_count(x, arg)
-  if (x > max) lsmoe_abort(sprintf("`%s` must be at most %s, not %s.", arg, format(max), format(x)), arg = arg)
-  x
 }
 
 # A bound: positive, at most 1e100 (so that hi - lo and the sine transform stay finite), or Inf.

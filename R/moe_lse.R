@@ -21,7 +21,7 @@
 #'   (a vector is one column), finite.
 #' @param y Numeric response vector of length n, finite (matrix method).
 #' @param data A data frame holding the formula's variables (formula method).
-#' @param k Number of experts (atoms of the mixing measure), whole number >= 1. Default 2.
+#' @param k Number of experts (atoms of the mixing measure), whole number from 1 to 1000. Default 2.
 #' @param expert Expert family: an object from [experts] such as `expert_sigmoid()` (default), or
 #'   its name as a string.
 #' @param start `NULL` (default: starts from `control`) or a user start `list(beta0, beta1, eta)`
@@ -133,7 +133,7 @@ moe_lse_fit <- function(x, y, k, expert, start, control) {
                               "random starts then refer to the scale of `x`; rescale `x` or standardise."), max(abs(x))),
                class = "lsmoe_warning_scale")
   }
-  k <- check_count(k, "k")
+  k <- check_count(k, "k", max = 1000)
   expert <- as_expert(expert)
   n <- nrow(x)
   d <- ncol(x)

@@ -3,13 +3,16 @@
 # r-cran-* packages where possible (as root with apt-get), install.packages() from R's configured
 # repository otherwise. Safe to run repeatedly.
 set -euo pipefail
-PKGS="Rcpp RcppEigen testthat roxygen2 knitr rmarkdown MASS flexmix minpack.lm ggplot2 future future.apply progressr"
+PKGS="Rcpp RcppEigen testthat roxygen2 pkgbuild pkgload knitr rmarkdown MASS flexmix minpack.lm ggplot2 future future.apply progressr"
+
+# Optional peers for the benchmark (bench/fit.R): installed when possible, never required.
+OPT_PKGS="gslnls"
 
 missing() {
-  Rscript --vanilla -e 'p <- commandArgs(TRUE); cat(p[!vapply(p, requireNamespace, logical(1), quietly = TRUE)])' $PKGS
+  Rscript --vanilla -e 'p <- commandArgs(TRUE); cat(p[!vapply(p, requireNamespace, logical(1), quietly = TRUE)])' "$@"
 }
 
-need=$(missing)
+need=$(missing $PKGS)
 # pandoc builds the vignettes; qpdf is used by R CMD check (make check)
 need_pandoc=0
 command -v pandoc >/dev/null 2>&1 || need_pandoc=1
@@ -24,15 +27,24 @@ if { [ -n "$need" ] || [ "$need_pandoc" = 1 ]; } && command -v apt-get >/dev/nul
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$d" >/dev/null 2>&1 \
       || echo "deps: $d not available from Debian"
   done
-  need=$(missing)
+  need=$(missing $PKGS)
 fi
 if [ -n "$need" ]; then
   echo "deps: installing from CRAN: $need"
   Rscript --vanilla -e 'install.packages(commandArgs(TRUE))' $need
-  need=$(missing)
+  need=$(missing $PKGS)
 fi
 if [ -n "$need" ]; then
   echo "deps: still missing: $need" >&2
   exit 1
+fi
+opt=$(missing $OPT_PKGS)
+if [ -n "$opt" ]; then
+  # gslnls needs the GSL headers (Debian's libgsl-dev); failure here only skips bench rows
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && ! [ -e /usr/include/gsl/gsl_multifit_nlinear.h ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libgsl-dev >/dev/null 2>&1 || true
+  fi
+  echo "deps: optional packages, best effort: $opt"
+  Rscript --vanilla -e 'try(install.packages(commandArgs(TRUE)))' $opt >/dev/null 2>&1 || true
 fi
 echo "deps: all R packages present"

@@ -86,7 +86,8 @@ struct Expert {
   Expert() = default;
   Expert(Family fam, int deg, bool ow, int dim) : family(fam), degree(deg), output_weight(ow), d(dim) {
     if (dim < 1) throw std::invalid_argument("input dimension d must be at least 1");
-    if (fam == Family::polynomial && deg < 1) throw std::invalid_argument("polynomial degree must be at least 1");
+    if (fam == Family::polynomial && (deg < 1 || deg > 50))
+      throw std::invalid_argument("polynomial degree must be between 1 and 50");
     if (fam == Family::constant && ow) throw std::invalid_argument("the constant expert takes no output weight");
   }
 
