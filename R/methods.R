@@ -238,7 +238,7 @@ logLik.moe_lse <- function(object, ...) {
   w <- object$weights
   lw <- if (is.null(w)) 0 else sum(log(w[w > 0]))
   val <- 0.5 * (lw - n * (log(2 * pi) + 1 - log(n) + log(object$rss)))
-  structure(val, df = length(object$theta) + 1L, nobs = n, class = "logLik")
+  structure(val, nall = length(object$y), nobs = n, df = length(object$theta) + 1L, class = "logLik")
 }
 
 no_formula <- function(what) {
@@ -304,7 +304,8 @@ newdata_matrix <- function(object, newdata) {
       lsmoe_abort(sprintf("`newdata` lacks the variable(s) %s.", paste0("`", miss, "`", collapse = ", ")), arg = "newdata")
     }
     X <- tryCatch({
-      m <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = object$xlevels)
+      # model.frame() only warns about a factor given as numbers; .checkMFClasses() names it in an error
+      m <- suppressWarnings(stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = object$xlevels))
       cl <- attr(tt, "dataClasses")
       if (!is.null(cl)) stats::.checkMFClasses(cl, m)
       formula_matrix(tt, m, object$contrasts)
@@ -392,6 +393,12 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
   list(fit = pad(fit), se.fit = pad(se), df = stats::df.residual(object), residual.scale = s)
 }
 
+# Axis labels: the (first) input and the response, as named in the formula or the call.
+plot_labels <- function(x) {
+  yl <- x$response_name
+  c(x = colnames(x$x)[1], y = if (is.null(yl)) "response" else yl)
+}
+
 #' @rdname moe_lse-methods
 #' @export
 plot.moe_lse <- function(x, which = if (x$d == 1) 1:2 else c(1, 3), ...) {
@@ -401,8 +408,8 @@ plot.moe_lse <- function(x, which = if (x$d == 1) 1:2 else c(1, 3), ...) {
   nw <- length(which)
   op <- graphics::par(mfrow = if (nw <= 2) c(nw, 1) else c(2, 2), mar = c(4, 4, 2, 1))
   on.exit(graphics::par(op))
-  yl <- x$response_name
-  if (is.null(yl)) yl <- "response"
+  labs <- plot_labels(x)
+  yl <- labs[["y"]]
   p <- x$coefficients
   cols <- grDevices::hcl.colors(max(x$k, 2), "Dark 3")[seq_len(x$k)]
   ftd <- x$fitted.values
@@ -416,7 +423,7 @@ plot.moe_lse <- function(x, which = if (x$d == 1) 1:2 else c(1, 3), ...) {
   }
   for (wh in which) {
     if (wh == 1 && x$d == 1) {
-      graphics::plot(xv, x$y, pch = 16, cex = 0.6, col = "grey50", xlab = colnames(x$x), ylab = yl,
+      graphics::plot(xv, x$y, pch = 16, cex = 0.6, col = "grey50", xlab = labs[["x"]], ylab = yl,
                      ylim = range(x$y, pg$response, finite = TRUE),
                      main = sprintf("Fit: %d %s experts", x$k, x$expert$name))
       graphics::lines(grid, pg$response, lwd = 2)
@@ -427,7 +434,7 @@ plot.moe_lse <- function(x, which = if (x$d == 1) 1:2 else c(1, 3), ...) {
     } else if (wh == 2) {
       if (x$d == 1) {
         graphics::matplot(grid, pg$gate, type = "l", lty = 1, lwd = 2, col = cols, ylim = c(0, 1),
-                          xlab = colnames(x$x), ylab = "gate probability", main = "Gate")
+                          xlab = labs[["x"]], ylab = "gate probability", main = "Gate")
       } else {
         gt <- cpp_predict(x$x, p$beta0, p$beta1, t(p$eta), x$expert)$gate
         graphics::matplot(ftd, gt, pch = 16, cex = 0.5, col = cols, ylim = c(0, 1),
