@@ -96,6 +96,12 @@ check_reachable <- function(y, expert) {
   invisible()
 }
 
+# Free parameters within a relative 1e-4 of a finite bound (the core's count_on_bound()).
+on_bound_flags <- function(theta, b) {
+  (is.finite(b$lower) & theta - b$lower <= 1e-4 * pmax(1, abs(b$lower))) |
+    (is.finite(b$upper) & b$upper - theta <= 1e-4 * pmax(1, abs(b$upper)))
+}
+
 # The least squares fit on (x, y, w). Returns the estimates on the user's scale with the raw
 # result of the C++ fit.
 lse_engine <- function(x, y, w, k, expert, start, control) {
@@ -133,5 +139,6 @@ lse_engine <- function(x, y, w, k, expert, start, control) {
   res$start_rss <- res$start_rss * sc$sy^2
   res$screen_rss <- res$screen_rss * sc$sy^2
   res$refine_rss <- res$refine_rss * sc$sy^2
-  list(par = par, theta = pack_theta(par$beta0, par$beta1, par$eta), res = res, scales = sc)
+  list(par = par, theta = pack_theta(par$beta0, par$beta1, par$eta), res = res, scales = sc,
+       bound_flags = on_bound_flags(res$theta, b))
 }

@@ -2,48 +2,115 @@
 
 #' Methods for least squares mixture-of-experts fits
 #'
-#' Print, summarise, extract from, predict with and plot a [moe_lse()] fit.
+#' Print, summarise, extract from, predict with and plot a [moe_lse()] fit. Standard errors,
+#' `vcov()`, `confint()` and `anova()` are described in [moe_lse-inference]; `tidy()`, `glance()`
+#' and `augment()` in [moe_lse-tidiers].
 #'
-#' * `coef()` returns a k x (1 + d + q) matrix, one row per expert: `beta0`, the gating slopes
-#'   `beta1.<input>`, and the expert parameters (`a.<input>`, `b`, and `c` for an output weight).
-#' * `predict()` with `type = "response"` gives \eqn{\hat f(x)} (length n); `"gate"` the softmax
-#'   gate probabilities (n x k); `"experts"` the expert values \eqn{h(x, \hat\eta_j)} (n x k).
+#' * `coef()` returns the p free parameters (the last component's gate is anchored at 0 and not
+#'   counted) as a named vector in the layout of `vcov()`: names `expert<j>:beta0`,
+#'   `expert<j>:beta1.<input>` for the gate (j < k), then `expert<j>:a.<input>`, `expert<j>:b`
+#'   and `expert<j>:c` (output weight) for the experts. `coef(fit, matrix = TRUE)` gives the k x
+#'   (1 + d + q) matrix, one row per expert, anchored zeros included: `beta0`, the gating slopes
+#'   `beta1.<input>` and the expert parameters.
+#' * `summary()` gives estimates, standard errors, z values and normal p-values (see
+#'   [moe_lse-inference] for when they are valid), \eqn{\hat\sigma}, R-squared, AIC and BIC, and
+#'   the optimiser's record.
+#' * `fitted()` is \eqn{\hat f(X_i)}; `residuals()` of `type` `"response"` (default) and
+#'   `"working"` are \eqn{Y_i - \hat f(X_i)}; `"pearson"` and `"deviance"` are
+#'   \eqn{\sqrt{w_i}(Y_i - \hat f(X_i))} (as for `lm`: with unit weights all four agree). With
+#'   `na.action = na.exclude` both are padded with `NA`.
+#' * `nobs()` counts rows with positive weight; `deviance()` is the (weighted) RSS; p is the
+#'   number of free parameters (`length(coef(fit))`); `df.residual()` is n - p; `sigma()` is
+#'   \eqn{\sqrt{RSS/(n - p)}}; `logLik()` the Gaussian log-likelihood at the maximum-likelihood
+#'   \eqn{\hat\sigma^2 = RSS/n} (with weights as `lm` computes it), with `df` = p + 1, so `AIC()`
+#'   and `BIC()` use the same p.
+#' * `formula()`, `terms()`, `model.frame()` are those of the formula, as for `lm`;
+#'   `model.matrix()` is the design matrix `lm` would build from the same formula (with the
+#'   `(Intercept)` column, whose role the model's intercepts play); for `moe_lse_fit()` fits it is
+#'   the input matrix `x`.
+#' * `predict()` with `type = "response"` gives \eqn{\hat f(x)} (length m); `"gate"` the softmax
+#'   gate probabilities (m x k); `"experts"` the expert values \eqn{h(x, \hat\eta_j)} (m x k).
 #'   `newdata` is a data frame with the formula's variables (formula fits) or a matrix / data
 #'   frame with the d columns of `x`, matched by name when it has column names and by position
-#'   otherwise; without it, the training inputs are used. Errors of class `lsmoe_error_input`
-#'   for missing or wrong columns, new factor levels, non-finite values and an unknown `type`.
-#' * `deviance()` is the RSS; `logLik()` the Gaussian log-likelihood at
-#'   \eqn{\hat\sigma^2 = RSS / n}, with `df` the free parameters plus one, so `AIC()` and `BIC()`
-#'   work.
-#' * `plot()`: for d = 1, the data with the fitted regression function and, below, the gate
-#'   probabilities; otherwise residuals against fitted values.
+#'   otherwise; without it, the training inputs are used (padded for `na.exclude`). A 0-row
+#'   `newdata` gives `numeric(0)` (or a 0 x k matrix). With `se.fit = TRUE` (response only) a list
+#'   `fit`, `se.fit`, `df`, `residual.scale` as for `lm`; `interval = "confidence"` gives a matrix
+#'   `fit`, `lwr`, `upr` from the delta method \eqn{se(x)^2 = g(x)^\top V g(x)}, with g the gradient
+#'   of \eqn{\hat f(x)} in the free parameters and V = `vcov(fit, type = vcov_type)`;
+#'   `"prediction"` adds \eqn{\hat\sigma^2} (for a new observation of unit weight). Errors of class
+#'   `lsmoe_error_input` name a missing variable, a variable of the wrong type (a factor given
+#'   as numbers), new factor levels, non-finite values and an unknown `type`; a prediction that
+#'   overflows (inputs far outside the data) gives a warning of class `lsmoe_warning_nonfinite`.
+#' * `plot()` draws the diagnostics chosen by `which`: 1, the fit (d = 1: the data with the fitted
+#'   regression function, y-limits covering both; d > 1: observed against fitted values); 2, the
+#'   gate probabilities (against the input for d = 1, against the fitted values otherwise);
+#'   3, Pearson residuals against fitted values; 4, a normal Q-Q plot of the Pearson residuals
+#'   divided by \eqn{\hat\sigma}. Axis labels come from the formula. Default `1:2` for d = 1, and
+#'   `c(1, 3)` otherwise.
 #'
 #' @param object,x A `moe_lse` fit.
+#' @param matrix Logical, default `FALSE`: `coef()` as the k-row matrix instead of the free vector.
 #' @param newdata See Details.
-#' @param type One of `"response"` (default), `"gate"`, `"experts"`.
+#' @param type For `predict()`, one of `"response"` (default), `"gate"`, `"experts"`; for
+#'   `residuals()` one of `"response"` (default), `"working"`, `"pearson"`, `"deviance"`.
+#' @param se.fit Logical, default `FALSE`: also return delta-method standard errors.
+#' @param interval One of `"none"` (default), `"confidence"`, `"prediction"`.
+#' @param level Confidence level, default 0.95.
+#' @param vcov_type Covariance used by `se.fit` and `interval`: `"classical"` (default), `"HC0"`
+#'   or `"HC1"` (see [vcov.moe_lse()]).
+#' @param which Integer vector, a subset of 1:4 (see Details).
 #' @param digits Significant digits to print.
-#' @param ... Unused.
+#' @param ... Unused (an error if given, where the method checks).
 #' @returns `print()` and `plot()` return `x` invisibly; `summary()` an object of class
-#'   `summary.moe_lse` (call, expert, k, d, nobs, rss, sigma, r_squared, coefficients, converged,
+#'   `summary.moe_lse` (call, expert, k, d, nobs, df (p and n - p), rss, sigma, r_squared,
+#'   coefficients (a matrix: Estimate, Std. Error, z value, Pr(>|z|)), vcov_type, converged,
 #'   message, iterations, on_bound, starts, best_start, AIC, BIC, residuals (quantiles)); the
 #'   others as described above.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
+#'
+#' Seber, G. A. F. and Wild, C. J. (1989). *Nonlinear Regression*. Wiley, chapter 5.
+#' \doi{10.1002/0471725315}
 #' @examples
 #' set.seed(2)
 #' x <- runif(400)
 #' y <- 2 * tanh(6 * x - 3) * (x > 0.5) + rnorm(400, sd = 0.1)
-#' fit <- moe_lse(x, y, k = 2, expert = expert_tanh(output_weight = TRUE))
+#' fit <- moe_lse(y ~ x, k = 2, expert = expert_tanh(output_weight = TRUE))
 #' summary(fit)
-#' AIC(fit)
+#' coef(fit, matrix = TRUE)
+#' c(sigma = sigma(fit), df = df.residual(fit), AIC = AIC(fit))
+#' predict(fit, data.frame(x = c(0.25, 0.75)), interval = "confidence")
 #' plot(fit)
+#' plot(fit, which = 3:4)
 #' @name moe_lse-methods
+#' @importFrom stats formula terms model.frame model.matrix sigma df.residual vcov confint anova
 NULL
+
+# Component and term of every free parameter, in the order of theta (see R/params.R).
+theta_terms <- function(object) {
+  k <- object$k
+  xn <- colnames(object$x)
+  comp <- paste0("expert", seq_len(k))
+  pn <- expert_param_names(object$expert, xn)
+  g <- k - 1
+  data.frame(
+    component = c(comp[seq_len(g)], rep(comp[seq_len(g)], length(xn)), rep(comp, each = length(pn))),
+    term = c(rep("beta0", g), rep(paste0("beta1.", xn), each = g), rep(pn, k)),
+    stringsAsFactors = FALSE
+  )
+}
+
+theta_names <- function(object) {
+  tt <- theta_terms(object)
+  paste0(tt$component, ":", tt$term)
+}
 
 #' @rdname moe_lse-methods
 #' @export
-coef.moe_lse <- function(object, ...) {
+coef.moe_lse <- function(object, matrix = FALSE, ...) {
+  check_flag(matrix, "matrix")
+  if (!matrix) return(stats::setNames(object$theta, theta_names(object)))
   p <- object$coefficients
   m <- cbind(beta0 = p$beta0, p$beta1, p$eta)
   colnames(m) <- c("beta0", paste0("beta1.", colnames(p$beta1)), colnames(p$eta))
@@ -55,29 +122,46 @@ coef.moe_lse <- function(object, ...) {
 print.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
   cat("Least squares softmax-gated mixture of experts\n")
   if (!is.null(x$call)) cat("Call: ", paste(deparse(x$call), collapse = "\n"), "\n", sep = "")
-  cat(sprintf("Experts: %d x %s, inputs d = %d, n = %d\n", x$k, x$expert$label, x$d, x$nobs))
+  cat(sprintf("Experts: %d x %s, inputs d = %d, n = %d%s\n", x$k, x$expert$label, x$d, x$nobs,
+              if (is.null(x$weights)) "" else " (weighted)"))
+  if (length(x$na.action)) cat(sprintf("(%d observation(s) deleted due to missingness)\n", length(x$na.action)))
   cat("\nParameters (last gate anchored at 0):\n")
-  print(signif(coef(x), digits))
-  cat(sprintf("\nRSS %s (RSS/n %s); %s after %d iterations (best of %d starts)\n",
-              format(signif(x$rss, digits)), format(signif(x$rss / x$nobs, digits)),
-              if (x$converged) "converged" else "NOT converged", x$iterations, nrow(x$starts)))
+  print(signif(coef(x, matrix = TRUE), digits))
+  cat(sprintf("\nRSS %s; residual standard error %s on %d degrees of freedom\n",
+              format(signif(x$rss, digits)), format(signif(sigma(x), digits)), df.residual(x)))
+  cat(sprintf("%s after %d iterations (best of %d starts)\n",
+              if (x$converged) "Converged" else "NOT converged", x$iterations, nrow(x$starts)))
   if (x$on_bound > 0) cat(sprintf("%d estimate(s) on a bound\n", x$on_bound))
   invisible(x)
 }
 
 #' @rdname moe_lse-methods
+#' @param vcov_type For `summary()`: the covariance behind the standard errors, as in
+#'   [vcov.moe_lse()].
 #' @export
-summary.moe_lse <- function(object, ...) {
+summary.moe_lse <- function(object, vcov_type = c("classical", "HC0", "HC1"), ...) {
+  vcov_type <- match_choice(vcov_type, c("classical", "HC0", "HC1"), "vcov_type")
   n <- object$nobs
-  tss <- sum((object$y - mean(object$y))^2)
+  w <- object$weights
+  keep <- if (is.null(w)) TRUE else w > 0
+  yk <- object$y[keep]
+  wk <- if (is.null(w)) rep(1, length(yk)) else w[keep]
+  tss <- sum(wk * (yk - sum(wk * yk) / sum(wk))^2)
+  est <- coef(object)
+  se <- sqrt(diag(stats::vcov(object, type = vcov_type)))
+  z <- est / se
+  tab <- cbind(Estimate = est, `Std. Error` = se, `z value` = z, `Pr(>|z|)` = 2 * stats::pnorm(-abs(z)))
+  rownames(tab) <- names(est)
   structure(list(
     call = object$call, expert = object$expert, k = object$k, d = object$d, nobs = n,
-    rss = object$rss, sigma = sqrt(object$rss / n),
+    df = c(length(est), stats::df.residual(object)),
+    rss = object$rss, sigma = stats::sigma(object),
     r_squared = if (tss > 0) 1 - object$rss / tss else NA_real_,
-    coefficients = coef(object), converged = object$converged, message = object$message,
+    coefficients = tab, vcov_type = vcov_type, converged = object$converged, message = object$message,
     iterations = object$iterations, on_bound = object$on_bound, starts = object$starts,
     best_start = object$best_start, AIC = stats::AIC(object), BIC = stats::BIC(object),
-    residuals = stats::quantile(object$residuals)
+    residuals = stats::quantile(stats::residuals(object, type = "pearson"), na.rm = TRUE),
+    weighted = !is.null(w), na.action = object$na.action
   ), class = "summary.moe_lse")
 }
 
@@ -87,15 +171,18 @@ print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L),
   cat("Least squares softmax-gated mixture of experts\n")
   if (!is.null(x$call)) cat("Call: ", paste(deparse(x$call), collapse = "\n"), "\n", sep = "")
   cat(sprintf("\nExperts: %d x %s; d = %d; n = %d\n", x$k, x$expert$label, x$d, x$nobs))
-  cat("\nResiduals:\n")
+  cat(if (x$weighted) "\nWeighted residuals:\n" else "\nResiduals:\n")
   r <- x$residuals
   names(r) <- c("Min", "1Q", "Median", "3Q", "Max")
   print(signif(r, digits))
-  cat("\nParameters (last gate anchored at 0):\n")
-  print(signif(x$coefficients, digits))
-  cat(sprintf("\nRSS: %s   sigma (sqrt(RSS/n)): %s   R-squared: %s\n",
-              format(signif(x$rss, digits)), format(signif(x$sigma, digits)), format(signif(x$r_squared, digits))))
-  cat(sprintf("AIC: %s   BIC: %s\n", format(signif(x$AIC, digits + 2)), format(signif(x$BIC, digits + 2))))
+  cat(sprintf("\nFree parameters (last gate anchored at 0; %s standard errors):\n",
+              if (x$vcov_type == "classical") "Gauss-Newton" else paste("sandwich", x$vcov_type)))
+  stats::printCoefmat(x$coefficients, digits = digits, has.Pvalue = TRUE, P.values = TRUE, na.print = "NA")
+  cat(sprintf("\nResidual standard error: %s on %d degrees of freedom (RSS %s)\n",
+              format(signif(x$sigma, digits)), x$df[2], format(signif(x$rss, digits))))
+  if (length(x$na.action)) cat(sprintf("  (%d observation(s) deleted due to missingness)\n", length(x$na.action)))
+  cat(sprintf("R-squared: %s   AIC: %s   BIC: %s\n", format(signif(x$r_squared, digits)),
+              format(signif(x$AIC, digits + 2)), format(signif(x$BIC, digits + 2))))
   cat(sprintf("Optimizer: %s; %d iterations; start %d of %d was best\n",
               x$message, x$iterations, x$best_start, nrow(x$starts)))
   rss <- sort(x$starts$rss, na.last = TRUE)
@@ -109,11 +196,16 @@ print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L),
 
 #' @rdname moe_lse-methods
 #' @export
-fitted.moe_lse <- function(object, ...) object$fitted.values
+fitted.moe_lse <- function(object, ...) stats::napredict(object$na.action, object$fitted.values)
 
 #' @rdname moe_lse-methods
 #' @export
-residuals.moe_lse <- function(object, ...) object$residuals
+residuals.moe_lse <- function(object, type = c("response", "working", "pearson", "deviance"), ...) {
+  type <- match_choice(type, c("response", "working", "pearson", "deviance"), "type")
+  r <- object$residuals
+  if (type %in% c("pearson", "deviance") && !is.null(object$weights)) r <- sqrt(object$weights) * r
+  stats::naresid(object$na.action, r)
+}
 
 #' @rdname moe_lse-methods
 #' @export
@@ -125,10 +217,77 @@ deviance.moe_lse <- function(object, ...) object$rss
 
 #' @rdname moe_lse-methods
 #' @export
+df.residual.moe_lse <- function(object, ...) object$nobs - length(object$theta)
+
+#' @rdname moe_lse-methods
+#' @export
+sigma.moe_lse <- function(object, ...) {
+  df <- stats::df.residual(object)
+  if (df <= 0) {
+    lsmoe_warn(sprintf("sigma() is undefined: %d observations for %d free parameters.", object$nobs, length(object$theta)),
+               class = "lsmoe_warning_inference")
+    return(NA_real_)
+  }
+  sqrt(object$rss / df)
+}
+
+#' @rdname moe_lse-methods
+#' @export
 logLik.moe_lse <- function(object, ...) {
   n <- object$nobs
-  val <- -n / 2 * (log(2 * pi * object$rss / n) + 1)
-  structure(val, df = length(object$theta) + 1L, nobs = n, class = "logLik")
+  w <- object$weights
+  lw <- if (is.null(w)) 0 else sum(log(w[w > 0]))
+  val <- 0.5 * (lw - n * (log(2 * pi) + 1 - log(n) + log(object$rss)))
+  structure(val, nall = length(object$y), nobs = n, df = length(object$theta) + 1L, class = "logLik")
+}
+
+no_formula <- function(what) {
+  lsmoe_abort(sprintf("%s: this fit came from the matrix interface moe_lse_fit(x, y), which has no formula.", what),
+              arg = "object")
+}
+
+#' @rdname moe_lse-methods
+#' @export
+formula.moe_lse <- function(x, ...) {
+  if (is.null(x$terms)) no_formula("formula()")
+  stats::formula(x$terms)
+}
+
+#' @rdname moe_lse-methods
+#' @export
+terms.moe_lse <- function(x, ...) {
+  if (is.null(x$terms)) no_formula("terms()")
+  x$terms
+}
+
+#' @rdname moe_lse-methods
+#' @param formula A `moe_lse` fit (for `model.frame()`).
+#' @export
+model.frame.moe_lse <- function(formula, ...) {
+  if (is.null(formula$terms)) no_formula("model.frame()")
+  dots <- list(...)
+  nargs <- dots[match(c("data", "na.action", "subset"), names(dots), 0)]
+  if (length(nargs) == 0 && !is.null(formula$model)) return(formula$model)
+  fcall <- formula$call
+  m <- match(c("formula", "data", "subset", "weights", "na.action"), names(fcall), 0L)
+  fcall <- fcall[c(1L, m)]
+  fcall$drop.unused.levels <- TRUE
+  fcall[[1L]] <- quote(stats::model.frame)
+  fcall$xlev <- formula$xlevels
+  fcall$formula <- formula$terms
+  fcall[names(nargs)] <- nargs
+  env <- environment(formula$terms)
+  if (is.null(env)) env <- parent.frame()
+  eval(fcall, env)
+}
+
+#' @rdname moe_lse-methods
+#' @export
+model.matrix.moe_lse <- function(object, ...) {
+  if (is.null(object$terms)) return(object$x)
+  tt <- object$terms
+  attr(tt, "intercept") <- 1L
+  stats::model.matrix(tt, stats::model.frame(object, ...), contrasts.arg = object$contrasts)
 }
 
 # Model matrix for new data, checked against the fit's inputs.
@@ -142,21 +301,39 @@ newdata_matrix <- function(object, newdata) {
     need <- all.vars(tt)
     miss <- setdiff(need, names(newdata))
     if (length(miss)) {
-      lsmoe_abort(sprintf("`newdata` lacks the variable(s) %s.", paste(miss, collapse = ", ")), arg = "newdata")
+      lsmoe_abort(sprintf("`newdata` lacks the variable(s) %s.", paste0("`", miss, "`", collapse = ", ")), arg = "newdata")
     }
-    X <- tryCatch(formula_matrix(tt, stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = object$xlevels)),
-                  error = function(e) lsmoe_abort(paste0("`newdata`: ", conditionMessage(e)), arg = "newdata"))
+    X <- tryCatch({
+      # model.frame() only warns about a factor given as numbers; .checkMFClasses() names it in an error
+      m <- suppressWarnings(stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = object$xlevels))
+      cl <- attr(tt, "dataClasses")
+      if (!is.null(cl)) stats::.checkMFClasses(cl, m)
+      formula_matrix(tt, m, object$contrasts)
+    }, error = function(e) lsmoe_abort(paste0("`newdata`: ", conditionMessage(e)), arg = "newdata"))
+    if (nrow(X) == 0) return(X)
+    bad <- colSums(!is.finite(X)) > 0
+    if (any(bad)) {
+      lsmoe_abort(sprintf("`newdata`: variable(s) %s must be finite: they have NA, NaN or infinite values.",
+                          paste0("`", colnames(X)[bad], "`", collapse = ", ")), arg = "newdata")
+    }
   } else {
     # columns are matched by name when newdata has names, by position otherwise
     X <- newdata
     if (is.numeric(X) && is.null(dim(X)) && object$d == 1) X <- matrix(X, ncol = 1)
+    X <- fix_colnames(X)
     nms <- colnames(X)
     if (!is.null(nms)) {
       miss <- setdiff(colnames(object$x), nms)
       if (length(miss)) {
-        lsmoe_abort(sprintf("`newdata` lacks the column(s) %s.", paste(miss, collapse = ", ")), arg = "newdata")
+        lsmoe_abort(sprintf("`newdata` lacks the column(s) %s.", paste0("`", miss, "`", collapse = ", ")), arg = "newdata")
       }
       X <- if (is.data.frame(X)) X[colnames(object$x)] else X[, colnames(object$x), drop = FALSE]
+    }
+    if ((is.matrix(X) || is.data.frame(X)) && nrow(X) == 0) {
+      if (ncol(X) != object$d) {
+        lsmoe_abort(sprintf("`newdata` must have %d column(s), like the inputs of the fit, not %d.", object$d, ncol(X)), arg = "newdata")
+      }
+      return(matrix(numeric(0), 0, object$d, dimnames = list(NULL, colnames(object$x))))
     }
   }
   X <- check_x(X, "newdata")
@@ -168,40 +345,111 @@ newdata_matrix <- function(object, newdata) {
 
 #' @rdname moe_lse-methods
 #' @export
-predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate", "experts"), ...) {
+predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate", "experts"), se.fit = FALSE,
+                            interval = c("none", "confidence", "prediction"), level = 0.95,
+                            vcov_type = c("classical", "HC0", "HC1"), ...) {
   check_dots_empty(...)
   type <- match_choice(type, c("response", "gate", "experts"), "type")
+  interval <- match_choice(interval, c("none", "confidence", "prediction"), "interval")
+  vcov_type <- match_choice(vcov_type, c("classical", "HC0", "HC1"), "vcov_type")
+  check_flag(se.fit, "se.fit")
+  level <- check_number(level, "level", min = 0, max = 1, strict_min = TRUE)
+  if ((se.fit || interval != "none") && type != "response") {
+    lsmoe_abort("`se.fit` and `interval` are available for type = \"response\" only.", arg = "type")
+  }
   X <- newdata_matrix(object, newdata)
-  p <- object$coefficients
-  out <- cpp_predict(X, p$beta0, p$beta1, t(p$eta), object$expert)
-  res <- out[[type]]
-  if (type == "response") return(as.vector(res))
-  colnames(res) <- names(p$beta0)
-  res
+  k <- object$k
+  pad <- function(v) if (is.null(newdata)) stats::napredict(object$na.action, v) else v
+  if (nrow(X) == 0) {
+    if (type != "response") return(matrix(numeric(0), 0, k, dimnames = list(NULL, names(object$coefficients$beta0))))
+    fit <- numeric(0)
+  } else {
+    p <- object$coefficients
+    out <- cpp_predict(X, p$beta0, p$beta1, t(p$eta), object$expert)
+    res <- out[[type]]
+    if (any(!is.finite(res))) {
+      lsmoe_warn(sprintf(paste0("%d prediction(s) are not finite: `newdata` is far outside the inputs of the fit ",
+                                "(largest |value| %.3g), where the model overflows."),
+                         sum(!is.finite(res)), max(abs(X))), class = "lsmoe_warning_nonfinite")
+    }
+    if (type != "response") {
+      colnames(res) <- names(p$beta0)
+      return(pad(res))
+    }
+    fit <- as.vector(res)
+  }
+  if (!se.fit && interval == "none") return(pad(fit))
+  info <- lse_inference(object, vcov_type)
+  se <- if (length(fit)) prediction_se(object, info, X) else numeric(0)
+  s <- stats::sigma(object)
+  if (interval != "none") {
+    z <- stats::qnorm((1 + level) / 2)
+    half <- z * if (interval == "confidence") se else sqrt(se^2 + s^2)
+    m <- cbind(fit = fit, lwr = fit - half, upr = fit + half)
+    m <- pad(m)
+    if (!se.fit) return(m)
+    return(list(fit = m, se.fit = pad(se), df = stats::df.residual(object), residual.scale = s))
+  }
+  list(fit = pad(fit), se.fit = pad(se), df = stats::df.residual(object), residual.scale = s)
+}
+
+# Axis labels: the (first) input and the response, as named in the formula or the call.
+plot_labels <- function(x) {
+  yl <- x$response_name
+  c(x = colnames(x$x)[1], y = if (is.null(yl)) "response" else yl)
 }
 
 #' @rdname moe_lse-methods
 #' @export
-plot.moe_lse <- function(x, ...) {
+plot.moe_lse <- function(x, which = if (x$d == 1) 1:2 else c(1, 3), ...) {
+  if (!is.numeric(which) || length(which) == 0 || any(!which %in% 1:4) || anyDuplicated(which)) {
+    lsmoe_abort(sprintf("`which` must be distinct values in 1:4, not %s.", describe(which)), arg = "which")
+  }
+  nw <- length(which)
+  op <- graphics::par(mfrow = if (nw <= 2) c(nw, 1) else c(2, 2), mar = c(4, 4, 2, 1))
+  on.exit(graphics::par(op))
+  labs <- plot_labels(x)
+  yl <- labs[["y"]]
+  p <- x$coefficients
+  cols <- grDevices::hcl.colors(max(x$k, 2), "Dark 3")[seq_len(x$k)]
+  ftd <- x$fitted.values
+  pr <- stats::residuals(x, type = "pearson")
+  if (length(x$na.action)) pr <- pr[!is.na(pr)]
   if (x$d == 1) {
-    op <- graphics::par(mfrow = c(2, 1), mar = c(4, 4, 1.5, 1))
-    on.exit(graphics::par(op))
     xv <- x$x[, 1]
     grid <- seq(min(xv), max(xv), length.out = 400)
     gm <- matrix(grid, ncol = 1, dimnames = list(NULL, colnames(x$x)))
-    p <- x$coefficients
-    pr <- cpp_predict(gm, p$beta0, p$beta1, t(p$eta), x$expert)
-    cols <- grDevices::hcl.colors(max(x$k, 2), "Dark 3")[seq_len(x$k)]
-    graphics::plot(xv, x$y, pch = 16, cex = 0.6, col = "grey50", xlab = colnames(x$x), ylab = "response",
-                   main = sprintf("%d %s experts", x$k, x$expert$name))
-    graphics::lines(grid, pr$response, lwd = 2)
-    graphics::matplot(grid, pr$gate, type = "l", lty = 1, lwd = 2, col = cols, ylim = c(0, 1),
-                      xlab = colnames(x$x), ylab = "gate probability")
-    graphics::legend("right", legend = rownames(p$beta1), col = cols, lty = 1, lwd = 2, bty = "n", cex = 0.8)
-  } else {
-    graphics::plot(x$fitted.values, x$residuals, xlab = "fitted", ylab = "residual",
-                   main = "Residuals against fitted values", pch = 16, cex = 0.6)
-    graphics::abline(h = 0, lty = 2)
+    pg <- cpp_predict(gm, p$beta0, p$beta1, t(p$eta), x$expert)
+  }
+  for (wh in which) {
+    if (wh == 1 && x$d == 1) {
+      graphics::plot(xv, x$y, pch = 16, cex = 0.6, col = "grey50", xlab = labs[["x"]], ylab = yl,
+                     ylim = range(x$y, pg$response, finite = TRUE),
+                     main = sprintf("Fit: %d %s experts", x$k, x$expert$name))
+      graphics::lines(grid, pg$response, lwd = 2)
+    } else if (wh == 1) {
+      graphics::plot(ftd, x$y, pch = 16, cex = 0.6, col = "grey40", xlab = paste("fitted", yl), ylab = yl,
+                     main = "Observed against fitted")
+      graphics::abline(0, 1, lty = 2)
+    } else if (wh == 2) {
+      if (x$d == 1) {
+        graphics::matplot(grid, pg$gate, type = "l", lty = 1, lwd = 2, col = cols, ylim = c(0, 1),
+                          xlab = labs[["x"]], ylab = "gate probability", main = "Gate")
+      } else {
+        gt <- cpp_predict(x$x, p$beta0, p$beta1, t(p$eta), x$expert)$gate
+        graphics::matplot(ftd, gt, pch = 16, cex = 0.5, col = cols, ylim = c(0, 1),
+                          xlab = paste("fitted", yl), ylab = "gate probability", main = "Gate")
+      }
+      graphics::legend("right", legend = rownames(p$beta1), col = cols, lty = 1, lwd = 2, bty = "n", cex = 0.8)
+    } else if (wh == 3) {
+      graphics::plot(ftd, pr, xlab = paste("fitted", yl), ylab = if (is.null(x$weights)) "residual" else "Pearson residual",
+                     main = "Residuals against fitted values", pch = 16, cex = 0.6)
+      graphics::abline(h = 0, lty = 2)
+    } else {
+      s <- suppressWarnings(stats::sigma(x))
+      stats::qqnorm(pr / s, main = "Normal Q-Q", ylab = "standardised residual", pch = 16, cex = 0.6)
+      stats::qqline(pr / s, lty = 2)
+    }
   }
   invisible(x)
 }

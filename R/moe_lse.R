@@ -3,24 +3,53 @@
 #' Fits the regression function
 #' \deqn{f_G(x) = \sum_{i=1}^k \mathrm{softmax}_i(\beta_{11}^\top x + \beta_{01}, \dots,
 #'   \beta_{1k}^\top x + \beta_{0k})\, h(x, \eta_i)}{f_G(x) = sum_i softmax_i(beta_1' x + beta_0) h(x, eta_i)}
-#' by minimising the residual sum of squares \eqn{\sum_{i=1}^n (Y_i - f_G(X_i))^2} over mixing
-#' measures with `k` atoms (the least squares estimator, LSE). `k` equal to the true number of
-#' experts is the exact-specified case, `k` larger is over-specified. The softmax gate is invariant
-#' to a common shift of all \eqn{(\beta_{0i}, \beta_{1i})}; the fit anchors the last component,
-#' \eqn{\beta_{0k} = 0}, \eqn{\beta_{1k} = 0}.
+#' by minimising the (weighted) residual sum of squares \eqn{\sum_{i=1}^n w_i (Y_i - f_G(X_i))^2}
+#' over mixing measures with `k` atoms (the least squares estimator, LSE). `k` equal to the true
+#' number of experts is the exact-specified case, `k` larger is over-specified. The softmax gate is
+#' invariant to a common shift of all \eqn{(\beta_{0i}, \beta_{1i})}; the fit anchors the last
+#' component, \eqn{\beta_{0k} = 0}, \eqn{\beta_{1k} = 0}, and its free parameters (`coef()`) are
+#' the others.
 #'
-#' The objective is non-convex: the fit runs Levenberg-Marquardt (Eigen's MINPACK-style
-#' implementation, analytic Jacobian, C++) from several starts (see [lse_control()]) within box
-#' bounds and keeps the smallest RSS. The inputs are used as given: put them on about unit
-#' scale (for example `I(times / 60)` in a formula), since the default bounds and random starts
-#' refer to that scale.
+#' `moe_lse()` is the formula interface, built on [stats::model.frame()] as [stats::lm()] is, so
+#' that [update()], [formula()], [terms()], [model.frame()], [model.matrix()], `subset`,
+#' `weights` and `na.action` work as for `lm`. The model's own intercepts (\eqn{\beta_{0i}} and the
+#' experts' `b`) replace the formula's: the formula's intercept is dropped, and factors are coded by
+#' the contrasts `lm` would use with an intercept. `moe_lse_fit()` is the matrix interface (as
+#' [stats::lm.fit()]). `moe_lse(x, y, ...)` with a numeric matrix or vector `x` in place of the
+#' formula is a shortcut for `moe_lse_fit(x, y, ...)`.
 #'
-#' @param x For the formula method, a model formula `y ~ x1 + x2`, passed positionally (the
-#'   model's intercepts are its own: the formula's intercept is dropped, and factors are coded
-#'   by treatment contrasts). Otherwise a numeric matrix of inputs, n x d
-#'   (a vector is one column), finite.
-#' @param y Numeric response vector of length n, finite (matrix method).
-#' @param data A data frame holding the formula's variables (formula method).
+#' The objective is non-convex: the fit runs lsmoe's own Levenberg-Marquardt on the normal
+#' equations (analytic Jacobian, one fused pass over the observations per iteration, C++) from
+#' many starts within box bounds and keeps the smallest RSS (see [lse_control()] for the
+#' screening of starts on subsamples). Inputs and, where the experts allow it, the response are
+#' standardised inside the fitter, so the defaults suit data on any scale; every estimate is
+#' reported on the data's scale.
+#'
+#' **Default expert.** The default `expert_sigmoid()` is the paper's form \eqn{h = 1/(1 + e^{-(a^\top x
+#' + b)})}: a mixture of such experts takes values in (0, 1). A response whose median lies outside
+#' the range the experts can reach (\[0, 1\] for sigmoid, \[-1, 1\] for tanh, \[0, Inf) for ReLU)
+#' is an error of class `lsmoe_error_range` that names the alternatives (experts with an output
+#' weight, linear experts); a fit worse than a constant warns with class `lsmoe_warning_fit`.
+#'
+#' **Weights.** Non-negative observation weights \eqn{w_i} (for example inverse variances, or
+#' counts of replicated rows: integer weights give the fit of the data with each row repeated
+#' \eqn{w_i} times). Rows with zero weight do not enter the fit and are not counted in `nobs()`
+#' (as in `lm`), but have fitted values and residuals.
+#'
+#' **Missing values.** Rows with `NA` in a variable of the formula are handled by `na.action`
+#' (default `getOption("na.action")`, normally [stats::na.omit()]: the rows are dropped);
+#' with [stats::na.exclude()] `fitted()`, `residuals()` and `predict()` without `newdata` are
+#' padded with `NA` to the rows of `data`.
+#'
+#' @param formula A model formula `y ~ x1 + x2` (`offset()` terms are not supported).
+#' @param data A data frame (or list, or environment) holding the formula's variables; by default
+#'   the formula's environment.
+#' @param subset Optional expression selecting rows of `data`, as in `lm`.
+#' @param weights Optional non-negative, finite observation weights (length n); `NULL` (default)
+#'   for an unweighted fit. In `moe_lse()` evaluated in `data` as in `lm`.
+#' @param na.action Function handling missing values (see Details).
+#' @param x Numeric matrix of inputs, n x d (a vector is one column), finite (`moe_lse_fit()`).
+#' @param y Numeric response vector of length n, finite (`moe_lse_fit()`).
 #' @param k Number of experts (atoms of the mixing measure), whole number from 1 to 1000. Default 2.
 #' @param expert Expert family: an object from [experts] such as `expert_sigmoid()` (default), or
 #'   its name as a string.
@@ -28,24 +57,32 @@
 #'   with `beta0` of length k, `beta1` a k x d matrix and `eta` a k x q matrix (one row per
 #'   component), or a list of such lists. When given, only these starts are used.
 #' @param control A list from [lse_control()] (or a plain list of its arguments).
-#' @param ... Must be empty: unknown arguments (including `subset`, `weights`) are an error.
+#' @param ... Must be empty: unknown arguments are an error.
 #' @returns An object of class `moe_lse`, a list with
 #' * `call`; `expert` (the family); `k`, `d` (input dimension), `q` (expert parameters);
 #' * `coefficients`: list of `beta0` (length k), `beta1` (k x d), `eta` (k x q), with the last
-#'   component's gate anchored at 0;
-#' * `theta`: the free parameter vector; `rss`: residual sum of squares; `nobs`: n;
-#' * `fitted.values`, `residuals` (\eqn{y - \hat f});
+#'   component's gate anchored at 0 (`coef()` gives the free parameters as a named vector);
+#' * `theta`: the free parameter vector; `rss`: (weighted) residual sum of squares; `nobs`: the
+#'   number of rows with positive weight;
+#' * `fitted.values`, `residuals` (\eqn{y - \hat f}, unweighted), one per row used;
+#' * `weights` (`NULL` for an unweighted fit);
 #' * `converged` (logical), `status` (integer code) and `message`; `iterations` and `evaluations`
-#'   of the best start; `on_bound`: number of estimates on a bound;
+#'   of the best start; `on_bound`: number of estimates on a bound (on the scale the bounds hold, see
+#'   [lse_control()]) and `bound_flags` (logical, one per free parameter);
 #' * `starts`: data frame of every start (`start`, `rss`, `status`, `iterations`); `best_start`;
-#' * `control`, `x` (n x d), `y`, and for the formula method `terms` and `xlevels`.
+#' * `control`, `x` (n x d inputs, without an intercept column), `y`, `response_name`;
+#' * formula fits also: `terms`, `model` (the model frame), `xlevels`, `contrasts` and
+#'   `na.action` (when rows were dropped).
 #'
-#' Errors of class `lsmoe_error_input` name the offending argument (non-finite or non-numeric
-#' data, zero rows, invalid `k`, fewer observations than free parameters, unknown `expert`,
-#' wrong-shaped `start`, invalid `control`, a response whose squares overflow, or every start
-#' giving a non-finite RSS). A fit that has not converged gives a warning of class
+#' Errors of class `lsmoe_error_input` name the offending argument or variable (non-finite or
+#' non-numeric data, a non-numeric response, negative or non-finite weights, zero rows, invalid
+#' `k`, fewer observations than free parameters, unknown `expert`, wrong-shaped `start`, invalid
+#' `control`, a variable the model frame cannot find, a response whose squares overflow, or every
+#' start giving a non-finite RSS). A fit that has not converged gives a warning of class
 #' `lsmoe_warning_convergence` and `converged = FALSE`; inputs beyond 1e3 in absolute value give
 #' a warning of class `lsmoe_warning_scale`.
+#' @seealso [moe_lse-methods] (summary, standard errors, predict, plot), [moe_lse-inference]
+#'   (`vcov()`, `confint()`, `anova()`), [moe_lse-tidiers].
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -56,60 +93,152 @@
 #' set.seed(1)
 #' x <- runif(500)
 #' y <- ifelse(x < 0.5, 1 / (1 + exp(-(8 * x - 2))), 1 / (1 + exp(6 * x - 4))) + rnorm(500, sd = 0.05)
-#' fit <- moe_lse(x, y, k = 2, expert = expert_sigmoid())
+#' d <- data.frame(x = x, y = y)
+#' fit <- moe_lse(y ~ x, data = d, k = 2, expert = "sigmoid")
 #' fit
 #' coef(fit)
+#' head(predict(fit, newdata = data.frame(x = c(0.1, 0.9)), type = "gate"))
 #'
-#' d <- data.frame(x = x, y = y)
-#' fit2 <- moe_lse(y ~ x, data = d, k = 2, expert = "sigmoid")
-#' head(predict(fit2, newdata = data.frame(x = c(0.1, 0.9)), type = "gate"))
+#' # matrix interface, with weights
+#' fit2 <- moe_lse_fit(cbind(x = x), y, weights = rep(1:2, 250), k = 2)
+#' nobs(fit2)
+#'
+#' # missing values
+#' aq <- transform(airquality, temp = (Temp - 75) / 10)
+#' fa <- moe_lse(Ozone ~ temp, data = aq, k = 2, expert = "linear", na.action = na.exclude)
+#' length(residuals(fa))   # 153, NA where Ozone is missing
 #' @export
-moe_lse <- function(x, ...) UseMethod("moe_lse")
-
-#' @rdname moe_lse
-#' @export
-moe_lse.formula <- function(x, data, k = 2, expert = expert_sigmoid(), start = NULL,
-                            control = lse_control(), ...) {
+moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = expert_sigmoid(),
+                    start = NULL, control = lse_control(), ...) {
+  if (missing(formula)) lsmoe_abort("`formula` is missing: give a model formula such as y ~ x.", arg = "formula")
+  if (!inherits(formula, "formula")) {
+    # shortcut for the matrix interface: moe_lse(x, y, ...)
+    if (!missing(subset) || !missing(na.action)) {
+      lsmoe_abort("`subset` and `na.action` need the formula interface: moe_lse(y ~ x, data = ...).", arg = "subset")
+    }
+    if (missing(data)) lsmoe_abort("`y` is missing: use moe_lse(y ~ x, data) or moe_lse_fit(x, y).", arg = "y")
+    check_dots_empty(...)
+    cl <- match.call()
+    cl[[1]] <- quote(moe_lse_fit)
+    names(cl)[names(cl) == "formula"] <- "x"
+    names(cl)[names(cl) == "data"] <- "y"
+    fit <- moe_lse_fit(formula, data, weights = if (missing(weights)) NULL else weights, k = k, expert = expert,
+                       start = start, control = control)
+    fit$call <- cl
+    fit$response_name <- deparse_label(cl$y)
+    return(fit)
+  }
   check_dots_empty(...)
   cl <- match.call()
-  cl[[1]] <- as.name("moe_lse")
-  if (missing(data)) data <- environment(x)
-  mf <- tryCatch(stats::model.frame(x, data = data, na.action = stats::na.pass),
-                 error = function(e) lsmoe_abort(paste0("`x`/`data`: cannot build the model frame: ", conditionMessage(e)), arg = "data"))
+  mf <- match.call(expand.dots = FALSE)
+  m <- match(c("formula", "data", "subset", "weights", "na.action"), names(mf), 0L)
+  mf <- mf[c(1L, m)]
+  mf$drop.unused.levels <- TRUE
+  mf[[1L]] <- quote(stats::model.frame)
+  mf <- tryCatch(eval(mf, parent.frame()), error = function(e) {
+    lsmoe_abort(paste0("Cannot build the model frame of `formula` from `data`: ", conditionMessage(e)), arg = "data")
+  })
   tt <- attr(mf, "terms")
-  if (!is.null(attr(tt, "offset"))) lsmoe_abort("offset() terms are not supported in the formula `x`.", arg = "x")
+  if (!is.null(attr(tt, "offset")) || !is.null(stats::model.offset(mf))) {
+    lsmoe_abort("offset() terms are not supported in `formula`.", arg = "formula")
+  }
+  if (attr(tt, "response") == 0) lsmoe_abort("`formula` must have a response on its left-hand side.", arg = "formula")
+  yname <- deparse_label(attr(tt, "variables")[[2L]])
   y <- stats::model.response(mf)
-  if (is.null(y)) lsmoe_abort("The formula `x` must have a response on its left-hand side.", arg = "x")
-  X <- formula_matrix(tt, mf)
-  fit <- moe_lse_fit(X, y, k, expert, start, control)
+  if (!is.numeric(y) || (is.matrix(y) && ncol(y) != 1)) {
+    lsmoe_abort(sprintf("The response `%s` must be a numeric vector, not %s.", yname, describe(y)), arg = "formula")
+  }
+  y <- as.vector(y)
+  if (any(!is.finite(y))) {
+    lsmoe_abort(sprintf("The response `%s` must be finite: it has %d NaN or infinite value(s) after `na.action`.",
+                        yname, sum(!is.finite(y))), arg = "formula")
+  }
+  if (length(y) == 0) lsmoe_abort("No rows left to fit (after `subset` and `na.action`).", arg = "data")
+  w <- stats::model.weights(mf)
+  w <- check_weights(w, length(y))
+  fm <- formula_inputs(tt, mf)
+  X <- fm$x
+  if (ncol(X) == 0) {
+    lsmoe_abort("`formula` has no input variable: the gate and the experts need at least one.", arg = "formula")
+  }
+  bad <- colSums(!is.finite(X)) > 0
+  if (any(bad)) {
+    lsmoe_abort(sprintf("Input variable(s) %s must be finite: they have NaN or infinite values.",
+                        paste0("`", colnames(X)[bad], "`", collapse = ", ")), arg = "data")
+  }
+  fit <- fit_weighted(X, y, w, k, expert, start, control)
   fit$call <- cl
   fit$terms <- tt
+  fit$model <- mf
   fit$xlevels <- stats::.getXlevels(tt, mf)
+  fit$contrasts <- fm$contrasts
+  fit$na.action <- attr(mf, "na.action")
+  fit$response_name <- yname
   fit
 }
 
 #' @rdname moe_lse
 #' @export
-moe_lse.default <- function(x, y, k = 2, expert = expert_sigmoid(), start = NULL,
-                            control = lse_control(), ...) {
+moe_lse_fit <- function(x, y, weights = NULL, k = 2, expert = expert_sigmoid(), start = NULL,
+                        control = lse_control(), ...) {
   check_dots_empty(...)
   cl <- match.call()
-  cl[[1]] <- as.name("moe_lse")
-  fit <- moe_lse_fit(x, y, k, expert, start, control)
+  x <- check_x(fix_colnames(x))
+  y <- check_y(y, nrow(x))
+  w <- check_weights(weights, nrow(x))
+  fit <- fit_weighted(x, y, w, k, expert, start, control)
   fit$call <- cl
+  fit$response_name <- deparse_label(cl$y)
   fit
+}
+
+deparse_label <- function(e) {
+  s <- paste(deparse(e, width.cutoff = 60L), collapse = " ")
+  if (is.null(e) || !nzchar(s)) "y" else if (nchar(s) > 40) "response" else s
 }
 
 # Inputs of a formula fit: the model matrix coded with an intercept (so that a factor gets
 # contrasts, not one dummy per level, which would duplicate the gate and expert intercepts),
 # then the intercept column dropped: the model's intercepts are beta0 and b.
-formula_matrix <- function(tt, mf) {
+formula_inputs <- function(tt, mf, contrasts = NULL) {
   attr(tt, "intercept") <- 1L
-  X <- stats::model.matrix(tt, mf)
+  X <- stats::model.matrix(tt, mf, contrasts.arg = contrasts)
+  ctr <- attr(X, "contrasts")
   X <- X[, colnames(X) != "(Intercept)", drop = FALSE]
   attr(X, "assign") <- NULL
   attr(X, "contrasts") <- NULL
-  X
+  list(x = X, contrasts = ctr)
+}
+formula_matrix <- function(tt, mf, contrasts = NULL) formula_inputs(tt, mf, contrasts)$x
+
+# Column names that predict() can match: empty or NA names become x<j>, duplicates are made unique.
+fix_colnames <- function(x) {
+  nms <- colnames(x)
+  if (is.null(nms) || (!is.matrix(x) && !is.data.frame(x))) return(x)
+  bad <- is.na(nms) | !nzchar(nms)
+  if (any(bad) || anyDuplicated(nms)) {
+    nms[bad] <- paste0("x", which(bad))
+    colnames(x) <- make.unique(nms)
+  }
+  x
+}
+
+# Observation weights: NULL, or n non-negative finite numbers, not all zero.
+check_weights <- function(w, n, arg = "weights") {
+  if (is.null(w)) return(NULL)
+  if (!is.numeric(w) || !is.null(dim(w)) && length(dim(w)) > 1 && ncol(w) != 1) {
+    lsmoe_abort(sprintf("`%s` must be a numeric vector, not %s.", arg, describe(w)), arg = arg)
+  }
+  if (length(w) != n) {
+    lsmoe_abort(sprintf("`%s` must have one value per observation (%d), not %d.", arg, n, length(w)), arg = arg)
+  }
+  w <- as.numeric(w)
+  if (any(!is.finite(w))) {
+    lsmoe_abort(sprintf("`%s` must be finite: it has %d NA, NaN or infinite value(s).", arg, sum(!is.finite(w))), arg = arg)
+  }
+  if (any(w < 0)) lsmoe_abort(sprintf("`%s` must be non-negative: %d are negative.", arg, sum(w < 0)), arg = arg)
+  if (all(w == 0)) lsmoe_abort(sprintf("`%s` are all zero: nothing to fit.", arg), arg = arg)
+  w
 }
 
 check_dots_empty <- function(...) {
@@ -117,13 +246,34 @@ check_dots_empty <- function(...) {
     nms <- ...names()  # names only: the arguments themselves are not evaluated
     nms <- if (is.null(nms)) rep("", ...length()) else nms
     nms[nms == ""] <- "<unnamed>"
-    lsmoe_abort(sprintf("Unknown argument(s): %s (subset, weights and na.action are not supported).",
-                        paste(nms, collapse = ", ")), arg = "...")
+    lsmoe_abort(sprintf("Unknown argument(s): %s.", paste(nms, collapse = ", ")), arg = "...")
   }
 }
 
-# The fitter behind both methods.
-moe_lse_fit <- function(x, y, k, expert, start, control) {
+# Weighted fit: rows with zero weight are left out of the fitter (they add nothing to the RSS
+# and must not steer the starts) but get fitted values and residuals; equal weights are an
+# unweighted fit.
+fit_weighted <- function(x, y, w, k, expert, start, control) {
+  if (is.null(w)) return(lse_fit_engine(x, y, numeric(0), k, expert, start, control))
+  keep <- w > 0
+  wk <- w[keep]
+  if (all(keep)) {
+    fit <- lse_fit_engine(x, y, if (all(wk == wk[1]) && wk[1] == 1) numeric(0) else wk, k, expert, start, control)
+  } else {
+    fit <- lse_fit_engine(x[keep, , drop = FALSE], y[keep], wk, k, expert, start, control)
+    p <- fit$coefficients
+    fit$fitted.values <- as.vector(cpp_predict(x, p$beta0, p$beta1, t(p$eta), expert)$response)
+    fit$residuals <- y - fit$fitted.values
+    fit$x <- x
+    fit$y <- y
+  }
+  fit$weights <- w
+  fit
+}
+
+# The fitter behind both interfaces: x (n x d, checked), y (n), w (n positive weights, or numeric(0)
+# for an unweighted fit). Rows with zero weight never reach it (see fit_weighted()).
+lse_fit_engine <- function(x, y, w, k, expert, start, control) {
   x <- check_x(x)
   y <- check_y(y, nrow(x))
   if (!is.finite(sum(y^2))) lsmoe_abort("`y` is too large: its sum of squares overflows; rescale it.", arg = "y")
@@ -153,7 +303,7 @@ moe_lse_fit <- function(x, y, k, expert, start, control) {
     })
   }
   check_reachable(y, expert)
-  eng <- lse_engine(x, y, numeric(0), k, expert, start, control)
+  eng <- lse_engine(x, y, w, k, expert, start, control)
   res <- eng$res
   par <- eng$par
   xnames <- colnames(x)
@@ -162,7 +312,8 @@ moe_lse_fit <- function(x, y, k, expert, start, control) {
   dimnames(par$beta1) <- list(comp, xnames)
   dimnames(par$eta) <- list(comp, expert_param_names(expert, xnames))
   fitted <- cpp_predict(x, par$beta0, par$beta1, t(par$eta), expert)$response
-  tss <- sum((y - mean(y))^2)
+  ww <- if (length(w)) w else rep(1, n)
+  tss <- sum(ww * (y - sum(ww * y) / sum(ww))^2)
   if (tss > 0 && res$rss > tss) {
     lsmoe_warn(sprintf(paste0("The fit is worse than a constant (R-squared %.3g): the %s experts cannot follow ",
                               "the response; try experts on the response's scale (output_weight = TRUE, linear)."),
@@ -178,6 +329,7 @@ moe_lse_fit <- function(x, y, k, expert, start, control) {
     fitted.values = fitted, residuals = y - fitted,
     converged = res$converged, status = res$status, message = res$message,
     iterations = res$iterations, evaluations = res$evaluations, on_bound = res$on_bound,
+    bound_flags = eng$bound_flags,
     starts = data.frame(start = seq_along(res$start_rss), rss = res$start_rss,
                         status = res$start_status, iterations = res$start_iterations,
                         screen_rss = res$screen_rss, refine_rss = res$refine_rss),

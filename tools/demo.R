@@ -54,7 +54,7 @@ cat("drifts to near-cancelling experts with |c| of 1e4 or more that fit noise, s
 cat("(about 1.5 x max |accel|) is imposed. 200 random starts gave this RSS with 8 of 8 seeds tried.\n\n")
 print(summary(fit_tanh))
 
-ct <- coef(fit_tanh)
+ct <- coef(fit_tanh, matrix = TRUE)
 a_tanh <- ct[, grep("^a\\.", colnames(ct))]  # expert slope on the x = times / 60 scale
 trans <- data.frame(
   expert = rownames(ct),
@@ -87,7 +87,7 @@ dom <- max.col(gate_lin, ties.method = "first")
 runs <- rle(dom)
 ends <- cumsum(runs$lengths)
 starts <- c(1, head(ends, -1) + 1)
-cl <- coef(fit_lin)
+cl <- coef(fit_lin, matrix = TRUE)
 regions <- data.frame(
   expert = colnames(gate_lin)[runs$values],
   from_ms = round(grid$times[starts], 1), to_ms = round(grid$times[ends], 1),

@@ -1,0 +1,303 @@
+# Asymptotic inference for moe_lse fits: vcov, confint (Wald and parametric bootstrap), anova.
+
+#' Standard errors, confidence intervals and model comparison for moe_lse fits
+#'
+#' Inference on the p free parameters \eqn{\theta} of a [moe_lse()] fit (the last component's
+#' gate is anchored at 0; names as in `coef()`).
+#'
+#' **Covariance.** With J the n x p Jacobian of \eqn{\hat f(X_i)} in \eqn{\theta} at the estimate,
+#' W the diagonal of the weights and r the residuals, `vcov()` of `type = "classical"` is the
+#' Gauss-Newton approximation \eqn{\hat\sigma^2 (J^\top W J)^{-1}}, \eqn{\hat\sigma^2 = RSS/(n - p)}
+#' (as for [stats::nls()]); `"HC0"` is the heteroskedasticity-consistent sandwich
+#' \eqn{(J^\top W J)^{-1} J^\top W \mathrm{diag}(r^2) W J (J^\top W J)^{-1}}, and `"HC1"` that
+#' times n/(n - p).
+#'
+#' **Validity.** These are asymptotic standard errors: they assume an exact-specified model (the
+#' true number of experts is k), Gaussian-like noise (or HC for unequal variances), and estimates
+#' inside the parameter box. They are not valid for over-specified fits (k larger than needed),
+#' whose surplus parameters are not identified and converge at slower rates (Nguyen, Ho and
+#' Rinaldo, 2024). Two cases are therefore reported as `NA` with a warning of class
+#' `lsmoe_warning_inference`, never as a number:
+#' * estimates on a bound of [lse_control()]'s box (within a relative 1e-4, as `fit$on_bound`
+#'   counts them): their rows and columns are `NA`, and the other entries treat them as fixed;
+#' * nearly unidentified directions: parameters whose variance inflation factor in
+#'   \eqn{J^\top W J} (scaled to unit diagonal) exceeds `1 / tol`; their rows and columns are
+#'   `NA`, and the other entries are those of the identified part (the Jacobian columns of the
+#'   others are first projected off the unidentified ones, so their variances are not understated).
+#'
+#' `confint()` with `method = "wald"` gives \eqn{\hat\theta \pm z_{1-\alpha/2}\, se}. With
+#' `method = "boot"` it gives parametric-bootstrap percentile intervals: `nboot` response vectors
+#' \eqn{Y^* = \hat f(X) + \varepsilon^*}, \eqn{\varepsilon^*_i \sim N(0, \hat\sigma^2 / w_i)}, are
+#' refitted from the estimate (which keeps the components' labels) through
+#' [future.apply::future_lapply()], so `future::plan()` chooses the workers; results depend on
+#' `seed` only, not on the number of workers. Workers must find lsmoe on their library path.
+#'
+#' `anova()` compares fits of the same response on the same rows: a table of residual degrees of
+#' freedom, RSS, free parameters, AIC and BIC, and, between consecutive fits that are nested
+#' (the same k and expert family, the inputs of one a subset of the other's), the F test
+#' \eqn{F = \{(RSS_0 - RSS_1)/(p_1 - p_0)\} / \{RSS_1/(n - p_1)\}}. No test is given between
+#' different k: under the smaller model the larger one's extra atom is not identified (its gate
+#' weight can vanish or two atoms can merge), so the likelihood-ratio statistic does not have the
+#' usual chi-squared limit.
+#'
+#' @param object A `moe_lse` fit (for `anova()`, the first of several).
+#' @param type Covariance: `"classical"` (default), `"HC0"` or `"HC1"`.
+#' @param tol Positive number, default 1e-8: parameters whose variance inflation factor exceeds
+#'   `1 / tol` are treated as unidentified.
+#' @param parm Parameters: names or indices into `coef(object)`; default all.
+#' @param level Confidence level, default 0.95.
+#' @param method `"wald"` (default) or `"boot"`.
+#' @param nboot Number of bootstrap refits, whole number >= 10; default 200.
+#' @param seed Integer seed of the bootstrap, or `NULL` (default) to draw one from R's generator
+#'   (so `set.seed()` makes it reproducible).
+#' @param ... For `anova()`, further `moe_lse` fits; otherwise unused.
+#' @returns `vcov()`: a p x p matrix named by `coef()`. `confint()`: a p x 2 matrix with columns
+#'   named by the percentages, as [stats::confint()]; for `"boot"` with attribute `nboot_ok` (refits
+#'   that succeeded). `anova()`: a data frame of class `anova` with columns `Res.Df`, `RSS`,
+#'   `Params`, `AIC`, `BIC`, `Df`, `Sum of Sq`, `F`, `Pr(>F)`.
+#'   Errors of class `lsmoe_error_input` for invalid arguments and fits of different data.
+#' @references
+#' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
+#' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
+#'
+#' Seber, G. A. F. and Wild, C. J. (1989). *Nonlinear Regression*. Wiley, chapter 5.
+#' \doi{10.1002/0471725315}
+#'
+#' White, H. (1980). A heteroskedasticity-consistent covariance matrix estimator and a direct test
+#' for heteroskedasticity. *Econometrica* 48(4), 817-838. \doi{10.2307/1912934}
+#' @examples
+#' set.seed(3)
+#' d <- data.frame(x = runif(400), z = runif(400))
+#' d$y <- ifelse(d$x < 0.5, 1 + 2 * d$x, 3 - 2 * d$x) + rnorm(400, sd = 0.1)
+#' fit <- moe_lse(y ~ x, data = d, k = 2, expert = "linear")
+#' sqrt(diag(vcov(fit)))
+#' confint(fit)
+#' fit2 <- update(fit, . ~ . + z)
+#' anova(fit, fit2)
+#' @name moe_lse-inference
+NULL
+
+# Estimates on a bound, as the core counts them (inst/include/lsmoe/lse.hpp, count_on_bound), on
+# the scale the bounds hold (the standardised one unless standardize = FALSE): flagged by the
+# engine per free parameter.
+theta_on_bound <- function(object) {
+  if (!is.null(object$bound_flags)) return(object$bound_flags)
+  on_bound_flags(object$theta, theta_bounds(object$k, object$d, object$expert, object$control))
+}
+
+# Pseudo-inverse of a symmetric positive semi-definite matrix.
+pinv_sym <- function(A, rtol = 1e-10) {
+  if (length(A) == 0) return(A)
+  e <- eigen(A, symmetric = TRUE)
+  keep <- e$values > rtol * max(e$values, 0)
+  if (!any(keep)) return(A * 0)
+  V <- e$vectors[, keep, drop = FALSE]
+  V %*% (t(V) / e$values[keep])
+}
+
+# Everything vcov(), predict(se.fit) and confint() need. Index sets: `bound` (on a bound, treated
+# as fixed), `sing` (unidentified), `C` (the rest). Jacobian columns of C are projected off those
+# of `sing` (proj = A_SS^+ A_SC), and V_CC is the covariance of theta_C.
+lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE) {
+  type <- match_choice(type, c("classical", "HC0", "HC1"), "type")
+  tol <- check_number(tol, "tol", min = 0, max = 1, strict_min = TRUE)
+  w <- object$weights
+  keep <- if (is.null(w)) rep(TRUE, length(object$y)) else w > 0
+  wk <- if (is.null(w)) rep(1, sum(keep)) else w[keep]
+  X <- object$x[keep, , drop = FALSE]
+  J <- cpp_residuals(X, object$y[keep], object$theta, object$expert, object$k)$jacobian
+  sw <- sqrt(wk)
+  Jw <- J * sw
+  rw <- object$residuals[keep] * sw
+  n <- sum(keep)
+  p <- length(object$theta)
+  nm <- theta_names(object)
+  bound <- theta_on_bound(object)
+  sing <- rep(FALSE, p)
+  free <- which(!bound)
+  if (length(free)) {
+    A <- crossprod(Jw[, free, drop = FALSE])
+    s <- sqrt(diag(A))
+    nz <- is.finite(s) & s > 0 & s > 1e-12 * max(s[is.finite(s)], 0)
+    sing[free[!nz]] <- TRUE
+    if (any(nz)) {
+      B <- A[nz, nz, drop = FALSE] / outer(s[nz], s[nz])
+      e <- eigen(B, symmetric = TRUE)
+      lam <- pmax(e$values, .Machine$double.eps * max(e$values))
+      vif <- rowSums(e$vectors^2 / rep(lam, each = nrow(e$vectors)))
+      sing[free[nz][vif > 1 / tol]] <- TRUE
+    }
+  }
+  C <- which(!bound & !sing)
+  S <- which(sing)
+  Jc <- Jw[, C, drop = FALSE]
+  proj <- NULL
+  if (length(S) && length(C)) {
+    Js <- Jw[, S, drop = FALSE]
+    proj <- pinv_sym(crossprod(Js)) %*% crossprod(Js, Jc)
+    Jc <- Jc - Js %*% proj
+  }
+  Vcc <- matrix(numeric(0), 0, 0)
+  if (length(C)) {
+    M <- crossprod(Jc)
+    Minv <- tryCatch(chol2inv(chol(M)), error = function(e) NULL)
+    if (is.null(Minv)) {
+      sing[C] <- TRUE
+      C <- integer(0)
+    } else {
+      df <- n - p
+      if (type == "classical") {
+        Vcc <- if (df > 0) Minv * (object$rss / df) else Minv * NA_real_
+      } else {
+        meat <- crossprod(Jc * rw)
+        Vcc <- Minv %*% meat %*% Minv
+        if (type == "HC1") Vcc <- Vcc * if (df > 0) n / df else NA_real_
+      }
+    }
+  }
+  V <- matrix(NA_real_, p, p, dimnames = list(nm, nm))
+  V[C, C] <- Vcc
+  if (warn && (any(bound) || any(sing))) {
+    msg <- character(0)
+    if (any(bound)) msg <- c(msg, sprintf("on a bound (treated as fixed): %s", paste(nm[bound], collapse = ", ")))
+    if (any(sing)) msg <- c(msg, sprintf("nearly unidentified (J'WJ near singular): %s", paste(nm[sing], collapse = ", ")))
+    lsmoe_warn(paste0("Standard errors are NA for estimates ", paste(msg, collapse = "; and for estimates "),
+                      ". Asymptotic standard errors need an exact-specified fit with estimates inside the bounds."),
+               class = "lsmoe_warning_inference")
+  }
+  list(V = V, C = C, S = S, bound = bound, sing = sing, proj = proj, type = type)
+}
+
+# Delta-method standard errors of f-hat at the rows of X (checked inputs).
+prediction_se <- function(object, info, X) {
+  G <- cpp_residuals(X, numeric(nrow(X)), object$theta, object$expert, object$k)$jacobian
+  C <- info$C
+  if (!length(C)) return(rep(NA_real_, nrow(X)))
+  Gc <- G[, C, drop = FALSE]
+  if (!is.null(info$proj)) Gc <- Gc - G[, info$S, drop = FALSE] %*% info$proj
+  Vcc <- info$V[C, C, drop = FALSE]
+  sqrt(pmax(rowSums((Gc %*% Vcc) * Gc), 0))
+}
+
+#' @rdname moe_lse-inference
+#' @export
+vcov.moe_lse <- function(object, type = c("classical", "HC0", "HC1"), tol = 1e-8, ...) {
+  check_dots_empty(...)
+  lse_inference(object, type, tol)$V
+}
+
+#' @rdname moe_lse-inference
+#' @export
+confint.moe_lse <- function(object, parm, level = 0.95, method = c("wald", "boot"), type = c("classical", "HC0", "HC1"),
+                            nboot = 200, seed = NULL, ...) {
+  check_dots_empty(...)
+  method <- match_choice(method, c("wald", "boot"), "method")
+  level <- check_number(level, "level", min = 0, max = 1, strict_min = TRUE)
+  if (level >= 1) lsmoe_abort("`level` must be below 1.", arg = "level")
+  est <- coef(object)
+  nm <- names(est)
+  if (missing(parm)) {
+    idx <- seq_along(est)
+  } else if (is.character(parm)) {
+    idx <- match(parm, nm)
+    if (anyNA(idx)) lsmoe_abort(sprintf("`parm` has unknown name(s): %s.", paste(parm[is.na(idx)], collapse = ", ")), arg = "parm")
+  } else if (is.numeric(parm) && all(parm == round(parm)) && all(parm >= 1 & parm <= length(est))) {
+    idx <- as.integer(parm)
+  } else {
+    lsmoe_abort(sprintf("`parm` must be names of coef() or indices in 1:%d.", length(est)), arg = "parm")
+  }
+  a <- (1 - level) / 2
+  pct <- paste(format(100 * c(a, 1 - a), trim = TRUE, scientific = FALSE, digits = 3), "%")
+  ci <- matrix(NA_real_, length(idx), 2, dimnames = list(nm[idx], pct))
+  if (method == "wald") {
+    se <- sqrt(diag(stats::vcov(object, type = type)))[idx]
+    z <- stats::qnorm(1 - a)
+    ci[, 1] <- est[idx] - z * se
+    ci[, 2] <- est[idx] + z * se
+    return(ci)
+  }
+  nboot <- check_count(nboot, "nboot", min = 10)
+  if (is.null(seed)) seed <- sample.int(.Machine$integer.max, 1L)
+  seed <- check_count(seed, "seed", min = 0)
+  th <- boot_refits(object, nboot, seed)
+  ok <- stats::complete.cases(t(th))
+  if (sum(ok) < 10) {
+    lsmoe_abort(sprintf("Only %d of %d bootstrap refits succeeded.", sum(ok), nboot), class = "lsmoe_error_fit")
+  }
+  ci[] <- t(apply(th[idx, ok, drop = FALSE], 1, stats::quantile, probs = c(a, 1 - a), names = FALSE))
+  attr(ci, "nboot_ok") <- sum(ok)
+  ci
+}
+
+# p x nboot matrix of refitted free parameters (NA columns for failed refits).
+boot_refits <- function(object, nboot, seed) {
+  w <- object$weights
+  keep <- if (is.null(w)) rep(TRUE, length(object$y)) else w > 0
+  x <- object$x[keep, , drop = FALSE]
+  fv <- object$fitted.values[keep]
+  wk <- if (is.null(w)) numeric(0) else w[keep]
+  sd <- stats::sigma(object) / if (is.null(w)) 1 else sqrt(wk)
+  start <- object$coefficients
+  ctl <- object$control
+  ctl$warn <- FALSE
+  k <- object$k
+  expert <- object$expert
+  one <- function(b) {
+    ystar <- fv + stats::rnorm(length(fv), sd = sd)
+    f <- tryCatch(lse_fit_engine(x, ystar, wk, k, expert, start, ctl), error = function(e) NULL)
+    if (is.null(f)) return(rep(NA_real_, length(object$theta)))
+    f$theta
+  }
+  res <- future.apply::future_lapply(seq_len(nboot), one, future.seed = seed)
+  matrix(unlist(res), nrow = length(object$theta))
+}
+
+#' @rdname moe_lse-inference
+#' @export
+anova.moe_lse <- function(object, ...) {
+  fits <- c(list(object), list(...))
+  if (!all(vapply(fits, inherits, logical(1), "moe_lse"))) {
+    lsmoe_abort("anova() compares moe_lse fits only.", arg = "...")
+  }
+  same <- function(f) {
+    isTRUE(all.equal(f$y, object$y, check.attributes = FALSE)) &&
+      isTRUE(all.equal(f$weights, object$weights, check.attributes = FALSE))
+  }
+  if (!all(vapply(fits, same, logical(1)))) {
+    lsmoe_abort("anova() needs fits of the same response on the same rows, with the same weights.", arg = "...")
+  }
+  nms <- vapply(as.list(substitute(list(object, ...)))[-1], function(e) paste(deparse(e), collapse = " "), "")
+  n <- object$nobs
+  p <- vapply(fits, function(f) length(f$theta), numeric(1))
+  rss <- vapply(fits, `[[`, numeric(1), "rss")
+  tab <- data.frame(Res.Df = n - p, RSS = rss, Params = p,
+                    AIC = vapply(fits, stats::AIC, numeric(1)), BIC = vapply(fits, stats::BIC, numeric(1)),
+                    Df = NA_real_, `Sum of Sq` = NA_real_, F = NA_real_, `Pr(>F)` = NA_real_,
+                    check.names = FALSE, row.names = nms)
+  nested <- function(a, b) {  # a nested in b
+    identical(a$k, b$k) && identical(a$expert[c("name", "degree", "output_weight")], b$expert[c("name", "degree", "output_weight")]) &&
+      all(colnames(a$x) %in% colnames(b$x)) && length(a$theta) < length(b$theta)
+  }
+  notes <- character(0)
+  for (i in seq_along(fits)[-1]) {
+    a <- fits[[i - 1]]
+    b <- fits[[i]]
+    small <- if (nested(a, b)) a else if (nested(b, a)) b else NULL
+    if (is.null(small)) {
+      if (a$k != b$k) notes <- c(notes, sprintf("%s vs %s: different k, no test", nms[i - 1], nms[i]))
+      next
+    }
+    big <- if (identical(small, a)) b else a
+    dfn <- length(big$theta) - length(small$theta)
+    dfd <- n - length(big$theta)
+    ss <- small$rss - big$rss
+    Fv <- (ss / dfn) / (big$rss / dfd)
+    tab[i, c("Df", "Sum of Sq", "F", "Pr(>F)")] <- c(dfn, ss, Fv, stats::pf(Fv, dfn, dfd, lower.tail = FALSE))
+  }
+  head <- c("Analysis of RSS for least squares mixtures of experts",
+            paste0("F tests only between consecutive nested fits with the same k and expert family.\n",
+                   "Between different k the likelihood-ratio statistic is not chi-squared: under the smaller\n",
+                   "model the extra atom is not identified (its gate weight can vanish or two atoms merge)."),
+            if (length(notes)) paste(notes, collapse = "\n"))
+  structure(tab, heading = head, class = c("anova", "data.frame"))
+}

@@ -1,0 +1,199 @@
+# vcov(), confint(), predict(se.fit), sigma()/df.residual()/logLik() and anova() (issue 9).
+
+test_that("vcov() is sigma^2 (J'WJ)^-1 with a finite-difference Jacobian, and HC0 the sandwich", {
+  sim <- sim_sigmoid2(n = 1500, d = 1, noise_sd = 0.1, seed = 21)
+  set.seed(1)
+  w <- runif(1500, 0.5, 2)
+  fit <- moe_lse_fit(sim$x, sim$y, weights = w, k = 2, start = sim$truth, control = lse_control(n_starts = 1))
+  th <- fit$theta
+  J <- vapply(seq_along(th), function(j) {
+    h <- 1e-6
+    up <- replace(th, j, th[j] + h)
+    dn <- replace(th, j, th[j] - h)
+    (ref_f_theta(up, sim$x, expert_sigmoid(), 2) - ref_f_theta(dn, sim$x, expert_sigmoid(), 2)) / (2 * h)
+  }, numeric(1500))
+  r <- sim$y - ref_f_theta(th, sim$x, expert_sigmoid(), 2)
+  s2 <- sum(w * r^2) / (1500 - length(th))
+  bread <- solve(crossprod(J * sqrt(w)))
+  expect_equal(unname(vcov(fit)), s2 * bread, tolerance = 1e-6)
+  expect_equal(unname(vcov(fit, type = "HC0")), bread %*% crossprod(J * (w * r)) %*% bread, tolerance = 1e-6)
+  expect_equal(unname(vcov(fit, type = "HC1")), unname(vcov(fit, type = "HC0")) * 1500 / (1500 - 6), tolerance = 1e-12)
+  expect_identical(rownames(vcov(fit)), names(coef(fit)))
+  expect_identical(colnames(vcov(fit)), names(coef(fit)))
+})
+
+test_that("k = 1 linear experts reproduce lm: vcov, sigma, df, logLik, AIC, BIC, confint, predict se", {
+  set.seed(22)
+  d <- data.frame(a = runif(120), b = runif(120))
+  d$y <- 1 + d$a - 2 * d$b + rnorm(120, sd = 0.2)
+  f <- moe_lse(y ~ a + b, data = d, k = 1, expert = "linear")
+  l <- lm(y ~ a + b, data = d)
+  o <- c(2, 3, 1)  # lm: (Intercept), a, b; moe_lse: a.a, a.b, b
+  expect_equal(unname(vcov(f)), unname(vcov(l)[o, o]), tolerance = 1e-6)
+  expect_equal(sigma(f), sigma(l), tolerance = 1e-8)
+  expect_equal(df.residual(f), df.residual(l))
+  expect_equal(logLik(f), logLik(l), tolerance = 1e-8)
+  expect_equal(attr(logLik(f), "df"), attr(logLik(l), "df"))
+  expect_equal(AIC(f), AIC(l), tolerance = 1e-8)
+  expect_equal(BIC(f), BIC(l), tolerance = 1e-8)
+  se <- sqrt(diag(vcov(l)))[o]
+  expect_equal(unname(confint(f)), unname(cbind(coef(l)[o] - qnorm(0.975) * se, coef(l)[o] + qnorm(0.975) * se)),
+               tolerance = 1e-6)
+  nd <- data.frame(a = c(0.1, 0.5, 2), b = c(0.3, 0.9, -1))
+  pf <- predict(f, nd, se.fit = TRUE)
+  pl <- predict(l, nd, se.fit = TRUE)
+  expect_equal(pf$fit, unname(pl$fit), tolerance = 1e-6)
+  expect_equal(pf$se.fit, unname(pl$se.fit), tolerance = 1e-6)
+  ci <- predict(f, nd, interval = "confidence", level = 0.9)
+  expect_equal(unname(ci[, "upr"] - ci[, "fit"]), qnorm(0.95) * unname(pl$se.fit), tolerance = 1e-6)
+  pi <- predict(f, nd, interval = "prediction")
+  expect_equal(unname(pi[, "upr"] - pi[, "fit"]), qnorm(0.975) * sqrt(unname(pl$se.fit)^2 + sigma(l)^2), tolerance = 1e-6)
+  # HC0 against the textbook sandwich for lm
+  X <- model.matrix(l)
+  B <- solve(crossprod(X))
+  hc0 <- B %*% crossprod(X * residuals(l)) %*% B
+  expect_equal(unname(vcov(f, type = "HC0")), unname(hc0[o, o]), tolerance = 1e-6)
+  s <- summary(f)
+  expect_equal(unname(s$coefficients[, "Std. Error"]), unname(se), tolerance = 1e-6)
+  expect_equal(unname(s$coefficients[, "z value"]), unname(coef(l)[o] / se), tolerance = 1e-6)
+  expect_equal(s$sigma, sigma(l), tolerance = 1e-8)
+})
+
+test_that("sigma(), df.residual(), logLik() and AIC() count the same p free parameters", {
+  sim <- sim_sigmoid2(n = 500, d = 2, noise_sd = 0.1, seed = 23)
+  fit <- moe_lse_fit(sim$x, sim$y, k = 2, start = sim$truth, control = lse_control(n_starts = 1))
+  p <- length(coef(fit))
+  expect_equal(p, 3 + 2 * 3)  # (k - 1)(d + 1) gate + k (d + 1) expert parameters; anchored zeros not counted
+  expect_equal(df.residual(fit), 500 - p)
+  expect_equal(sigma(fit), sqrt(deviance(fit) / (500 - p)))
+  expect_equal(attr(logLik(fit), "df"), p + 1)
+  expect_equal(AIC(fit), -2 * as.numeric(logLik(fit)) + 2 * (p + 1))
+  expect_equal(BIC(fit), -2 * as.numeric(logLik(fit)) + log(500) * (p + 1))
+  expect_equal(summary(fit)$sigma, sigma(fit))
+  expect_equal(nrow(vcov(fit)), p)
+})
+
+test_that("estimates on a bound and unidentified directions give NA with a classed warning", {
+  sim <- sim_sigmoid2(n = 2000, d = 1, noise_sd = 0.05, seed = 9)
+  set.seed(1)
+  fb <- moe_lse_fit(sim$x, sim$y, k = 2, control = lse_control(bound_gate = 1, bound_expert = 2, warn = FALSE))
+  onb <- lsmoe:::theta_on_bound(fb)
+  expect_equal(sum(onb), fb$on_bound)
+  expect_gt(fb$on_bound, 0)
+  expect_warning(V <- vcov(fb), class = "lsmoe_warning_inference")
+  expect_true(all(is.na(V[onb, ])) && all(is.na(V[, onb])))
+  expect_true(all(is.finite(V[!onb, !onb])))
+  expect_warning(ci <- confint(fb), class = "lsmoe_warning_inference")
+  expect_true(all(is.na(ci[onb, ])))
+  # two identical linear experts under a flat gate: the gate's Jacobian columns are zero and the
+  # experts' are equal, so nothing is identified (the estimate is set by hand: an optimiser moves off it)
+  set.seed(2)
+  x <- runif(300)
+  y <- 1 + x + rnorm(300, sd = 0.1)
+  fu <- moe_lse_fit(cbind(x = x), y, k = 2, expert = "linear", control = lse_control(n_starts = 1, warn = FALSE))
+  fu$theta <- lsmoe:::pack_theta(c(0, 0), matrix(0, 2, 1), rbind(c(1, 1), c(1, 1)))
+  fu$coefficients <- lsmoe:::unpack_theta(fu$theta, 2, 1, 2)
+  fu$residuals <- y - (1 + x)
+  fu$rss <- sum(fu$residuals^2)
+  expect_warning(Vu <- vcov(fu), "unidentified", class = "lsmoe_warning_inference")
+  expect_true(all(is.na(diag(Vu))))
+  expect_warning(s <- summary(fu), class = "lsmoe_warning_inference")
+  expect_true(all(is.na(s$coefficients[, "Std. Error"])))
+  # the same fit with a well-separated pair of experts has every standard error
+  st2 <- list(beta0 = c(0, 0), beta1 = matrix(c(8, 0), 2), eta = rbind(c(1, 1), c(-1, 2)))
+  y2 <- ref_fG(cbind(x), c(-4, 0), matrix(c(8, 0), 2), rbind(c(1, 1), c(-1, 2)), expert_linear()) + rnorm(300, sd = 0.05)
+  st2 <- list(beta0 = c(-4, 0), beta1 = matrix(c(8, 0), 2), eta = rbind(c(1, 1), c(-1, 2)))
+  f2 <- moe_lse_fit(cbind(x = x), y2, k = 2, expert = "linear", start = st2, control = lse_control(n_starts = 1))
+  expect_true(all(is.finite(diag(vcov(f2)))))
+})
+
+test_that("Monte Carlo: reported standard errors match the spread of the estimates; Wald coverage", {
+  # Exact-specified k = 2 sigmoid truth, 100 replicates at n = 2000, fitted from the truth (one
+  # start keeps the labels). data-raw/vcov-montecarlo.R runs the full study (500 replicates at
+  # n = 2e4). Tolerances from the Monte Carlo error at 100 replicates: the SD/SE ratio has
+  # relative standard error about 1 / sqrt(200) = 7%, so each ratio must be within 25% (3.5 SE);
+  # coverage pooled over the 6 parameters (600 intervals, positively correlated) must be within
+  # 0.90-0.99 (about 3 binomial SE of 0.95 for 100 independent replicates on each side).
+  truth <- sim_sigmoid2(n = 10, d = 1, noise_sd = 0.1, seed = 1)$truth
+  theta0 <- lsmoe:::pack_theta(truth$beta0, truth$beta1, truth$eta)
+  ctl <- lse_control(n_starts = 1, warn = FALSE)
+  res <- lapply(1:100, function(r) {
+    sim <- sim_sigmoid2(n = 2000, d = 1, noise_sd = 0.1, seed = 1000 + r)
+    fit <- moe_lse_fit(sim$x, sim$y, k = 2, start = truth, control = ctl)
+    ci <- confint(fit)
+    list(est = coef(fit), se = sqrt(diag(vcov(fit))), cover = ci[, 1] <= theta0 & theta0 <= ci[, 2])
+  })
+  est <- do.call(rbind, lapply(res, `[[`, "est"))
+  se <- do.call(rbind, lapply(res, `[[`, "se"))
+  cover <- do.call(rbind, lapply(res, `[[`, "cover"))
+  ratio <- apply(est, 2, sd) / colMeans(se)
+  expect_true(all(abs(ratio - 1) < 0.25), label = paste("SD/SE ratios", paste(round(ratio, 3), collapse = " ")))
+  expect_gte(mean(cover), 0.90)
+  expect_lte(mean(cover), 0.99)
+  # the estimates are centred on the truth (bias well below the spread)
+  expect_true(all(abs(colMeans(est) - theta0) < 0.5 * apply(est, 2, sd)))
+})
+
+test_that("parametric-bootstrap intervals agree with Wald intervals on a regular fit and are seeded", {
+  skip_if_not_installed("future.apply")
+  sim <- sim_sigmoid2(n = 1000, d = 1, noise_sd = 0.1, seed = 25)
+  fit <- moe_lse_fit(sim$x, sim$y, k = 2, start = sim$truth, control = lse_control(n_starts = 1))
+  b1 <- confint(fit, method = "boot", nboot = 100, seed = 7)
+  b2 <- confint(fit, method = "boot", nboot = 100, seed = 7)
+  expect_identical(b1, b2)
+  expect_equal(attr(b1, "nboot_ok"), 100L)
+  wald <- confint(fit)
+  width_ratio <- (b1[, 2] - b1[, 1]) / (wald[, 2] - wald[, 1])
+  expect_true(all(width_ratio > 0.7 & width_ratio < 1.3), label = paste(round(width_ratio, 2), collapse = " "))
+  set.seed(3); b3 <- confint(fit, parm = "expert1:beta0", method = "boot", nboot = 20)
+  set.seed(3); b4 <- confint(fit, parm = 1, method = "boot", nboot = 20)
+  expect_identical(unname(b3), unname(b4))
+  expect_error(confint(fit, parm = "nope"), "nope", class = "lsmoe_error_input")
+  expect_error(confint(fit, method = "profile"), "`method`", class = "lsmoe_error_input")
+})
+
+test_that("predict(se.fit) is the delta method with a finite-difference gradient", {
+  sim <- sim_sigmoid2(n = 800, d = 1, noise_sd = 0.1, seed = 26)
+  fit <- moe_lse_fit(sim$x, sim$y, k = 2, start = sim$truth, control = lse_control(n_starts = 1))
+  nd <- matrix(c(-1.5, 0, 0.7), ncol = 1, dimnames = list(NULL, "x1"))
+  th <- fit$theta
+  G <- vapply(seq_along(th), function(j) {
+    h <- 1e-6
+    (ref_f_theta(replace(th, j, th[j] + h), nd, expert_sigmoid(), 2) -
+       ref_f_theta(replace(th, j, th[j] - h), nd, expert_sigmoid(), 2)) / (2 * h)
+  }, numeric(3))
+  se <- sqrt(rowSums((G %*% vcov(fit)) * G))
+  p <- predict(fit, nd, se.fit = TRUE)
+  expect_equal(p$se.fit, se, tolerance = 1e-6)
+  expect_equal(p$residual.scale, sigma(fit))
+  expect_equal(p$df, df.residual(fit))
+  expect_error(predict(fit, nd, type = "gate", se.fit = TRUE), "type", class = "lsmoe_error_input")
+  expect_error(predict(fit, nd, interval = "both"), "`interval`", class = "lsmoe_error_input")
+})
+
+test_that("anova() tabulates fits, tests nested same-k fits with F, and none across k", {
+  set.seed(27)
+  d <- data.frame(x = runif(400), z = runif(400))
+  d$y <- ifelse(d$x < 0.5, 1 + 2 * d$x, 3 - 2 * d$x) + 0.3 * d$z + rnorm(400, sd = 0.1)
+  set.seed(1); f1 <- moe_lse(y ~ x, data = d, k = 2, expert = "linear")
+  set.seed(1); f2 <- update(f1, . ~ . + z)
+  set.seed(1); f3 <- update(f2, k = 3)
+  a <- anova(f1, f2, f3)
+  expect_s3_class(a, "anova")
+  expect_equal(a$RSS, c(deviance(f1), deviance(f2), deviance(f3)))
+  expect_equal(a$Params, c(length(coef(f1)), length(coef(f2)), length(coef(f3))))
+  expect_equal(a$AIC, c(AIC(f1), AIC(f2), AIC(f3)))
+  expect_equal(a$BIC, c(BIC(f1), BIC(f2), BIC(f3)))
+  dfn <- length(coef(f2)) - length(coef(f1))
+  expect_equal(dfn, 3)  # one gate slope and one expert slope per expert
+  Fv <- ((deviance(f1) - deviance(f2)) / dfn) / (deviance(f2) / (400 - length(coef(f2))))
+  expect_equal(a$F[2], Fv)
+  expect_equal(a$`Pr(>F)`[2], pf(Fv, dfn, 400 - length(coef(f2)), lower.tail = FALSE))
+  expect_true(is.na(a$F[3]))
+  expect_match(paste(attr(a, "heading"), collapse = "\n"), "not chi-squared")
+  expect_output(print(a), "Res.Df")
+  d2 <- d
+  d2$y <- d2$y + 1
+  expect_error(anova(f1, moe_lse(y ~ x, data = d2, k = 2, expert = "linear")), "same response",
+               class = "lsmoe_error_input")
+})

@@ -1,0 +1,48 @@
+# tidy(), glance(), augment() through generics (issue 9).
+
+test_that("tidy(), glance() and augment() return the documented columns and agree with the methods", {
+  skip_if_not_installed("MASS")
+  Boston <- MASS::Boston
+  set.seed(1)
+  fit <- moe_lse(medv ~ lstat + rm, data = Boston, k = 2, expert = "linear", control = lse_control(n_starts = 2))
+  td <- tidy(fit)
+  expect_identical(names(td), c("component", "term", "estimate", "std.error", "statistic", "p.value",
+                                "conf.low", "conf.high"))
+  expect_equal(paste0(td$component, ":", td$term), names(coef(fit)))
+  expect_equal(td$estimate, unname(coef(fit)))
+  expect_equal(td$std.error, unname(sqrt(diag(vcov(fit)))))
+  expect_equal(td$statistic, td$estimate / td$std.error)
+  expect_equal(td$p.value, 2 * pnorm(-abs(td$statistic)))
+  expect_equal(cbind(td$conf.low, td$conf.high), unname(confint(fit)))
+  expect_identical(names(tidy(fit, conf.int = FALSE)), names(td)[1:6])
+  expect_equal(tidy(fit, vcov_type = "HC0")$std.error, unname(sqrt(diag(vcov(fit, type = "HC0")))))
+  # the gate of expert 1 and the experts' parameters, matching coef(matrix = TRUE)
+  m <- coef(fit, matrix = TRUE)
+  expect_equal(td$estimate[td$component == "expert2" & td$term == "b"], m["expert2", "b"])
+  expect_equal(td$estimate[td$component == "expert1" & td$term == "beta1.rm"], m["expert1", "beta1.rm"])
+  expect_equal(td$estimate[td$component == "expert1" & td$term == "a.lstat"], m["expert1", "a.lstat"])
+
+  gl <- glance(fit)
+  expect_identical(names(gl), c("nobs", "k", "expert", "df", "df.residual", "rss", "sigma", "r.squared",
+                                "logLik", "AIC", "BIC", "converged", "on_bound"))
+  expect_equal(nrow(gl), 1L)
+  expect_equal(gl$nobs, 506L)
+  expect_equal(gl$sigma, sigma(fit))
+  expect_equal(gl$rss, deviance(fit))
+  expect_equal(gl$logLik, as.numeric(logLik(fit)))
+  expect_equal(gl$AIC, AIC(fit))
+  expect_equal(gl$BIC, BIC(fit))
+  expect_equal(gl$df + gl$df.residual, 506)
+
+  au <- augment(fit)
+  expect_identical(names(au), c("medv", "lstat", "rm", ".fitted", ".gate_expert1", ".gate_expert2", ".resid"))
+  expect_equal(au$.fitted, unname(fitted(fit)))
+  expect_equal(au$.resid, unname(residuals(fit)))
+  expect_equal(unname(as.matrix(au[c(".gate_expert1", ".gate_expert2")])), unname(predict(fit, type = "gate")))
+  expect_equal(au$.gate_expert1 + au$.gate_expert2, rep(1, 506))
+  an <- augment(fit, newdata = Boston[1:5, ], se_fit = TRUE)
+  expect_equal(an$.fitted, predict(fit, Boston[1:5, ]))
+  expect_equal(an$.se.fit, predict(fit, Boston[1:5, ], se.fit = TRUE)$se.fit)
+  expect_equal(an$.resid, Boston$medv[1:5] - an$.fitted)
+  expect_equal(nrow(augment(fit, data = Boston)), 506L)
+})
