@@ -3,7 +3,7 @@
 # r-cran-* packages where possible (as root with apt-get), install.packages() from R's configured
 # repository otherwise. Safe to run repeatedly.
 set -euo pipefail
-PKGS="Rcpp RcppEigen testthat roxygen2 knitr rmarkdown MASS flexmix minpack.lm ggplot2 future future.apply progressr"
+PKGS="Rcpp RcppEigen BH testthat roxygen2 knitr rmarkdown MASS flexmix minpack.lm ggplot2 future future.apply progressr"
 
 missing() {
   Rscript --vanilla -e 'p <- commandArgs(TRUE); cat(p[!vapply(p, requireNamespace, logical(1), quietly = TRUE)])' $PKGS
