@@ -1,5 +1,5 @@
 // lsmoe: numerical check of strong identifiability of an expert family (paper-notes section 3),
-// in double and in high precision (Boost.Multiprecision cpp_bin_float; Householder QR and one-sided Jacobi SVD).
+// in double and in high precision (Boost.Multiprecision cpp_bin_float; Householder QR and two-sided Jacobi SVD).
 //
 // NOT included by lsmoe.hpp: the multiprecision templates are slow to compile, so a translation unit
 // that wants the check includes this header explicitly:
@@ -31,6 +31,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <boost/multiprecision/cpp_bin_float.hpp>
