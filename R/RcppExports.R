@@ -25,6 +25,10 @@ cpp_expert_eval <- function(x, eta, expert) {
     .Call(`_lsmoe_cpp_expert_eval`, x, eta, expert)
 }
 
+cpp_identifiability <- function(x, eta, expert, order, prescreen) {
+    .Call(`_lsmoe_cpp_identifiability`, x, eta, expert, order, prescreen)
+}
+
 cpp_voronoi_cells <- function(beta0, beta1, eta, beta0_star, beta1_star, eta_star, align) {
     .Call(`_lsmoe_cpp_voronoi_cells`, beta0, beta1, eta, beta0_star, beta1_star, eta_star, align)
 }

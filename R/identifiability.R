@@ -1,123 +1,145 @@
-#' Numerical check of strong identifiability of an expert family
+#' Strong identifiability of an expert family, decided in high precision
 #'
-#' Checks numerically whether an expert family \eqn{h(x, \eta)} is *strongly identifiable* at
-#' given pairwise distinct expert parameters \eqn{\eta_1, \dots, \eta_k}: whether the functions
-#' of \eqn{x}
+#' Decides numerically whether an expert family \eqn{h(x, \eta)} is *strongly identifiable*
+#' (Nguyen, Ho and Rinaldo 2024): whether, for pairwise distinct atoms
+#' \eqn{\eta_1, \dots, \eta_k}, the functions of \eqn{x}
 #' \deqn{\Big\{ x^\nu \frac{\partial^{|\gamma|} h}{\partial \eta^\gamma}(x, \eta_j) :\;
 #'   j = 1, \dots, k,\; 0 \le |\nu| + |\gamma| \le \mathrm{order} \Big\}}{{ x^nu d^|gamma| h / d eta^gamma (x, eta_j) : j = 1..k, 0 <= |nu| + |gamma| <= order }}
-#' (\eqn{\nu \in N^d}, \eqn{\gamma \in N^q} multi-indices) are linearly independent
-#' (Nguyen, Ho and Rinaldo 2024, with `order = 2`). They are the Taylor terms in
-#' \eqn{(\beta_1, \eta)} at \eqn{\beta_1 = 0} of
-#' \deqn{H(x; \beta_1, \eta) = \exp(\beta_1^\top x) h(x, \eta),}{H(x; beta1, eta) = exp(beta1' x) h(x, eta),}
-#' since \eqn{\partial^{|\nu| + |\gamma|} H / \partial \beta_1^\nu \partial \eta^\gamma = x^\nu
-#' \partial^{|\gamma|} h / \partial \eta^\gamma} there; the terms are named accordingly:
-#' `"h[j]"`, `"dH/dbeta1[j]"`, `"dH/da[j]"`, `"d2H/dbeta1 db[j]"`, `"d2H/da^2[j]"`, ... for
-#' \eqn{d = 1}, and `"dH/dbeta1_2[j]"`, `"dH/da1[j]"`, `"d2H/dbeta1_1 db[j]"`, ... for
+#' (\eqn{\nu \in N^d}, \eqn{\gamma \in N^q} multi-indices, `order = 2` in the paper) are
+#' linearly independent. They are the Taylor terms in \eqn{(\beta_1, \eta)} at \eqn{\beta_1 = 0}
+#' of \eqn{H(x; \beta_1, \eta) = \exp(\beta_1^\top x) h(x, \eta)}{H(x; beta1, eta) = exp(beta1' x) h(x, eta)},
+#' and are named accordingly: `"h[j]"`, `"dH/dbeta1[j]"`, `"dH/da[j]"`, `"d2H/dbeta1 db[j]"`,
+#' `"d2H/da^2[j]"`, ... for \eqn{d = 1}, and `"dH/dbeta1_2[j]"`, `"dH/da1[j]"`, ... for
 #' \eqn{d > 1} (`a`, `b`, `c` as in [experts]; `[j]` is the atom).
 #'
-#' **Algorithm.** The family is evaluated at `n` points \eqn{x_1, \dots, x_n} (value, gradient
-#' and Hessian of \eqn{h} in \eqn{\eta} from the C++ core) into an n x m matrix, one column per
-#' term. A column whose largest absolute value is at most 1e-14 times that of the atom's largest
-#' column counts as identically zero. Members of the set that coincide are counted once, as in the definition (it is a set of
-#' functions): within one atom, a column equal to an earlier one up to a relative difference of
-#' 1e-10 (in max norm) is merged into it and reported in `merged`. For every ridge expert
-#' \eqn{x_u \partial h / \partial b = \partial h / \partial a_u}, that is
-#' \eqn{\partial^2 H / \partial \beta_{1u} \partial b = \partial H / \partial a_u}: the PDE
-#' linking gate and expert of the paper; also \eqn{x_u \partial h/\partial a_v =
-#' x_v \partial h / \partial a_u}. An identically zero column (for instance
-#' \eqn{\partial^2 H / \partial b^2} of a linear expert) is itself a linear dependence and is
-#' kept, unscaled, so that it shows up as a relation. The other columns are scaled to unit
-#' Euclidean norm and the singular values \eqn{s_1 \ge \dots \ge s_m} of the scaled matrix are
-#' computed. The family is declared **not** identifiable when \eqn{s_m / s_1 \le} `tol`. The
-#' right singular vectors of the singular values below `tol * s_1` span the (numerical) null
-#' space; it is brought to a readable basis by Gauss-Jordan elimination that prefers pivots on
-#' zero columns, later atoms and higher-order terms, coefficients below 1e-3 of the largest
-#' (on the unit-norm scale) are dropped, and each relation is returned on the scale of the
-#' original terms with its pivot coefficient 1, e.g.
-#' `c("h[1]" = 1, "dH/da[1]" = -2, "dH/db[1]" = -0.5)` for
-#' \eqn{h = a \partial h / \partial a + b \partial h / \partial b} of a linear expert
-#' \eqn{2x + 0.5}.
+#' With `eta`, the check decides for those atoms. Without `eta`, it addresses the definition,
+#' which quantifies over every \eqn{k} and every set of distinct atoms: it draws `n_configs`
+#' random atom sets for each \eqn{k} in `k` and reports either the first configuration whose
+#' family is dependent, with its relations ("not strongly identifiable"), or that the family was
+#' independent at all configurations tested, with the smallest ratio seen.
 #'
-#' **Tolerance.** The default `tol = 1e-12` sits in the gap between the two groups measured on
-#' Uniform\eqn{[-1, 1]^d} points (`n_x` = 2000, order 2, one to three atoms, d = 1 and 2, three
-#' random samples each): families with an exact dependence (linear, polynomial, constant, ReLU,
-#' output-weighted) gave ratios of at most about 1e-15, the level of floating-point rounding;
-#' sigmoid, tanh and GELU experts with one or two well-separated atoms and slopes
-#' \eqn{|a| \ge 2} gave ratios from about 4e-12 to 3e-4 (about 3e-8 in d = 1 and 2e-6 in
-#' d = 2 for the atoms of the examples and tests). The family of an identifiable expert is a set of smooth functions on a bounded set,
-#' so its spectrum still decays: more atoms, slopes \eqn{a} near 0, nearly coincident atoms or
-#' saturated activations push it towards rounding level. With three atoms in d = 1 and slopes of
-#' size 1 to 3, sigmoid and tanh families reached ratios of 1e-14 to 1e-17, where the check
-#' cannot decide in double precision; evaluate on a wider range `x` (for analytic experts,
-#' independence on an open set is independence everywhere) or read `singular_values` rather
-#' than the verdict alone. `print()` flags a pass within three orders of magnitude of `tol`.
+#' **Algorithm** (C++ core, `inst/include/lsmoe/identifiability.hpp`). The family is evaluated at
+#' the points (by default a Chebyshev grid on `box`^d with at least 4 points per term) into an
+#' n x m matrix, one column per term, in the working precision. Within an atom, terms that
+#' coincide are counted once (the definition takes a set of functions) and reported in `merged`:
+#' for every ridge expert \eqn{x_u \partial h / \partial b = \partial h / \partial a_u}, that is
+#' \eqn{\partial^2 H / \partial \beta_{1u} \partial b = \partial H / \partial a_u}, the PDE linking
+#' gate and expert of the paper, and \eqn{x_u \partial h/\partial a_v = x_v \partial h / \partial a_u}.
+#' The columns are scaled to unit norm (an identically zero column, such as
+#' \eqn{\partial^2 H / \partial b^2} of a linear expert, is a relation by itself and stays zero),
+#' and the ratio \eqn{s_m / s_1} of the smallest to the largest singular value is computed
+#' (Householder QR, then two-sided Jacobi SVD).
+#'
+#' **Why high precision.** The family of a smooth expert on a bounded set is ill-conditioned:
+#' independent families have true ratios down to \eqn{10^{-31}} and below (three gentle sigmoid
+#' atoms on \eqn{[-1, 1]}), which double precision (rounding at about \eqn{10^{-16}}) cannot tell
+#' from an exact dependence. In a working precision of \eqn{b} bits the ratio of an exactly
+#' dependent family is at rounding level, about \eqn{2^{-b}}; the ratio of an independent family
+#' does not depend on \eqn{b}. The check therefore computes the ratio in 150 and in 300 bits
+#' (Boost.Multiprecision `cpp_bin_float`, through the BH package) and decides:
+#' * **not identifiable** when a column is exactly zero or the 300-bit ratio is at most
+#'   \eqn{2^{-0.75 \times 300} \approx 1.9 \times 10^{-68}};
+#' * **identifiable** when the 300-bit ratio is above that and the 150-bit ratio agrees with it
+#'   within a factor of 10;
+#' * **undecided** otherwise (a true ratio below the resolution of 150 bits, about
+#'   \eqn{10^{-40}}): the result says what to try: a wider `box` (a wider range of \eqn{x}
+#'   improves the conditioning of smooth families), more points, atoms further apart.
+#'
+#' With `prescreen = TRUE` (default) a double-precision ratio of at least \eqn{10^{-10}}, far
+#' above rounding, settles "identifiable" at once (`decided_by = "double"`).
+#'
+#' **Relations.** For a dependent family, the right singular vectors of the 300-bit singular
+#' values below the threshold span the null space. A readable basis comes from Gauss-Jordan
+#' elimination with pivots on zero columns, later atoms and higher-order terms; each relation
+#' \eqn{\sum_t c_t \mathrm{term}_t(x) = 0} is returned on the scale of the original terms with its
+#' pivot coefficient 1, accurate to far better than \eqn{10^{-20}}: for a linear expert
+#' \eqn{2x + 0.5}, `c("h[1]" = 1, "dH/da[1]" = -2, "dH/db[1]" = -0.5)`, Euler's relation
+#' \eqn{h = a \partial h / \partial a + b \partial h / \partial b}.
 #'
 #' **Verdicts for the built-in families** (order 2, distinct atoms, \eqn{a \ne 0}):
-#' * `expert_sigmoid()`, `expert_tanh()`: identifiable (the terms reduce to
-#'   \eqn{x^\alpha \phi^{(l)}(a_j^\top x + b_j)}, \eqn{|\alpha| \le 2}, \eqn{l \le 2}).
-#' * `expert_linear()`, `expert_polynomial(p)`, `expert_constant()`: not identifiable. Their
-#'   second derivatives in \eqn{b} vanish or are constant in \eqn{x} (for the linear expert
-#'   \eqn{\partial^2 H / \partial b^2 = 0}), they are homogeneous
-#'   (\eqn{h = p^{-1} (a^\top \partial h / \partial a + b \partial h / \partial b)}), and
-#'   their derivatives are polynomials shared by all atoms. So once the PDE term is counted once,
-#'   nothing is left that could separate \eqn{\Delta a} from \eqn{\Delta \beta_1 \Delta b}
-#'   in a Taylor expansion, which is why the PDE slows the rates of linear experts but not of
-#'   sigmoid experts, for which the \eqn{\phi''} terms are independent.
-#' * `expert_relu()`: not identifiable. ReLU is not twice differentiable; the core uses its
-#'   a.e. derivatives (\eqn{\phi'' = 0} a.e.), so all second derivatives in \eqn{\eta} are
-#'   zero columns, and ReLU is positively homogeneous, so
-#'   \eqn{h = a^\top \partial h/\partial a + b \partial h/\partial b} already at `order = 1`.
-#'   The check therefore says nothing about other notions of identifiability of ReLU experts.
-#' * `expert_gelu()`: identifiable (GELU is smooth and not polynomial), with ratios similar to
-#'   sigmoid and tanh.
-#' * Any family with an output weight (`output_weight = TRUE`): not identifiable, because
-#'   \eqn{h = c\phi} is linear in \eqn{c}: \eqn{\partial^2 H / \partial c^2 = 0} and
-#'   \eqn{h = c \partial h / \partial c}. This concerns the parameterisation, not the fitted
-#'   regression function.
+#' * `expert_sigmoid()`, `expert_tanh()`, `expert_gelu()`: identifiable for generic atoms, but
+#'   **not** when two atoms satisfy \eqn{\eta_i = -\eta_j}: \eqn{\sigma(-z) = 1 - \sigma(z)},
+#'   tanh is odd and \eqn{\mathrm{gelu}(-z) = \mathrm{gelu}(z) - z}, so for instance
+#'   \eqn{\partial h / \partial b} is the same function at both atoms. Strong identifiability of
+#'   these families needs \eqn{\eta_i \ne \pm \eta_j}; random atom draws never hit the exception.
+#' * `expert_linear()`, `expert_polynomial(p)`, `expert_constant()`: not identifiable (zero or
+#'   constant second derivatives, Euler's relation for homogeneous \eqn{h}, derivatives shared by
+#'   all atoms).
+#' * `expert_relu()`: not identifiable: the core uses the a.e. derivatives, so all second
+#'   derivatives in \eqn{\eta} are zero columns, and ReLU is positively homogeneous.
+#' * Any family with an output weight (`output_weight = TRUE`): not identifiable:
+#'   \eqn{h = c\phi} gives \eqn{\partial^2 H / \partial c^2 = 0} and
+#'   \eqn{h = c\, \partial h / \partial c} (a property of the parameterisation).
+#'
+#' **Cost.** The high-precision SVD costs about \eqn{m^3} operations on 300-bit numbers for
+#' \eqn{m} terms: about 0.1-1 s for \eqn{d = 1} and \eqn{k \le 3} (\eqn{m \le 27}), several
+#' seconds for \eqn{d = 2}, \eqn{k = 3} (\eqn{m = 54}) unless the pre-screen settles it. The
+#' check is not interruptible while one configuration runs.
+#'
+#' **Limits** (checked before anything is allocated, errors of class `lsmoe_error_input`):
+#' every entry of `eta` is 0 or has absolute value in \eqn{[10^{-8}, 10^4]}; points (`x` or
+#' `box`) lie in \eqn{[-10^4, 10^4]}; the largest \eqn{|a^\top x + b|} over atoms and points is at
+#' most \eqn{10^8}; polynomial values stay below \eqn{10^{100}}; at most \eqn{10^5} points, at most
+#' \eqn{2 \times 10^6} matrix entries (points times terms) and at most 300 terms.
 #'
 #' @param expert Expert family: an object from [experts] such as `expert_sigmoid()`, or its
 #'   name as a string.
 #' @param eta Expert parameters: numeric matrix k x q, one row per atom, finite, with pairwise
 #'   distinct rows; q = d + 1 for ridge experts \eqn{(a, b)}, d + 2 with an output weight
-#'   \eqn{(a, b, c)}, 1 for [expert_constant()]. A plain vector is one atom (k = 1), except
-#'   for the constant expert (q = 1), where it holds one value \eqn{b} per atom.
+#'   \eqn{(a, b, c)}, 1 for [expert_constant()]. A plain vector is one atom (k = 1), except for
+#'   the constant expert, where it holds one value \eqn{b} per atom. `NULL` (default): test
+#'   random configurations (see Details, `k`, `n_configs`).
 #' @param d Input dimension, whole number >= 1, or `NULL` (default): taken from `x` when given,
-#'   else from `ncol(eta)` for ridge experts, and 1 for the constant expert.
-#' @param order Order of the family, 1 or 2 (default 2, the paper's definition): the terms
-#'   with \eqn{|\nu| + |\gamma| \le} `order`.
-#' @param n_x Number of evaluation points drawn when `x` is `NULL`, whole number >= 1, default
-#'   2000; must be at least the number of terms. Points are drawn independently from the
-#'   uniform distribution on \eqn{[-1, 1]^d} with [stats::runif()], so [set.seed()] makes the
-#'   check reproducible.
+#'   else from `ncol(eta)` for ridge experts, else 1.
+#' @param order Order of the family, 1 or 2 (default 2, the paper's definition).
+#' @param n_x Number of evaluation points when `x` is `NULL`: `NULL` (default) for 4 per term
+#'   (before merging), else a whole number >= the number of terms, at most 1e5. Chebyshev points
+#'   are a tensor grid, so the count is rounded up to a power of `d`.
 #' @param x Optional numeric matrix n x d of evaluation points (a vector is one column), finite;
-#'   `NULL` (default) draws `n_x` points as above. Use the support of your inputs.
-#' @param tol Relative tolerance: the family is declared rank deficient when the smallest
-#'   singular value of the unit-norm-column matrix is at most `tol` times the largest. A number in
-#'   (0, 1), or `NULL` (default) for 1e-12 (see Tolerance).
+#'   overrides `n_x`, `box` and `points`.
+#' @param box Numeric vector `c(lower, upper)`, the interval whose `d`-th power holds the
+#'   points; default `c(-1, 1)`.
+#' @param points `"chebyshev"` (default: Chebyshev points of the first kind on `box`, tensor
+#'   grid) or `"uniform"` (independent uniform draws on `box`^d with [stats::runif()]).
+#' @param k Numbers of atoms to test when `eta` is `NULL`: whole numbers >= 1; default `1:3`.
+#' @param n_configs Number of random atom sets per value of `k` when `eta` is `NULL`, whole
+#'   number >= 1; default 4. Atoms: slopes \eqn{a_u = \pm U(0.5, 2.5)}, intercepts
+#'   \eqn{b \sim U(-1.5, 1.5)}, output weights \eqn{c = \pm U(0.5, 2)}; constant experts
+#'   \eqn{b \sim U(-2, 2)}.
+#' @param seed `NULL` (default: use the current state of the random number generator) or a whole
+#'   number passed to [set.seed()] for the random atoms and uniform points; the generator's previous
+#'   state is restored afterwards.
+#' @param prescreen Logical, default `TRUE`: let a double-precision ratio of at least 1e-10 settle
+#'   "identifiable".
+#' @param tol Deprecated and ignored (the thresholds now follow from the working precision);
+#'   giving it raises a warning of class `lsmoe_warning_deprecated`.
 #' @returns An object of class `identifiability_check`, a list with
-#' * `identifiable`: logical verdict;
-#' * `expert`, `eta` (k x q matrix), `d`, `order`, `tol`, `n_x` (number of evaluation points
-#'   used);
-#' * `singular_values`: all singular values of the scaled matrix, descending; `ratio`: the
-#'   smallest over the largest;
-#' * `terms`: names of the columns kept (one per distinct term); a kept term that coincides
-#'   with others carries their names too, e.g. `"dH/da[1] (= d2H/dbeta1 db[1])"`, so relations
-#'   read in both names;
-#' * `merged`: data frame of coincident terms counted once, with columns `atom`, `term` (the
-#'   name dropped) and `kept` (the name it coincides with); zero rows when none coincide;
-#' * `zero_terms`: names of identically zero terms;
-#' * `relations`: list of named numeric vectors, one per null-space direction, each a relation
-#'   \eqn{\sum_t c_t \mathrm{term}_t(x) = 0} between the named terms (pivot term first, with
-#'   coefficient 1); empty when identifiable.
+#' * `identifiable`: `TRUE`, `FALSE`, or `NA` (undecided); `verdict`: `"identifiable"`,
+#'   `"not identifiable"` or `"undecided"`; `advice`: what to try when undecided, else `""`;
+#' * `scope`: `"atoms"` (with `eta`) or `"universal"` (random configurations);
+#' * `expert`, `d`, `order`, `eta` (k x q matrix: the atoms checked, or in the universal scope
+#'   those of the deciding configuration: the first dependent one, else the one with the smallest
+#'   ratio), `n_x` (number of points);
+#' * `ratio`: smallest / largest singular value in the highest precision computed;
+#'   `ratios`: named vector `double`, `bits150`, `bits300` (`NA` where not computed);
+#'   `singular_values`: the spectrum behind `ratio`; `decided_by`: `"double"` or
+#'   `"high precision"`; `threshold`: the 300-bit dependence threshold;
+#' * `terms`: names of the columns kept (a kept term that coincides with others carries their
+#'   names too, e.g. `"dH/da[1] (= d2H/dbeta1 db[1])"`); `merged`: data frame (`atom`, `term`,
+#'   `kept`) of coincident terms counted once; `zero_terms`: identically zero terms;
+#' * `relations`: list of named numeric vectors, one per null-space direction (empty when
+#'   identifiable);
+#' * universal scope only: `configs`, a data frame with one row per configuration tested
+#'   (`config`, `k`, `ratio_double`, `ratio_150`, `ratio_300`, `verdict`, `decided_by`,
+#'   `seconds`), and `check`, the full result for the deciding configuration.
 #'
-#' `print()` shows the verdict, the smallest singular values and the relations, written like
-#' `"d2H/db^2[1] = 0"` or `"h[1] - 2 dH/da[1] - 0.5 dH/db[1] = 0"`, and the coincident terms
-#' (for ridge experts the PDE `"d2H/dbeta1 db[1] = dH/da[1]"`). It returns `x` invisibly.
+#' `print()` shows the verdict, the ratios, the relations written like `"d2H/db^2[1] = 0"` or
+#' `"h[1] - 2 dH/da[1] - 0.5 dH/db[1] = 0"`, and the coincident terms; it returns `x` invisibly.
 #'
 #' Errors of class `lsmoe_error_input`: unknown `expert`; `eta` not numeric, empty, not finite,
-#' with the wrong number of columns for the expert and `d`, or with duplicated rows; `order`
-#' not 1 or 2; invalid `d`, `n_x`, `x` or `tol`; `d` not matching `ncol(x)`; fewer evaluation
-#' points than terms; expert values or derivatives that overflow (non-finite).
+#' with the wrong number of columns or duplicated rows; invalid `order`, `d`, `n_x`, `x`, `box`,
+#' `points`, `k`, `n_configs`, `seed` or `prescreen`; `d` not matching `ncol(x)`; fewer points
+#' than terms; values beyond the limits above.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -126,26 +148,35 @@
 #' mixture of experts. NeurIPS 2023. \doi{10.48550/arXiv.2305.03288}
 #' @seealso [experts], [voronoi_loss()]
 #' @examples
-#' set.seed(1)
-#' eta <- rbind(c(4, 0.5), c(-5, 1))   # two atoms (a, b), d = 1
+#' eta <- rbind(c(1.5, -0.7), c(2, 0.4))   # two atoms (a, b), d = 1
 #' check_identifiability(expert_sigmoid(), eta)
 #'
 #' lin <- check_identifiability(expert_linear(), eta)
-#' lin
-#' lin$merged          # the PDE d2H/dbeta1 db = dH/da, counted once
-#' lin$relations[[1]]
+#' lin$relations[[length(lin$relations)]]   # Euler: h = a dH/da + b dH/db
 #'
-#' # d = 2, one atom; order 1 only
-#' check_identifiability(expert_tanh(), c(1, -2, 0.3), order = 1)
+#' # the exception: eta_2 = -eta_1
+#' check_identifiability(expert_tanh(), rbind(c(1.5, -0.7), c(-1.5, 0.7)))$verdict
+#'
+#' # random configurations, k = 1 and 2
+#' check_identifiability(expert_relu(), d = 1, k = 1:2, n_configs = 2, seed = 1)
 #' @export
-check_identifiability <- function(expert, eta, d = NULL, order = 2, n_x = 2000, x = NULL, tol = NULL) {
+check_identifiability <- function(expert, eta = NULL, d = NULL, order = 2, n_x = NULL, x = NULL,
+                                  box = c(-1, 1), points = c("chebyshev", "uniform"), k = 1:3,
+                                  n_configs = 4, seed = NULL, prescreen = TRUE, tol = NULL) {
   expert <- as_expert(expert)
+  if (!is.null(tol)) {
+    lsmoe_warn(paste0("`tol` is deprecated and ignored: the check now decides in 150 and 300 bits, ",
+                      "with thresholds that follow from the precision."),
+               class = c("lsmoe_warning_deprecated"))
+  }
   if (!is.numeric(order) || length(order) != 1 || is.na(order) || !(order %in% c(1, 2))) {
     lsmoe_abort(sprintf("`order` must be 1 or 2, not %s.", describe(order)), arg = "order")
   }
   order <- as.integer(order)
-  tol <- if (is.null(tol)) 1e-12 else check_number(tol, "tol", min = 0, max = 1, strict_min = TRUE)
-  if (tol >= 1) lsmoe_abort(sprintf("`tol` must be a number in (0, 1), not %s.", describe(tol)), arg = "tol")
+  points <- match_arg_classed(points, c("chebyshev", "uniform"), "points")
+  prescreen <- check_flag(prescreen, "prescreen")
+  if (!is.null(seed)) seed <- check_count(seed, "seed", min = 0)
+  box <- check_box(box)
   if (!is.null(d)) d <- check_count(d, "d", min = 1)
   if (!is.null(x)) {
     x <- check_x(x)
@@ -153,45 +184,202 @@ check_identifiability <- function(expert, eta, d = NULL, order = 2, n_x = 2000, 
       lsmoe_abort(sprintf("`d` (%d) must equal the number of columns of `x` (%d).", d, ncol(x)), arg = "d")
     }
     d <- ncol(x)
+    if (max(abs(x)) > ident_limits$x) {
+      lsmoe_abort(sprintf("`x` must lie in [-%g, %g] (the check's range), not up to %s.", ident_limits$x,
+                          ident_limits$x, format(max(abs(x)))), arg = "x")
+    }
   }
-  eta <- check_ident_eta(eta, expert, d)
-  d <- attr(eta, "d")
-  attr(eta, "d") <- NULL
+  if (!is.null(n_x)) n_x <- check_count(n_x, "n_x", min = 1)
+  if (!is.null(n_x) && n_x > ident_limits$n_x) {
+    lsmoe_abort(sprintf("`n_x` must be at most %g (the check's limit), not %s.", ident_limits$n_x, format(n_x)), arg = "n_x")
+  }
+  if (!is.null(seed)) {
+    old <- if (exists(".Random.seed", envir = globalenv(), inherits = FALSE)) get(".Random.seed", envir = globalenv()) else NULL
+    on.exit(if (is.null(old)) rm(".Random.seed", envir = globalenv()) else assign(".Random.seed", old, envir = globalenv()),
+            add = TRUE)
+    set.seed(seed)
+  }
+  if (!is.null(eta)) {
+    eta <- check_ident_eta(eta, expert, d)
+    d <- attr(eta, "d")
+    attr(eta, "d") <- NULL
+    return(ident_check_atoms(expert, eta, d, order, n_x, x, box, points, prescreen))
+  }
+  # universal scope: random configurations
+  if (is.null(d)) d <- 1L
+  if (!is.numeric(k) || length(k) == 0 || anyNA(k) || any(k != round(k)) || any(k < 1) || any(k > 20)) {
+    lsmoe_abort(sprintf("`k` must be whole numbers between 1 and 20, not %s.", describe(k)), arg = "k")
+  }
+  k <- sort(unique(as.integer(k)))
+  n_configs <- check_count(n_configs, "n_configs", min = 1)
+  # validate the largest configuration before any work
+  ident_check_size(expert, d, max(k), order, n_x, x, "k")
+  results <- list()
+  rows <- list()
+  for (kk in k) {
+    for (r in seq_len(n_configs)) {
+      eta_r <- ident_random_atoms(expert, d, kk)
+      res <- ident_check_atoms(expert, eta_r, d, order, n_x, x, box, points, prescreen)
+      i <- length(results) + 1L
+      results[[i]] <- res
+      rows[[i]] <- data.frame(config = i, k = kk, ratio_double = res$ratios[["double"]],
+                              ratio_150 = res$ratios[["bits150"]], ratio_300 = res$ratios[["bits300"]],
+                              verdict = res$verdict, decided_by = res$decided_by, seconds = res$seconds,
+                              stringsAsFactors = FALSE)
+      if (res$verdict == "not identifiable") break
+    }
+    if (res$verdict == "not identifiable") break
+  }
+  configs <- do.call(rbind, rows)
+  top <- ifelse(is.na(configs$ratio_300), configs$ratio_double, configs$ratio_300)
+  # the deciding configuration: the first dependent one, else the first undecided one, else the one
+  # with the smallest ratio
+  verdict <- if (any(configs$verdict == "not identifiable")) {
+    "not identifiable"
+  } else if (any(configs$verdict == "undecided")) {
+    "undecided"
+  } else {
+    "identifiable"
+  }
+  idx <- if (verdict == "identifiable") which.min(top) else which(configs$verdict == verdict)[1]
+  decisive <- results[[idx]]
+  out <- decisive
+  out$scope <- "universal"
+  out$verdict <- verdict
+  out$identifiable <- switch(verdict, "identifiable" = TRUE, "not identifiable" = FALSE, NA)
+  out$ratio <- if (verdict == "identifiable") min(top) else decisive$ratio
+  out$configs <- configs
+  out$check <- decisive
+  out$k <- k
+  out$n_configs <- n_configs
+  out$advice <- if (verdict == "undecided") decisive$advice else ""
+  out
+}
+
+# Limits of the check (documented under Limits).
+ident_limits <- list(eta_max = 1e4, eta_min = 1e-8, x = 1e4, z = 1e8, poly_log10 = 100, n_x = 1e5,
+                     cells = 2e6, terms = 300)
+
+match_arg_classed <- function(x, choices, arg) {
+  if (identical(x, choices)) return(choices[1])
+  if (!is.character(x) || length(x) != 1 || is.na(x) || !(x %in% choices)) {
+    lsmoe_abort(sprintf("`%s` must be one of %s, not %s.", arg, paste0('"', choices, '"', collapse = ", "),
+                        describe(x)), arg = arg)
+  }
+  x
+}
+
+check_box <- function(box) {
+  if (!is.numeric(box) || length(box) != 2 || anyNA(box) || any(!is.finite(box)) || box[1] >= box[2] ||
+      max(abs(box)) > ident_limits$x) {
+    lsmoe_abort(sprintf("`box` must be c(lower, upper) with -%g <= lower < upper <= %g, not %s.",
+                        ident_limits$x, ident_limits$x, describe(box)), arg = "box")
+  }
+  as.numeric(box)
+}
+
+# Number of terms of one atom before merging: multisets of size <= order of the d + q variables.
+ident_n_terms <- function(expert, d, order) {
+  p <- d + expert_q(expert, d)
+  as.integer(1 + p + if (order == 2) p * (p + 1) / 2 else 0)
+}
+
+# Check sizes (points, terms, matrix entries) for k atoms before any allocation; returns the number
+# of points to use when x is NULL.
+ident_check_size <- function(expert, d, k, order, n_x, x, arg_k = "eta") {
+  m <- k * ident_n_terms(expert, d, order)
+  if (m > ident_limits$terms) {
+    lsmoe_abort(sprintf(paste0("The family has %d terms (k = %d atoms, d = %d, order %d); the check handles at most %d ",
+                               "(its cost grows like the cube of the number of terms)."),
+                        m, k, d, order, ident_limits$terms), arg = arg_k)
+  }
+  n <- if (!is.null(x)) nrow(x) else if (!is.null(n_x)) n_x else 4L * m
+  if (is.null(x)) {
+    per <- ceiling(n^(1 / d) - 1e-9)
+    n <- max(n, per^d)   # tensor grid (Chebyshev) rounds up
+  }
+  if (n > ident_limits$n_x || n * m > ident_limits$cells) {
+    lsmoe_abort(sprintf(paste0("Too many evaluation points: %s points x %d terms; the check handles at most %g points ",
+                               "and %g entries."), format(n), m, ident_limits$n_x, ident_limits$cells),
+                arg = if (!is.null(x)) "x" else "n_x")
+  }
+  m
+}
+
+# The points: user x, or a Chebyshev grid / uniform draws on box^d with at least n points.
+ident_points <- function(d, n, box, points) {
+  if (points == "uniform") {
+    return(matrix(stats::runif(n * d, box[1], box[2]), n, d))
+  }
+  per <- max(2L, as.integer(ceiling(n^(1 / d) - 1e-9)))
+  nodes <- cos(pi * (2 * seq_len(per) - 1) / (2 * per))
+  nodes <- (box[1] + box[2]) / 2 + (box[2] - box[1]) / 2 * nodes
+  as.matrix(unname(expand.grid(rep(list(nodes), d))))
+}
+
+ident_random_atoms <- function(expert, d, k) {
+  if (!is_ridge(expert)) return(matrix(stats::runif(k, -2, 2), ncol = 1, dimnames = list(NULL, "b")))
+  sgn <- function(n) sample(c(-1, 1), n, replace = TRUE)
+  a <- matrix(sgn(k * d) * stats::runif(k * d, 0.5, 2.5), k, d)
+  b <- stats::runif(k, -1.5, 1.5)
+  eta <- cbind(a, b)
+  if (expert$output_weight) eta <- cbind(eta, sgn(k) * stats::runif(k, 0.5, 2))
+  eta <- unname(eta)
+  colnames(eta) <- ident_param_names(expert, d)
+  eta
+}
+
+# The check for given atoms (eta: k x q, validated).
+ident_check_atoms <- function(expert, eta, d, order, n_x, x, box, points, prescreen) {
+  m <- ident_check_size(expert, d, nrow(eta), order, n_x, x)
   x_given <- !is.null(x)
   if (!x_given) {
-    n_x <- check_count(n_x, "n_x", min = 1)
-    x <- matrix(stats::runif(n_x * d, -1, 1), n_x, d)
+    n <- if (is.null(n_x)) 4L * m else n_x
+    x <- ident_points(d, n, box, points)
+  }
+  if (nrow(x) < m) {
+    lsmoe_abort(sprintf("Too few evaluation points: %d for up to %d terms; use at least %d (`n_x` or rows of `x`).",
+                        nrow(x), m, m), arg = if (x_given) "x" else "n_x")
+  }
+  # |z| = |a'x + b| and polynomial values within range
+  if (is_ridge(expert)) {
+    xmax <- max(abs(x))
+    zmax <- max(rowSums(abs(eta[, seq_len(d), drop = FALSE])) * xmax + abs(eta[, d + 1]))
+    if (zmax > ident_limits$z) {
+      lsmoe_abort(sprintf("|a'x + b| reaches %s at these atoms and points; the check handles at most %g.",
+                          format(zmax), ident_limits$z), arg = "eta")
+    }
+    if (expert$name == "polynomial" && expert$degree * log10(max(1, zmax)) > ident_limits$poly_log10) {
+      lsmoe_abort(sprintf(paste0("Polynomial values reach about 1e%d at these atoms and points (degree %d); ",
+                                 "the check handles values up to 1e%d. Use smaller atoms or points."),
+                          as.integer(ceiling(expert$degree * log10(zmax))), expert$degree, ident_limits$poly_log10),
+                  arg = "eta")
+    }
   }
   storage.mode(x) <- "double"
-  fam <- identifiability_family(expert, eta, x, order)
-  if (nrow(x) < ncol(fam$M)) {
-    lsmoe_abort(sprintf("Too few evaluation points: %d for %d terms; use at least %d (`n_x` or rows of `x`).",
-                        nrow(x), ncol(fam$M), ncol(fam$M)), arg = if (x_given) "x" else "n_x")
-  }
-  M <- fam$M
-  if (any(!is.finite(M))) {
-    lsmoe_abort(paste0("The expert or its derivatives overflow at these `eta` and evaluation points ",
-                       "(non-finite values); use smaller parameters or inputs."), arg = "eta")
-  }
-  nrm <- sqrt(colSums(M^2))
-  scale <- ifelse(fam$zero, 1, nrm)
-  Ms <- sweep(M, 2, scale, "/")
-  sv <- svd(Ms, nu = 0)
-  s <- sv$d
-  ratio <- if (s[1] > 0) s[length(s)] / s[1] else 0
-  null_idx <- which(s <= tol * s[1])
-  relations <- list()
-  if (length(null_idx)) {
-    relations <- readable_relations(sv$v[, null_idx, drop = FALSE], fam, scale)
+  t0 <- proc.time()[["elapsed"]]
+  r <- cpp_identifiability(x, t(eta), expert, order, prescreen)
+  secs <- proc.time()[["elapsed"]] - t0
+  ratio_of <- function(s) if (is.null(s$ratio)) NA_real_ else s$ratio
+  ratios <- c(double = ratio_of(r$double), bits150 = ratio_of(r$lo), bits300 = ratio_of(r$hi))
+  top <- if (!is.null(r$hi$ratio)) r$hi else r$double
+  advice <- ""
+  if (r$verdict == "undecided") {
+    advice <- sprintf(paste0("The ratio is %.2g in 300 bits but %.2g in 150 bits: below what 150 bits resolve. ",
+                             "Try a wider `box` (or `x` over a wider range), more points (`n_x`), or atoms further apart."),
+                      ratios[["bits300"]], ratios[["bits150"]])
   }
   structure(list(
-    identifiable = length(null_idx) == 0, expert = expert, eta = eta, d = d, order = order, tol = tol,
-    singular_values = s, ratio = ratio, terms = colnames(M), merged = fam$merged,
-    zero_terms = colnames(M)[fam$zero], relations = relations, n_x = nrow(x)
+    identifiable = switch(r$verdict, "identifiable" = TRUE, "not identifiable" = FALSE, NA),
+    verdict = r$verdict, advice = advice, scope = "atoms", expert = expert, eta = eta, d = as.integer(d),
+    order = order, n_x = nrow(x), ratio = top$ratio, ratios = ratios, singular_values = top$singular_values,
+    decided_by = r$decided_by, threshold = r$threshold, terms = r$terms, merged = r$merged,
+    zero_terms = r$zero_terms, relations = r$relations, seconds = secs
   ), class = "identifiability_check")
 }
 
-# Validate eta (k x q, finite, distinct rows) and work out d. Returns the matrix with attr "d".
+# Validate eta (k x q, finite, distinct rows, within the limits) and work out d. Returns the matrix
+# with attr "d".
 check_ident_eta <- function(eta, expert, d) {
   if (!is.numeric(eta) || length(eta) == 0 || !(is.null(dim(eta)) || is.matrix(eta))) {
     lsmoe_abort(sprintf("`eta` must be a non-empty numeric matrix k x q (one row per atom) or vector (one atom), not %s.",
@@ -200,6 +388,14 @@ check_ident_eta <- function(eta, expert, d) {
   if (is.null(dim(eta))) eta <- if (is_ridge(expert)) matrix(eta, nrow = 1) else matrix(eta, ncol = 1)
   if (any(!is.finite(eta))) {
     lsmoe_abort(sprintf("`eta` must be finite: it has %d NA, NaN or infinite value(s).", sum(!is.finite(eta))), arg = "eta")
+  }
+  big <- abs(eta) > ident_limits$eta_max
+  tiny <- eta != 0 & abs(eta) < ident_limits$eta_min
+  if (any(big) || any(tiny)) {
+    lsmoe_abort(sprintf(paste0("Every entry of `eta` must be 0 or have absolute value in [%g, %g] (the check's range); ",
+                               "%d entr%s outside, e.g. %s."), ident_limits$eta_min, ident_limits$eta_max,
+                        sum(big | tiny), if (sum(big | tiny) == 1) "y is" else "ies are", format(eta[big | tiny][1])),
+                arg = "eta")
   }
   q <- ncol(eta)
   if (is.null(d)) {
@@ -231,141 +427,8 @@ ident_param_names <- function(expert, d) {
   c(if (d == 1) "a" else paste0("a", seq_len(d)), "b", if (expert$output_weight) "c")
 }
 
-ident_gate_names <- function(d) if (d == 1) "beta1" else paste0("beta1_", seq_len(d))
-
-# Multisets of size 0..m of 1..p, as a list of integer vectors (sorted, nondecreasing).
-multisets <- function(p, m) {
-  out <- list(integer(0))
-  if (m >= 1) out <- c(out, as.list(seq_len(p)))
-  if (m >= 2) for (u in seq_len(p)) for (v in u:p) out <- c(out, list(c(u, v)))
-  out
-}
-
-ident_term_name <- function(vars) {
-  if (length(vars) == 0) return("h")
-  if (length(vars) == 1) return(paste0("dH/d", vars))
-  if (vars[1] == vars[2]) return(paste0("d2H/d", vars[1], "^2"))
-  paste0("d2H/d", vars[1], " d", vars[2])
-}
-
-# Build the n x m matrix of the family, merging coincident columns within each atom.
-# Returns list(M (named columns), zero (logical per column), atom, pref (pivot preference rank),
-# merged (data frame)).
-identifiability_family <- function(expert, eta, x, order) {
-  d <- ncol(x)
-  q <- ncol(eta)
-  gnames <- ident_gate_names(d)
-  pnames <- colnames(eta)
-  nus <- multisets(d, order)
-  gams <- multisets(q, order)
-  # term list for one atom, ordered by total order, then gating-first
-  spec <- list()
-  for (m in 0:order) {
-    for (nu in nus) {
-      if (length(nu) > m) next
-      for (ga in gams) {
-        if (length(nu) + length(ga) != m) next
-        spec[[length(spec) + 1]] <- list(nu = nu, ga = ga, name = ident_term_name(c(gnames[nu], pnames[ga])))
-      }
-    }
-  }
-  n <- nrow(x)
-  cols <- list()
-  info <- list()
-  merged <- list()
-  for (j in seq_len(nrow(eta))) {
-    ev <- cpp_expert_eval(x, eta[j, ], expert)
-    A <- matrix(0, n, length(spec))
-    for (t in seq_along(spec)) {
-      sp <- spec[[t]]
-      v <- switch(length(sp$ga) + 1,
-        ev$value,
-        ev$gradient[, sp$ga[1]],
-        ev$hessian[, (sp$ga[2] - 1) * q + sp$ga[1]]
-      )
-      for (u in sp$nu) v <- v * x[, u]
-      A[, t] <- v
-    }
-    amax <- apply(abs(A), 2, max)
-    zero <- amax <= 1e-14 * max(amax, 1e-300) | amax == 0
-    keep <- rep(TRUE, length(spec))
-    alias <- rep("", length(spec))
-    for (t in seq_along(spec)) {
-      if (zero[t]) next
-      for (s in seq_len(t - 1)) {
-        if (!keep[s] || zero[s]) next
-        if (max(abs(A[, t] - A[, s])) <= 1e-10 * max(amax[t], amax[s])) {
-          keep[t] <- FALSE
-          alias[s] <- paste0(alias[s], sprintf(" (= %s[%d])", spec[[t]]$name, j))
-          merged[[length(merged) + 1]] <- data.frame(atom = j, term = sprintf("%s[%d]", spec[[t]]$name, j),
-                                                     kept = sprintf("%s[%d]", spec[[s]]$name, j))
-          break
-        }
-      }
-    }
-    # a kept term carries the names of the coincident terms merged into it, so that relations
-    # read in both names (e.g. the gate-expert PDE d2H/dbeta1 db = dH/da of ridge experts)
-    nm <- paste0(vapply(spec, function(sp) sprintf("%s[%d]", sp$name, j), ""), alias)
-    tot <- vapply(spec, function(sp) length(sp$nu) + length(sp$ga), 0L)
-    val <- vapply(spec, function(sp) length(sp$ga) == 0, TRUE)
-    B <- A[, keep, drop = FALSE]
-    colnames(B) <- nm[keep]
-    cols[[j]] <- B
-    info[[j]] <- data.frame(zero = zero[keep], atom = j, total = tot[keep], value = val[keep], pos = which(keep))
-  }
-  M <- do.call(cbind, cols)
-  info <- do.call(rbind, info)
-  # pivot preference: zero columns, then later atoms, then value terms (h, x h, ...) of higher
-  # order, then derivative terms of higher order; ties by position (later first)
-  pref <- order(!info$zero, -info$atom, !info$value, -info$total, -info$pos)
-  merged <- if (length(merged)) do.call(rbind, merged) else data.frame(atom = integer(0), term = character(0), kept = character(0))
-  list(M = M, zero = info$zero, pref = pref, merged = merged)
-}
-
-# Readable basis of the null space N (m x r, columns orthonormal, on the unit-norm scale):
-# Gauss-Jordan on t(N) with pivots chosen in the family's preference order.
-readable_relations <- function(N, fam, scale) {
-  R <- t(N)
-  r <- nrow(R)
-  m <- ncol(R)
-  pivots <- integer(0)
-  free_rows <- seq_len(r)
-  for (col in fam$pref) {
-    if (!length(free_rows)) break
-    i <- free_rows[which.max(abs(R[free_rows, col]))]
-    if (abs(R[i, col]) < 1e-6) next
-    R[i, ] <- R[i, ] / R[i, col]
-    for (l in setdiff(seq_len(r), i)) R[l, ] <- R[l, ] - R[l, col] * R[i, ]
-    pivots <- c(pivots, col)
-    free_rows <- setdiff(free_rows, i)
-    names(pivots)[length(pivots)] <- i
-  }
-  nm <- colnames(fam$M)
-  out <- lapply(seq_along(pivots), function(p) {
-    i <- as.integer(names(pivots)[p])
-    v <- R[i, ]
-    v[abs(v) < 1e-3 * max(abs(v))] <- 0
-    v[pivots[p]] <- 1
-    raw <- v / scale
-    raw <- raw / raw[pivots[p]]
-    idx <- c(pivots[p], setdiff(which(raw != 0), pivots[p]))
-    stats::setNames(raw[idx], nm[idx])
-  })
-  # rows whose pivot was never found (numerically unclear): report them as they are
-  rest <- setdiff(seq_len(r), as.integer(names(pivots)))
-  for (i in rest) {
-    v <- R[i, ]
-    v[abs(v) < 1e-3 * max(abs(v))] <- 0
-    raw <- v / scale
-    raw <- raw / raw[which.max(abs(v))]
-    idx <- which(raw != 0)
-    out[[length(out) + 1]] <- stats::setNames(raw[idx], nm[idx])
-  }
-  out
-}
-
 # "d2H/dbeta1 db[1] - dH/da[1] = 0"
-format_relation <- function(rel, digits = 4) {
+format_relation <- function(rel, digits = 6) {
   cf <- unname(rel)
   nm <- names(rel)
   parts <- character(length(cf))
@@ -378,27 +441,47 @@ format_relation <- function(rel, digits = 4) {
   paste(paste(parts, collapse = " "), "= 0")
 }
 
+fmt_ratio <- function(r) if (is.na(r)) "-" else format(signif(r, 3))
+
 #' @rdname check_identifiability
-#' @param n_show Number of smallest singular values, relations and merged terms to print.
+#' @param n_show Number of relations and merged terms to print.
 #' @param ... Unused.
 #' @export
 print.identifiability_check <- function(x, n_show = 5, ...) {
-  k <- nrow(x$eta)
-  cat(sprintf("<identifiability_check> %s expert, h = %s; d = %d, k = %d atom%s, order %d\n",
-              x$expert$name, x$expert$label, x$d, k, if (k == 1) "" else "s", x$order))
-  cat(sprintf("%d distinct terms at %d points; smallest/largest singular value %s (tol %s)\n",
-              length(x$terms), x$n_x, format(signif(x$ratio, 3)), format(x$tol)))
-  s <- x$singular_values
-  sm <- (s / s[1])[max(1, length(s) - n_show + 1):length(s)]
-  cat("Smallest relative singular values:", paste(format(signif(sm, 3)), collapse = ", "), "\n")
-  if (x$identifiable) {
-    cat("Verdict: strongly identifiable (numerically)\n")
-    if (x$ratio < 1e3 * x$tol) {
-      cat("  (the ratio is within 3 orders of magnitude of `tol`: ill-conditioned, not conclusive)\n")
+  orig <- x
+  cat(sprintf("<identifiability_check> %s expert, h = %s; d = %d, order %d\n", x$expert$name, x$expert$label,
+              x$d, x$order))
+  if (identical(x$scope, "universal")) {
+    cf <- x$configs
+    cat(sprintf("Random atom configurations: %d tested (k = %s)\n", nrow(cf), paste(unique(cf$k), collapse = ", ")))
+    if (x$verdict == "not identifiable") {
+      i <- which(cf$verdict == "not identifiable")[1]
+      cat(sprintf("Verdict: NOT strongly identifiable: configuration %d (k = %d) is dependent\n", i, cf$k[i]))
+    } else if (x$verdict == "identifiable") {
+      cat(sprintf(paste0("Verdict: strongly identifiable (numerically): independent at all %d configurations ",
+                         "tested, smallest ratio %s\n"), nrow(cf), fmt_ratio(x$ratio)))
+    } else {
+      cat(sprintf("Verdict: UNDECIDED at %d of %d configurations (none dependent)\n", sum(cf$verdict == "undecided"),
+                  nrow(cf)))
     }
+    cat("Deciding configuration, eta =\n")
+    print(x$eta)
+    x <- x$check
+  } else {
+    k <- nrow(x$eta)
+    cat(sprintf("k = %d atom%s, %d distinct terms at %d points\n", k, if (k == 1) "" else "s", length(x$terms), x$n_x))
+  }
+  cat(sprintf("Smallest/largest singular value: %s (double), %s (150 bits), %s (300 bits); decided by %s\n",
+              fmt_ratio(x$ratios[["double"]]), fmt_ratio(x$ratios[["bits150"]]), fmt_ratio(x$ratios[["bits300"]]),
+              x$decided_by))
+  if (x$verdict == "identifiable") {
+    cat("Verdict for these atoms: strongly identifiable (numerically)\n")
+  } else if (x$verdict == "undecided") {
+    cat("Verdict for these atoms: UNDECIDED.", x$advice, "\n")
   } else {
     nr <- length(x$relations)
-    cat(sprintf("Verdict: NOT strongly identifiable; %d relation%s between terms:\n", nr, if (nr == 1) "" else "s"))
+    cat(sprintf("Verdict for these atoms: NOT strongly identifiable; %d relation%s between terms:\n", nr,
+                if (nr == 1) "" else "s"))
     for (rel in x$relations[seq_len(min(nr, n_show))]) cat("  ", format_relation(rel), "\n", sep = "")
     if (nr > n_show) cat(sprintf("  ... and %d more (see $relations)\n", nr - n_show))
   }
@@ -409,5 +492,8 @@ print.identifiability_check <- function(x, n_show = 5, ...) {
     for (i in seq_len(nrow(show))) cat("  ", show$term[i], " = ", show$kept[i], "\n", sep = "")
     if (nm > n_show) cat(sprintf("  ... and %d more (see $merged)\n", nm - n_show))
   }
-  invisible(x)
+  if (x$expert$name %in% c("sigmoid", "tanh", "gelu")) {
+    cat("Note: atoms with eta_i = -eta_j make this family exactly dependent (it needs eta_i != +-eta_j).\n")
+  }
+  invisible(orig)
 }

@@ -106,6 +106,21 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_identifiability
+Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, int order, bool prescreen);
+RcppExport SEXP _lsmoe_cpp_identifiability(SEXP xSEXP, SEXP etaSEXP, SEXP expertSEXP, SEXP orderSEXP, SEXP prescreenSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type x(xSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type eta(etaSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
+    Rcpp::traits::input_parameter< int >::type order(orderSEXP);
+    Rcpp::traits::input_parameter< bool >::type prescreen(prescreenSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_identifiability(x, eta, expert, order, prescreen));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_voronoi_cells
 Rcpp::List cpp_voronoi_cells(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta, const Eigen::Map<Eigen::VectorXd> beta0_star, const Eigen::Map<Eigen::MatrixXd> beta1_star, const Eigen::Map<Eigen::MatrixXd> eta_star, bool align);
 RcppExport SEXP _lsmoe_cpp_voronoi_cells(SEXP beta0SEXP, SEXP beta1SEXP, SEXP etaSEXP, SEXP beta0_starSEXP, SEXP beta1_starSEXP, SEXP eta_starSEXP, SEXP alignSEXP) {
@@ -151,6 +166,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 5},
     {"_lsmoe_cpp_pack", (DL_FUNC) &_lsmoe_cpp_pack, 4},
     {"_lsmoe_cpp_expert_eval", (DL_FUNC) &_lsmoe_cpp_expert_eval, 3},
+    {"_lsmoe_cpp_identifiability", (DL_FUNC) &_lsmoe_cpp_identifiability, 5},
     {"_lsmoe_cpp_voronoi_cells", (DL_FUNC) &_lsmoe_cpp_voronoi_cells, 7},
     {"_lsmoe_cpp_voronoi_loss", (DL_FUNC) &_lsmoe_cpp_voronoi_loss, 10},
     {NULL, NULL, 0}

@@ -1,0 +1,837 @@
+// lsmoe: numerical check of strong identifiability of an expert family (paper-notes section 3),
+// in double and in high precision (Boost.Multiprecision cpp_bin_float; Householder QR and two-sided Jacobi SVD).
+//
+// NOT included by lsmoe.hpp: the multiprecision templates are slow to compile, so a translation unit
+// that wants the check includes this header explicitly:
+//     #include <lsmoe/identifiability.hpp>
+// It needs Eigen, the standard library and Boost.Multiprecision (header-only; an R package gets it
+// with `LinkingTo: BH`).
+//
+// The order-2 family of k atoms eta_1..eta_k at points x_1..x_n is the n x m matrix whose columns are
+//     x^nu d^|gamma| h / d eta^gamma (x, eta_j),   j = 1..k,  |nu| + |gamma| <= order,
+// the Taylor terms of H(x; beta1, eta) = exp(beta1'x) h(x, eta) at beta1 = 0. Within an atom, terms
+// that coincide (x_u dh/db = dh/da_u for every ridge expert: d2H/dbeta1_u db = dH/da_u) are counted
+// once. Columns are scaled to unit norm (an exactly zero column is kept as it is: it is a relation by
+// itself) and the ratio smallest / largest singular value is computed in a scalar type T.
+//
+// Verdict (check_strong_identifiability): in precision b bits, an exactly dependent family has a ratio of
+// about 2^-b (rounding), an independent one a ratio that does not move with b. With two precisions
+// lo < hi:
+//   dependent    if a column is exactly zero, or ratio_hi <= 2^(-margin * hi)  (margin 0.75);
+//   independent  if ratio_hi is above that and ratio_lo / ratio_hi lies in [1/stable, stable] (stable 10);
+//   undecided    otherwise (try a wider box of points, more points, or more bits).
+// An optional double-precision pre-screen declares the family independent when its ratio is at
+// least 1e-10 (far above rounding, 1e-16, and above any ill-conditioning seen in double).
+#ifndef LSMOE_IDENTIFIABILITY_HPP
+#define LSMOE_IDENTIFIABILITY_HPP
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <boost/multiprecision/cpp_bin_float.hpp>
+#include <Eigen/Dense>
+
+#include "experts.hpp"
+
+namespace lsmoe {
+namespace mp {
+// A binary floating-point type with Bits bits of mantissa, without expression templates.
+template <unsigned Bits>
+using real = boost::multiprecision::number<
+    boost::multiprecision::backends::cpp_bin_float<Bits, boost::multiprecision::backends::digit_base_2>,
+    boost::multiprecision::et_off>;
+}  // namespace mp
+}  // namespace lsmoe
+
+
+namespace lsmoe {
+
+// ---------------------------------------------------------------------------------------------
+// Expert families in a scalar type T (double or mp::real<Bits>): value, gradient and Hessian in eta.
+//
+// The elementary functions for mp::real are written here from arithmetic, ldexp and sqrt (Boost's own
+// exp, tanh and erfc for cpp_bin_float cost several seconds of compile time per precision). Each is
+// accurate to a few bits less than T's precision, relative to the value, also in the tails (saturated
+// sigmoid and tanh, GELU far left), so that an exact identity between terms holds to rounding.
+
+namespace detail {
+
+template <class T>
+inline T eps_t() { return std::numeric_limits<T>::epsilon(); }
+
+// ln 2 = 2 atanh(1/3)
+template <class T>
+inline const T& ln2_t() {
+  static const T v = [] {
+    const T x = T(1) / 3, x2 = x * x;
+    T term = x, sum(0);
+    for (int k = 0; k < 100000; ++k) {
+      const T t = term / (2 * k + 1);
+      sum += t;
+      if (t < eps_t<T>() * sum) break;
+      term *= x2;
+    }
+    return T(2 * sum);
+  }();
+  return v;
+}
+
+template <class T>
+inline T atan_inv(int n) {  // atan(1 / n), n >= 2
+  const T x = T(1) / n, x2 = x * x;
+  T term = x, sum(0);
+  for (int k = 0; k < 100000; ++k) {
+    const T t = term / (2 * k + 1);
+    if (k % 2) sum -= t; else sum += t;
+    if (t < eps_t<T>() * sum) break;
+    term *= x2;
+  }
+  return sum;
+}
+
+// pi = 16 atan(1/5) - 4 atan(1/239) (Machin)
+template <class T>
+inline const T& pi_t() {
+  static const T v = T(16 * atan_inv<T>(5) - 4 * atan_inv<T>(239));
+  return v;
+}
+
+// exp(w) - 1 for |w| <= 1, Taylor series
+template <class T>
+inline T expm1_small(const T& w) {
+  T term = w, sum = w;
+  for (int i = 2; i < 100000; ++i) {
+    term *= w;
+    term /= i;
+    sum += term;
+    using std::abs;
+    if (abs(term) <= eps_t<T>() * abs(sum)) break;
+  }
+  return sum;
+}
+
+// exp(z): z = k ln 2 + r, exp(r) = (exp(r / 256))^256 with a Taylor series; |z| <= 1e9
+template <class T>
+inline T exp_mp(const T& z) {
+  using std::abs;
+  if (z == 0) return T(1);
+  if (abs(z) > 1e9) throw std::range_error("exp: argument beyond +-1e9");
+  const long k = std::lround(static_cast<double>(z) / 0.69314718055994530942);
+  const T r = ldexp(T(z - T(k) * ln2_t<T>()), -8);
+  T s = 1 + expm1_small<T>(r);
+  for (int i = 0; i < 8; ++i) s *= s;
+  return ldexp(s, static_cast<int>(k));
+}
+
+// Phi(z), the standard normal distribution function, and phi(z), its density.
+// |z| <= 5: Phi(z) = 1/2 + phi(z) sum_k z^(2k+1) / (2k+1)!!  (at most 21 bits lost to cancellation);
+// |z| > 5: the tail Phi(-|z|) = phi(z) / K(|z|), K(x) = x + 1/(x + 2/(x + 3/(x + ...))) (Lentz).
+template <class T>
+inline void normal_mp(const T& z, T& Phi, T& phi) {
+  using std::abs;
+  using std::sqrt;
+  phi = exp_mp<T>(T(-z * z / 2)) / sqrt(2 * pi_t<T>());
+  const T x = abs(z);
+  if (x <= 5) {
+    const T x2 = x * x;
+    T term = x, sum = x;
+    for (int k = 1; k < 100000; ++k) {
+      term *= x2;
+      term /= 2 * k + 1;
+      sum += term;
+      if (term <= eps_t<T>() * sum) break;
+    }
+    const T half(0.5);
+    Phi = z >= 0 ? T(half + phi * sum) : T(half - phi * sum);
+    return;
+  }
+  const T tiny = ldexp(T(1), -100000);
+  T f = x, C = x, D(0);
+  for (int j = 1; j < 1000000; ++j) {
+    D = x + j * D;
+    if (D == 0) D = tiny;
+    D = 1 / D;
+    C = x + j / C;
+    if (C == 0) C = tiny;
+    const T delta = C * D;
+    f *= delta;
+    if (abs(delta - 1) <= eps_t<T>()) break;
+  }
+  const T tail = phi / f;
+  Phi = z >= 0 ? T(1 - tail) : tail;
+}
+
+// Overloads: double uses the standard library, mp::real the functions above.
+inline double exp_t(double z) { return std::exp(z); }
+template <class T>
+inline T exp_t(const T& z) { return exp_mp<T>(z); }
+inline double expm1_t(double w) { return std::expm1(w); }
+template <class T>
+inline T expm1_t(const T& w) { return expm1_small<T>(w); }
+inline void normal_t(double z, double& Phi, double& phi) {
+  Phi = 0.5 * std::erfc(-z * 0.70710678118654752440);
+  phi = 0.39894228040143267794 * std::exp(-0.5 * z * z);
+}
+template <class T>
+inline void normal_t(const T& z, T& Phi, T& phi) { normal_mp<T>(z, Phi, phi); }
+
+}  // namespace detail
+
+// Activation phi(z) and its first two derivatives in T, accurate relative to the value in the tails.
+template <class T>
+inline void activation_t(Family fam, int degree, const T& z, T& f0, T& f1, T& f2) {
+  using std::abs;
+  switch (fam) {
+  case Family::sigmoid: {
+    // s = sigmoid(z), sc = 1 - s, both from e = exp(-|z|) without cancellation
+    const T e = detail::exp_t(T(-abs(z)));
+    const T big = T(1) / (1 + e), small = e / (1 + e);
+    const T s = z >= 0 ? big : small, sc = z >= 0 ? small : big;
+    f0 = s; f1 = s * sc; f2 = f1 * (sc - s);
+    return;
+  }
+  case Family::tanh: {
+    // tanh(|z|) = -expm1(-2|z|) / (2 + expm1(-2|z|)); 1 - tanh^2 = 4 e / (1 + e)^2, e = exp(-2|z|)
+    const T w = -2 * abs(z);
+    const T em1 = w >= -1 ? detail::expm1_t(w) : T(detail::exp_t(w) - 1);
+    const T t = -em1 / (2 + em1);
+    const T e = 1 + em1;
+    f0 = z >= 0 ? t : T(-t); f1 = 4 * e / ((1 + e) * (1 + e)); f2 = -2 * f0 * f1;
+    return;
+  }
+  case Family::linear:
+    f0 = z; f1 = T(1); f2 = T(0);
+    return;
+  case Family::polynomial: {
+    // z^p, p z^(p-1), p (p-1) z^(p-2) by repeated multiplication
+    const int p = degree;
+    T zp2(1);
+    for (int i = 0; i < p - 2; ++i) zp2 *= z;
+    const T zp1 = p >= 2 ? T(zp2 * z) : T(1);
+    f0 = zp1 * z; f1 = T(p) * zp1; f2 = p >= 2 ? T(T(p) * T(p - 1) * zp2) : T(0);
+    return;
+  }
+  case Family::relu:
+    f0 = z > 0 ? z : T(0); f1 = z > 0 ? T(1) : T(0); f2 = T(0);
+    return;
+  case Family::gelu: {
+    T Phi, phi;
+    detail::normal_t(z, Phi, phi);
+    f0 = z * Phi; f1 = Phi + z * phi; f2 = phi * (2 - z * z);
+    return;
+  }
+  case Family::constant:
+    f0 = T(1); f1 = T(0); f2 = T(0);
+    return;
+  }
+}
+
+// h, gradient g (length q) and Hessian Hs (q x q, column-major) of expert e at the point x (row of a
+// column-major matrix) and the atom eta (length q), in T. Mirrors Expert::gradient and Expert::hessian.
+template <class T>
+inline void expert_derivatives_t(const Expert& e, const XRow& x, const double* eta, T& h, std::vector<T>& g,
+                                 std::vector<T>& Hs) {
+  const int q = e.q();
+  const int d = e.d;
+  g.assign(q, T(0));
+  Hs.assign(static_cast<std::size_t>(q) * q, T(0));
+  if (!e.ridge()) {
+    h = T(eta[0]);
+    g[0] = T(1);
+    return;
+  }
+  T z(eta[d]);
+  for (int u = 0; u < d; ++u) z += T(eta[u]) * T(x[u]);
+  T f0, f1, f2;
+  activation_t<T>(e.family, e.degree, z, f0, f1, f2);
+  const T c = e.output_weight ? T(eta[d + 1]) : T(1);
+  auto xv = [&](int u) { return u < d ? T(x[u]) : T(1); };  // dz / deta_u, u <= d
+  h = c * f0;
+  for (int u = 0; u <= d; ++u) g[u] = c * f1 * xv(u);
+  if (e.output_weight) g[d + 1] = f0;
+  for (int u = 0; u <= d; ++u)
+    for (int v = 0; v <= d; ++v) Hs[u + v * q] = c * f2 * xv(u) * xv(v);
+  if (e.output_weight) {
+    for (int u = 0; u <= d; ++u) {
+      Hs[u + (d + 1) * q] = f1 * xv(u);
+      Hs[(d + 1) + u * q] = f1 * xv(u);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The terms of the family and their names.
+
+// Points (n x d) and atoms (q x k) are read in place (an R matrix through Eigen::Map, for instance).
+typedef Eigen::Ref<const Eigen::MatrixXd> MatRef;
+
+struct IdentTerm {
+  std::vector<int> nu;     // gate variables (0-based, nondecreasing), |nu| <= order
+  std::vector<int> gamma;  // expert parameters (0-based, nondecreasing)
+  std::string name;        // "h", "dH/dbeta1", "d2H/dbeta1 db", "d2H/da^2", ...
+  int total() const { return static_cast<int>(nu.size() + gamma.size()); }
+};
+
+// Names of the gating slopes (beta1 or beta1_1..beta1_d) and expert parameters (a or a1..ad, b, c;
+// constant: b), as in the R package.
+inline std::vector<std::string> ident_gate_names(int d) {
+  std::vector<std::string> out;
+  if (d == 1) return {"beta1"};
+  for (int u = 1; u <= d; ++u) out.push_back("beta1_" + std::to_string(u));
+  return out;
+}
+
+inline std::vector<std::string> ident_param_names(const Expert& e) {
+  if (!e.ridge()) return {"b"};
+  std::vector<std::string> out;
+  if (e.d == 1) {
+    out.push_back("a");
+  } else {
+    for (int u = 1; u <= e.d; ++u) out.push_back("a" + std::to_string(u));
+  }
+  out.push_back("b");
+  if (e.output_weight) out.push_back("c");
+  return out;
+}
+
+// Multisets of {0..p-1} of size 0..m (m <= 2): {}, {0}, .., {p-1}, {0,0}, {0,1}, .., {p-1,p-1}.
+inline std::vector<std::vector<int> > ident_multisets(int p, int m) {
+  std::vector<std::vector<int> > out;
+  out.push_back({});
+  if (m >= 1)
+    for (int u = 0; u < p; ++u) out.push_back({u});
+  if (m >= 2)
+    for (int u = 0; u < p; ++u)
+      for (int v = u; v < p; ++v) out.push_back({u, v});
+  return out;
+}
+
+// The terms of one atom, by total order, gate variables first.
+inline std::vector<IdentTerm> ident_terms(const Expert& e, int order) {
+  if (order < 1 || order > 2) throw std::invalid_argument("order must be 1 or 2");
+  const std::vector<std::string> gn = ident_gate_names(e.d), pn = ident_param_names(e);
+  const auto nus = ident_multisets(e.d, order), gams = ident_multisets(e.q(), order);
+  std::vector<IdentTerm> out;
+  for (int m = 0; m <= order; ++m) {
+    for (const auto& nu : nus) {
+      if (static_cast<int>(nu.size()) > m) continue;
+      for (const auto& ga : gams) {
+        if (static_cast<int>(nu.size() + ga.size()) != m) continue;
+        std::vector<std::string> vars;
+        for (int u : nu) vars.push_back(gn[u]);
+        for (int u : ga) vars.push_back(pn[u]);
+        std::string name;
+        if (vars.empty()) name = "h";
+        else if (vars.size() == 1) name = "dH/d" + vars[0];
+        else if (vars[0] == vars[1]) name = "d2H/d" + vars[0] + "^2";
+        else name = "d2H/d" + vars[0] + " d" + vars[1];
+        out.push_back(IdentTerm{nu, ga, name});
+      }
+    }
+  }
+  return out;
+}
+
+// A column-major n x m matrix in T: storage and element access only (no Eigen expressions in T, which
+// would cost much compile time for each precision).
+template <class T>
+struct ColMat {
+  Eigen::Index rows = 0, cols = 0;
+  std::vector<T> a;
+  ColMat() = default;
+  ColMat(Eigen::Index n, Eigen::Index m) : rows(n), cols(m), a(static_cast<std::size_t>(n * m), T(0)) {}
+  T& operator()(Eigen::Index i, Eigen::Index j) { return a[static_cast<std::size_t>(i + j * rows)]; }
+  const T& operator()(Eigen::Index i, Eigen::Index j) const { return a[static_cast<std::size_t>(i + j * rows)]; }
+  T* col(Eigen::Index j) { return a.data() + j * rows; }
+  const T* col(Eigen::Index j) const { return a.data() + j * rows; }
+};
+
+// Columns `which` (indices into terms) of atom eta (length q) at the points x (n x d), written to
+// columns c0, c0 + 1, ... of M, in T.
+template <class T>
+inline void ident_atom_columns(const Expert& e, const MatRef& x, const double* eta,
+                               const std::vector<IdentTerm>& terms, const std::vector<int>& which, ColMat<T>& M,
+                               Eigen::Index c0) {
+  const Eigen::Index n = x.rows();
+  const int q = e.q();
+  T h;
+  std::vector<T> g, Hs;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const XRow xr{x.data() + i, x.outerStride()};
+    expert_derivatives_t<T>(e, xr, eta, h, g, Hs);
+    for (std::size_t c = 0; c < which.size(); ++c) {
+      const IdentTerm& t = terms[which[c]];
+      T v;
+      if (t.gamma.empty()) v = h;
+      else if (t.gamma.size() == 1) v = g[t.gamma[0]];
+      else v = Hs[t.gamma[0] + t.gamma[1] * q];
+      for (int u : t.nu) v *= T(xr[u]);
+      M(i, c0 + static_cast<Eigen::Index>(c)) = v;
+    }
+  }
+}
+
+// The structure of the family: which terms are kept, which coincide (merged), and the names.
+struct IdentMerge {
+  int atom;          // 0-based
+  std::string term;  // name dropped, e.g. "d2H/dbeta1 db[1]"
+  std::string kept;  // name it coincides with, e.g. "dH/da[1]"
+};
+
+struct IdentFamily {
+  std::vector<IdentTerm> terms;          // the terms of one atom
+  std::vector<int> col_atom;             // per kept column: atom (0-based)
+  std::vector<int> col_term;             // per kept column: index into terms
+  std::vector<std::string> col_name;     // "dH/da[1] (= d2H/dbeta1 db[1])"
+  std::vector<std::vector<int> > keep;   // per atom: kept term indices
+  std::vector<IdentMerge> merged;
+  int m() const { return static_cast<int>(col_name.size()); }
+};
+
+// Assemble the structure. Coincident terms are found within each atom, in the precision T of the
+// check (so that saturated terms, which underflow in double precision, are still seen): two columns
+// that are not identically zero coincide when their max-norm difference is at most sqrt(eps_T) times
+// the larger max norm. The coincidences are identities between functions (x_u dh/db = dh/da_u and
+// x_u dh/da_v = x_v dh/da_u for every ridge expert), so they hold to rounding, far inside that margin.
+template <class T>
+inline IdentFamily ident_family(const Expert& e, const MatRef& eta, const MatRef& x, int order) {
+  using std::abs;
+  using std::sqrt;
+  if (x.cols() != e.d) throw std::invalid_argument("x must have d columns");
+  if (eta.rows() != e.q()) throw std::invalid_argument("eta must have q rows (one column per atom)");
+  if (eta.cols() < 1) throw std::invalid_argument("eta must have at least one atom");
+  IdentFamily F;
+  F.terms = ident_terms(e, order);
+  const int nt = static_cast<int>(F.terms.size());
+  const Eigen::Index n = x.rows();
+  const T tol = sqrt(std::numeric_limits<T>::epsilon());
+  std::vector<int> all(nt);
+  std::iota(all.begin(), all.end(), 0);
+  for (Eigen::Index j = 0; j < eta.cols(); ++j) {
+    ColMat<T> A(n, nt);
+    ident_atom_columns<T>(e, x, eta.data() + j * eta.outerStride(), F.terms, all, A, 0);
+    std::vector<T> amax(nt, T(0));
+    for (int t = 0; t < nt; ++t)
+      for (Eigen::Index i = 0; i < n; ++i)
+        if (abs(A(i, t)) > amax[t]) amax[t] = abs(A(i, t));
+    std::vector<bool> kept(nt, true);
+    std::vector<std::string> alias(nt);
+    const std::string sfx = "[" + std::to_string(j + 1) + "]";
+    for (int t = 0; t < nt; ++t) {
+      if (amax[t] == 0) continue;
+      for (int s = 0; s < t; ++s) {
+        if (!kept[s] || amax[s] == 0) continue;
+        const T lim = tol * (amax[t] > amax[s] ? amax[t] : amax[s]);
+        bool same = true;
+        for (Eigen::Index i = 0; i < n && same; ++i) same = abs(A(i, t) - A(i, s)) <= lim;
+        if (same) {
+          kept[t] = false;
+          alias[s] += " (= " + F.terms[t].name + sfx + ")";
+          F.merged.push_back(IdentMerge{static_cast<int>(j), F.terms[t].name + sfx, F.terms[s].name + sfx});
+          break;
+        }
+      }
+    }
+    std::vector<int> keep;
+    for (int t = 0; t < nt; ++t) {
+      if (!kept[t]) continue;
+      keep.push_back(t);
+      F.col_atom.push_back(static_cast<int>(j));
+      F.col_term.push_back(t);
+      F.col_name.push_back(F.terms[t].name + sfx + alias[t]);
+    }
+    F.keep.push_back(keep);
+  }
+  return F;
+}
+
+// The n x m matrix of the kept terms, in T.
+template <class T>
+inline ColMat<T> ident_matrix(const Expert& e, const MatRef& eta, const MatRef& x,
+                              const IdentFamily& F) {
+  ColMat<T> M(x.rows(), F.m());
+  Eigen::Index c0 = 0;
+  for (Eigen::Index j = 0; j < eta.cols(); ++j) {
+    const auto& keep = F.keep[static_cast<std::size_t>(j)];
+    ident_atom_columns<T>(e, x, eta.data() + j * eta.outerStride(), F.terms, keep, M, c0);
+    c0 += static_cast<Eigen::Index>(keep.size());
+  }
+  return M;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Singular value decomposition in T: Householder QR (A = Q R, n x m with n >= m) followed by the
+// two-sided Jacobi method on R (the algorithm of Eigen's JacobiSVD). Both steps are backward stable, so
+// a singular value is accurate to about eps * sigma_max: what the verdict needs. Plain loops over
+// coefficients rather than Eigen expressions: cheap to compile for each T.
+
+template <class T>
+struct SvdT {
+  std::vector<T> s;  // singular values, descending
+  ColMat<T> V;       // right singular vectors (columns, same order), when requested
+};
+
+template <class T>
+inline SvdT<T> svd_qr_jacobi(ColMat<T> A, bool want_v) {
+  using std::abs;
+  using std::sqrt;
+  const Eigen::Index n = A.rows, m = A.cols;
+  if (n < m) throw std::invalid_argument("svd_qr_jacobi needs at least as many rows as columns");
+  // Householder QR with column pivoting (A P = Q R; R overwrites the upper triangle of A). Pivoting
+  // grades R (decreasing diagonal), which makes the Jacobi sweeps below converge sooner.
+  std::vector<Eigen::Index> perm(static_cast<std::size_t>(m));
+  std::iota(perm.begin(), perm.end(), 0);
+  std::vector<T> cn(static_cast<std::size_t>(m)), cn0(static_cast<std::size_t>(m));
+  for (Eigen::Index c = 0; c < m; ++c) {
+    T a(0);
+    const T* ac = A.col(c);
+    for (Eigen::Index i = 0; i < n; ++i) a += ac[i] * ac[i];
+    cn[c] = cn0[c] = a;
+  }
+  const T recompute = sqrt(std::numeric_limits<T>::epsilon());
+  for (Eigen::Index j = 0; j < m; ++j) {
+    Eigen::Index best = j;
+    for (Eigen::Index c = j + 1; c < m; ++c)
+      if (cn[c] > cn[best]) best = c;
+    if (best != j) {
+      std::swap_ranges(A.col(j), A.col(j) + n, A.col(best));
+      std::swap(perm[j], perm[best]);
+      std::swap(cn[j], cn[best]);
+      std::swap(cn0[j], cn0[best]);
+    }
+    T* aj = A.col(j);
+    T nrm2(0);
+    for (Eigen::Index i = j; i < n; ++i) nrm2 += aj[i] * aj[i];
+    if (nrm2 == 0) continue;
+    const T alpha = aj[j] >= 0 ? T(-sqrt(nrm2)) : T(sqrt(nrm2));
+    // v = a_j(j:n) - alpha e_1, stored in place; H = I - 2 v v' / (v'v)
+    aj[j] -= alpha;
+    T vtv(0);
+    for (Eigen::Index i = j; i < n; ++i) vtv += aj[i] * aj[i];
+    for (Eigen::Index c = j + 1; c < m; ++c) {
+      T* ac = A.col(c);
+      T dot(0);
+      for (Eigen::Index i = j; i < n; ++i) dot += aj[i] * ac[i];
+      const T f = 2 * dot / vtv;
+      for (Eigen::Index i = j; i < n; ++i) ac[i] -= f * aj[i];
+      // downdate the remaining norm; recompute it when cancellation has eaten half the digits
+      cn[c] -= ac[j] * ac[j];
+      if (cn[c] <= recompute * cn0[c]) {
+        T r(0);
+        for (Eigen::Index i = j + 1; i < n; ++i) r += ac[i] * ac[i];
+        cn[c] = cn0[c] = r;
+      }
+    }
+    aj[j] = alpha;
+    for (Eigen::Index i = j + 1; i < n; ++i) aj[i] = T(0);
+  }
+  // W = R (m x m, upper triangular); two-sided Jacobi as in Eigen's JacobiSVD: for each pair (p, q)
+  // whose off-diagonal entries exceed 2 eps max|W_ii|, a 2 x 2 SVD gives rotations applied to rows
+  // p, q (left) and columns p, q (right, accumulated in V). Checking a pair costs O(1), so later sweeps
+  // are cheap.
+  ColMat<T> W(m, m);
+  for (Eigen::Index j = 0; j < m; ++j)
+    for (Eigen::Index i = 0; i <= j; ++i) W(i, j) = A(i, j);
+  ColMat<T> V;
+  if (want_v) {
+    V = ColMat<T>(m, m);
+    for (Eigen::Index j = 0; j < m; ++j) V(j, j) = T(1);
+  }
+  const T precision = 2 * std::numeric_limits<T>::epsilon();
+  const T tiny = (std::numeric_limits<T>::min)();
+  T max_diag(0);
+  for (Eigen::Index i = 0; i < m; ++i) max_diag = std::max(max_diag, T(abs(W(i, i))));
+  bool finished = false;
+  for (int sweep = 0; sweep < 100 && !finished; ++sweep) {
+    finished = true;
+    for (Eigen::Index p = 1; p < m; ++p) {
+      for (Eigen::Index q = 0; q < p; ++q) {
+        const T threshold = std::max(tiny, T(precision * max_diag));
+        if (!(abs(W(p, q)) > threshold || abs(W(q, p)) > threshold)) continue;
+        finished = false;
+        // 2 x 2 block [[w_pp, w_pq], [w_qp, w_qq]]: first a rotation (c1, s1) that makes it symmetric
+        T m00 = W(p, p), m01 = W(p, q), m10 = W(q, p), m11 = W(q, q);
+        T c1(1), s1(0);
+        const T tsum = m00 + m11, dif = m10 - m01;
+        if (abs(dif) >= tiny) {
+          const T u = tsum / dif;
+          const T tmp = sqrt(1 + u * u);
+          s1 = 1 / tmp;
+          c1 = u / tmp;
+        }
+        {  // rows 0, 1 of the block: x' = c x + s y, y' = -s x + c y
+          const T a0 = m00, a1 = m01, b0 = m10, b1 = m11;
+          m00 = c1 * a0 + s1 * b0; m01 = c1 * a1 + s1 * b1;
+          m10 = -s1 * a0 + c1 * b0; m11 = -s1 * a1 + c1 * b1;
+        }
+        // then a symmetric Jacobi rotation (cr, sr) of [[m00, m01], [m01, m11]]
+        T cr(1), sr(0);
+        const T deno = 2 * abs(m01);
+        if (deno >= tiny) {
+          const T tau = (m00 - m11) / deno;
+          const T w = sqrt(tau * tau + 1);
+          const T t = tau > 0 ? T(1 / (tau + w)) : T(1 / (tau - w));
+          const T n = 1 / sqrt(t * t + 1);
+          sr = -(t > 0 ? T(1) : T(-1)) * (m01 > 0 ? T(1) : T(-1)) * abs(t) * n;
+          cr = n;
+        }
+        // left rotation: rot1 * transpose(right) with transpose(c, s) = (c, -s)
+        const T cl = c1 * cr + s1 * sr;
+        const T sl = -c1 * sr + s1 * cr;
+        T* wp;
+        T* wq;
+        for (Eigen::Index j = 0; j < m; ++j) {  // rows p, q
+          const T x = W(p, j), y = W(q, j);
+          W(p, j) = cl * x + sl * y;
+          W(q, j) = -sl * x + cl * y;
+        }
+        wp = W.col(p);
+        wq = W.col(q);
+        for (Eigen::Index i = 0; i < m; ++i) {  // columns p, q: x' = c x - s y, y' = s x + c y
+          const T x = wp[i], y = wq[i];
+          wp[i] = cr * x - sr * y;
+          wq[i] = sr * x + cr * y;
+        }
+        if (want_v) {
+          T* vp = V.col(p);
+          T* vq = V.col(q);
+          for (Eigen::Index i = 0; i < m; ++i) {
+            const T x = vp[i], y = vq[i];
+            vp[i] = cr * x - sr * y;
+            vq[i] = sr * x + cr * y;
+          }
+        }
+        max_diag = std::max(max_diag, std::max(T(abs(W(p, p))), T(abs(W(q, q)))));
+      }
+    }
+  }
+  std::vector<T> s(static_cast<std::size_t>(m));
+  for (Eigen::Index j = 0; j < m; ++j) s[j] = abs(W(j, j));
+  std::vector<Eigen::Index> ord(static_cast<std::size_t>(m));
+  std::iota(ord.begin(), ord.end(), 0);
+  std::stable_sort(ord.begin(), ord.end(), [&](Eigen::Index a, Eigen::Index b) { return s[a] > s[b]; });
+  SvdT<T> out;
+  out.s.resize(static_cast<std::size_t>(m));
+  for (Eigen::Index j = 0; j < m; ++j) out.s[j] = s[ord[j]];
+  if (want_v) {  // right singular vectors of A = P times those of R
+    out.V = ColMat<T>(m, m);
+    for (Eigen::Index j = 0; j < m; ++j)
+      for (Eigen::Index i = 0; i < m; ++i) out.V(perm[i], j) = V(i, ord[j]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Singular values, null space and readable relations in T.
+
+struct IdentRelation {
+  std::vector<int> cols;        // kept-column indices, pivot first
+  std::vector<double> coef;     // coefficients on the scale of the original terms, pivot 1
+};
+
+struct IdentSpectrum {
+  int bits = 53;                       // working precision (mantissa bits); 0: not computed
+  std::vector<double> sv;              // singular values of the column-normalised matrix, descending
+  double ratio = 0;                    // smallest / largest
+  std::vector<bool> zero;              // per column: exactly zero in this precision
+  bool any_zero = false;
+  double threshold = 0;                // null-space threshold on the ratio used for relations
+  std::vector<IdentRelation> relations;
+};
+
+// Pivot preference for a readable null-space basis: zero columns, later atoms, value terms (h, x h,
+// ...) before derivative terms, higher total order, later position.
+inline std::vector<int> ident_pivot_order(const IdentFamily& F, const std::vector<bool>& zero) {
+  std::vector<int> idx(F.m());
+  std::iota(idx.begin(), idx.end(), 0);
+  auto key = [&](int c) {
+    const IdentTerm& t = F.terms[F.col_term[c]];
+    return std::make_tuple(zero[c] ? 0 : 1, -F.col_atom[c], t.gamma.empty() ? 0 : 1, -t.total(), -F.col_term[c]);
+  };
+  std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) { return key(a) < key(b); });
+  return idx;
+}
+
+// Column-normalise M (zero columns stay zero), compute its singular values, and, when `threshold` > 0,
+// a readable basis of the null space {v : sigma <= threshold * sigma_max}: Gauss-Jordan elimination of
+// the null vectors with pivots in the preference order; coefficients below `drop` times the largest
+// (on the unit-norm scale) are set to 0; each relation is returned on the original scale with its pivot
+// coefficient 1.
+template <class T>
+inline IdentSpectrum ident_spectrum(ColMat<T> M, const IdentFamily& F, int bits, double threshold, double drop,
+                                    bool want_v) {
+  using std::abs;
+  using std::sqrt;
+  const Eigen::Index m = M.cols;
+  IdentSpectrum S;
+  S.bits = bits;
+  S.threshold = threshold;
+  S.zero.assign(static_cast<std::size_t>(m), false);
+  std::vector<T> scale(static_cast<std::size_t>(m), T(1));
+  for (Eigen::Index c = 0; c < m; ++c) {
+    T* mc = M.col(c);
+    T nrm2(0);
+    for (Eigen::Index i = 0; i < M.rows; ++i) nrm2 += mc[i] * mc[i];
+    if (nrm2 == 0) {
+      S.zero[c] = true;
+      S.any_zero = true;
+    } else {
+      scale[c] = sqrt(nrm2);
+      for (Eigen::Index i = 0; i < M.rows; ++i) mc[i] /= scale[c];
+    }
+  }
+  const SvdT<T> svd = svd_qr_jacobi<T>(M, want_v);
+  const std::vector<T>& s = svd.s;
+  S.sv.resize(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) S.sv[i] = static_cast<double>(s[i]);
+  const T smax = s.empty() ? T(0) : s[0];
+  S.ratio = smax > 0 ? static_cast<double>(T(s.back() / smax)) : 0.0;
+  if (!want_v || !(threshold > 0)) return S;
+  std::vector<Eigen::Index> null_idx;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (smax == 0 || s[i] <= T(threshold) * smax) null_idx.push_back(static_cast<Eigen::Index>(i));
+  const Eigen::Index r = static_cast<Eigen::Index>(null_idx.size());
+  if (r == 0) return S;
+  ColMat<T> R(r, m);  // rows: null vectors
+  for (Eigen::Index l = 0; l < r; ++l)
+    for (Eigen::Index c = 0; c < m; ++c) R(l, c) = svd.V(c, null_idx[l]);
+  std::vector<int> pivots, pivot_row;
+  std::vector<bool> used(static_cast<std::size_t>(r), false);
+  for (int col : ident_pivot_order(F, S.zero)) {
+    if (static_cast<Eigen::Index>(pivots.size()) == r) break;
+    Eigen::Index best = -1;
+    T bv(0);
+    for (Eigen::Index l = 0; l < r; ++l)
+      if (!used[l] && abs(R(l, col)) > bv) { bv = abs(R(l, col)); best = l; }
+    if (best < 0 || bv < T(1e-8)) continue;
+    const T piv = R(best, col);
+    for (Eigen::Index c = 0; c < m; ++c) R(best, c) /= piv;
+    for (Eigen::Index l = 0; l < r; ++l) {
+      if (l == best) continue;
+      const T f = R(l, col);
+      if (f == 0) continue;
+      for (Eigen::Index c = 0; c < m; ++c) R(l, c) -= f * R(best, c);
+    }
+    used[best] = true;
+    pivots.push_back(col);
+    pivot_row.push_back(static_cast<int>(best));
+  }
+  auto emit = [&](Eigen::Index row, int pivot) {
+    std::vector<T> v(static_cast<std::size_t>(m));
+    T vmax(0);
+    int imax = 0;
+    for (Eigen::Index c = 0; c < m; ++c) {
+      v[c] = R(row, c);
+      if (abs(v[c]) > vmax) { vmax = abs(v[c]); imax = static_cast<int>(c); }
+    }
+    if (pivot < 0) pivot = imax;  // no pivot found for this row: normalise by its largest entry
+    for (Eigen::Index c = 0; c < m; ++c)
+      if (abs(v[c]) < T(drop) * vmax) v[c] = T(0);
+    // on the original scale: sum_c v_c M_c / scale_c = 0
+    const T p = v[pivot] / scale[pivot];
+    IdentRelation rel;
+    rel.cols.push_back(pivot);
+    rel.coef.push_back(1.0);
+    for (Eigen::Index c = 0; c < m; ++c) {
+      if (c == pivot || v[c] == 0) continue;
+      rel.cols.push_back(static_cast<int>(c));
+      rel.coef.push_back(static_cast<double>(T(v[c] / scale[c] / p)));
+    }
+    S.relations.push_back(rel);
+  };
+  for (std::size_t p = 0; p < pivots.size(); ++p) emit(pivot_row[p], pivots[p]);
+  for (Eigen::Index l = 0; l < r; ++l)
+    if (!used[l]) emit(l, -1);
+  return S;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The verdict.
+
+enum class IdentVerdict { independent = 0, dependent = 1, undecided = 2 };
+
+inline const char* verdict_name(IdentVerdict v) {
+  switch (v) {
+  case IdentVerdict::independent: return "identifiable";
+  case IdentVerdict::dependent: return "not identifiable";
+  default: return "undecided";
+  }
+}
+
+struct IdentControl {
+  int order = 2;
+  bool prescreen = true;         // settle clear cases in double precision
+  double prescreen_ratio = 1e-10;
+  double margin = 0.75;          // dependent when ratio_hi <= 2^(-margin * hi_bits)
+  double stable = 10;            // independent when ratio_lo / ratio_hi in [1/stable, stable]
+};
+
+struct IdentResult {
+  IdentVerdict verdict = IdentVerdict::undecided;
+  std::string decided_by;        // "double" (pre-screen) or "high precision"
+  IdentFamily family;
+  IdentSpectrum dbl, lo, hi;     // lo, hi empty (bits 0) when the pre-screen decided
+  double threshold_hi = 0;       // 2^(-margin * hi_bits)
+};
+
+// Decide whether the family of the atoms eta (q x k, one column per atom) is linearly independent on
+// the points x (n x d), with the two precisions LoBits < HiBits. Relations (when dependent) come from
+// the HiBits null space.
+template <unsigned LoBits, unsigned HiBits>
+inline IdentResult check_strong_identifiability(const Expert& e, const MatRef& eta, const MatRef& x,
+                                                const IdentControl& ctl = IdentControl()) {
+  static_assert(LoBits < HiBits, "LoBits must be smaller than HiBits");
+  if (!x.allFinite() || !eta.allFinite()) throw std::invalid_argument("x and eta must be finite");
+  IdentResult res;
+  typedef mp::real<LoBits> Lo;
+  typedef mp::real<HiBits> Hi;
+  res.family = ident_family<Hi>(e, eta, x, ctl.order);
+  if (x.rows() < res.family.m()) throw std::invalid_argument("fewer points than terms");
+  res.threshold_hi = std::pow(2.0, -ctl.margin * HiBits);
+  {
+    ColMat<double> Md = ident_matrix<double>(e, eta, x, res.family);
+    bool finite = true;
+    for (double v : Md.a) finite = finite && std::isfinite(v);
+    if (finite) {
+      res.dbl = ident_spectrum<double>(Md, res.family, 53, 0, 0, false);
+    } else {  // overflow in double precision: no pre-screen, no double spectrum
+      res.dbl.bits = 0;
+      res.dbl.any_zero = true;
+    }
+  }
+  res.lo.bits = 0;
+  res.hi.bits = 0;
+  if (ctl.prescreen && !res.dbl.any_zero && res.dbl.ratio >= ctl.prescreen_ratio) {
+    res.verdict = IdentVerdict::independent;
+    res.decided_by = "double";
+    return res;
+  }
+  res.decided_by = "high precision";
+  const double drop = std::pow(2.0, -0.375 * HiBits);
+  // the null vectors cost a third more; ask for them at once when double precision already sees a
+  // ratio at rounding level, else only if the high precision finds the family dependent
+  const bool likely_dependent = res.dbl.any_zero || res.dbl.ratio <= 1e-13;
+  const ColMat<Hi> Mh = ident_matrix<Hi>(e, eta, x, res.family);
+  res.hi = ident_spectrum<Hi>(Mh, res.family, HiBits, res.threshold_hi, drop, likely_dependent);
+  const bool dependent = res.hi.any_zero || res.hi.ratio <= res.threshold_hi;
+  if (dependent && !likely_dependent)
+    res.hi = ident_spectrum<Hi>(Mh, res.family, HiBits, res.threshold_hi, drop, true);
+  res.lo = ident_spectrum<Lo>(ident_matrix<Lo>(e, eta, x, res.family), res.family, LoBits, 0, 0, false);
+  if (dependent) {
+    res.verdict = IdentVerdict::dependent;
+    return res;
+  }
+  const double q = res.lo.ratio / res.hi.ratio;
+  res.verdict = (q >= 1 / ctl.stable && q <= ctl.stable) ? IdentVerdict::independent : IdentVerdict::undecided;
+  return res;
+}
+
+}  // namespace lsmoe
+
+#endif

@@ -1,0 +1,70 @@
+// Thin glue between R and inst/include/lsmoe/identifiability.hpp (the strong-identifiability check in
+// double and high precision). Never exported to users. The header is included here only: its
+// multiprecision templates (150 and 300 bits, the only precisions instantiated) are slow to compile.
+// It includes experts.hpp rather than glue.h (all of lsmoe.hpp), which would add about 8 s of compile time.
+#include <RcppEigen.h>
+#include <lsmoe/experts.hpp>
+#include <lsmoe/identifiability.hpp>
+
+// [[Rcpp::depends(RcppEigen, BH)]]
+
+namespace {
+
+// An expert family from its R description list(name, degree, output_weight), as make_expert() in glue.h.
+lsmoe::Expert ident_expert(const Rcpp::List& expert, int d) {
+  return lsmoe::Expert(lsmoe::family_from_string(Rcpp::as<std::string>(expert["name"])),
+                       Rcpp::as<int>(expert["degree"]), Rcpp::as<bool>(expert["output_weight"]), d);
+}
+
+Rcpp::List spectrum_list(const lsmoe::IdentSpectrum& s) {
+  if (s.bits == 0) return Rcpp::List::create(Rcpp::Named("bits") = 0);
+  return Rcpp::List::create(Rcpp::Named("bits") = s.bits, Rcpp::Named("singular_values") = Rcpp::wrap(s.sv),
+                            Rcpp::Named("ratio") = s.ratio, Rcpp::Named("any_zero") = s.any_zero);
+}
+
+}  // namespace
+
+// x: n x d points; eta: q x k, one column per atom. Returns the verdict, the term structure, the spectra
+// in double, 150 and 300 bits, and the relations (named coefficient vectors) from the 300-bit null space.
+// [[Rcpp::export]]
+Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta,
+                               Rcpp::List expert, int order, bool prescreen) {
+  const lsmoe::Expert e = ident_expert(expert, static_cast<int>(x.cols()));
+  lsmoe::IdentControl ctl;
+  ctl.order = order;
+  ctl.prescreen = prescreen;
+  const lsmoe::IdentResult r = lsmoe::check_strong_identifiability<150, 300>(e, eta, x, ctl);
+  const lsmoe::IdentFamily& F = r.family;
+  Rcpp::CharacterVector terms(F.col_name.begin(), F.col_name.end());
+  const std::size_t nm = F.merged.size();
+  Rcpp::IntegerVector m_atom(nm);
+  Rcpp::CharacterVector m_term(nm), m_kept(nm);
+  for (std::size_t i = 0; i < nm; ++i) {
+    m_atom[i] = F.merged[i].atom + 1;
+    m_term[i] = F.merged[i].term;
+    m_kept[i] = F.merged[i].kept;
+  }
+  // zero terms: in the highest precision computed
+  const lsmoe::IdentSpectrum& top = r.hi.bits ? r.hi : r.dbl;
+  Rcpp::CharacterVector zero_terms;
+  for (std::size_t c = 0; c < top.zero.size(); ++c)
+    if (top.zero[c]) zero_terms.push_back(F.col_name[c]);
+  Rcpp::List relations(r.hi.relations.size());
+  for (std::size_t l = 0; l < r.hi.relations.size(); ++l) {
+    const lsmoe::IdentRelation& rel = r.hi.relations[l];
+    Rcpp::NumericVector v(rel.coef.begin(), rel.coef.end());
+    Rcpp::CharacterVector nms(rel.cols.size());
+    for (std::size_t i = 0; i < rel.cols.size(); ++i) nms[i] = F.col_name[rel.cols[i]];
+    v.attr("names") = nms;
+    relations[l] = v;
+  }
+  return Rcpp::List::create(
+      Rcpp::Named("verdict") = lsmoe::verdict_name(r.verdict), Rcpp::Named("decided_by") = r.decided_by,
+      Rcpp::Named("terms") = terms,
+      Rcpp::Named("merged") = Rcpp::DataFrame::create(Rcpp::Named("atom") = m_atom, Rcpp::Named("term") = m_term,
+                                                      Rcpp::Named("kept") = m_kept,
+                                                      Rcpp::Named("stringsAsFactors") = false),
+      Rcpp::Named("zero_terms") = zero_terms, Rcpp::Named("double") = spectrum_list(r.dbl),
+      Rcpp::Named("lo") = spectrum_list(r.lo), Rcpp::Named("hi") = spectrum_list(r.hi),
+      Rcpp::Named("threshold") = r.threshold_hi, Rcpp::Named("relations") = relations);
+}
