@@ -388,7 +388,8 @@ print.rate_study <- function(x, ...) {
   nfit <- if (!is.null(df$fit)) length(unique(df$fit)) else nrow(df) / nl
   first <- if (!is.null(df$fit)) !duplicated(df$fit) else rep(TRUE, nrow(df))
   cat(sprintf("n: %s\nlosses: %s; %d fit(s), %d not converged, %d failed%s\n", paste(unique(df$n), collapse = ", "),
-              paste(unique(paste0(df$loss, ifelse(is.na(df$align %||0% NA), "", paste0(" (", df$align, ")")))),
+              paste(unique(if (is.null(df$align)) df$loss else ifelse(is.na(df$align), df$loss,
+                                                                        paste0(df$loss, " (", df$align, ")"))),
                     collapse = ", "),
               nfit, sum(!df$converged[first]), sum(!is.na(df$error[first])),
               if (!is.null(attr(x, "fits"))) "; fitted measures kept" else ""))
@@ -396,8 +397,6 @@ print.rate_study <- function(x, ...) {
   if (nrow(x) > 6) cat(sprintf("... %d more rows\n", nrow(x) - 6))
   invisible(x)
 }
-
-`%||0%` <- function(a, b) if (is.null(a)) b else a
 
 #' Empirical convergence rates, global and local
 #'
@@ -692,8 +691,6 @@ plot_rate_parts <- function(x, df, what, loss, align, use_ggplot) {
     long <- stats::aggregate(value ~ setting + n + term, data = long, FUN = mean)
     long <- long[long$value > 0, ]
     ylab <- "mean term over replicates"
-    yvar <- "value"
-    group <- "term"
     logy <- TRUE
   } else {
     tab <- stats::aggregate(rep(1, nrow(sel)) ~ setting + n + cells, data = sel, FUN = sum)
@@ -703,8 +700,6 @@ plot_rate_parts <- function(x, df, what, loss, align, use_ggplot) {
     long <- tab
     long$term <- long$cells
     ylab <- "fraction of fits"
-    yvar <- "value"
-    group <- "term"
     logy <- FALSE
   }
   if (use_ggplot) {
