@@ -327,6 +327,10 @@ rate_study_fits <- function(study, fit = NULL) {
 #' @export
 `[.rate_study` <- function(x, ...) {
   out <- NextMethod()
+  if (is.data.frame(out) && !all(c("n", "value") %in% names(out))) {
+    # a column subset that is no longer a study: a plain data frame
+    return(structure(out, class = "data.frame", settings = NULL, fits = NULL, meta = NULL))
+  }
   if (is.data.frame(out)) {
     attr(out, "settings") <- attr(x, "settings")
     attr(out, "fits") <- attr(x, "fits")

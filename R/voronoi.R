@@ -150,6 +150,10 @@ print.voronoi_cells <- function(x, ...) {
 #'   the infimum up to rounding. At the minimiser the cells reported are those of the minimising
 #'   interval (on a boundary between two intervals they can differ from the tie rule's). `shift`
 #'   then holds the translation of \eqn{G_*}. Not implemented for \eqn{d > 1} (an error).
+#'   The fitted measure is used as parametrised: its weights \eqn{e^{\beta_{0i}}} (for a
+#'   [moe_lse()] fit, anchored at the last component, \eqn{\beta_{0k} = 0}) multiply the
+#'   parameter terms, so the loss depends on which component the fit anchors: when the anchored
+#'   component is a small surplus one, the other weights, hence the loss, are large.
 #' * `align = "none"` (or `FALSE`): the measures are compared as given, for instance when both are
 #'   anchored the same way.
 #'

@@ -291,3 +291,12 @@ test_that("studies combine with rbind() and keep their attributes under row subs
   est <- estimate_rate(ab, window = NULL)
   expect_setequal(unique(est$truth), c("A", "B"))
 })
+
+test_that("a column subset that drops n or value is a plain data frame and prints", {
+  st <- data.frame(expert = "sigmoid", k = 2, loss = "D1", n = c(100, 1000), value = c(1, 0.3))
+  class(st) <- c("rate_study", "data.frame")
+  sub <- st[1, c("expert", "loss")]
+  expect_identical(class(sub), "data.frame")
+  expect_output(print(sub), "sigmoid")
+  expect_s3_class(st[1, ], "rate_study")
+})
