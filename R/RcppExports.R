@@ -33,7 +33,7 @@ cpp_voronoi_cells <- function(beta0, beta1, eta, beta0_star, beta1_star, eta_sta
     .Call(`_lsmoe_cpp_voronoi_cells`, beta0, beta1, eta, beta0_star, beta1_star, eta_star, align)
 }
 
-cpp_voronoi_loss <- function(beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r, align) {
-    .Call(`_lsmoe_cpp_voronoi_loss`, beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r, align)
+cpp_voronoi_loss <- function(beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r, align, bound_gate) {
+    .Call(`_lsmoe_cpp_voronoi_loss`, beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r, align, bound_gate)
 }
 

@@ -115,12 +115,6 @@ lse_engine <- function(x, y, w, k, expert, start, control) {
   screen <- refine <- integer(0)
   if (is.null(start)) {
     starts <- make_starts(xs, ys, k, expert, control)
-    if (ncol(starts) > control$n_finish) {
-      rows <- if (length(w)) which(w > 0) else seq_len(n)
-      subsample <- function(m) as.integer(if (length(rows) > m) sort(rows[sample.int(length(rows), m)]) else rows)
-      screen <- subsample(control$screen_rows)
-      if (length(rows) > control$refine_rows) refine <- subsample(control$refine_rows)
-    }
   } else {
     starts <- vapply(start, function(st) {
       st <- transform_params(st, sc, expert, inverse = TRUE)
@@ -128,6 +122,13 @@ lse_engine <- function(x, y, w, k, expert, start, control) {
     }, numeric(p))
   }
   starts <- matrix(starts, nrow = p)
+  # more starts than n_finish (generated or given): screen, refine, finish (lse_control())
+  if (ncol(starts) > control$n_finish) {
+    rows <- if (length(w)) which(w > 0) else seq_len(n)
+    subsample <- function(m) as.integer(if (length(rows) > m) sort(rows[sample.int(length(rows), m)]) else rows)
+    screen <- subsample(control$screen_rows)
+    if (length(rows) > control$refine_rows) refine <- subsample(control$refine_rows)
+  }
   b <- theta_bounds(k, d, expert, control)
   starts <- pmin(pmax(starts, b$lower), b$upper)
   res <- cpp_lse_fit(xs, ys, as.numeric(w), expert, k, starts, b$lower, b$upper, control, screen, refine)

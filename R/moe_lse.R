@@ -55,7 +55,8 @@
 #'   its name as a string.
 #' @param start `NULL` (default: starts from `control`) or a user start `list(beta0, beta1, eta)`
 #'   with `beta0` of length k, `beta1` a k x d matrix and `eta` a k x q matrix (one row per
-#'   component), or a list of such lists. When given, only these starts are used.
+#'   component), or a list of such lists. When given, only these starts are used (more than
+#'   `n_finish` of them are screened and refined as generated starts are, see [lse_control()]).
 #' @param control A list from [lse_control()] (or a plain list of its arguments).
 #' @param ... Must be empty: unknown arguments are an error.
 #' @returns An object of class `moe_lse`, a list with

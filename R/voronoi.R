@@ -11,25 +11,28 @@
 #' belongs to the cell of the lowest \eqn{j} (convention). \eqn{|A_j|} counts the fitted atoms
 #' that approximate true atom \eqn{j}.
 #'
-#' With `align = TRUE` (default) the gating slopes of \eqn{G} are first shifted as in
-#' [voronoi_loss()] (by \eqn{t_1}, which makes the weight-averaged slopes of the two measures
-#' equal; the intercept shift \eqn{t_0} does not move the atoms), so that the cells agree with
-#' those of `voronoi_loss(G, G0, align = TRUE)`.
+#' With `align = "moment"` (default; `TRUE` means the same) the gating slopes of \eqn{G} are
+#' first shifted as in [voronoi_loss()] (by \eqn{t_1}, which makes the weight-averaged slopes of
+#' the two measures equal; the intercept shift \eqn{t_0} does not move the atoms), so that the
+#' cells agree with those of `voronoi_loss(G, G0, align = "moment")`. With `align = "none"` (or
+#' `FALSE`) the atoms are compared as given. The cells of the infimum alignment depend on the
+#' loss: read them from `voronoi_loss(G, G0, align = "infimum")$cells`.
 #'
 #' @param G The fitted mixing measure: a [mixing_measure()] or a [moe_lse()] fit (k atoms).
 #' @param G0 The true mixing measure \eqn{G_*}: a [mixing_measure()] or a [moe_lse()] fit
 #'   (k* atoms), with the same input dimension d and the same expert family as `G`.
-#' @param align Logical, default `TRUE`: align `G` to `G0` first (see [voronoi_loss()]).
+#' @param align `"moment"` (default) or `"none"`; `TRUE` and `FALSE` are accepted for them.
 #' @returns An object of class `voronoi_cells`, a list with
 #' * `assignment`: integer vector of length k, the true atom (cell) of each fitted atom;
 #' * `cells`: list of length k*, the (increasing) indices of the fitted atoms in each cell;
 #' * `size`: integer vector of length k*, the cell sizes \eqn{|A_j|};
 #' * `distance`: numeric matrix k x k*, \eqn{\|\omega_i - \omega^*_j\|} (after alignment);
-#' * `aligned` (logical) and `shift`: list of `t0` (number) and `t1` (numeric d), zero when not
-#'   aligned.
+#' * `aligned` (logical), `align` (the alignment) and `shift`: list of `t0` (number) and `t1`
+#'   (numeric d), zero when not aligned, and `measure` (`"G"` or `"G0"`: which measure was
+#'   translated).
 #'
-#' Errors of class `lsmoe_error_input` when `G` or `G0` is not a measure or fit, or when they
-#' differ in input dimension or expert family.
+#' Errors of class `lsmoe_error_input` when `G` or `G0` is not a measure or fit, when they
+#' differ in input dimension or expert family, or for an unknown `align`.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -44,16 +47,28 @@
 #'                     expert = expert_sigmoid())
 #' voronoi_cells(G, G0)
 #' @export
-voronoi_cells <- function(G, G0, align = TRUE) {
+voronoi_cells <- function(G, G0, align = c("moment", "none")) {
   G <- as_measure_arg(G, "G")
   G0 <- as_measure_arg(G0, "G0")
   measures_compatible(G, G0)
-  align <- check_flag(align, "align")
-  res <- cpp_voronoi_cells(G$beta0, G$beta1, t(G$eta), G0$beta0, G0$beta1, t(G0$eta), align)
+  align <- match_align(align)
+  if (align == "infimum") {
+    lsmoe_abort("The cells of `align = \"infimum\"` depend on the loss: use voronoi_loss(G, G0, align = \"infimum\")$cells.",
+                arg = "align")
+  }
+  res <- cpp_voronoi_cells(G$beta0, G$beta1, t(G$eta), G0$beta0, G0$beta1, t(G0$eta), align == "moment")
   new_voronoi_cells(res, G$k, G0$k, align)
 }
 
+# Alignment choice: "moment", "infimum" or "none"; TRUE / FALSE mean "moment" / "none".
+match_align <- function(align) {
+  if (is.logical(align) && length(align) == 1 && !is.na(align)) return(if (align) "moment" else "none")
+  if (identical(align, c("moment", "none"))) return("moment")
+  match_choice(align, c("moment", "infimum", "none"), "align")
+}
+
 new_voronoi_cells <- function(res, k, k0, align) {
+  if (is.logical(align)) align <- if (align) "moment" else "none"
   assignment <- as.integer(res$assignment)
   distance <- matrix(res$distance, k, k0, dimnames = list(paste0("atom", seq_len(k)), paste0("true", seq_len(k0))))
   structure(list(
@@ -61,8 +76,9 @@ new_voronoi_cells <- function(res, k, k0, align) {
     cells = lapply(seq_len(k0), function(j) which(assignment == j)),
     size = as.integer(res$size),
     distance = distance,
-    aligned = align,
-    shift = list(t0 = res$t0, t1 = as.numeric(res$t1))
+    aligned = align != "none",
+    align = align,
+    shift = list(t0 = res$t0, t1 = as.numeric(res$t1), measure = if (align == "infimum") "G0" else "G")
   ), class = "voronoi_cells")
 }
 
@@ -73,7 +89,7 @@ new_voronoi_cells <- function(res, k, k0, align) {
 print.voronoi_cells <- function(x, ...) {
   k0 <- length(x$size)
   cat(sprintf("<voronoi_cells> %d fitted atom(s) in the cells of %d true atom(s)%s\n", length(x$assignment), k0,
-              if (x$aligned) " (aligned)" else ""))
+              if (isTRUE(x$aligned)) sprintf(" (%s alignment)", if (is.null(x$align)) "moment" else x$align) else ""))
   for (j in seq_len(k0)) {
     cat(sprintf("  A_%d (size %d): %s\n", j, x$size[j],
                 if (x$size[j]) paste(x$cells[[j]], collapse = ", ") else "empty"))
@@ -107,33 +123,86 @@ print.voronoi_cells <- function(x, ...) {
 #' both are zero exactly when \eqn{G = G_*}, and neither depends on the order of the atoms
 #' (up to ties between cells, which go to the lowest true atom).
 #'
-#' **Alignment** (`align = TRUE`, the package's convention). The softmax gate is invariant to a
-#' common shift of all \eqn{(\beta_{0i}, \beta_{1i})}, so \eqn{G} is first shifted by
-#' \eqn{(t_0, t_1)} with
-#' \deqn{\sum_i e^{\beta_{0i} + t_0} = \sum_j e^{\beta^*_{0j}}, \qquad
+#' **Alignment.** The softmax gate is invariant to a common shift of all
+#' \eqn{(\beta_{0i}, \beta_{1i})}, so the translation must be removed before measures are
+#' compared. Three choices:
+#' * `align = "moment"` (default; the package's convention, `TRUE` means the same): \eqn{G} is
+#'   first shifted by \eqn{(t_0, t_1)} with
+#'   \deqn{\sum_i e^{\beta_{0i} + t_0} = \sum_j e^{\beta^*_{0j}}, \qquad
 #'   \sum_i w_i (\beta_{1i} + t_1) = \sum_j w^*_j \beta^*_{1j},}{sum_i exp(beta0_i + t0) = sum_j exp(beta0*_j),  sum_i w_i (beta1_i + t1) = sum_j w*_j beta1*_j,}
-#' where \eqn{w = \mathrm{softmax}(\beta_0)} and \eqn{w^* = \mathrm{softmax}(\beta^*_0)} are the
-#' normalised weights; cells and loss are computed at the shifted \eqn{G}. An exact translate of
-#' \eqn{G_*} then has loss 0. Use `align = FALSE` when both measures are already anchored the
-#' same way.
+#'   where \eqn{w = \mathrm{softmax}(\beta_0)} and \eqn{w^* = \mathrm{softmax}(\beta^*_0)} are the
+#'   normalised weights; cells and loss are computed at the shifted \eqn{G}. An exact translate
+#'   of \eqn{G_*} then has loss 0. A surplus component with a large gating slope and some weight
+#'   moves the weighted mean slope, hence every fitted slope.
+#' * `align = "infimum"` (Nguyen, Nguyen and Ho, 2023): the infimum of the loss over translations
+#'   \eqn{(t_0, t_1)} of the **true** measure that keep its gating parameters in the compact box,
+#'   \deqn{\inf_{(t_0, t_1):\ |\beta^*_{0j} + t_0| \le B,\ \|\beta^*_{1j} + t_1\|_\infty \le B\ \forall j} D(G, G_* + (t_0, t_1)),}{inf over (t0, t1) with |beta0*_j + t0| <= B and |beta1*_j + t1| <= B for all j of D(G, G* + (t0, t1)),}
+#'   with \eqn{B} = `bound_gate` and the cells recomputed at the translated true atoms. The fitted
+#'   weights stay on the parameter terms, so the loss cannot degenerate by shrinking them, and no
+#'   surplus component drags the others. Computed exactly for \eqn{d = 1} (any k): the cells
+#'   change only at finitely many translations \eqn{t_1} (where a fitted atom is equidistant from
+#'   two translated true atoms, a linear equation in \eqn{t_1}); between them the loss splits into
+#'   a weight part in \eqn{t_0} alone, minimised exactly by a weighted median of
+#'   \eqn{\sum_{i \in A_j} e^{\beta_{0i}} / e^{\beta^*_{0j}}} clamped to the box, and a parameter
+#'   part convex in \eqn{t_1}, minimised by bisection on its one-sided derivatives down to
+#'   adjacent doubles. The infimum is the smallest of these minima over the closed intervals and of
+#'   the values at the breakpoints (where the tie rule forms the cells), so the returned loss is
+#'   the infimum up to rounding. At the minimiser the cells reported are those of the minimising
+#'   interval (on a boundary between two intervals they can differ from the tie rule's). `shift`
+#'   then holds the translation of \eqn{G_*}. Not implemented for \eqn{d > 1} (an error).
+#'   The fitted weights \eqn{e^{\beta_{0i}}} multiply the parameter terms, and a fit's
+#'   \eqn{\beta_0} are defined only up to a common shift (a [moe_lse()] fit anchors its last
+#'   component, \eqn{\beta_{0k} = 0}; when that is a small surplus component the other weights
+#'   would be huge). So \eqn{G} is first shifted in \eqn{\beta_0} alone so that its total weight
+#'   equals that of \eqn{G_*} (the \eqn{t_0} of the moment alignment, a symmetry of \eqn{f_G}); the
+#'   loss then does not depend on how the fit is anchored. (Without this step, an over-specified
+#'   sigmoid fit at n = 1000 whose anchored component was a small surplus one gave D1 = 96,960
+#'   against 2.60 under the moment alignment.)
+#' * `align = "none"` (or `FALSE`): the measures are compared as given, for instance when both are
+#'   anchored the same way.
+#'
+#' **Decomposition** (`terms = TRUE`). Per true atom \eqn{j}, the loss is its weight term
+#' \eqn{|\sum_{i \in A_j} e^{\beta_{0i}} - e^{\beta^*_{0j}}|} plus the cell's parameter terms,
+#' reported as `split` when \eqn{|A_j| > 1} (the atom is fitted by several components: for D1 the
+#' squared distances) and as `single` when \eqn{|A_j| = 1} (for D1 the distances); the columns add
+#' up to the loss.
+#'
+#' **Numerical limits.** \eqn{r} is at most 100, so that r-th powers of deviations between
+#' \eqn{10^{-3}} and \eqn{10^3} are representable. A loss that overflows (huge weights
+#' \eqn{e^{\beta_{0i}}} or deviations) is an error of class `lsmoe_error_input`; a loss that
+#' underflows to zero (or a subnormal number) although the measures differ gives a warning of class
+#' `lsmoe_warning_underflow`.
 #'
 #' @inheritParams voronoi_cells
 #' @param type One of `"D1"` (default) or `"D2"`.
-#' @param r The exponent \eqn{r \ge 1} of D2, a finite number. Default 2. Ignored (and not
-#'   checked) for D1.
-#' @param align Logical, default `TRUE`: align \eqn{G} to \eqn{G_*} first (see Details).
+#' @param r The exponent \eqn{r} of D2, a finite number in \eqn{[1, 100]}. Default 2. Ignored (and
+#'   not checked) for D1.
+#' @param align `"moment"` (default), `"infimum"` or `"none"` (see Details); `TRUE` and `FALSE`
+#'   are accepted for `"moment"` and `"none"`.
+#' @param terms Logical, default `FALSE`. With `TRUE`, return the per-cell decomposition (a data
+#'   frame of class `voronoi_terms`) instead of the loss object.
+#' @param bound_gate The box \eqn{B} of the infimum alignment: a finite positive number, default
+#'   the fitter's `lse_control()$bound_gate`. Used only with `align = "infimum"`; the true
+#'   measure's gating parameters must fit in \eqn{[-B, B]} after some translation.
 #' @returns An object of class `voronoi_loss`, a list with
 #' * `value`: the loss, a non-negative number (also given by `as.numeric()`);
-#' * `type` (`"D1"` or `"D2"`), `r` (`NA` for D1), `aligned` (logical);
-#' * `shift`: list of `t0` (number) and `t1` (numeric d), zero when not aligned;
+#' * `type` (`"D1"` or `"D2"`), `r` (`NA` for D1), `align` (the alignment), `aligned` (logical,
+#'   `align != "none"`);
+#' * `shift`: list of `t0` (number), `t1` (numeric d) and `measure` (`"G"` for the moment
+#'   alignment, `"G0"` for the infimum: which measure was translated), zero when not aligned;
 #' * `cells`: the [voronoi_cells()] object;
-#' * `breakdown`: data frame with one row per true atom: `atom`, `cell_size`, `weight_term`
-#'   (\eqn{|\sum_{i \in A_j} e^{\beta_{0i}} - e^{\beta^*_{0j}}|}) and `parameter_term` (the
-#'   cell's parameter part of the loss); `value` is the sum of the last two columns.
+#' * `breakdown`: data frame with one row per true atom: `atom`, `cell_size`, `weight_term`,
+#'   `split_term`, `single_term` and `parameter_term` (`split_term + single_term`); `value` is
+#'   the sum of `weight_term` and `parameter_term`.
+#'
+#' With `terms = TRUE`, a data frame of class `voronoi_terms` with one row per true atom: `atom`,
+#' `cell_size`, `weight`, `split`, `single` (the terms above), with attributes `value`, `type`,
+#' `r` and `align`.
 #'
 #' Errors of class `lsmoe_error_input` when `G` or `G0` is not a measure or fit, when they
-#' differ in input dimension or expert family, for an unknown `type`, for `r` below 1 (D2), or a
-#' non-logical `align`.
+#' differ in input dimension or expert family, for an unknown `type` or `align`, for `r` outside
+#' \eqn{[1, 100]} (D2), an invalid `bound_gate` or a true measure that does not fit in its box
+#' (infimum), the infimum alignment with \eqn{d > 1}, or a loss that overflows.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -154,31 +223,75 @@ print.voronoi_cells <- function(x, ...) {
 #' as.numeric(loss)
 #' loss$breakdown
 #' voronoi_loss(G, G0, type = "D2", r = 1)
+#' voronoi_loss(G, G0, terms = TRUE)      # weight, split-cell and single-cell terms
+#' voronoi_loss(G, G0, align = "infimum") # translate the truth within the box instead
 #'
 #' # a translate of the truth has loss 0 after alignment
 #' G1 <- mixing_measure(G0$beta0 + 1, G0$beta1 - 2, G0$eta, expert_sigmoid())
 #' as.numeric(voronoi_loss(G1, G0))
 #' @export
-voronoi_loss <- function(G, G0, type = c("D1", "D2"), r = 2, align = TRUE) {
+voronoi_loss <- function(G, G0, type = c("D1", "D2"), r = 2, align = c("moment", "infimum", "none"),
+                         terms = FALSE, bound_gate = lse_control()$bound_gate) {
   G <- as_measure_arg(G, "G")
   G0 <- as_measure_arg(G0, "G0")
   measures_compatible(G, G0)
   type <- match_choice(type, c("D1", "D2"), "type")
-  r <- if (type == "D2") check_number(r, "r", min = 1) else NA_real_
-  align <- check_flag(align, "align")
+  r <- if (type == "D2") check_number(r, "r", min = 1, max = 100) else NA_real_
+  align <- match_align(align)
+  terms <- check_flag(terms, "terms")
+  if (align == "infimum") {
+    bound_gate <- check_number(bound_gate, "bound_gate", min = 0, strict_min = TRUE)
+    if (G0$d > 1) {
+      lsmoe_abort(sprintf("`align = \"infimum\"` is implemented for d = 1 only (here d = %d): use \"moment\".", G0$d),
+                  arg = "align")
+    }
+    spread0 <- diff(range(G0$beta0)); spread1 <- diff(range(G0$beta1))
+    if (spread0 > 2 * bound_gate || spread1 > 2 * bound_gate) {
+      lsmoe_abort(sprintf(paste0("The gating parameters of `G0` span %s, more than the box [-bound_gate, bound_gate] = ",
+                                 "[-%s, %s] allows: no translation keeps them inside."),
+                          format(signif(max(spread0, spread1), 4)), format(bound_gate), format(bound_gate)),
+                  arg = "bound_gate")
+    }
+    # the fit's weights on the truth's total (a common shift of its beta0 leaves f_G unchanged)
+    lse <- function(v) max(v) + log(sum(exp(v - max(v))))
+    G$beta0 <- G$beta0 - lse(G$beta0) + lse(G0$beta0)
+  } else {
+    bound_gate <- Inf
+  }
   res <- cpp_voronoi_loss(G$beta0, G$beta1, t(G$eta), G0$beta0, G0$beta1, t(G0$eta), G0$expert, type,
-                          if (is.na(r)) 1 else r, align)
+                          if (is.na(r)) 1 else r, align, bound_gate)
+  if (isTRUE(res$overflow)) {
+    lsmoe_abort(sprintf(paste0("The %s loss between `G` and `G0` overflows (it exceeds the largest double): the weights ",
+                               "exp(beta0) or the deviations between the atoms are too large%s."), type,
+                        if (type == "D2") sprintf(" for r = %s", format(r)) else ""), arg = "G")
+  }
+  if (isTRUE(res$underflow)) {
+    lsmoe_warn(sprintf(paste0("The %s loss underflows: it is %s although the measures differ (the %s of the ",
+                              "deviations are below the smallest double)."), type, format(res$value),
+                       if (type == "D2") sprintf("%s-th powers", format(r)) else "terms"),
+               class = "lsmoe_warning_underflow")
+  }
   cells <- new_voronoi_cells(res, G$k, G0$k, align)
+  breakdown <- data.frame(atom = seq_len(G0$k), cell_size = cells$size,
+                          weight_term = as.numeric(res$weight_term),
+                          split_term = as.numeric(res$split_term),
+                          single_term = as.numeric(res$single_term),
+                          parameter_term = as.numeric(res$parameter_term))
+  if (terms) {
+    return(structure(data.frame(atom = breakdown$atom, cell_size = breakdown$cell_size,
+                                weight = breakdown$weight_term, split = breakdown$split_term,
+                                single = breakdown$single_term),
+                     class = c("voronoi_terms", "data.frame"), value = res$value, type = type, r = r, align = align))
+  }
   structure(list(
     value = res$value,
     type = type,
     r = r,
-    aligned = align,
+    align = align,
+    aligned = align != "none",
     shift = cells$shift,
     cells = cells,
-    breakdown = data.frame(atom = seq_len(G0$k), cell_size = cells$size,
-                           weight_term = as.numeric(res$weight_term),
-                           parameter_term = as.numeric(res$parameter_term))
+    breakdown = breakdown
   ), class = "voronoi_loss")
 }
 
@@ -188,9 +301,11 @@ voronoi_loss <- function(G, G0, type = c("D1", "D2"), r = 2, align = TRUE) {
 #' @export
 print.voronoi_loss <- function(x, ...) {
   lab <- if (x$type == "D1") "D1" else sprintf("D2 (r = %s)", format(x$r))
+  al <- if (is.null(x$align)) (if (isTRUE(x$aligned)) "moment" else "none") else x$align
   cat(sprintf("<voronoi_loss> %s = %s%s\n", lab, format(signif(x$value, 6)),
-              if (x$aligned) sprintf(" (aligned: t0 = %s, t1 = %s)", format(signif(x$shift$t0, 4)),
-                                     paste(format(signif(x$shift$t1, 4)), collapse = ", ")) else ""))
+              if (al != "none") sprintf(" (%s alignment, %s shifted: t0 = %s, t1 = %s)", al,
+                                        if (al == "infimum") "G0" else "G", format(signif(x$shift$t0, 4)),
+                                        paste(format(signif(x$shift$t1, 4)), collapse = ", ")) else ""))
   print(x$breakdown, row.names = FALSE)
   invisible(x)
 }

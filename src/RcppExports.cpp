@@ -139,8 +139,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_voronoi_loss
-Rcpp::List cpp_voronoi_loss(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta, const Eigen::Map<Eigen::VectorXd> beta0_star, const Eigen::Map<Eigen::MatrixXd> beta1_star, const Eigen::Map<Eigen::MatrixXd> eta_star, Rcpp::List expert, std::string type, double r, bool align);
-RcppExport SEXP _lsmoe_cpp_voronoi_loss(SEXP beta0SEXP, SEXP beta1SEXP, SEXP etaSEXP, SEXP beta0_starSEXP, SEXP beta1_starSEXP, SEXP eta_starSEXP, SEXP expertSEXP, SEXP typeSEXP, SEXP rSEXP, SEXP alignSEXP) {
+Rcpp::List cpp_voronoi_loss(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta, const Eigen::Map<Eigen::VectorXd> beta0_star, const Eigen::Map<Eigen::MatrixXd> beta1_star, const Eigen::Map<Eigen::MatrixXd> eta_star, Rcpp::List expert, std::string type, double r, std::string align, double bound_gate);
+RcppExport SEXP _lsmoe_cpp_voronoi_loss(SEXP beta0SEXP, SEXP beta1SEXP, SEXP etaSEXP, SEXP beta0_starSEXP, SEXP beta1_starSEXP, SEXP eta_starSEXP, SEXP expertSEXP, SEXP typeSEXP, SEXP rSEXP, SEXP alignSEXP, SEXP bound_gateSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -153,8 +153,9 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
     Rcpp::traits::input_parameter< std::string >::type type(typeSEXP);
     Rcpp::traits::input_parameter< double >::type r(rSEXP);
-    Rcpp::traits::input_parameter< bool >::type align(alignSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_voronoi_loss(beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r, align));
+    Rcpp::traits::input_parameter< std::string >::type align(alignSEXP);
+    Rcpp::traits::input_parameter< double >::type bound_gate(bound_gateSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_voronoi_loss(beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r, align, bound_gate));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -168,7 +169,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_expert_eval", (DL_FUNC) &_lsmoe_cpp_expert_eval, 3},
     {"_lsmoe_cpp_identifiability", (DL_FUNC) &_lsmoe_cpp_identifiability, 5},
     {"_lsmoe_cpp_voronoi_cells", (DL_FUNC) &_lsmoe_cpp_voronoi_cells, 7},
-    {"_lsmoe_cpp_voronoi_loss", (DL_FUNC) &_lsmoe_cpp_voronoi_loss, 10},
+    {"_lsmoe_cpp_voronoi_loss", (DL_FUNC) &_lsmoe_cpp_voronoi_loss, 11},
     {NULL, NULL, 0}
 };
 

@@ -39,20 +39,32 @@ Rcpp::List cpp_voronoi_cells(const Eigen::Map<Eigen::VectorXd> beta0, const Eige
   return cells_list(c, s);
 }
 
+// align: "none", "moment" or "infimum" (bound_gate: the box of the infimum alignment).
+// A loss that overflows comes back as list(overflow = TRUE, message = ...), for R to raise a
+// classed error naming the argument; every other core exception becomes an R error.
 // [[Rcpp::export]]
 Rcpp::List cpp_voronoi_loss(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1,
                             const Eigen::Map<Eigen::MatrixXd> eta, const Eigen::Map<Eigen::VectorXd> beta0_star,
                             const Eigen::Map<Eigen::MatrixXd> beta1_star, const Eigen::Map<Eigen::MatrixXd> eta_star,
-                            Rcpp::List expert, std::string type, double r, bool align) {
+                            Rcpp::List expert, std::string type, double r, std::string align, double bound_gate) {
   const lsmoe::Params G = make_params(beta0, beta1, eta);
   const lsmoe::Params G0 = make_params(beta0_star, beta1_star, eta_star);
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(beta1_star.cols()));
   if (e.q() != eta_star.rows()) throw std::invalid_argument("eta does not match the expert family");
-  const lsmoe::VoronoiLoss L =
-      lsmoe::voronoi_loss(G, G0, lsmoe::loss_type_from_string(type), r, lsmoe::eta_blocks(e), align);
+  lsmoe::VoronoiLoss L;
+  try {
+    L = lsmoe::voronoi_loss(G, G0, lsmoe::loss_type_from_string(type), r, lsmoe::eta_blocks(e),
+                            lsmoe::align_from_string(align), bound_gate);
+  } catch (const std::overflow_error& err) {
+    return Rcpp::List::create(Rcpp::Named("overflow") = true, Rcpp::Named("message") = std::string(err.what()));
+  }
   Rcpp::List out = cells_list(L.cells, L.shift);
   out["value"] = L.value;
   out["weight_term"] = L.weight_term;
+  out["split_term"] = L.split_term;
+  out["single_term"] = L.single_term;
   out["parameter_term"] = L.parameter_term;
+  out["underflow"] = L.underflow;
+  out["overflow"] = false;
   return out;
 }

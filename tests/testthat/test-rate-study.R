@@ -6,7 +6,7 @@ test_that("estimate_rate recovers a known slope within its own interval", {
   set.seed(20)
   n <- rep(round(10^seq(3, 5, length.out = 9)), each = 20)
   df <- data.frame(n = n, value = 3 * n^-0.5 * exp(rnorm(length(n), sd = 0.3)), loss = "D1")
-  est <- estimate_rate(df)
+  est <- estimate_rate(df, window = NULL)
   expect_equal(nrow(est), 2)
   for (m in c("replicates", "means")) {
     e <- est[est$method == m, ]
@@ -36,11 +36,21 @@ test_that("rate_study returns a tidy, flagged data frame", {
   set.seed(3)
   st <- rate_study(G0_sig(), n = c(300, 600), reps = 2, k = 3, losses = c("D1", "D2", "regression"))
   expect_s3_class(st, "rate_study")
-  expect_equal(nrow(st), 2 * 2 * 3)
+  # D1 and D2 under both alignments, and the regression error: 5 rows per fit
+  expect_equal(nrow(st), 2 * 2 * 5)
   expect_setequal(unique(st$loss), c("D1", "D2", "regression"))
-  expect_true(all(c("n", "replicate", "loss", "value", "rss", "converged", "iterations", "on_bound", "seconds") %in% names(st)))
+  expect_setequal(unique(st$align), c("moment", "infimum", NA))
+  expect_true(all(c("truth", "expert", "n", "replicate", "fit", "loss", "align", "value", "weight_term", "split_term",
+                    "single_term", "cells", "rss", "converged", "iterations", "on_bound", "seconds") %in% names(st)))
   expect_true(all(st$value > 0))
-  expect_equal(attr(st, "k"), 3L)
+  expect_identical(unique(st$expert), "sigmoid")
+  expect_equal(attr(st, "settings")[[1]]$k, 3L)
+  expect_equal(length(unique(st$fit)), 4)
+  # the decomposition adds up to the loss, and the cell sizes add up to k
+  v <- st[st$loss != "regression", ]
+  expect_equal(v$weight_term + v$split_term + v$single_term, v$value, tolerance = 1e-12)
+  expect_true(all(vapply(strsplit(v$cells, ","), function(z) sum(as.integer(z)), numeric(1)) == 3))
+  expect_true(all(is.na(st$cells[st$loss == "regression"])))
   expect_output(print(st), "rate_study")
   # the rows are what the building blocks give for the same seed
   set.seed(3)
@@ -97,6 +107,12 @@ test_that("rate_study rejects bad input with classed errors", {
   err(rate_study(G0, n = c(200, 400), reps = 2, start = "truth"), "`start`")
   err(rate_study(G0, n = c(200, 400), reps = 2, noise_sd = -1), "`noise_sd`")
   err(rate_study("G0", n = c(200, 400), reps = 2), "`G0`")
+  err(rate_study(G0, n = c(200, 400), reps = 2, align = "mean"), "`align`")
+  err(rate_study(G0, n = c(200, 400), reps = 2, align = "infimum",
+                 control = lse_control(bound_gate = Inf, warn = FALSE)), "bound_gate")
+  err(rate_study(G0, n = c(200, 400), reps = 2, keep_fits = NA), "`keep_fits`")
+  err(rate_study(G0, n = c(200, 400), reps = 2, truth = c("a", "b")), "`truth`")
+  err(rate_study(G0, n = c(200, 400), reps = 2, losses = "D2", r = 1e10), "`r`")
 })
 
 test_that("plot.rate_study draws with base graphics and ggplot2", {
@@ -113,7 +129,7 @@ test_that("plot.rate_study draws with base graphics and ggplot2", {
   skip_if_not_installed("ggplot2")
   g <- plot(st)
   expect_s3_class(g, "ggplot")
-  expect_setequal(unique(g$data$loss), c("D1", "regression"))
+  expect_setequal(unique(g$data$panel), c("D1", "regression"))
 })
 
 test_that("several D2 exponents give one loss per exponent, equal to voronoi_loss()", {
@@ -123,7 +139,8 @@ test_that("several D2 exponents give one loss per exponent, equal to voronoi_los
   expect_setequal(unique(st$loss), c("D2_r1", "D2_r2"))
   expect_error(rate_study(G0, n = c(300, 500), reps = 1, losses = "D2", r = c(1, 0.5)), "`r`",
                class = "lsmoe_error_input")
-  expect_equal(nrow(st), 4)
+  expect_equal(nrow(st), 8)
+  st <- st[st$align == "moment", ]
   v <- st$value[st$n == 300]
   expect_true(all(v > 0))
   # the same fit, so the same RSS on both rows; r = 1 and r = 2 differ unless every deviation is 0 or 1
@@ -135,7 +152,8 @@ test_that("each row of a study is what the building blocks give for the same ran
   G0 <- G0_sig()
   ctl <- lse_control(n_starts = 2, warn = FALSE)
   set.seed(3)
-  row <- lsmoe:::rate_study_task(G0, 300L, 3L, 0.1, c("D1", "D2", "regression"), "near_truth", ctl, NULL, 2, 0.1, 1e4)
+  row <- lsmoe:::rate_study_task(G0, 300L, 3L, 0.1, c("D1", "D2", "regression"), "near_truth", ctl, NULL, 2, 0.1, 1e4,
+                                 "moment")$rows
   set.seed(3)
   sim <- simulate_moe(G0, 300, 0.1)
   st <- lapply(1:2, function(s) lsmoe:::near_truth_start(G0, 3, 0.1))
@@ -171,4 +189,114 @@ test_that("plot bars are mean -+ 2 SD, cut only where the lower end is not posit
   expect_equal(dd$lo[1:2], as.vector((m - 2 * s)[1:2]))
   expect_equal(dd$lo[3], 0.01)
   expect_equal(dd$hi, as.vector(m + 2 * s))
+})
+
+test_that("local slopes recover a broken power law within their intervals", {
+  set.seed(30)
+  n <- rep(round(10^seq(3, 5.5, by = 0.25)), each = 20)
+  # slope -0.25 below n = 1e4 and -0.5 above, continuous at 1e4
+  mu <- ifelse(n <= 1e4, 2 * n^-0.25, 2 * 1e4^-0.25 * (n / 1e4)^-0.5)
+  df <- data.frame(n = n, value = mu * exp(rnorm(length(n), sd = 0.2)), loss = "D1")
+  est <- estimate_rate(df)
+  loc <- est[est$method == "local", ]
+  # half-decade windows: [1e3, 10^3.5], [10^3.5, 1e4], [1e4, 10^4.5], [10^4.5, 1e5], [1e5, 10^5.5]
+  expect_equal(nrow(loc), 5)
+  expect_equal(loc$n_lo, round(10^c(3, 3.5, 4, 4.5, 5)))
+  expect_equal(loc$n_hi, round(10^c(3.5, 4, 4.5, 5, 5.5)))
+  truth <- ifelse(loc$n_hi <= 1e4, -0.25, -0.5)
+  expect_true(all(loc$lower < truth & truth < loc$upper))
+  # the intervals separate the two regimes: every window below 1e4 excludes -0.5 and above excludes -0.25
+  expect_true(all(loc$upper[truth == -0.5] < -0.25))
+  expect_true(all(loc$lower[truth == -0.25] > -0.5))
+  # the global slope lies in between and its interval covers neither regime's slope
+  g <- est[est$method == "replicates", ]
+  expect_true(g$slope > -0.5 && g$slope < -0.25)
+  expect_false(g$lower < -0.5 && -0.5 < g$upper)
+  # each local slope is lm() on the window's points
+  w <- df[df$n >= 1e4 & df$n <= round(10^4.5), ]
+  expect_equal(loc$slope[3], unname(coef(lm(log(value) ~ log(n), data = w))[2]))
+  expect_error(estimate_rate(df, window = 0), "`window`", class = "lsmoe_error_input")
+})
+
+test_that("kept fits reproduce the stored losses, and a study survives saveRDS/readRDS", {
+  set.seed(31)
+  G0 <- G0_sig()
+  st <- rate_study(G0, n = c(300, 500), reps = 2, k = 3, losses = c("D1", "D2", "regression"), r = c(1, 2))
+  fits <- rate_study_fits(st)
+  expect_length(fits, 4)
+  for (f in fits) {
+    expect_s3_class(f$G, "mixing_measure")
+    expect_equal(f$G$k, 3L)
+    rows <- st[st$fit == f$fit & st$loss != "regression", ]
+    for (i in seq_len(nrow(rows))) {
+      type <- if (rows$loss[i] == "D1") "D1" else "D2"
+      r <- if (rows$loss[i] == "D2_r1") 1 else 2
+      L <- voronoi_loss(f$G, G0, type = type, r = r, align = rows$align[i],
+                        bound_gate = attr(st, "settings")[[1]]$control$bound_gate)
+      expect_equal(L$value, rows$value[i], tolerance = 1e-12)
+      expect_identical(paste(L$cells$size, collapse = ","), rows$cells[i])
+    }
+  }
+  # the same fit as moe_lse() gives: the rss of the kept measure's fit
+  f1 <- fits[[1]]
+  expect_equal(f1$n, 300L)
+
+  # round trip through an .rds file, then estimate_rate() and plot() with no manual step
+  path <- tempfile(fileext = ".rds")
+  saveRDS(st, path)
+  back <- readRDS(path)
+  expect_s3_class(back, "rate_study")
+  expect_identical(back, st)
+  est <- estimate_rate(back, window = NULL)
+  expect_setequal(unique(est$align), c("moment", "infimum", NA))
+  png_file <- tempfile(fileext = ".png")
+  grDevices::png(png_file)
+  for (w in c("loss", "terms", "cells")) expect_identical(plot(back, what = w, use_ggplot = FALSE), back)
+  expect_identical(plot(back, what = "local", window = 1, use_ggplot = FALSE), back)
+  grDevices::dev.off()
+  expect_equal(voronoi_loss(rate_study_fits(back, 2)[[1]]$G, G0)$value,
+               back$value[back$fit == 2 & back$loss == "D1" & back$align == "moment"])
+
+  # without kept fits: same losses, no measures
+  set.seed(31)
+  st0 <- rate_study(G0, n = c(300, 500), reps = 2, k = 3, losses = c("D1", "D2", "regression"), r = c(1, 2),
+                    keep_fits = FALSE)
+  expect_null(attr(st0, "fits"))
+  expect_equal(st0$value[st0$loss != "regression"], st$value[st$loss != "regression"])
+  expect_error(rate_study_fits(st0), "keep_fits", class = "lsmoe_error_input")
+  expect_error(rate_study_fits(st, fit = 99), "`fit`", class = "lsmoe_error_input")
+})
+
+test_that("studies combine with rbind() and keep their attributes under row subsets", {
+  set.seed(32)
+  a <- rate_study(G0_sig(), n = c(300, 500), reps = 1, k = 2, losses = "D1", truth = "A")
+  G0_lin <- mixing_measure(c(-4, 0), c(8, 0), rbind(c(1, 0), c(-1, 1)), expert_linear())
+  b <- rate_study(G0_lin, n = c(300, 500), reps = 1, k = 3, losses = "D1", truth = "B")
+  ab <- rbind(a, b)
+  expect_s3_class(ab, "rate_study")
+  expect_equal(nrow(ab), nrow(a) + nrow(b))
+  expect_length(attr(ab, "settings"), 2)
+  expect_identical(sort(unique(ab$fit)), 1:4)
+  fits <- rate_study_fits(ab)
+  expect_identical(vapply(fits, `[[`, "", "expert"), c("1" = "sigmoid", "2" = "sigmoid", "3" = "linear", "4" = "linear"))
+  # every kept measure still reproduces its row
+  for (f in fits) {
+    row <- ab[ab$fit == f$fit & ab$align == "moment", ]
+    expect_equal(voronoi_loss(f$G, f$G0)$value, row$value, tolerance = 1e-12)
+  }
+  sub <- ab[ab$truth == "B", ]
+  expect_s3_class(sub, "rate_study")
+  expect_identical(attr(sub, "fits"), attr(ab, "fits"))
+  expect_identical(unique(sub$expert), "linear")
+  est <- estimate_rate(ab, window = NULL)
+  expect_setequal(unique(est$truth), c("A", "B"))
+})
+
+test_that("a column subset that drops n or value is a plain data frame and prints", {
+  st <- data.frame(expert = "sigmoid", k = 2, loss = "D1", n = c(100, 1000), value = c(1, 0.3))
+  class(st) <- c("rate_study", "data.frame")
+  sub <- st[1, c("expert", "loss")]
+  expect_identical(class(sub), "data.frame")
+  expect_output(print(sub), "sigmoid")
+  expect_s3_class(st[1, ], "rate_study")
 })

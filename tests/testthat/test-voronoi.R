@@ -155,6 +155,12 @@ test_that("Voronoi cells agree with a brute-force R computation", {
   }
 })
 
+# G with its beta0 shifted so that its total weight equals G0's (the first step of the infimum
+# alignment: a common shift of a fit's beta0 leaves f_G unchanged).
+on_total_weight <- function(G, G0) {
+  mixing_measure(G$beta0 - log(sum(exp(G$beta0))) + log(sum(exp(G0$beta0))), G$beta1, G$eta, expert = G$expert)
+}
+
 random_measure <- function(k, d, e = expert_sigmoid()) {
   q <- lsmoe:::expert_q(e, d)
   mixing_measure(rnorm(k), matrix(rnorm(k * d, sd = 2), k, d), matrix(rnorm(k * q, sd = 2), k, q), e)
@@ -211,7 +217,8 @@ test_that("voronoi_loss() returns its documented object and accepts fits", {
   expect_identical(L$type, "D2")
   expect_identical(L$r, 1)
   expect_s3_class(L$cells, "voronoi_cells")
-  expect_identical(names(L$breakdown), c("atom", "cell_size", "weight_term", "parameter_term"))
+  expect_identical(names(L$breakdown), c("atom", "cell_size", "weight_term", "split_term", "single_term", "parameter_term"))
+  expect_identical(L$align, "moment")
   expect_identical(nrow(L$breakdown), 2L)
   expect_identical(as.numeric(L), L$value)
   expect_identical(as.double(L), L$value)
@@ -240,7 +247,17 @@ test_that("losses reject bad input with classed errors", {
     expect_error(f(list(beta0 = 0), G0), class = "lsmoe_error_input")
     expect_error(f(G0, "G0"), class = "lsmoe_error_input")
     expect_error(f(G0, G0, align = NA), class = "lsmoe_error_input")
+    expect_error(f(G0, G0, align = "mean"), class = "lsmoe_error_input")
   }
+  expect_error(voronoi_cells(G0, G0, align = "infimum"), "voronoi_loss", class = "lsmoe_error_input")
+  expect_error(voronoi_loss(G0, G0, terms = NA), class = "lsmoe_error_input")
+  expect_error(voronoi_loss(G0, G0, align = "infimum", bound_gate = Inf), class = "lsmoe_error_input")
+  expect_error(voronoi_loss(G0, G0, align = "infimum", bound_gate = -1), class = "lsmoe_error_input")
+  # the truth's slopes span 2: no translation fits them in [-0.5, 0.5]
+  e <- expect_error(voronoi_loss(G0, G0, align = "infimum", bound_gate = 0.5), class = "lsmoe_error_input")
+  expect_identical(e$arg, "bound_gate")
+  G0_d2 <- mixing_measure(c(0, 0), matrix(1, 2, 2), matrix(0, 2, 3))
+  expect_error(voronoi_loss(G0_d2, G0_d2, align = "infimum"), "d = 1", class = "lsmoe_error_input")
   expect_error(voronoi_loss(G0, G0, type = "D3"), class = "lsmoe_error_input")
   expect_error(voronoi_loss(G0, G0, type = "D2", r = 0.5), class = "lsmoe_error_input")
   expect_error(voronoi_loss(G0, G0, type = "D2", r = NA), class = "lsmoe_error_input")
@@ -323,4 +340,163 @@ test_that("D1 of the least squares estimator decreases from n = 1e3 to n = 1e5",
   expect_lt(large, small)
   # the theory predicts a factor of about sqrt(100) = 10 (up to log terms); ask for 3
   expect_lt(large, small / 3)
+})
+
+# --- the decomposition ------------------------------------------------------------------------
+
+# An independent R implementation of the per-cell terms (paper-notes section 4), for given cells.
+terms_by_hand <- function(G, G0, assignment, type, r, blocks) {
+  k0 <- G0$k
+  size <- tabulate(assignment, k0)
+  out <- data.frame(weight = numeric(k0), split = 0, single = 0)
+  for (j in seq_len(k0)) {
+    A <- which(assignment == j)
+    out$weight[j] <- abs(sum(exp(G$beta0[A])) - exp(G0$beta0[j]))
+    par <- 0
+    for (i in A) {
+      db <- sqrt(sum((G$beta1[i, ] - G0$beta1[j, ])^2))
+      de <- G$eta[i, ] - G0$eta[j, ]
+      par <- par + exp(G$beta0[i]) * if (type == "D1") {
+        if (size[j] > 1) db^2 + sum(de^2) else db + sqrt(sum(de^2))
+      } else {
+        db^r + sum(vapply(split(de, rep(seq_along(blocks), blocks)), function(v) sqrt(sum(v^2))^r, numeric(1)))
+      }
+    }
+    if (size[j] > 1) out$split[j] <- par else out$single[j] <- par
+  }
+  out
+}
+
+test_that("the terms add up to the loss and match an independent computation (exact and over-specified)", {
+  set.seed(51)
+  for (rep in 1:30) {
+    d <- sample(1:2, 1)
+    k0 <- sample(1:3, 1)
+    k <- k0 + sample(0:2, 1)  # exact- and over-specified
+    G0 <- random_measure(k0, d)
+    G <- random_measure(k, d)
+    for (type in c("D1", "D2")) for (align in c("none", "moment", if (d == 1) "infimum")) {
+      r <- if (type == "D2") sample(c(1, 1.5, 2, 3), 1) else 2
+      L <- voronoi_loss(G, G0, type, r = r, align = align, bound_gate = 10)
+      tm <- voronoi_loss(G, G0, type, r = r, align = align, bound_gate = 10, terms = TRUE)
+      expect_s3_class(tm, "voronoi_terms")
+      expect_equal(sum(tm$weight) + sum(tm$split) + sum(tm$single), L$value, tolerance = 1e-12)
+      expect_equal(attr(tm, "value"), L$value)
+      b <- L$breakdown
+      expect_equal(b$weight_term + b$split_term + b$single_term, b$weight_term + b$parameter_term, tolerance = 1e-15)
+      # split terms only in cells with several atoms, single terms only in cells with one
+      expect_true(all(b$split_term[b$cell_size <= 1] == 0))
+      expect_true(all(b$single_term[b$cell_size != 1] == 0))
+      # the same terms from an R implementation, at the aligned measures
+      Ga <- G; G0a <- G0
+      if (align == "moment") {
+        Ga <- mixing_measure(G$beta0 + L$shift$t0, sweep(G$beta1, 2, L$shift$t1, "+"), G$eta)
+      } else if (align == "infimum") {
+        # the fit's weights are first put on the truth's total, then the truth is translated
+        Ga <- on_total_weight(G, G0)
+        G0a <- mixing_measure(G0$beta0 + L$shift$t0, G0$beta1 + L$shift$t1, G0$eta)
+      }
+      hand <- terms_by_hand(Ga, G0a, L$cells$assignment, type, r, c(d, 1))
+      expect_equal(tm$weight, hand$weight, tolerance = 1e-10)
+      expect_equal(tm$split, hand$split, tolerance = 1e-10)
+      expect_equal(tm$single, hand$single, tolerance = 1e-10)
+    }
+  }
+})
+
+# --- the infimum alignment --------------------------------------------------------------------
+
+# Brute force: the loss of G against every translate of G0 on a grid covering the box, cells by
+# the tie rule (align = "none" at the translated truth), then Nelder-Mead from the best grid points.
+brute_infimum <- function(G, G0, type, r, B, m = 41) {
+  G <- on_total_weight(G, G0)
+  t0r <- c(-B - min(G0$beta0), B - max(G0$beta0))
+  t1r <- c(-B - min(G0$beta1), B - max(G0$beta1))
+  f <- function(t) {
+    if (t[1] < t0r[1] || t[1] > t0r[2] || t[2] < t1r[1] || t[2] > t1r[2]) return(Inf)
+    # the unaligned loss at the translated truth (the internal entry of voronoi_loss(align = "none"),
+    # without the R-side validation, for speed)
+    lsmoe:::cpp_voronoi_loss(G$beta0, G$beta1, t(G$eta), G0$beta0 + t[1], G0$beta1 + t[2], t(G0$eta), G0$expert,
+                             type, r, "none", Inf)$value
+  }
+  grid <- expand.grid(t0 = seq(t0r[1], t0r[2], length.out = m), t1 = seq(t1r[1], t1r[2], length.out = m))
+  v <- apply(grid, 1, f)
+  best <- order(v)[1:3]
+  refined <- vapply(best, function(b) stats::optim(unlist(grid[b, ]), f, control = list(reltol = 1e-12, maxit = 2000))$value,
+                    numeric(1))
+  list(grid = min(v), refined = min(refined, v))
+}
+
+test_that("the infimum alignment agrees with a brute-force grid search on random measures", {
+  skip_on_cran()
+  set.seed(52)
+  B <- 3
+  for (rep in 1:6) {
+    k0 <- 2
+    k <- sample(2:3, 1)
+    G0 <- mixing_measure(runif(k0, -1, 1), runif(k0, -1.5, 1.5), matrix(rnorm(2 * k0), k0, 2))
+    G <- mixing_measure(rnorm(k, sd = 0.7), rnorm(k, sd = 2), matrix(rnorm(2 * k), k, 2))
+    for (type in c("D1", "D2")) {
+      r <- if (type == "D2") c(1, 2)[rep %% 2 + 1] else 2
+      L <- voronoi_loss(G, G0, type, r = r, align = "infimum", bound_gate = B)
+      bf <- brute_infimum(G, G0, type, r, B)
+      # the infimum is below every attained value, and the search gets down to it
+      expect_lte(L$value, bf$refined + 1e-9)
+      expect_lt(bf$refined - L$value, 1e-4 * (1 + L$value))
+      # the translated truth stays in the box
+      expect_true(all(abs(G0$beta0 + L$shift$t0) <= B + 1e-12))
+      expect_true(all(abs(G0$beta1 + L$shift$t1) <= B + 1e-12))
+      expect_identical(L$shift$measure, "G0")
+      # it never exceeds the unaligned loss (t = 0 is feasible here)
+      expect_lte(L$value, voronoi_loss(G, G0, type, r = r, align = "none")$value + 1e-12)
+    }
+  }
+})
+
+test_that("the infimum alignment: translates of the truth, a binding box, and the paper-notes degeneration", {
+  G0 <- G0_two()
+  # a translate of the truth inside the box has infimum loss 0 ...
+  Gt <- mixing_measure(G0$beta0 + 0.5, G0$beta1 - 1, G0$eta)
+  L <- voronoi_loss(Gt, G0, align = "infimum", bound_gate = 5)
+  expect_lt(L$value, 1e-12)
+  expect_equal(L$shift$t0, 0, tolerance = 1e-12)  # the common shift of beta0 is taken out first
+  expect_equal(L$shift$t1, -1, tolerance = 1e-12)
+  # ... but not when the box forbids the translation: slopes 1 and -1 moved by -3 leave [-2.5, 2.5]
+  Gf <- mixing_measure(G0$beta0, G0$beta1 - 3, G0$eta)
+  Lf <- voronoi_loss(Gf, G0, align = "infimum", bound_gate = 2.5)
+  expect_equal(Lf$shift$t1, -1.5, tolerance = 1e-12)  # the translation stops at the box
+  # both atoms are 1.5 away in beta1 (singleton cells): D1 = 1 * 1.5 + 2 * 1.5
+  expect_equal(Lf$value, 1.5 + 2 * 1.5, tolerance = 1e-10)
+  expect_lt(voronoi_loss(Gf, G0, align = "infimum", bound_gate = 10)$value, 1e-12)
+  # shrinking the fitted weights by a common factor (another anchoring of the same fit) does not
+  # change the loss, and the loss does not degenerate
+  Gp <- mixing_measure(G0$beta0, G0$beta1 + c(0.3, -0.2), G0$eta)
+  Gs <- mixing_measure(G0$beta0 - 20, G0$beta1 + c(0.3, -0.2), G0$eta)
+  Lp <- voronoi_loss(Gp, G0, align = "infimum", bound_gate = 30)
+  Ls <- voronoi_loss(Gs, G0, align = "infimum", bound_gate = 30)
+  expect_equal(Ls$value, Lp$value, tolerance = 1e-10)
+  expect_gt(Ls$value, 0.05)
+})
+
+# --- numerical limits (issue 12) --------------------------------------------------------------
+
+test_that("overflowing and underflowing losses are a classed error and a classed warning", {
+  G0 <- G0_two()
+  # weights near the largest double times deviations of 1e10 overflow
+  Gb <- mixing_measure(c(700, 0), c(1e10, 0), rbind(c(1, 0), c(-1, 1)))
+  e <- expect_error(voronoi_loss(Gb, G0, align = "none"), "overflow", class = "lsmoe_error_input")
+  expect_identical(e$arg, "G")
+  expect_error(voronoi_loss(Gb, G0, "D2", r = 3, align = "none"), "overflow", class = "lsmoe_error_input")
+  # r is limited to [1, 100]
+  expect_error(voronoi_loss(G0, G0, "D2", r = 1e10), "`r`", class = "lsmoe_error_input")
+  expect_error(voronoi_loss(G0, G0, "D2", r = 101), "`r`", class = "lsmoe_error_input")
+  # distinct measures whose deviations' 100th powers underflow: a warning, never a silent 0
+  Gu <- mixing_measure(G0$beta0, G0$beta1 + c(1e-5, 0), G0$eta)
+  expect_warning(v <- voronoi_loss(Gu, G0, "D2", r = 100, align = "none")$value, class = "lsmoe_warning_underflow")
+  expect_identical(v, 0)
+  # the same measures with r = 2 give the exact value, silently
+  expect_silent(v2 <- voronoi_loss(Gu, G0, "D2", r = 2, align = "none")$value)
+  expect_equal(v2, 1e-10, tolerance = 1e-6)
+  # equal measures: 0 without a warning
+  expect_silent(expect_identical(voronoi_loss(G0, G0, "D2", r = 100, align = "none")$value, 0))
 })
