@@ -499,6 +499,7 @@ rate_fit <- function(n, value, method, level, dropped) {
   m <- stats::lm(log(value) ~ log(n))
   cf <- stats::coef(summary(m))
   se <- if (nrow(cf) == 2 && ncol(cf) >= 2 && length(n) > 2) cf[2, 2] else NA_real_
+  if (!is.finite(se)) se <- NA_real_  # no residual degrees of freedom: no interval, never NaN
   q <- if (is.finite(se)) stats::qt(1 - (1 - level) / 2, df = length(n) - 2) else NA_real_
   data.frame(method = method, n_lo = min(n), n_hi = max(n), slope = cf[2, 1], se = se, lower = cf[2, 1] - q * se,
              upper = cf[2, 1] + q * se, c = exp(cf[1, 1]), n_sizes = length(unique(n)), n_points = length(n),

@@ -359,7 +359,8 @@ regression_error <- function(G, G0, n_mc = 1e5, x = NULL) {
   D <- as.vector(eval_measure(G, X)$response) - as.vector(eval_measure(G0, X)$response)
   D2 <- D^2
   m <- mean(D2)
-  est <- sqrt(m)
+  est <- check_finite_result(sqrt(m), "The regression error", "G",
+                             hint = "the regression functions overflow; rescale the measures' parameters")
   se <- if (m > 0 && length(D2) > 1) stats::sd(D2) / sqrt(length(D2)) / (2 * est) else 0
   structure(est, se = se)
 }

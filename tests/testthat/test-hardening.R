@@ -177,3 +177,11 @@ test_that("simulate() for a hand-edited moe_lse fit gives classed errors", {
   # the fit itself still simulates reproducibly
   expect_identical(simulate(fit, nsim = 2, seed = 3), simulate(fit, nsim = 2, seed = 3))
 })
+
+test_that("regression_error() between measures whose difference overflows is a classed error", {
+  G <- mixing_measure(c(0, 0), c(1, 0), rbind(c(1e300, 0), c(-1e300, 0)), expert = "linear")
+  G0 <- mixing_measure(c(0, 0), c(1, 0), rbind(c(1, 0), c(2, 0)), expert = "linear")
+  expect_error(regression_error(G, G0, n_mc = 100), class = "lsmoe_error_nonfinite")
+  # an ordinary pair stays finite
+  expect_true(is.finite(regression_error(G0, G0, n_mc = 100)))
+})
