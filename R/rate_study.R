@@ -164,7 +164,9 @@ rate_study <- function(G0, n, reps = 20, k = NULL, noise_sd = 0.1, losses = c("D
     res
   }
   t_start <- proc.time()[["elapsed"]]
-  results <- future.apply::future_lapply(seq_len(nrow(tasks)), one, future.seed = TRUE)
+  # one task per future: the tasks' costs grow with n, so contiguous chunks would leave a worker
+  # idle; the seeds are per task (future.seed), so results do not depend on the chunking
+  results <- future.apply::future_lapply(seq_len(nrow(tasks)), one, future.seed = TRUE, future.chunk.size = 1)
   seconds <- proc.time()[["elapsed"]] - t_start
   out <- do.call(rbind, lapply(results, `[[`, "rows"))
   out <- data.frame(truth = truth, expert = expert_short(G0$expert), k = k, k0 = G0$k, out, stringsAsFactors = FALSE)

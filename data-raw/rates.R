@@ -97,13 +97,38 @@ if (length(n_large) && n_starts_large < n_starts) {
 }
 
 t_all <- proc.time()[["elapsed"]]
+# Saves the configurations done so far; `complete = FALSE` marks a partial study (the vignette
+# says which configurations are missing).
+save_study <- function(complete) {
+  elapsed <- proc.time()[["elapsed"]] - t_all
+  study <- do.call(rbind, studies)
+  attr(study, "meta") <- list(
+    truths = lapply(truths, function(t) t[c("beta0", "beta1", "eta", "support")]),
+    noise_sd = noise_sd, n = n_all, reps = reps, large_n = large_n, reps_large = reps_large, n_starts = n_starts,
+    n_starts_large = n_starts_large, start = "both", bound = bound, losses = losses, r = r, align = align,
+    jitter = jitter, n_mc = n_mc, workers = workers, seconds = elapsed, reductions = reductions, interim = interim,
+    complete = complete,
+    date = format(Sys.Date()), lsmoe_version = as.character(utils::packageVersion("lsmoe")),
+    script = "data-raw/rates.R"
+  )
+  dir.create(dirname(out_file), showWarnings = FALSE, recursive = TRUE)
+  saveRDS(study, out_file, compress = "xz")
+  size <- file.size(out_file)
+  message(sprintf("wrote %s: %d rows, %d fits, %.2f MB, %.1f minutes with %d workers%s", out_file, nrow(study),
+                  length(unique(study$fit)), size / 2^20, elapsed / 60, workers,
+                  if (length(reductions)) paste0("; reduced: ", paste(reductions, collapse = "; ")) else ""))
+  if (size > 2 * 2^20) warning("the stored study is larger than 2 MB")
+}
+
 studies <- list()
 config <- 0L
+# Order: truth A before B, over-specified (k = 3) before exact-specified, so that a run cut short
+# (the study is saved after every configuration, marked incomplete) has the paper's main case first.
 for (tn in names(truths)) {
   tr <- truths[[tn]]
-  for (en in names(experts)) {
-    G0 <- mixing_measure(tr$beta0, tr$beta1, tr$eta, expert = experts[[en]])
-    for (k in ks) {
+  for (k in rev(ks)) {
+    for (en in names(experts)) {
+      G0 <- mixing_measure(tr$beta0, tr$beta1, tr$eta, expert = experts[[en]])
       config <- config + 1L
       set.seed(2024 + config)  # one seed per configuration: any configuration reruns on its own
       t1 <- proc.time()[["elapsed"]]
@@ -117,23 +142,8 @@ for (tn in names(truths)) {
         studies[[length(studies) + 1]] <- st
       }
       message(sprintf("truth %s, %s, k = %d: %.0f s", tn, en, k, proc.time()[["elapsed"]] - t1))
+      save_study(complete = FALSE)
     }
   }
 }
-elapsed <- proc.time()[["elapsed"]] - t_all
-study <- do.call(rbind, studies)
-attr(study, "meta") <- list(
-  truths = lapply(truths, function(t) t[c("beta0", "beta1", "eta", "support")]),
-  noise_sd = noise_sd, n = n_all, reps = reps, large_n = large_n, reps_large = reps_large, n_starts = n_starts,
-  n_starts_large = n_starts_large, start = "both", bound = bound, losses = losses, r = r, align = align,
-  jitter = jitter, n_mc = n_mc, workers = workers, seconds = elapsed, reductions = reductions, interim = interim,
-  date = format(Sys.Date()), lsmoe_version = as.character(utils::packageVersion("lsmoe")),
-  script = "data-raw/rates.R"
-)
-dir.create(dirname(out_file), showWarnings = FALSE, recursive = TRUE)
-saveRDS(study, out_file, compress = "xz")
-size <- file.size(out_file)
-message(sprintf("wrote %s: %d rows, %d fits, %.2f MB, %.1f minutes with %d workers%s", out_file, nrow(study),
-                length(unique(study$fit)), size / 2^20, elapsed / 60, workers,
-                if (length(reductions)) paste0("; reduced: ", paste(reductions, collapse = "; ")) else ""))
-if (size > 2 * 2^20) warning("the stored study is larger than 2 MB")
+save_study(complete = TRUE)
