@@ -9,21 +9,22 @@
 # of a flexmix fit (EM, linear experts, multinomial-logit gate), and writes a plot
 # (lsmoe-mcycle.png) to the current directory. Seeded: the output is the same on every run.
 #
-# Scaling. moe_lse()'s random starts and default bounds refer to inputs on about unit scale, so
-# time enters as I(times / 60): times runs from 2.4 to 57.6 ms, and times / 60 from 0.04 to 0.96.
+# Scaling. moe_lse() standardises inputs by default; this demo keeps the bounds on a scale it
+# states (standardize = FALSE, with bounds in g), so time enters as I(times / 60): times runs from
+# 2.4 to 57.6 ms, and times / 60 from 0.04 to 0.96.
 # A gating or expert slope s on that scale is s / 60 per ms; a tanh transition at
 # x0 = -b / a is at 60 * x0 ms. The response stays in g (it only meets the output-weight bound).
 #
 # Settings, and why (found by refitting with 8 seeds; see the printed notes):
-# * tanh: lse_control(n_starts = 200, start_strategy = "random", bound_output = 200). With the
-#   default bound_output = Inf the least squares fit drifts to pairs of near-cancelling experts
+# * tanh: lse_control(n_starts = 200, start_strategy = "random", bound_output = 200,
+#   standardize = FALSE). With bound_output = Inf the least squares fit drifts to pairs of near-cancelling experts
 #   with output weights |c| of 1e4 to 1e6 that shave about 0.6% off the RSS by fitting noise, and
 #   Levenberg-Marquardt stops at its iteration limit: the compact parameter space of the theory
 #   is what prevents this, so |c| <= 200 g (about 1.5 x max |accel|) is imposed. The defaults
 #   bound_gate = bound_expert = 50 (transitions no sharper than about 1 ms) are kept. The RSS
 #   surface has many local minima; "data" starts mostly end at the iteration limit on poorer
 #   minima, while 200 random starts reached the same best RSS with all 8 seeds tried.
-# * linear: lse_control(n_starts = 20), default bounds: the same best RSS with all 8 seeds tried.
+# * linear: lse_control(n_starts = 20, standardize = FALSE), default bounds: the same best RSS with all 8 seeds tried.
 # * flexmix: 10 runs (seeds 1-10) of flexmix(accel ~ times, k = 3,
 #   concomitant = FLXPmultinom(~ times)), keeping the run with the largest log-likelihood (its own
 #   criterion); the RSS of that run's gating-weighted mean is reported, with the range over runs.
@@ -41,15 +42,15 @@ cat("lsmoe", format(utils::packageVersion("lsmoe")), "demo: MASS::mcycle, accel 
 cat("Input scaling: x = times / 60, so x runs from", min(mcycle$times) / 60, "to", round(max(mcycle$times) / 60, 2), "\n")
 
 # ---- k = 3 output-weighted tanh experts --------------------------------------------------------
-ctl_tanh <- lse_control(n_starts = 200, start_strategy = "random", bound_output = 200)
+ctl_tanh <- lse_control(n_starts = 200, start_strategy = "random", bound_output = 200, standardize = FALSE)
 set.seed(2024)
 t_tanh <- system.time(
   fit_tanh <- moe_lse(accel ~ I(times / 60), data = mcycle, k = 3,
                       expert = expert_tanh(output_weight = TRUE), control = ctl_tanh)
 )[["elapsed"]]
 rule(sprintf("k = 3 tanh experts, h = c * tanh(a x + b)   (200 random starts, %.1f s)", t_tanh))
-cat("Settings: lse_control(n_starts = 200, start_strategy = \"random\", bound_output = 200).\n")
-cat("Default bounds would not clip this fit; rather, with bound_output = Inf (the default) the fit\n")
+cat("Settings: lse_control(n_starts = 200, start_strategy = \"random\", bound_output = 200, standardize = FALSE).\n")
+cat("Bounds on the data's own scale (standardize = FALSE); with bound_output = Inf the fit\n")
 cat("drifts to near-cancelling experts with |c| of 1e4 or more that fit noise, so |c| <= 200 g\n")
 cat("(about 1.5 x max |accel|) is imposed. 200 random starts gave this RSS with 8 of 8 seeds tried.\n\n")
 print(summary(fit_tanh))
@@ -75,7 +76,7 @@ cat(sprintf("Estimates on a bound: %d (output weights at the |c| <= 200 bound: %
             fit_tanh$on_bound, sum(abs(ct[, "c"]) >= 200 * (1 - 1e-4))))
 
 # ---- k = 3 linear experts ----------------------------------------------------------------------
-ctl_lin <- lse_control(n_starts = 20)
+ctl_lin <- lse_control(n_starts = 20, standardize = FALSE)
 set.seed(2024)
 t_lin <- system.time(
   fit_lin <- moe_lse(accel ~ I(times / 60), data = mcycle, k = 3, expert = expert_linear(), control = ctl_lin)
