@@ -33,3 +33,7 @@ cpp_voronoi_loss <- function(beta0, beta1, eta, beta0_star, beta1_star, eta_star
     .Call(`_lsmoe_cpp_voronoi_loss`, beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r, align)
 }
 
+cpp_voronoi_loss_sigmoid <- function(beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r) {
+    .Call(`_lsmoe_cpp_voronoi_loss_sigmoid`, beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r)
+}
+
