@@ -2,8 +2,10 @@
 # back-transform of the estimates to the user's scale.
 
 # Scales of the standardisation (see lse_control(), "Scaling"): x' = (x - mx) / sx per column,
-# y' = (y - my) / sy with (my, sy) chosen by the expert family.
-fit_scales <- function(x, y, w, expert, standardize) {
+# y' = (y - my) / sy with (my, sy) chosen by the expert family. The response is centred only under
+# the softmax gate, whose values sum to one (a shift of y is then a shift of every expert's
+# intercept); sigmoid gate values do not sum to one, so y is only scaled.
+fit_scales <- function(x, y, w, expert, standardize, gate = NULL) {
   d <- ncol(x)
   none <- list(mx = rep(0, d), sx = rep(1, d), my = 0, sy = 1)
   if (!standardize) return(none)
@@ -18,7 +20,7 @@ fit_scales <- function(x, y, w, expert, standardize) {
   my <- 0
   sy <- 1
   if (expert$name %in% c("linear", "constant")) {
-    my <- mean(ys)
+    if (gate_name(gate) == "softmax") my <- mean(ys)
     sy <- sqrt(mean((ys - my)^2))
   } else if (expert$name == "polynomial" || isTRUE(expert$output_weight)) {
     sy <- sqrt(mean(ys^2))
@@ -28,7 +30,8 @@ fit_scales <- function(x, y, w, expert, standardize) {
 }
 
 # Parameters (beta0, beta1 k x d, eta k x q) from the standardised scale to the user's scale
-# (inverse = FALSE) or back (inverse = TRUE). Exact: the gate and the ridge are affine in x.
+# (inverse = FALSE) or back (inverse = TRUE). Exact: the gate and the ridge are affine in x, and
+# the gate's map (beta1 / sx, beta0 - beta1 mx) is the same for every component and either gate.
 transform_params <- function(par, sc, expert, inverse = FALSE) {
   d <- length(sc$mx)
   beta0 <- par$beta0
@@ -104,21 +107,22 @@ on_bound_flags <- function(theta, b) {
 
 # The least squares fit on (x, y, w). Returns the estimates on the user's scale with the raw
 # result of the C++ fit.
-lse_engine <- function(x, y, w, k, expert, start, control) {
+lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()) {
   n <- nrow(x)
   d <- ncol(x)
   q <- expert_q(expert, d)
-  p <- n_free_params(k, d, q)
-  sc <- fit_scales(x, y, w, expert, control$standardize)
+  gn <- gate_name(gate)
+  p <- n_free_params(k, d, q, gn)
+  sc <- fit_scales(x, y, w, expert, control$standardize, gn)
   xs <- sweep(sweep(x, 2, sc$mx), 2, sc$sx, "/")
   ys <- (y - sc$my) / sc$sy
   screen <- refine <- integer(0)
   if (is.null(start)) {
-    starts <- make_starts(xs, ys, k, expert, control)
+    starts <- make_starts(xs, ys, k, expert, control, gn)
   } else {
     starts <- vapply(start, function(st) {
       st <- transform_params(st, sc, expert, inverse = TRUE)
-      pack_theta(st$beta0, st$beta1, st$eta)
+      pack_theta(st$beta0, st$beta1, st$eta, gn)
     }, numeric(p))
   }
   starts <- matrix(starts, nrow = p)
@@ -129,17 +133,17 @@ lse_engine <- function(x, y, w, k, expert, start, control) {
     screen <- subsample(control$screen_rows)
     if (length(rows) > control$refine_rows) refine <- subsample(control$refine_rows)
   }
-  b <- theta_bounds(k, d, expert, control)
+  b <- theta_bounds(k, d, expert, control, gn)
   starts <- pmin(pmax(starts, b$lower), b$upper)
-  res <- cpp_lse_fit(xs, ys, as.numeric(w), expert, k, starts, b$lower, b$upper, control, screen, refine)
+  res <- cpp_lse_fit(xs, ys, as.numeric(w), expert, k, starts, b$lower, b$upper, control, screen, refine, gn)
   if (!is.finite(res$rss)) {
     lsmoe_abort("Every start gave a non-finite RSS: check `x` and `y` for extreme values.", arg = "x")
   }
-  par <- transform_params(unpack_theta(res$theta, k, d, q), sc, expert)
+  par <- transform_params(unpack_theta(res$theta, k, d, q, gn), sc, expert)
   res$rss <- res$rss * sc$sy^2
   res$start_rss <- res$start_rss * sc$sy^2
   res$screen_rss <- res$screen_rss * sc$sy^2
   res$refine_rss <- res$refine_rss * sc$sy^2
-  list(par = par, theta = pack_theta(par$beta0, par$beta1, par$eta), res = res, scales = sc,
+  list(par = par, theta = pack_theta(par$beta0, par$beta1, par$eta, gn), res = res, scales = sc,
        bound_flags = on_bound_flags(res$theta, b))
 }

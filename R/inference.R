@@ -2,8 +2,9 @@
 
 #' Standard errors, confidence intervals and model comparison for moe_lse fits
 #'
-#' Inference on the p free parameters \eqn{\theta} of a [moe_lse()] fit (the last component's
-#' gate is anchored at 0; names as in `coef()`).
+#' Inference on the p free parameters \eqn{\theta} of a [moe_lse()] fit (under the softmax gate
+#' the last component's gate is anchored at 0; under the sigmoid gate none is; names as in
+#' `coef()`).
 #'
 #' **Covariance.** With J the n x p Jacobian of \eqn{\hat f(X_i)} in \eqn{\theta} at the estimate,
 #' W the diagonal of the weights and r the residuals, `vcov()` of `type = "classical"` is the
@@ -82,7 +83,7 @@ NULL
 # engine per free parameter.
 theta_on_bound <- function(object) {
   if (!is.null(object$bound_flags)) return(object$bound_flags)
-  on_bound_flags(object$theta, theta_bounds(object$k, object$d, object$expert, object$control))
+  on_bound_flags(object$theta, theta_bounds(object$k, object$d, object$expert, object$control, gate_name(object$gate)))
 }
 
 # Pseudo-inverse of a symmetric positive semi-definite matrix.
@@ -105,7 +106,7 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE) {
   keep <- if (is.null(w)) rep(TRUE, length(object$y)) else w > 0
   wk <- if (is.null(w)) rep(1, sum(keep)) else w[keep]
   X <- object$x[keep, , drop = FALSE]
-  J <- cpp_residuals(X, object$y[keep], object$theta, object$expert, object$k)$jacobian
+  J <- cpp_residuals(X, object$y[keep], object$theta, object$expert, object$k, gate_name(object$gate))$jacobian
   sw <- sqrt(wk)
   Jw <- J * sw
   rw <- object$residuals[keep] * sw
@@ -170,7 +171,7 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE) {
 
 # Delta-method standard errors of f-hat at the rows of X (checked inputs).
 prediction_se <- function(object, info, X) {
-  G <- cpp_residuals(X, numeric(nrow(X)), object$theta, object$expert, object$k)$jacobian
+  G <- cpp_residuals(X, numeric(nrow(X)), object$theta, object$expert, object$k, gate_name(object$gate))$jacobian
   C <- info$C
   if (!length(C)) return(rep(NA_real_, nrow(X)))
   Gc <- G[, C, drop = FALSE]
@@ -242,9 +243,10 @@ boot_refits <- function(object, nboot, seed) {
   ctl$warn <- FALSE
   k <- object$k
   expert <- object$expert
+  gate <- as_gate(object$gate)
   one <- function(b) {
     ystar <- fv + stats::rnorm(length(fv), sd = sd)
-    f <- tryCatch(lse_fit_engine(x, ystar, wk, k, expert, start, ctl), error = function(e) NULL)
+    f <- tryCatch(lse_fit_engine(x, ystar, wk, k, expert, start, ctl, gate), error = function(e) NULL)
     if (is.null(f)) return(rep(NA_real_, length(object$theta)))
     f$theta
   }
@@ -276,6 +278,7 @@ anova.moe_lse <- function(object, ...) {
                     check.names = FALSE, row.names = nms)
   nested <- function(a, b) {  # a nested in b
     identical(a$k, b$k) && identical(a$expert[c("name", "degree", "output_weight")], b$expert[c("name", "degree", "output_weight")]) &&
+      identical(gate_name(a$gate), gate_name(b$gate)) &&
       all(colnames(a$x) %in% colnames(b$x)) && length(a$theta) < length(b$theta)
   }
   notes <- character(0)

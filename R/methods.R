@@ -6,9 +6,10 @@
 #' `vcov()`, `confint()` and `anova()` are described in [moe_lse-inference]; `tidy()`, `glance()`
 #' and `augment()` in [moe_lse-tidiers].
 #'
-#' * `coef()` returns the p free parameters (the last component's gate is anchored at 0 and not
-#'   counted) as a named vector in the layout of `vcov()`: names `expert<j>:beta0`,
-#'   `expert<j>:beta1.<input>` for the gate (j < k), then `expert<j>:a.<input>`, `expert<j>:b`
+#' * `coef()` returns the p free parameters (under the softmax gate the last component's gate is
+#'   anchored at 0 and not counted; under the sigmoid gate every component's gate is free) as a
+#'   named vector in the layout of `vcov()`: names `expert<j>:beta0`,
+#'   `expert<j>:beta1.<input>` for the gate (j < k for softmax, j <= k for sigmoid), then `expert<j>:a.<input>`, `expert<j>:b`
 #'   and `expert<j>:c` (output weight) for the experts. `coef(fit, matrix = TRUE)` gives the k x
 #'   (1 + d + q) matrix, one row per expert, anchored zeros included: `beta0`, the gating slopes
 #'   `beta1.<input>` and the expert parameters.
@@ -28,8 +29,8 @@
 #'   `model.matrix()` is the design matrix `lm` would build from the same formula (with the
 #'   `(Intercept)` column, whose role the model's intercepts play); for `moe_lse_fit()` fits it is
 #'   the input matrix `x`.
-#' * `predict()` with `type = "response"` gives \eqn{\hat f(x)} (length m); `"gate"` the softmax
-#'   gate probabilities (m x k); `"experts"` the expert values \eqn{h(x, \hat\eta_j)} (m x k).
+#' * `predict()` with `type = "response"` gives \eqn{\hat f(x)} (length m); `"gate"` the gate
+#'   values (m x k: softmax probabilities, or the k sigmoid gates, whose rows need not sum to 1); `"experts"` the expert values \eqn{h(x, \hat\eta_j)} (m x k).
 #'   `newdata` is a data frame with the formula's variables (formula fits) or a matrix / data
 #'   frame with the d columns of `x`, matched by name when it has column names and by position
 #'   otherwise; without it, the training inputs are used (padded for `na.exclude`). A 0-row
@@ -43,7 +44,7 @@
 #'   overflows (inputs far outside the data) gives a warning of class `lsmoe_warning_nonfinite`.
 #' * `plot()` draws the diagnostics chosen by `which`: 1, the fit (d = 1: the data with the fitted
 #'   regression function, y-limits covering both; d > 1: observed against fitted values); 2, the
-#'   gate probabilities (against the input for d = 1, against the fitted values otherwise);
+#'   gate values (against the input for d = 1, against the fitted values otherwise);
 #'   3, Pearson residuals against fitted values; 4, a normal Q-Q plot of the Pearson residuals
 #'   divided by \eqn{\hat\sigma}. Axis labels come from the formula. Default `1:2` for d = 1, and
 #'   `c(1, 3)` otherwise.
@@ -93,7 +94,7 @@ theta_terms <- function(object) {
   xn <- colnames(object$x)
   comp <- paste0("expert", seq_len(k))
   pn <- expert_param_names(object$expert, xn)
-  g <- k - 1
+  g <- gated_components(k, object$gate)
   data.frame(
     component = c(comp[seq_len(g)], rep(comp[seq_len(g)], length(xn)), rep(comp, each = length(pn))),
     term = c(rep("beta0", g), rep(paste0("beta1.", xn), each = g), rep(pn, k)),
@@ -120,12 +121,12 @@ coef.moe_lse <- function(object, matrix = FALSE, ...) {
 #' @rdname moe_lse-methods
 #' @export
 print.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
-  cat("Least squares softmax-gated mixture of experts\n")
+  cat(sprintf("Least squares %s-gated mixture of experts\n", gate_name(x$gate)))
   if (!is.null(x$call)) cat("Call: ", paste(deparse(x$call), collapse = "\n"), "\n", sep = "")
   cat(sprintf("Experts: %d x %s, inputs d = %d, n = %d%s\n", x$k, x$expert$label, x$d, x$nobs,
               if (is.null(x$weights)) "" else " (weighted)"))
   if (length(x$na.action)) cat(sprintf("(%d observation(s) deleted due to missingness)\n", length(x$na.action)))
-  cat("\nParameters (last gate anchored at 0):\n")
+  cat(if (gate_name(x$gate) == "softmax") "\nParameters (last gate anchored at 0):\n" else "\nParameters (sigmoid gates, none anchored):\n")
   print(signif(coef(x, matrix = TRUE), digits))
   cat(sprintf("\nRSS %s; residual standard error %s on %d degrees of freedom\n",
               format(signif(x$rss, digits)), format(signif(sigma(x), digits)), df.residual(x)))
@@ -153,7 +154,7 @@ summary.moe_lse <- function(object, vcov_type = c("classical", "HC0", "HC1"), ..
   tab <- cbind(Estimate = est, `Std. Error` = se, `z value` = z, `Pr(>|z|)` = 2 * stats::pnorm(-abs(z)))
   rownames(tab) <- names(est)
   structure(list(
-    call = object$call, expert = object$expert, k = object$k, d = object$d, nobs = n,
+    call = object$call, expert = object$expert, gate = as_gate(object$gate), k = object$k, d = object$d, nobs = n,
     df = c(length(est), stats::df.residual(object)),
     rss = object$rss, sigma = stats::sigma(object),
     r_squared = if (tss > 0) 1 - object$rss / tss else NA_real_,
@@ -168,14 +169,15 @@ summary.moe_lse <- function(object, vcov_type = c("classical", "HC0", "HC1"), ..
 #' @rdname moe_lse-methods
 #' @export
 print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
-  cat("Least squares softmax-gated mixture of experts\n")
+  cat(sprintf("Least squares %s-gated mixture of experts\n", gate_name(x$gate)))
   if (!is.null(x$call)) cat("Call: ", paste(deparse(x$call), collapse = "\n"), "\n", sep = "")
   cat(sprintf("\nExperts: %d x %s; d = %d; n = %d\n", x$k, x$expert$label, x$d, x$nobs))
   cat(if (x$weighted) "\nWeighted residuals:\n" else "\nResiduals:\n")
   r <- x$residuals
   names(r) <- c("Min", "1Q", "Median", "3Q", "Max")
   print(signif(r, digits))
-  cat(sprintf("\nFree parameters (last gate anchored at 0; %s standard errors):\n",
+  cat(sprintf("\nFree parameters (%s; %s standard errors):\n",
+              if (gate_name(x$gate) == "softmax") "last gate anchored at 0" else "sigmoid gates, none anchored",
               if (x$vcov_type == "classical") "Gauss-Newton" else paste("sandwich", x$vcov_type)))
   stats::printCoefmat(x$coefficients, digits = digits, has.Pvalue = TRUE, P.values = TRUE, na.print = "NA")
   cat(sprintf("\nResidual standard error: %s on %d degrees of freedom (RSS %s)\n",
@@ -365,7 +367,7 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
     fit <- numeric(0)
   } else {
     p <- object$coefficients
-    out <- cpp_predict(X, p$beta0, p$beta1, t(p$eta), object$expert)
+    out <- cpp_predict(X, p$beta0, p$beta1, t(p$eta), object$expert, gate_name(object$gate))
     res <- out[[type]]
     if (any(!is.finite(res))) {
       lsmoe_warn(sprintf(paste0("%d prediction(s) are not finite: `newdata` is far outside the inputs of the fit ",
@@ -419,7 +421,7 @@ plot.moe_lse <- function(x, which = if (x$d == 1) 1:2 else c(1, 3), ...) {
     xv <- x$x[, 1]
     grid <- seq(min(xv), max(xv), length.out = 400)
     gm <- matrix(grid, ncol = 1, dimnames = list(NULL, colnames(x$x)))
-    pg <- cpp_predict(gm, p$beta0, p$beta1, t(p$eta), x$expert)
+    pg <- cpp_predict(gm, p$beta0, p$beta1, t(p$eta), x$expert, gate_name(x$gate))
   }
   for (wh in which) {
     if (wh == 1 && x$d == 1) {
@@ -434,11 +436,11 @@ plot.moe_lse <- function(x, which = if (x$d == 1) 1:2 else c(1, 3), ...) {
     } else if (wh == 2) {
       if (x$d == 1) {
         graphics::matplot(grid, pg$gate, type = "l", lty = 1, lwd = 2, col = cols, ylim = c(0, 1),
-                          xlab = labs[["x"]], ylab = "gate probability", main = "Gate")
+                          xlab = labs[["x"]], ylab = "gate value", main = sprintf("Gate (%s)", gate_name(x$gate)))
       } else {
-        gt <- cpp_predict(x$x, p$beta0, p$beta1, t(p$eta), x$expert)$gate
+        gt <- cpp_predict(x$x, p$beta0, p$beta1, t(p$eta), x$expert, gate_name(x$gate))$gate
         graphics::matplot(ftd, gt, pch = 16, cex = 0.5, col = cols, ylim = c(0, 1),
-                          xlab = paste("fitted", yl), ylab = "gate probability", main = "Gate")
+                          xlab = paste("fitted", yl), ylab = "gate value", main = sprintf("Gate (%s)", gate_name(x$gate)))
       }
       graphics::legend("right", legend = rownames(p$beta1), col = cols, lty = 1, lwd = 2, bty = "n", cex = 0.8)
     } else if (wh == 3) {

@@ -1,4 +1,4 @@
-#' Mixing measures of a softmax-gated mixture of experts
+#' Mixing measures of a softmax- or sigmoid-gated mixture of experts
 #'
 #' A mixing measure collects the parameters of a softmax-gated mixture of experts with `k`
 #' components,
@@ -7,11 +7,17 @@
 #' regression function
 #' \deqn{f_G(x) = \sum_{i=1}^k \mathrm{softmax}_i(\beta_{11}^\top x + \beta_{01}, \dots,
 #'   \beta_{1k}^\top x + \beta_{0k})\, h(x, \eta_i).}{f_G(x) = sum_i softmax_i(beta1' x + beta0) h(x, eta_i).}
+#' With `gate = gate_sigmoid()` it is the companion paper's sigmoid-gated measure
+#' \deqn{G = \sum_{i=1}^k \mathrm{sigmoid}(\beta_{0i})\, \delta_{(\beta_{1i}, \eta_i)}, \qquad
+#'   f_G(x) = \sum_{i=1}^k \mathrm{sigmoid}(\beta_{1i}^\top x + \beta_{0i})\, h(x, \eta_i),}{G = sum_i sigmoid(beta0_i) delta_(beta1_i, eta_i), f_G(x) = sum_i sigmoid(beta1_i' x + beta0_i) h(x, eta_i),}
+#' whose weights are \eqn{\mathrm{sigmoid}(\beta_{0i})} and which has no translation invariance
+#' (see [gates]; its losses are [voronoi_loss_sigmoid()]).
+#'
 #' `mixing_measure()` builds and validates one (typically a true measure \eqn{G_*} for
 #' [simulate_moe()], [voronoi_loss()] and [regression_error()]); `as_mixing_measure()` extracts
 #' one from a [moe_lse()] fit; `predict()` evaluates \eqn{f_G}, the gate or the experts.
 #'
-#' The measure is not anchored: adding the same \eqn{(t_0, t_1)} to every
+#' A softmax-gated measure is not anchored: adding the same \eqn{(t_0, t_1)} to every
 #' \eqn{(\beta_{0i}, \beta_{1i})} gives the same \eqn{f_G} (losses remove this by alignment, see
 #' [voronoi_loss()]).
 #'
@@ -25,15 +31,19 @@
 #'   q = 1; when k = 1 a vector of length q is read as a 1 x q matrix.
 #' @param expert Expert family: an object from [experts] such as `expert_sigmoid()` (default),
 #'   or its name as a string.
+#' @param gate The gate: `gate_softmax()` (default) or `gate_sigmoid()`, or its name; see [gates].
 #' @returns An object of class `mixing_measure`: a list with `beta0` (numeric k), `beta1`
-#'   (numeric matrix k x d), `eta` (numeric matrix k x q), `expert` (the `moe_expert` family), and
-#'   the integers `k`, `d`, `q`. Invalid input (non-numeric or non-finite values, k = 0, shapes
+#'   (numeric matrix k x d), `eta` (numeric matrix k x q), `expert` (the `moe_expert` family),
+#'   `gate` (the `moe_gate`), and the integers `k`, `d`, `q`. Invalid input (non-numeric or non-finite values, k = 0, shapes
 #'   that do not agree, `eta` with the wrong number of columns for the expert family, unknown
 #'   expert) raises an error of class `lsmoe_error_input` naming the argument.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
-#' @seealso [simulate_moe()], [voronoi_loss()], [regression_error()]
+#'
+#' Nguyen, H., Ho, N. and Rinaldo, A. (2024). Sigmoid gating is more sample efficient than
+#' softmax gating in mixture of experts. NeurIPS 2024. \doi{10.48550/arXiv.2405.13997}
+#' @seealso [simulate_moe()], [voronoi_loss()], [regression_error()], [gates]
 #' @examples
 #' # the gate switches at x = 0.5; experts sigmoid(12 x - 9) and sigmoid(3 - 12 x)
 #' G0 <- mixing_measure(beta0 = c(-5, 0), beta1 = c(10, 0),
@@ -48,9 +58,16 @@
 #' fit <- moe_lse(x, y, k = 2, expert = expert_sigmoid(), control = lse_control(n_starts = 2))
 #' as_mixing_measure(fit)
 #' voronoi_loss(fit, G0)  # fits are accepted wherever a measure is
+#'
+#' # a sigmoid-gated measure: weights sigmoid(beta0), gate values need not sum to 1
+#' G1 <- mixing_measure(beta0 = c(1, -1), beta1 = c(0, 4), eta = rbind(c(2, 0), c(-1, 1)),
+#'                      expert = expert_linear(), gate = gate_sigmoid())
+#' G1
+#' predict(G1, c(0, 1), type = "gate")
 #' @export
-mixing_measure <- function(beta0, beta1, eta, expert = expert_sigmoid()) {
+mixing_measure <- function(beta0, beta1, eta, expert = expert_sigmoid(), gate = gate_softmax()) {
   expert <- as_expert(expert)
+  gate <- as_gate(gate)
   if (!is.numeric(beta0) || !is.null(dim(beta0)) && !(is.matrix(beta0) && ncol(beta0) == 1)) {
     lsmoe_abort(sprintf("`beta0` must be a numeric vector (one gating intercept per atom), not %s.", describe(beta0)), arg = "beta0")
   }
@@ -58,7 +75,7 @@ mixing_measure <- function(beta0, beta1, eta, expert = expert_sigmoid()) {
   k <- length(beta0)
   if (k == 0) lsmoe_abort("`beta0` must have at least one entry: a mixing measure needs k >= 1 atoms.", arg = "beta0")
   check_finite_param(beta0, "beta0")
-  if (any(beta0 > log(.Machine$double.xmax) - log(k))) {
+  if (gate$name == "softmax" && any(beta0 > log(.Machine$double.xmax) - log(k))) {
     lsmoe_abort("`beta0` is too large: the weights exp(beta0) overflow.", arg = "beta0")
   }
   if (!is.numeric(beta1)) {
@@ -84,15 +101,15 @@ mixing_measure <- function(beta0, beta1, eta, expert = expert_sigmoid()) {
                                "expert with d = %d), not %s."), k, q, q, expert$name, d, shape_of(eta)), arg = "eta")
   }
   check_finite_param(eta, "eta")
-  new_mixing_measure(beta0, beta1, eta, expert)
+  new_mixing_measure(beta0, beta1, eta, expert, gate)
 }
 
-new_mixing_measure <- function(beta0, beta1, eta, expert) {
+new_mixing_measure <- function(beta0, beta1, eta, expert, gate = gate_softmax()) {
   beta1 <- unname(beta1) + 0
   eta <- unname(eta) + 0
   storage.mode(beta1) <- "double"
   storage.mode(eta) <- "double"
-  structure(list(beta0 = unname(as.numeric(beta0)), beta1 = beta1, eta = eta, expert = expert,
+  structure(list(beta0 = unname(as.numeric(beta0)), beta1 = beta1, eta = eta, expert = expert, gate = gate,
                  k = length(beta0), d = ncol(beta1), q = ncol(eta)),
             class = "mixing_measure")
 }
@@ -108,7 +125,7 @@ check_finite_param <- function(x, arg) {
 }
 
 #' @rdname mixing_measure
-#' @param x For `as_mixing_measure()`: a [moe_lse()] fit (its `coefficients` and `expert`) or a
+#' @param x For `as_mixing_measure()`: a [moe_lse()] fit (its `coefficients`, `expert` and `gate`) or a
 #'   `mixing_measure` (returned unchanged). For `print()`: a `mixing_measure`.
 #' @param ... Unused.
 #' @export
@@ -122,7 +139,7 @@ as_mixing_measure.mixing_measure <- function(x, ...) x
 #' @export
 as_mixing_measure.moe_lse <- function(x, ...) {
   p <- x$coefficients
-  mixing_measure(p$beta0, p$beta1, p$eta, x$expert)
+  mixing_measure(p$beta0, p$beta1, p$eta, x$expert, x[["gate", exact = TRUE]])
 }
 
 #' @rdname mixing_measure
@@ -146,10 +163,10 @@ as_measure_arg <- function(G, arg) {
                             arg, describe(cf)), arg = arg)
       }
       G <- list(beta0 = cf[["beta0", exact = TRUE]], beta1 = cf[["beta1", exact = TRUE]],
-                eta = cf[["eta", exact = TRUE]], expert = G[["expert", exact = TRUE]])
+                eta = cf[["eta", exact = TRUE]], expert = G[["expert", exact = TRUE]], gate = G[["gate", exact = TRUE]])
     }
     return(tryCatch(mixing_measure(G[["beta0", exact = TRUE]], G[["beta1", exact = TRUE]], G[["eta", exact = TRUE]],
-                                   G[["expert", exact = TRUE]]),
+                                   G[["expert", exact = TRUE]], G[["gate", exact = TRUE]]),
                     lsmoe_error_input = function(e) {
                       lsmoe_abort(sprintf("`%s` is not a valid mixing measure: %s", arg, conditionMessage(e)), arg = arg)
                     }))
@@ -157,13 +174,17 @@ as_measure_arg <- function(G, arg) {
   lsmoe_abort(sprintf("`%s` must be a mixing_measure() or a moe_lse() fit, not %s.", arg, describe(G)), arg = arg)
 }
 
-# Two measures are compatible when they have the same input dimension d and (unless
-# same_expert = FALSE) the same expert family (name, degree, output weight).
+# Two measures are compatible when they have the same input dimension d, the same gate and
+# (unless same_expert = FALSE) the same expert family (name, degree, output weight).
 measures_compatible <- function(G, G0, same_expert = TRUE, arg = "G", arg0 = "G0") {
   if (!inherits(G, "mixing_measure")) G <- as_measure_arg(G, arg)
   if (!inherits(G0, "mixing_measure")) G0 <- as_measure_arg(G0, arg0)
   if (G$d != G0$d) {
     lsmoe_abort(sprintf("`%s` and `%s` must have the same input dimension d: %d and %d.", arg, arg0, G$d, G0$d), arg = arg)
+  }
+  if (gate_name(G$gate) != gate_name(G0$gate)) {
+    lsmoe_abort(sprintf("`%s` and `%s` must have the same gate: %s and %s.", arg, arg0, gate_name(G$gate), gate_name(G0$gate)),
+                arg = arg)
   }
   if (same_expert) {
     e <- G$expert
@@ -180,7 +201,7 @@ measures_compatible <- function(G, G0, same_expert = TRUE, arg = "G", arg0 = "G0
 # Table of a measure's parameters, one row per atom.
 measure_table <- function(G) {
   xn <- if (G$d == 1) "x" else paste0("x", seq_len(G$d))
-  tab <- data.frame(weight = exp(G$beta0), beta0 = G$beta0)
+  tab <- data.frame(weight = gate_atom_weights(G$beta0, G$gate), beta0 = G$beta0)
   b1 <- G$beta1
   colnames(b1) <- paste0("beta1.", xn)
   et <- G$eta
@@ -197,8 +218,10 @@ print.mixing_measure <- function(x, digits = max(3L, getOption("digits") - 3L), 
   obj <- x
   x <- as_measure_arg(x, "x")
   digits <- check_count(digits, "digits", min = 1, max = 22)
-  cat(sprintf("<mixing_measure> k = %d atoms, d = %d, experts h(x, eta) = %s\n", x$k, x$d, x$expert$label))
-  cat("Weights exp(beta0) and atoms (beta1, eta):\n")
+  sig <- gate_name(x$gate) == "sigmoid"
+  cat(sprintf("<mixing_measure> k = %d atoms, d = %d, experts h(x, eta) = %s, %s gate\n", x$k, x$d, x$expert$label,
+              gate_name(x$gate)))
+  cat(if (sig) "Weights sigmoid(beta0) and atoms (beta1, eta):\n" else "Weights exp(beta0) and atoms (beta1, eta):\n")
   print(signif(measure_table(x), digits))
   invisible(obj)
 }
@@ -206,8 +229,8 @@ print.mixing_measure <- function(x, digits = max(3L, getOption("digits") - 3L), 
 #' @rdname mixing_measure
 #' @param object A `mixing_measure` (validated again, in case it was edited by hand).
 #' @param newdata Inputs: numeric matrix n x d (a vector when d = 1), finite.
-#' @param type One of `"response"` (default: \eqn{f_G(x)}, numeric n), `"gate"` (softmax gate
-#'   probabilities, n x k) or `"experts"` (expert values \eqn{h(x, \eta_i)}, n x k).
+#' @param type One of `"response"` (default: \eqn{f_G(x)}, numeric n), `"gate"` (gate values,
+#'   n x k: softmax probabilities or sigmoid gates) or `"experts"` (expert values \eqn{h(x, \eta_i)}, n x k).
 #'   When a value cannot be represented (for example the experts or the gating logits overflow
 #'   at inputs of \eqn{10^{308}}), it is returned as NaN or Inf with a warning of class
 #'   `lsmoe_warning_nonfinite` naming the rows.
@@ -230,7 +253,7 @@ predict.mixing_measure <- function(object, newdata, type = c("response", "gate",
 # (n x d). Non-finite values of component `type` are an error of class lsmoe_error_nonfinite
 # naming `arg` (action = "abort"), or a warning of class lsmoe_warning_nonfinite ("warn").
 eval_measure <- function(G, X, type = "response", arg = "x", action = c("abort", "warn")) {
-  out <- cpp_predict(X, G$beta0, G$beta1, t(G$eta), G$expert)
+  out <- cpp_predict(X, G$beta0, G$beta1, t(G$eta), G$expert, gate_name(G$gate))
   what <- switch(type, response = "The regression function f_G(x)", gate = "The gate probability",
                  experts = "The expert value h(x, eta)")
   check_finite_result(out[[type]], what, arg, hint = "the inputs or the parameters are too large (rescale them)",

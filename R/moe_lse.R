@@ -1,4 +1,4 @@
-#' Least squares estimator of a softmax-gated mixture of experts
+#' Least squares estimator of a softmax- or sigmoid-gated mixture of experts
 #'
 #' Fits the regression function
 #' \deqn{f_G(x) = \sum_{i=1}^k \mathrm{softmax}_i(\beta_{11}^\top x + \beta_{01}, \dots,
@@ -8,7 +8,11 @@
 #' number of experts is the exact-specified case, `k` larger is over-specified. The softmax gate is
 #' invariant to a common shift of all \eqn{(\beta_{0i}, \beta_{1i})}; the fit anchors the last
 #' component, \eqn{\beta_{0k} = 0}, \eqn{\beta_{1k} = 0}, and its free parameters (`coef()`) are
-#' the others.
+#' the others. With `gate = gate_sigmoid()` the gate is instead one sigmoid per expert,
+#' \eqn{f_G(x) = \sum_i \mathrm{sigmoid}(\beta_{1i}^\top x + \beta_{0i})\, h(x, \eta_i)} (the
+#' companion paper's model): no normalisation, no anchoring, all k components have free
+#' \eqn{(\beta_{0i}, \beta_{1i})}, and the response is scaled but not centred inside the fitter
+#' (see [gates]).
 #'
 #' `moe_lse()` is the formula interface, built on [stats::model.frame()] as [stats::lm()] is, so
 #' that [update()], [formula()], [terms()], [model.frame()], [model.matrix()], `subset`,
@@ -58,11 +62,15 @@
 #'   component), or a list of such lists. When given, only these starts are used (more than
 #'   `n_finish` of them are screened and refined as generated starts are, see [lse_control()]).
 #' @param control A list from [lse_control()] (or a plain list of its arguments).
+#' @param gate The gate: `gate_softmax()` (default, the last component anchored) or
+#'   `gate_sigmoid()` (one sigmoid per expert, no anchoring), or its name; see [gates].
 #' @param ... Must be empty: unknown arguments are an error.
 #' @returns An object of class `moe_lse`, a list with
-#' * `call`; `expert` (the family); `k`, `d` (input dimension), `q` (expert parameters);
+#' * `call`; `expert` (the family); `gate` (the `moe_gate`); `k`, `d` (input dimension), `q`
+#'   (expert parameters);
 #' * `coefficients`: list of `beta0` (length k), `beta1` (k x d), `eta` (k x q), with the last
-#'   component's gate anchored at 0 (`coef()` gives the free parameters as a named vector);
+#'   component's gate anchored at 0 under the softmax gate (`coef()` gives the free parameters as
+#'   a named vector);
 #' * `theta`: the free parameter vector; `rss`: (weighted) residual sum of squares; `nobs`: the
 #'   number of rows with positive weight;
 #' * `fitted.values`, `residuals` (\eqn{y - \hat f}, unweighted), one per row used;
@@ -88,6 +96,9 @@
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
 #'
+#' Nguyen, H., Ho, N. and Rinaldo, A. (2024). Sigmoid gating is more sample efficient than
+#' softmax gating in mixture of experts. NeurIPS 2024. \doi{10.48550/arXiv.2405.13997}
+#'
 #' More, J. J. (1978). The Levenberg-Marquardt algorithm: implementation and theory.
 #' *Numerical Analysis*, Lecture Notes in Mathematics 630, 105-116. \doi{10.1007/BFb0067700}
 #' @examples
@@ -108,9 +119,14 @@
 #' aq <- transform(airquality, temp = (Temp - 75) / 10)
 #' fa <- moe_lse(Ozone ~ temp, data = aq, k = 2, expert = "linear", na.action = na.exclude)
 #' length(residuals(fa))   # 153, NA where Ozone is missing
+#'
+#' # a sigmoid gate: one gate per expert, no anchoring
+#' fs <- moe_lse(y ~ x, data = d, k = 2, expert = "sigmoid", gate = gate_sigmoid(),
+#'               control = lse_control(n_starts = 10))
+#' coef(fs, matrix = TRUE)
 #' @export
 moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = expert_sigmoid(),
-                    start = NULL, control = lse_control(), ...) {
+                    start = NULL, control = lse_control(), gate = gate_softmax(), ...) {
   if (missing(formula)) lsmoe_abort("`formula` is missing: give a model formula such as y ~ x.", arg = "formula")
   if (!inherits(formula, "formula")) {
     # shortcut for the matrix interface: moe_lse(x, y, ...)
@@ -124,7 +140,7 @@ moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = e
     names(cl)[names(cl) == "formula"] <- "x"
     names(cl)[names(cl) == "data"] <- "y"
     fit <- moe_lse_fit(formula, data, weights = if (missing(weights)) NULL else weights, k = k, expert = expert,
-                       start = start, control = control)
+                       start = start, control = control, gate = gate)
     fit$call <- cl
     fit$response_name <- deparse_label(cl$y)
     return(fit)
@@ -167,7 +183,7 @@ moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = e
     lsmoe_abort(sprintf("Input variable(s) %s must be finite: they have NaN or infinite values.",
                         paste0("`", colnames(X)[bad], "`", collapse = ", ")), arg = "data")
   }
-  fit <- fit_weighted(X, y, w, k, expert, start, control)
+  fit <- fit_weighted(X, y, w, k, expert, start, control, gate)
   fit$call <- cl
   fit$terms <- tt
   fit$model <- mf
@@ -181,13 +197,13 @@ moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = e
 #' @rdname moe_lse
 #' @export
 moe_lse_fit <- function(x, y, weights = NULL, k = 2, expert = expert_sigmoid(), start = NULL,
-                        control = lse_control(), ...) {
+                        control = lse_control(), gate = gate_softmax(), ...) {
   check_dots_empty(...)
   cl <- match.call()
   x <- check_x(fix_colnames(x))
   y <- check_y(y, nrow(x))
   w <- check_weights(weights, nrow(x))
-  fit <- fit_weighted(x, y, w, k, expert, start, control)
+  fit <- fit_weighted(x, y, w, k, expert, start, control, gate)
   fit$call <- cl
   fit$response_name <- deparse_label(cl$y)
   fit
@@ -254,16 +270,16 @@ check_dots_empty <- function(...) {
 # Weighted fit: rows with zero weight are left out of the fitter (they add nothing to the RSS
 # and must not steer the starts) but get fitted values and residuals; equal weights are an
 # unweighted fit.
-fit_weighted <- function(x, y, w, k, expert, start, control) {
-  if (is.null(w)) return(lse_fit_engine(x, y, numeric(0), k, expert, start, control))
+fit_weighted <- function(x, y, w, k, expert, start, control, gate = gate_softmax()) {
+  if (is.null(w)) return(lse_fit_engine(x, y, numeric(0), k, expert, start, control, gate))
   keep <- w > 0
   wk <- w[keep]
   if (all(keep)) {
-    fit <- lse_fit_engine(x, y, if (all(wk == wk[1]) && wk[1] == 1) numeric(0) else wk, k, expert, start, control)
+    fit <- lse_fit_engine(x, y, if (all(wk == wk[1]) && wk[1] == 1) numeric(0) else wk, k, expert, start, control, gate)
   } else {
-    fit <- lse_fit_engine(x[keep, , drop = FALSE], y[keep], wk, k, expert, start, control)
+    fit <- lse_fit_engine(x[keep, , drop = FALSE], y[keep], wk, k, expert, start, control, gate)
     p <- fit$coefficients
-    fit$fitted.values <- as.vector(cpp_predict(x, p$beta0, p$beta1, t(p$eta), expert)$response)
+    fit$fitted.values <- as.vector(cpp_predict(x, p$beta0, p$beta1, t(p$eta), fit$expert, fit$gate$name)$response)
     fit$residuals <- y - fit$fitted.values
     fit$x <- x
     fit$y <- y
@@ -274,7 +290,7 @@ fit_weighted <- function(x, y, w, k, expert, start, control) {
 
 # The fitter behind both interfaces: x (n x d, checked), y (n), w (n positive weights, or numeric(0)
 # for an unweighted fit). Rows with zero weight never reach it (see fit_weighted()).
-lse_fit_engine <- function(x, y, w, k, expert, start, control) {
+lse_fit_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()) {
   x <- check_x(x)
   y <- check_y(y, nrow(x))
   if (!is.finite(sum(y^2))) lsmoe_abort("`y` is too large: its sum of squares overflows; rescale it.", arg = "y")
@@ -286,10 +302,11 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control) {
   }
   k <- check_count(k, "k", max = 1000)
   expert <- as_expert(expert)
+  gate <- as_gate(gate)
   n <- nrow(x)
   d <- ncol(x)
   q <- expert_q(expert, d)
-  p <- n_free_params(k, d, q)
+  p <- n_free_params(k, d, q, gate)
   if (n < p) {
     lsmoe_abort(sprintf("Too few observations: %d rows of `x` for %d free parameters (k = %d, d = %d, q = %d).",
                         n, p, k, d, q), arg = "x")
@@ -304,7 +321,7 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control) {
     })
   }
   check_reachable(y, expert)
-  eng <- lse_engine(x, y, w, k, expert, start, control)
+  eng <- lse_engine(x, y, w, k, expert, start, control, gate)
   res <- eng$res
   par <- eng$par
   xnames <- colnames(x)
@@ -312,7 +329,7 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control) {
   names(par$beta0) <- comp
   dimnames(par$beta1) <- list(comp, xnames)
   dimnames(par$eta) <- list(comp, expert_param_names(expert, xnames))
-  fitted <- cpp_predict(x, par$beta0, par$beta1, t(par$eta), expert)$response
+  fitted <- cpp_predict(x, par$beta0, par$beta1, t(par$eta), expert, gate$name)$response
   ww <- if (length(w)) w else rep(1, n)
   tss <- sum(ww * (y - sum(ww * y) / sum(ww))^2)
   if (tss > 0 && res$rss > tss) {
@@ -325,7 +342,7 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control) {
                class = "lsmoe_warning_convergence")
   }
   structure(list(
-    call = NULL, expert = expert, k = k, d = d, q = q,
+    call = NULL, expert = expert, gate = gate, k = k, d = d, q = q,
     coefficients = par, theta = eng$theta, rss = res$rss, nobs = n,
     fitted.values = fitted, residuals = y - fitted,
     converged = res$converged, status = res$status, message = res$message,

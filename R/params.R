@@ -1,34 +1,37 @@
 # Parameter bookkeeping shared by the fitter, the methods and the theory functions.
 # User-facing parameters: beta0 (length k), beta1 (k x d), eta (k x q).
-# The C++ core's free vector theta: [beta0_1..beta0_{k-1}] [beta1 (k-1) x d, column-major]
-# [eta as q x k, column-major], with the last component's gate anchored at 0.
+# The C++ core's free vector theta, with kg gated components (kg = k - 1 for the softmax gate,
+# whose last component is anchored at 0; kg = k for the sigmoid gate, which has no anchoring):
+# [beta0_1..beta0_kg] [beta1 kg x d, column-major] [eta as q x k, column-major].
+# `gate` is a moe_gate, a gate name, or NULL (softmax).
 
-n_free_params <- function(k, d, q) as.integer((k - 1) * (d + 1) + k * q)
+n_free_params <- function(k, d, q, gate = NULL) as.integer(gated_components(k, gate) * (d + 1) + k * q)
 
-pack_theta <- function(beta0, beta1, eta) {
+pack_theta <- function(beta0, beta1, eta, gate = NULL) {
   k <- length(beta0)
+  if (gate_name(gate) == "sigmoid") return(c(beta0, as.vector(beta1), as.vector(t(eta))))
   b0 <- (beta0 - beta0[k])[-k]
   b1 <- sweep(beta1, 2, beta1[k, ])[-k, , drop = FALSE]
   c(b0, as.vector(b1), as.vector(t(eta)))
 }
 
-unpack_theta <- function(theta, k, d, q) {
-  km1 <- k - 1
-  ng <- km1 * (d + 1)
+unpack_theta <- function(theta, k, d, q, gate = NULL) {
+  kg <- gated_components(k, gate)
+  ng <- kg * (d + 1)
+  b1 <- matrix(theta[kg + seq_len(kg * d)], kg, d)
   list(
-    beta0 = c(theta[seq_len(km1)], 0),
-    beta1 = rbind(matrix(theta[km1 + seq_len(km1 * d)], km1, d), matrix(0, 1, d)),
+    beta0 = if (kg == k) theta[seq_len(k)] else c(theta[seq_len(kg)], 0),
+    beta1 = if (kg == k) b1 else rbind(b1, matrix(0, 1, d)),
     eta = t(matrix(theta[ng + seq_len(k * q)], q, k))
   )
 }
 
 # Lower/upper bounds of theta from the control's bound groups.
-theta_bounds <- function(k, d, expert, control) {
-  groups <- c(rep("gate", (k - 1) * (d + 1)), rep(expert_bound_groups(expert, d), k))
+theta_bounds <- function(k, d, expert, control, gate = NULL) {
+  groups <- c(rep("gate", gated_components(k, gate) * (d + 1)), rep(expert_bound_groups(expert, d), k))
   b <- c(gate = control$bound_gate, expert = control$bound_expert, output = control$bound_output)[groups]
   list(lower = -unname(b), upper = unname(b))
 }
-
 # Validate a user start list(beta0, beta1, eta) and return it in canonical shapes.
 check_start <- function(start, k, d, q, arg = "start") {
   if (!is.list(start) || !all(c("beta0", "beta1", "eta") %in% names(start))) {

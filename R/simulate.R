@@ -1,12 +1,13 @@
-#' Simulate data from a softmax-gated mixture of experts
+#' Simulate data from a softmax- or sigmoid-gated mixture of experts
 #'
-#' Draws \eqn{(X_i, Y_i)}, \eqn{i = 1, \dots, n}, from the regression model of the paper,
+#' Draws \eqn{(X_i, Y_i)}, \eqn{i = 1, \dots, n}, from the regression model of the paper (with the
+#' gate of the measure `G`, softmax or sigmoid, see [gates]),
 #' \deqn{Y_i = f_G(X_i) + \varepsilon_i, \qquad \varepsilon_i \sim N(0, \sigma^2),}{Y_i = f_G(X_i) + eps_i, eps_i ~ N(0, sigma^2),}
 #' with \eqn{X_i \sim \mathrm{Uniform}[0, 1]^d} by default. All randomness comes from R's random
 #' number generator (`runif()` for the inputs, then `rnorm()` for the noise), so `set.seed()`
 #' reproduces a draw.
 #'
-#' @param G The mixing measure: a [mixing_measure()] or a [moe_lse()] fit.
+#' @param G The mixing measure: a [mixing_measure()] (either gate) or a [moe_lse()] fit.
 #' @param n Sample size, whole number >= 1 with `n * d` at most \eqn{10^8} (see
 #'   [lsmoe_limits]). May be omitted when `x` is a matrix (it is then `nrow(x)`; when given it
 #'   must agree).

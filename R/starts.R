@@ -33,11 +33,11 @@ random_eta <- function(x, y, k, expert, sc) {
   }, numeric(q)), nrow = q))
 }
 
-random_start <- function(x, y, k, expert, sc = data_scales(x, y)) {
+random_start <- function(x, y, k, expert, sc = data_scales(x, y), gate = "softmax") {
   d <- ncol(x)
   beta1 <- matrix(0, k, d)
   beta0 <- numeric(k)
-  for (j in seq_len(k - 1)) {
+  for (j in seq_len(gated_components(k, gate))) {
     beta1[j, ] <- stats::rnorm(d, 0, 2 / sc$sx)
     beta0[j] <- -sum(beta1[j, ] * x[sample.int(nrow(x), 1), ]) + stats::rnorm(1)
   }
@@ -46,8 +46,9 @@ random_start <- function(x, y, k, expert, sc = data_scales(x, y)) {
 }
 
 # Data-driven start: k-means partition of standardised x; per-part least squares expert;
-# a softmax gate that selects the nearest centre (logits -||z - m_j||^2 / (2 s^2)).
-data_start <- function(x, y, k, expert, control, sc = data_scales(x, y)) {
+# a softmax gate that selects the nearest centre (logits -||z - m_j||^2 / (2 s^2)), or sigmoid
+# gates from logistic regressions of each part's indicator on x (see sigmoid_gate_start()).
+data_start <- function(x, y, k, expert, control, sc = data_scales(x, y), gate = "softmax") {
   d <- ncol(x)
   q <- expert_q(expert, d)
   if (nrow(x) > 5000) {  # k-means and the per-part fits on a subsample
@@ -58,21 +59,27 @@ data_start <- function(x, y, k, expert, control, sc = data_scales(x, y)) {
   z <- sweep(sweep(x, 2, sc$mx), 2, sc$sx, "/")
   km <- if (k == 1) list(cluster = rep(1L, nrow(x)), centers = matrix(colMeans(z), 1), tot.withinss = sum(scale(z, scale = FALSE)^2))
         else tryCatch(suppressWarnings(stats::kmeans(z, centers = k, iter.max = 50)), error = function(e) NULL)
-  if (is.null(km) || any(tabulate(km$cluster, k) < max(q + 1, 3))) return(random_start(x, y, k, expert, sc))
+  if (is.null(km) || any(tabulate(km$cluster, k) < max(q + 1, 3))) return(random_start(x, y, k, expert, sc, gate))
   s2 <- max(km$tot.withinss / (nrow(x) * d), 1e-6)
   C <- km$centers
   beta1 <- sweep(C / s2, 2, sc$sx, "/")
   beta0 <- -rowSums(C^2) / (2 * s2) - drop(beta1 %*% sc$mx)
-  # Soften the gate (scale all logits together) so that, anchored at the last component, it
-  # stays well inside the gating bounds: a start on a bound has a near-zero derivative in the
-  # sine change of variables and stalls there.
-  beta0 <- beta0 - beta0[k]
-  beta1 <- sweep(beta1, 2, beta1[k, ])
-  big <- max(abs(c(beta0, beta1)))
-  if (is.finite(control$bound_gate) && big > 0.5 * control$bound_gate) {
-    shrink <- 0.5 * control$bound_gate / big
-    beta0 <- beta0 * shrink
-    beta1 <- beta1 * shrink
+  if (gate_name(gate) == "sigmoid") {
+    g <- sigmoid_gate_start(z, km$cluster, k, sc, control)
+    beta0 <- g$beta0
+    beta1 <- g$beta1
+  } else {
+    # Soften the gate (scale all logits together) so that, anchored at the last component, it
+    # stays well inside the gating bounds: a start on a bound has a near-zero derivative in the
+    # sine change of variables and stalls there.
+    beta0 <- beta0 - beta0[k]
+    beta1 <- sweep(beta1, 2, beta1[k, ])
+    big <- max(abs(c(beta0, beta1)))
+    if (is.finite(control$bound_gate) && big > 0.5 * control$bound_gate) {
+      shrink <- 0.5 * control$bound_gate / big
+      beta0 <- beta0 * shrink
+      beta1 <- beta1 * shrink
+    }
   }
   eta <- matrix(0, k, q)
   one <- lse_control(max_iter = 100, bound_gate = control$bound_gate, bound_expert = control$bound_expert,
@@ -90,8 +97,33 @@ data_start <- function(x, y, k, expert, control, sc = data_scales(x, y)) {
   list(beta0 = beta0, beta1 = beta1, eta = eta)
 }
 
+# Sigmoid gates of a data start: gate j is the logistic regression of the indicator of part j on
+# the standardised inputs z (a few Newton steps with a small ridge, so that separable parts stay
+# finite), mapped back to the scale of x and kept within half the gating bound.
+sigmoid_gate_start <- function(z, cluster, k, sc, control) {
+  d <- ncol(z)
+  Z <- cbind(1, z)
+  beta0 <- numeric(k)
+  beta1 <- matrix(0, k, d)
+  for (j in seq_len(k)) {
+    t <- as.numeric(cluster == j)
+    b <- c(stats::qlogis(min(max(mean(t), 0.05), 0.95)), rep(0, d))
+    for (it in 1:15) {
+      p <- stats::plogis(drop(Z %*% b))
+      wt <- pmax(p * (1 - p), 1e-6)
+      H <- crossprod(Z, Z * wt) + diag(1e-2 * nrow(Z), d + 1)
+      b <- b + solve(H, crossprod(Z, t - p) - 1e-2 * nrow(Z) * b)
+    }
+    big <- max(abs(b))
+    if (is.finite(control$bound_gate) && big > 0.5 * control$bound_gate) b <- b * 0.5 * control$bound_gate / big
+    beta1[j, ] <- b[-1] / sc$sx
+    beta0[j] <- b[1] - sum(beta1[j, ] * sc$mx)
+  }
+  list(beta0 = beta0, beta1 = beta1)
+}
+
 # Starts as columns of a matrix (n_free x S).
-make_starts <- function(x, y, k, expert, control) {
+make_starts <- function(x, y, k, expert, control, gate = "softmax") {
   sc <- data_scales(x, y)
   kinds <- switch(control$start_strategy,
     data = rep("data", control$n_starts),
@@ -101,10 +133,10 @@ make_starts <- function(x, y, k, expert, control) {
       c(rep("data", n_data), rep("random", control$n_starts - n_data))
     }
   )
-  b <- theta_bounds(k, ncol(x), expert, control)
+  b <- theta_bounds(k, ncol(x), expert, control, gate)
   vapply(kinds, function(kind) {
-    s <- if (kind == "data") data_start(x, y, k, expert, control, sc) else random_start(x, y, k, expert, sc)
+    s <- if (kind == "data") data_start(x, y, k, expert, control, sc, gate) else random_start(x, y, k, expert, sc, gate)
     # keep every start within 90% of its bounds (see data_start())
-    pmin(pmax(pack_theta(s$beta0, s$beta1, s$eta), 0.9 * b$lower), 0.9 * b$upper)
-  }, numeric(n_free_params(k, ncol(x), expert_q(expert, ncol(x)))))
+    pmin(pmax(pack_theta(s$beta0, s$beta1, s$eta, gate), 0.9 * b$lower), 0.9 * b$upper)
+  }, numeric(n_free_params(k, ncol(x), expert_q(expert, ncol(x)), gate)))
 }

@@ -5,16 +5,18 @@
 #' The [generics::tidy()], [generics::glance()] and [generics::augment()] methods for [moe_lse()]
 #' fits (used by broom and the tidymodels packages).
 #'
-#' * `tidy()`: one row per free parameter (the last gate is anchored at 0 and not listed), in the
+#' * `tidy()`: one row per free parameter (under the softmax gate the last gate is anchored at 0
+#'   and not listed), in the
 #'   order of `coef()`: `component` (`"expert1"`, ...), `term` (`beta0`, `beta1.<input>`,
 #'   `a.<input>`, `b`, `c`), `estimate`, `std.error` (from `vcov(x, type = vcov_type)`),
 #'   `statistic` (z value), `p.value` (normal), and with `conf.int = TRUE` `conf.low`, `conf.high`
 #'   (Wald, from `confint()`).
-#' * `glance()`: one row with `nobs`, `k`, `expert` (the family's name), `df` (free parameters),
+#' * `glance()`: one row with `nobs`, `k`, `expert` (the family's name), `gate` (`"softmax"` or
+#'   `"sigmoid"`), `df` (free parameters),
 #'   `df.residual`, `rss`, `sigma`, `r.squared`, `logLik`, `AIC`, `BIC`, `converged`, `on_bound`.
 #' * `augment()`: `data` (default: the model frame for formula fits, the inputs and response for
 #'   matrix fits) with `.fitted`, `.resid` (response residuals) and `.gate_expert1`, ...,
-#'   `.gate_expert<k>` (gate probabilities); with `se_fit = TRUE` also `.se.fit`. With `newdata`,
+#'   `.gate_expert<k>` (gate values); with `se_fit = TRUE` also `.se.fit`. With `newdata`,
 #'   the predictions at `newdata` (no residuals unless it holds the response). Rows dropped by
 #'   `na.action` get `NA` when `data` has all the original rows.
 #'
@@ -85,7 +87,7 @@ glance.moe_lse <- function(x, ...) {
   s <- suppressWarnings(summary(x))
   ll <- stats::logLik(x)
   as_tidy_df(data.frame(
-    nobs = x$nobs, k = x$k, expert = x$expert$name, df = length(x$theta), df.residual = stats::df.residual(x),
+    nobs = x$nobs, k = x$k, expert = x$expert$name, gate = gate_name(x$gate), df = length(x$theta), df.residual = stats::df.residual(x),
     rss = x$rss, sigma = stats::sigma(x), r.squared = s$r_squared, logLik = as.numeric(ll),
     AIC = stats::AIC(x), BIC = stats::BIC(x), converged = x$converged, on_bound = x$on_bound,
     stringsAsFactors = FALSE
@@ -142,7 +144,7 @@ augment.moe_lse <- function(x, data = NULL, newdata = NULL, se_fit = FALSE, ...)
                         n_used + length(x$na.action)), arg = "data")
   }
   p <- x$coefficients
-  gate <- cpp_predict(x$x, p$beta0, p$beta1, t(p$eta), x$expert)$gate
+  gate <- cpp_predict(x$x, p$beta0, p$beta1, t(p$eta), x$expert, gate_name(x$gate))$gate
   colnames(gate) <- names(p$beta0)
   se <- if (se_fit) pad(prediction_se(x, lse_inference(x), x$x)) else NULL
   df <- add(df, pad(x$fitted.values), pad(gate), se)

@@ -174,7 +174,8 @@ print.voronoi_cells <- function(x, ...) {
 #' `lsmoe_warning_underflow`.
 #'
 #' @inheritParams voronoi_cells
-#' @param type One of `"D1"` (default) or `"D2"`.
+#' @param type One of `"D1"` (default) or `"D2"`; for sigmoid-gated measures also `"D3"`: their losses
+#'   are those of [voronoi_loss_sigmoid()] (paper notes, section 7), computed without alignment.
 #' @param r The exponent \eqn{r} of D2, a finite number in \eqn{[1, 100]}. Default 2. Ignored (and
 #'   not checked) for D1.
 #' @param align `"moment"` (default), `"infimum"` or `"none"` (see Details); `TRUE` and `FALSE`
@@ -230,11 +231,19 @@ print.voronoi_cells <- function(x, ...) {
 #' G1 <- mixing_measure(G0$beta0 + 1, G0$beta1 - 2, G0$eta, expert_sigmoid())
 #' as.numeric(voronoi_loss(G1, G0))
 #' @export
-voronoi_loss <- function(G, G0, type = c("D1", "D2"), r = 2, align = c("moment", "infimum", "none"),
+voronoi_loss <- function(G, G0, type = c("D1", "D2", "D3"), r = 2, align = c("moment", "infimum", "none"),
                          terms = FALSE, bound_gate = lse_control()$bound_gate) {
   G <- as_measure_arg(G, "G")
   G0 <- as_measure_arg(G0, "G0")
   measures_compatible(G, G0)
+  if (missing(type)) type <- "D1"
+  if (gate_name(G0$gate) == "sigmoid") {
+    # sigmoid gating has its own losses (no translation invariance, no alignment)
+    if (!missing(align) || !missing(terms) || !missing(bound_gate)) {
+      lsmoe_abort("`align`, `terms` and `bound_gate` apply to softmax-gated measures only.", arg = "align")
+    }
+    return(voronoi_loss_sigmoid(G, G0, type = type, r = r))
+  }
   type <- match_choice(type, c("D1", "D2"), "type")
   r <- if (type == "D2") check_number(r, "r", min = 1, max = 100) else NA_real_
   align <- match_align(align)

@@ -12,8 +12,8 @@ Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
 // cpp_lse_fit
-Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control, Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows);
-RcppExport SEXP _lsmoe_cpp_lse_fit(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP startsSEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP, SEXP screen_rowsSEXP, SEXP refine_rowsSEXP) {
+Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control, Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows, std::string gate);
+RcppExport SEXP _lsmoe_cpp_lse_fit(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP startsSEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP, SEXP screen_rowsSEXP, SEXP refine_rowsSEXP, SEXP gateSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -28,13 +28,14 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type screen_rows(screen_rowsSEXP);
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type refine_rows(refine_rowsSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lse_fit(x, y, w, expert, k, starts, lower, upper, control, screen_rows, refine_rows));
+    Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lse_fit(x, y, w, expert, k, starts, lower, upper, control, screen_rows, refine_rows, gate));
     return rcpp_result_gen;
 END_RCPP
 }
 // cpp_normal_equations
-Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads);
-RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP) {
+Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate);
+RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -45,13 +46,14 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
     Rcpp::traits::input_parameter< int >::type k(kSEXP);
     Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads));
+    Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads, gate));
     return rcpp_result_gen;
 END_RCPP
 }
 // cpp_predict
-Rcpp::List cpp_predict(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert);
-RcppExport SEXP _lsmoe_cpp_predict(SEXP xSEXP, SEXP beta0SEXP, SEXP beta1SEXP, SEXP etaSEXP, SEXP expertSEXP) {
+Rcpp::List cpp_predict(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, std::string gate);
+RcppExport SEXP _lsmoe_cpp_predict(SEXP xSEXP, SEXP beta0SEXP, SEXP beta1SEXP, SEXP etaSEXP, SEXP expertSEXP, SEXP gateSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -60,13 +62,14 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type beta1(beta1SEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type eta(etaSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_predict(x, beta0, beta1, eta, expert));
+    Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_predict(x, beta0, beta1, eta, expert, gate));
     return rcpp_result_gen;
 END_RCPP
 }
 // cpp_residuals
-Rcpp::List cpp_residuals(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k);
-RcppExport SEXP _lsmoe_cpp_residuals(SEXP xSEXP, SEXP ySEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP) {
+Rcpp::List cpp_residuals(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, std::string gate);
+RcppExport SEXP _lsmoe_cpp_residuals(SEXP xSEXP, SEXP ySEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP gateSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -75,13 +78,14 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type theta(thetaSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
     Rcpp::traits::input_parameter< int >::type k(kSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_residuals(x, y, theta, expert, k));
+    Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_residuals(x, y, theta, expert, k, gate));
     return rcpp_result_gen;
 END_RCPP
 }
 // cpp_pack
-Rcpp::List cpp_pack(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert);
-RcppExport SEXP _lsmoe_cpp_pack(SEXP beta0SEXP, SEXP beta1SEXP, SEXP etaSEXP, SEXP expertSEXP) {
+Rcpp::List cpp_pack(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, std::string gate);
+RcppExport SEXP _lsmoe_cpp_pack(SEXP beta0SEXP, SEXP beta1SEXP, SEXP etaSEXP, SEXP expertSEXP, SEXP gateSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -89,7 +93,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type beta1(beta1SEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type eta(etaSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_pack(beta0, beta1, eta, expert));
+    Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_pack(beta0, beta1, eta, expert, gate));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -159,17 +164,37 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_voronoi_loss_sigmoid
+Rcpp::List cpp_voronoi_loss_sigmoid(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta, const Eigen::Map<Eigen::VectorXd> beta0_star, const Eigen::Map<Eigen::MatrixXd> beta1_star, const Eigen::Map<Eigen::MatrixXd> eta_star, Rcpp::List expert, std::string type, double r);
+RcppExport SEXP _lsmoe_cpp_voronoi_loss_sigmoid(SEXP beta0SEXP, SEXP beta1SEXP, SEXP etaSEXP, SEXP beta0_starSEXP, SEXP beta1_starSEXP, SEXP eta_starSEXP, SEXP expertSEXP, SEXP typeSEXP, SEXP rSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type beta0(beta0SEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type beta1(beta1SEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type eta(etaSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type beta0_star(beta0_starSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type beta1_star(beta1_starSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type eta_star(eta_starSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
+    Rcpp::traits::input_parameter< std::string >::type type(typeSEXP);
+    Rcpp::traits::input_parameter< double >::type r(rSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_voronoi_loss_sigmoid(beta0, beta1, eta, beta0_star, beta1_star, eta_star, expert, type, r));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
-    {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 11},
-    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 7},
-    {"_lsmoe_cpp_predict", (DL_FUNC) &_lsmoe_cpp_predict, 5},
-    {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 5},
-    {"_lsmoe_cpp_pack", (DL_FUNC) &_lsmoe_cpp_pack, 4},
+    {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 12},
+    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 8},
+    {"_lsmoe_cpp_predict", (DL_FUNC) &_lsmoe_cpp_predict, 6},
+    {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 6},
+    {"_lsmoe_cpp_pack", (DL_FUNC) &_lsmoe_cpp_pack, 5},
     {"_lsmoe_cpp_expert_eval", (DL_FUNC) &_lsmoe_cpp_expert_eval, 3},
     {"_lsmoe_cpp_identifiability", (DL_FUNC) &_lsmoe_cpp_identifiability, 5},
     {"_lsmoe_cpp_voronoi_cells", (DL_FUNC) &_lsmoe_cpp_voronoi_cells, 7},
     {"_lsmoe_cpp_voronoi_loss", (DL_FUNC) &_lsmoe_cpp_voronoi_loss, 11},
+    {"_lsmoe_cpp_voronoi_loss_sigmoid", (DL_FUNC) &_lsmoe_cpp_voronoi_loss_sigmoid, 9},
     {NULL, NULL, 0}
 };
 

@@ -15,12 +15,12 @@ static Rcpp::List params_list(const lsmoe::Params& P) {
 
 namespace {
 
-// Runs the multistart fit for one expert family (activation policy Act).
-template <class Act>
+// Runs the multistart fit for one expert family (activation policy Act) and one gate policy.
+template <class Act, class Gate>
 lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, const lsmoe::Data& full, const lsmoe::Data* screen,
                         const lsmoe::Data* refine, const Eigen::Ref<const MatrixXd>& starts, const lsmoe::Bounds& bounds,
                         const lsmoe::Control& ctl) {
-  typedef lsmoe::MoeProblem<Act> P;
+  typedef lsmoe::MoeProblem<Act, Gate> P;
   const P pf(e, k, full, ctl.threads);
   auto interrupt = [] { Rcpp::checkUserInterrupt(); };
   std::unique_ptr<P> ps, pr;
@@ -54,14 +54,15 @@ struct Subsample {
 
 // x (n x d), y (n), w (n weights or length 0), starts (p x S), lower/upper (p),
 // screen_rows, refine_rows (1-based rows of the screening and refining subsamples, or length 0:
-// no such stage; see lsmoe::fit_multi).
+// no such stage; see lsmoe::fit_multi), gate ("softmax" or "sigmoid").
 // [[Rcpp::export]]
 Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w,
                        Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower,
                        const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control,
-                       Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows) {
+                       Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows, std::string gate = "softmax") {
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(x.cols()));
-  const lsmoe::Model model(e, k);
+  const lsmoe::GateKind gk = lsmoe::gate_from_string(gate);
+  const lsmoe::Model model(e, k, gk);
   lsmoe::Control ctl;
   ctl.max_iter = Rcpp::as<int>(control["max_iter"]);
   ctl.ftol = Rcpp::as<double>(control["ftol"]);
@@ -85,7 +86,10 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   if (screen_rows.size() > 0) scr.reset(new Subsample(x, y, sw, w.size() > 0, screen_rows));
   if (refine_rows.size() > 0) ref.reset(new Subsample(x, y, sw, w.size() > 0, refine_rows));
   const lsmoe::MultiFit mf = lsmoe::dispatch_family(e.family, [&](auto act) {
-    return run_fit<decltype(act)>(e, k, full, scr ? &scr->data : nullptr, ref ? &ref->data : nullptr, starts, bounds, ctl);
+    return lsmoe::dispatch_gate(gk, [&](auto g) {
+      return run_fit<decltype(act), decltype(g)>(e, k, full, scr ? &scr->data : nullptr, ref ? &ref->data : nullptr, starts,
+                                                 bounds, ctl);
+    });
   });
   const int S = static_cast<int>(mf.fits.size());
   Rcpp::NumericVector start_rss(S), screen_rss(S, NA_REAL), refine_rss(S, NA_REAL);
@@ -115,8 +119,9 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
 // [[Rcpp::export]]
 Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y,
                                 const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta,
-                                Rcpp::List expert, int k, int threads = 1) {
+                                Rcpp::List expert, int k, int threads = 1, std::string gate = "softmax") {
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(x.cols()));
+  const lsmoe::GateKind gk = lsmoe::gate_from_string(gate);
   const Eigen::Index n = x.rows();
   if (y.size() != n) throw std::invalid_argument("x and y differ in the number of observations");
   if (w.size() != 0 && w.size() != n) throw std::invalid_argument("weights have the wrong length");
@@ -126,30 +131,32 @@ Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen
   full.sw = w.size() ? sw.data() : nullptr;
   lsmoe::PassSums s;
   const double rss = lsmoe::dispatch_family(e.family, [&](auto act) {
-    return lsmoe::MoeProblem<decltype(act)>(e, k, full, threads).eval(theta, s, true);
+    return lsmoe::dispatch_gate(gk, [&](auto g) {
+      return lsmoe::MoeProblem<decltype(act), decltype(g)>(e, k, full, threads).eval(theta, s, true);
+    });
   });
   return Rcpp::List::create(Rcpp::Named("rss") = rss, Rcpp::Named("JtJ") = s.A, Rcpp::Named("Jtr") = s.g);
 }
 
 // [[Rcpp::export]]
 Rcpp::List cpp_predict(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1,
-                       const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert) {
+                       const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, std::string gate = "softmax") {
   const int k = static_cast<int>(beta0.size());
-  const lsmoe::Model model(make_expert(expert, static_cast<int>(x.cols())), k);
+  const lsmoe::Model model(make_expert(expert, static_cast<int>(x.cols())), k, lsmoe::gate_from_string(gate));
   lsmoe::Params P{beta0, beta1, eta};
   if (beta1.rows() != k || beta1.cols() != x.cols() || eta.rows() != model.q() || eta.cols() != k)
     throw std::invalid_argument("parameters have the wrong shape");
   VectorXd f;
-  MatrixXd gate, experts;
-  model.predict(x, P, f, &gate, &experts);
-  return Rcpp::List::create(Rcpp::Named("response") = f, Rcpp::Named("gate") = gate,
+  MatrixXd gates, experts;
+  model.predict(x, P, f, &gates, &experts);
+  return Rcpp::List::create(Rcpp::Named("response") = f, Rcpp::Named("gate") = gates,
                             Rcpp::Named("experts") = experts);
 }
 
 // [[Rcpp::export]]
 Rcpp::List cpp_residuals(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> theta,
-                         Rcpp::List expert, int k) {
-  const lsmoe::Model model(make_expert(expert, static_cast<int>(x.cols())), k);
+                         Rcpp::List expert, int k, std::string gate = "softmax") {
+  const lsmoe::Model model(make_expert(expert, static_cast<int>(x.cols())), k, lsmoe::gate_from_string(gate));
   VectorXd r;
   MatrixXd J;
   const double rss = model.residuals(x, y, theta, r, &J);
@@ -159,9 +166,9 @@ Rcpp::List cpp_residuals(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<E
 
 // [[Rcpp::export]]
 Rcpp::List cpp_pack(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta,
-                    Rcpp::List expert) {
+                    Rcpp::List expert, std::string gate = "softmax") {
   const int k = static_cast<int>(beta0.size());
-  const lsmoe::Model model(make_expert(expert, static_cast<int>(beta1.cols())), k);
+  const lsmoe::Model model(make_expert(expert, static_cast<int>(beta1.cols())), k, lsmoe::gate_from_string(gate));
   const lsmoe::Params P{beta0, beta1, eta};
   const VectorXd theta = model.pack(P);
   return Rcpp::List::create(Rcpp::Named("theta") = theta, Rcpp::Named("params") = params_list(model.unpack(theta)));

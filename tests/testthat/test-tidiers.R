@@ -23,7 +23,7 @@ test_that("tidy(), glance() and augment() return the documented columns and agre
   expect_equal(td$estimate[td$component == "expert1" & td$term == "a.lstat"], m["expert1", "a.lstat"])
 
   gl <- glance(fit)
-  expect_identical(names(gl), c("nobs", "k", "expert", "df", "df.residual", "rss", "sigma", "r.squared",
+  expect_identical(names(gl), c("nobs", "k", "expert", "gate", "df", "df.residual", "rss", "sigma", "r.squared",
                                 "logLik", "AIC", "BIC", "converged", "on_bound"))
   expect_equal(nrow(gl), 1L)
   expect_equal(gl$nobs, 506L)

@@ -17,6 +17,7 @@
 #include <vector>
 #include <Eigen/Dense>
 #include "experts.hpp"
+#include "model.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -130,10 +131,54 @@ struct Scratch {
   Eigen::MatrixXd Xb;
 };
 
-// The mixture-of-experts least squares problem with the softmax gate (last component anchored)
-// for one activation policy. theta layout as in Model (model.hpp):
-//   [beta0_1..beta0_{k-1}] [beta1 (k-1) x d, column-major] [eta q x k, column-major].
-template <class Act>
+// ---- gate policies: the gate values W (nb x k) from the logits L, and the derivative of f in
+// the logit L_j of a gated component j --------------------------------------------------------
+// Softmax: W_j = exp(L_j) / sum_l exp(L_l) (row maximum subtracted), the last component anchored
+// (k - 1 gated components); df/dL_j = W_j (H_j - f).
+struct GateSoftmax {
+  static constexpr GateKind kind = GateKind::softmax;
+  static int gated(int k) { return k - 1; }
+  static void weights(Scratch& S, int k) {
+    if (k > 1) {
+      S.m = S.L.rowwise().maxCoeff();
+      for (int j = 0; j < k; ++j) S.W.col(j) = (S.L.col(j) - S.m).exp();
+      S.s = S.W.rowwise().sum();
+      S.s = S.s.inverse();
+      for (int j = 0; j < k; ++j) S.W.col(j) *= S.s;
+    } else {
+      S.W.setOnes();
+    }
+  }
+  static bool needs_logits(int k) { return k > 1; }
+  template <class Col>
+  static void dlogit(const Scratch& S, int j, Col&& col) { col = S.W.col(j) * (S.H.col(j) - S.f); }
+};
+// Sigmoid: W_j = 1 / (1 + exp(-L_j)), one gate per expert, all k gated (no anchoring);
+// df/dL_j = W_j (1 - W_j) H_j.
+struct GateSigmoid {
+  static constexpr GateKind kind = GateKind::sigmoid;
+  static int gated(int k) { return k; }
+  static void weights(Scratch& S, int) { S.W = (1.0 + (-S.L).exp()).inverse(); }  // exp(-L) = Inf gives 0
+  static bool needs_logits(int) { return true; }
+  template <class Col>
+  static void dlogit(const Scratch& S, int j, Col&& col) { col = S.W.col(j) * (1.0 - S.W.col(j)) * S.H.col(j); }
+};
+
+// Calls f(G()) with the gate policy of a run-time gate kind.
+template <class F>
+auto dispatch_gate(GateKind g, F&& f) -> decltype(f(GateSoftmax())) {
+  switch (g) {
+  case GateKind::softmax: return f(GateSoftmax());
+  case GateKind::sigmoid: return f(GateSigmoid());
+  }
+  throw std::invalid_argument("unknown gate");
+}
+
+// The mixture-of-experts least squares problem for one activation policy and one gate policy.
+// theta layout as in Model (model.hpp), with kg = Gate::gated(k) gated components (k - 1 for the
+// softmax gate, whose last component is anchored; k for the sigmoid gate):
+//   [beta0_1..beta0_kg] [beta1 kg x d, column-major] [eta q x k, column-major].
+template <class Act, class Gate = GateSoftmax>
 class MoeProblem {
  public:
   MoeProblem(const Expert& e, int k, const Data& data, int threads, Eigen::Index chunk_rows = 4096,
@@ -146,7 +191,7 @@ class MoeProblem {
     if (data.ldx < data.n) throw std::invalid_argument("leading dimension of x below n");
     if (chunk_ < block_ || chunk_ % block_ != 0) throw std::invalid_argument("chunk rows must be a multiple of block rows");
     q_ = e.q();
-    p_ = (k - 1) * (e.d + 1) + k * q_;
+    p_ = Gate::gated(k) * (e.d + 1) + k * q_;
   }
   int p() const { return p_; }
   Eigen::Index n() const { return data_.n; }
@@ -220,7 +265,7 @@ class MoeProblem {
   mutable std::vector<Scratch> scratch_;
 
   void unpack(const Eigen::VectorXd& th) const {
-    const int d = e_.d, km1 = k_ - 1, ng = km1 * (d + 1);
+    const int d = e_.d, km1 = Gate::gated(k_), ng = km1 * (d + 1);
     B1_.setZero(d, k_);
     B0_.setZero(k_);
     for (int j = 0; j < km1; ++j) B0_[j] = th[j];
@@ -245,7 +290,7 @@ class MoeProblem {
   // and J'r. Column-wise array expressions over the block's rows: no temporaries, no allocation
   // once the scratch has its size.
   double block(Scratch& S, Eigen::Index b0, Eigen::Index nb, bool jac, Eigen::MatrixXd* A, Eigen::VectorXd* g) const {
-    const int d = e_.d, k = k_, km1 = k_ - 1, ng = km1 * (d + 1), Q = q_;
+    const int d = e_.d, k = k_, km1 = Gate::gated(k_), ng = km1 * (d + 1), Q = q_;
     if (S.W.rows() != nb) {
       S.L.resize(nb, k); S.W.resize(nb, k); S.Z.resize(nb, k); S.H.resize(nb, k); S.DH.resize(nb, k);
       S.m.resize(nb); S.s.resize(nb); S.f.resize(nb); S.r.resize(nb);
@@ -255,21 +300,15 @@ class MoeProblem {
     const Eigen::Index ldx = data_.ldx;
     auto xcol = [&](int u) { return Eigen::Map<const Eigen::ArrayXd>(X + u * ldx, nb); };
     Eigen::Map<const Eigen::ArrayXd> yb(data_.y + b0, nb);
-    // gate: softmax of the logits, the row maximum subtracted
-    if (k > 1) {
+    // gate: the logits, then the gate policy's values
+    if (Gate::needs_logits(k)) {
       for (int j = 0; j < k; ++j) {
         auto Lj = S.L.col(j);
         Lj.setConstant(B0_[j]);
         for (int u = 0; u < d; ++u) Lj += B1_(u, j) * xcol(u);
       }
-      S.m = S.L.rowwise().maxCoeff();
-      for (int j = 0; j < k; ++j) S.W.col(j) = (S.L.col(j) - S.m).exp();
-      S.s = S.W.rowwise().sum();
-      S.s = S.s.inverse();
-      for (int j = 0; j < k; ++j) S.W.col(j) *= S.s;
-    } else {
-      S.W.setOnes();
     }
+    Gate::weights(S, k);
     // experts
     if (e_.ridge()) {
       for (int j = 0; j < k; ++j) {
@@ -299,7 +338,7 @@ class MoeProblem {
     // Jacobian rows of the block (nb x p), weighted by sqrt(w)
     for (int j = 0; j < km1; ++j) {
       auto col = S.J.col(j).array();
-      col = S.W.col(j) * (S.H.col(j) - S.f);  // d f / d beta0_j
+      Gate::dlogit(S, j, col);  // d f / d beta0_j
       if (data_.sw) col *= Eigen::Map<const Eigen::ArrayXd>(data_.sw + b0, nb);
       for (int u = 0; u < d; ++u) S.J.col(km1 + j + u * km1).array() = col * xcol(u);
     }

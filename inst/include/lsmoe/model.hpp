@@ -1,9 +1,14 @@
-// lsmoe: the regression function f_G(x) = sum_j softmax_j(beta0 + beta1 x) h(x, eta_j) and the
-// Jacobian of the residuals in all free parameters. The last component's gating parameters are
-// anchored at zero (beta0_k = 0, beta1_k = 0), removing the translation invariance of the gate.
+// lsmoe: the regression function f_G(x) = sum_j g_j(x) h(x, eta_j) and the Jacobian of the
+// residuals in all free parameters, for two gates:
+//   softmax: g_j = softmax_j(beta0 + beta1 x); the last component's gating parameters are
+//            anchored at zero (beta0_k = 0, beta1_k = 0), removing the translation invariance;
+//   sigmoid: g_j = sigmoid(beta0_j + beta1_j' x), one gate per expert, no normalisation across
+//            experts and no anchoring (Nguyen, Ho and Rinaldo 2024, arXiv:2405.13997).
 #ifndef LSMOE_MODEL_HPP
 #define LSMOE_MODEL_HPP
 
+#include <cmath>
+#include <string>
 #include <vector>
 #include <stdexcept>
 #include <Eigen/Dense>
@@ -12,6 +17,23 @@
 
 namespace lsmoe {
 
+enum class GateKind { softmax = 0, sigmoid = 1 };
+
+inline GateKind gate_from_string(const std::string& s) {
+  if (s == "softmax") return GateKind::softmax;
+  if (s == "sigmoid") return GateKind::sigmoid;
+  throw std::invalid_argument("unknown gate '" + s + "'");
+}
+
+// Number of components whose gating parameters are free: k - 1 (softmax, last anchored) or k.
+inline int gated_components(GateKind g, int k) { return g == GateKind::softmax ? k - 1 : k; }
+
+// The logistic function, without overflow for either sign of z.
+inline double sigmoid_stable(double z) {
+  const double e = std::exp(-std::abs(z));
+  return z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+}
+
 // Parameters of a mixture with k components.
 struct Params {
   Eigen::VectorXd beta0;  // k
@@ -19,23 +41,26 @@ struct Params {
   Eigen::MatrixXd eta;    // q x k (column j = expert parameters of component j)
 };
 
-// Layout of the free parameter vector theta:
-//   [beta0_1 .. beta0_{k-1}] [beta1 as (k-1) x d, column-major] [eta as q x k, column-major]
+// Layout of the free parameter vector theta, with kg = k - 1 (softmax) or k (sigmoid) gated
+// components:
+//   [beta0_1 .. beta0_kg] [beta1 as kg x d, column-major] [eta as q x k, column-major]
 struct Model {
   Expert expert;
   int k = 1;
+  GateKind gate = GateKind::softmax;
 
-  Model(const Expert& e, int k_) : expert(e), k(k_) {
+  Model(const Expert& e, int k_, GateKind g = GateKind::softmax) : expert(e), k(k_), gate(g) {
     if (k_ < 1) throw std::invalid_argument("k must be at least 1");
   }
   int d() const { return expert.d; }
   int q() const { return expert.q(); }
-  int n_gate() const { return (k - 1) * (d() + 1); }
+  int n_gated() const { return gated_components(gate, k); }
+  int n_gate() const { return n_gated() * (d() + 1); }
   int n_free() const { return n_gate() + k * q(); }
 
   Params unpack(const Eigen::VectorXd& theta) const {
     if (theta.size() != n_free()) throw std::invalid_argument("parameter vector has the wrong length");
-    const int D = d(), Q = q(), km1 = k - 1;
+    const int D = d(), Q = q(), km1 = n_gated();
     Params P;
     P.beta0 = Eigen::VectorXd::Zero(k);
     P.beta1 = Eigen::MatrixXd::Zero(k, D);
@@ -48,39 +73,50 @@ struct Model {
     return P;
   }
 
-  // Pack parameters; the gate is first translated so that the last component is anchored at 0.
+  // Pack parameters; a softmax gate is first translated so that the last component is anchored
+  // at 0 (a sigmoid gate is packed as it is).
   Eigen::VectorXd pack(const Params& P) const {
-    const int D = d(), Q = q(), km1 = k - 1;
+    const int D = d(), Q = q(), km1 = n_gated();
     if (P.beta0.size() != k || P.beta1.rows() != k || P.beta1.cols() != D || P.eta.rows() != Q || P.eta.cols() != k)
       throw std::invalid_argument("parameters have the wrong shape");
     Eigen::VectorXd theta(n_free());
-    for (int j = 0; j < km1; ++j) theta[j] = P.beta0[j] - P.beta0[k - 1];
+    const bool anchor = gate == GateKind::softmax;
+    for (int j = 0; j < km1; ++j) theta[j] = P.beta0[j] - (anchor ? P.beta0[k - 1] : 0.0);
     for (int u = 0; u < D; ++u)
-      for (int j = 0; j < km1; ++j) theta[km1 + j + u * km1] = P.beta1(j, u) - P.beta1(k - 1, u);
+      for (int j = 0; j < km1; ++j) theta[km1 + j + u * km1] = P.beta1(j, u) - (anchor ? P.beta1(k - 1, u) : 0.0);
     for (int j = 0; j < k; ++j)
       for (int r = 0; r < Q; ++r) theta[n_gate() + r + j * Q] = P.eta(r, j);
     return theta;
   }
 
-  // f_G at every row of X (n x d). Optionally also the gate probabilities (n x k) and the
-  // expert values (n x k).
+  // Gate values at one row from the logits w (length k), in place.
+  void gate_inplace(double* w) const {
+    if (gate == GateKind::softmax) {
+      softmax_inplace(w, k);
+    } else {
+      for (int j = 0; j < k; ++j) w[j] = sigmoid_stable(w[j]);
+    }
+  }
+
+  // f_G at every row of X (n x d). Optionally also the gate values (n x k: softmax
+  // probabilities, or the k sigmoid gates) and the expert values (n x k).
   void predict(const Eigen::Ref<const Eigen::MatrixXd>& X, const Params& P, Eigen::VectorXd& f,
-               Eigen::MatrixXd* gate = nullptr, Eigen::MatrixXd* experts = nullptr) const {
+               Eigen::MatrixXd* gates = nullptr, Eigen::MatrixXd* experts = nullptr) const {
     const Eigen::Index n = X.rows();
     if (X.cols() != d()) throw std::invalid_argument("x has the wrong number of columns");
     f.resize(n);
-    if (gate) gate->resize(n, k);
+    if (gates) gates->resize(n, k);
     if (experts) experts->resize(n, k);
     std::vector<double> w(k);
     for (Eigen::Index i = 0; i < n; ++i) {
       XRow x{X.data() + i, X.outerStride()};
       gate_logits(x, P.beta0, P.beta1, w.data());
-      softmax_inplace(w.data(), k);
+      gate_inplace(w.data());
       double s = 0.0;
       for (int j = 0; j < k; ++j) {
         double h = expert.value(x, P.eta.col(j).data());
         s += w[j] * h;
-        if (gate) (*gate)(i, j) = w[j];
+        if (gates) (*gates)(i, j) = w[j];
         if (experts) (*experts)(i, j) = h;
       }
       f[i] = s;
@@ -93,7 +129,8 @@ struct Model {
   double residuals(const Eigen::Ref<const Eigen::MatrixXd>& X, const Eigen::Ref<const Eigen::VectorXd>& y,
                    const Eigen::VectorXd& theta, Eigen::VectorXd& r, Eigen::MatrixXd* J) const {
     const Eigen::Index n = X.rows();
-    const int D = d(), Q = q(), km1 = k - 1, ng = n_gate();
+    const int D = d(), Q = q(), km1 = n_gated(), ng = n_gate();
+    const bool soft = gate == GateKind::softmax;
     const Params P = unpack(theta);
     r.resize(n);
     if (X.cols() != D) throw std::invalid_argument("x has the wrong number of columns");
@@ -104,7 +141,7 @@ struct Model {
       for (Eigen::Index i = 0; i < n; ++i) {
         XRow x{X.data() + i, X.outerStride()};
         gate_logits(x, P.beta0, P.beta1, w.data());
-        softmax_inplace(w.data(), k);
+        gate_inplace(w.data());
         double f = 0.0;
         for (int j = 0; j < k; ++j) {
           const double* eta = P.eta.col(j).data();
@@ -115,7 +152,8 @@ struct Model {
         if (!J) continue;
         Eigen::MatrixXd& Jm = *J;
         for (int j = 0; j < km1; ++j) {
-          const double dg = w[j] * (h[j] - f);  // d f / d beta0_j
+          // d f / d beta0_j: softmax w_j (h_j - f); sigmoid w_j (1 - w_j) h_j
+          const double dg = soft ? w[j] * (h[j] - f) : w[j] * (1.0 - w[j]) * h[j];
           Jm(i, j) = dg;
           for (int u = 0; u < D; ++u) Jm(i, km1 + j + u * km1) = dg * x[u];
         }

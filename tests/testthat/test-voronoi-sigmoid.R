@@ -1,0 +1,141 @@
+# Voronoi losses of sigmoid-gated measures (D1, D2,r, D3) and G-bar.
+
+sg <- function(beta0, beta1, eta, e = expert_linear()) mixing_measure(beta0, beta1, eta, e, gate_sigmoid())
+
+# Independent R implementation of the three losses (loops, no vectorisation shared with the C++).
+ref_sig_loss <- function(G, G0, type, r = 2) {
+  s <- function(z) 1 / (1 + exp(-z))
+  k <- length(G$beta0); k0 <- length(G0$beta0)
+  cell <- integer(k)
+  for (i in 1:k) {
+    dd <- sapply(1:k0, function(j) sqrt(sum((G$beta1[i, ] - G0$beta1[j, ])^2) + sum((G$eta[i, ] - G0$eta[j, ])^2)))
+    cell[i] <- which.min(dd)
+  }
+  d <- ncol(G$beta1)
+  tot <- 0
+  for (j in 1:k0) {
+    A <- which(cell == j)
+    if (type != "D3") tot <- tot + abs(sum(s(G$beta0[A])) - s(G0$beta0[j]))
+    for (i in A) {
+      db1 <- sqrt(sum((G$beta1[i, ] - G0$beta1[j, ])^2))
+      de <- G$eta[i, ] - G0$eta[j, ]
+      tot <- tot + switch(type,
+        D1 = if (length(A) > 1) db1^2 + sum(de^2) else db1 + sqrt(sum(de^2)),
+        D2 = db1^r + sqrt(sum(de[1:d]^2))^r + abs(de[d + 1])^r,
+        D3 = abs(G$beta0[i] - G0$beta0[j]) + db1 + sqrt(sum(de^2)))
+    }
+  }
+  tot
+}
+
+G0 <- sg(c(1, -1), c(0, 4), rbind(c(2, 0), c(-1, 1)))
+G <- sg(c(0.3, 0.2, -1.1), c(0.05, -0.02, 4.1), rbind(c(2.1, 0), c(1.9, 0.05), c(-1, 1.1)))
+
+test_that("D1, D2 and D3 are 0 at the reference", {
+  for (type in c("D1", "D2", "D3")) expect_identical(voronoi_loss_sigmoid(G0, G0, type)$value, 0)
+  expect_identical(voronoi_loss_sigmoid(G, G, "D3")$value, 0)
+})
+
+test_that("the losses match a hand computation", {
+  # D1 by hand: cell 1 = atoms 1, 2 (slope-0 atom over-fitted), cell 2 = atom 3.
+  s <- stats::plogis
+  w1 <- abs(s(0.3) + s(0.2) - s(1)); w2 <- abs(s(-1.1) - s(-1))
+  p1 <- (0.05^2 + 0.1^2 + 0^2) + (0.02^2 + 0.1^2 + 0.05^2)
+  p2 <- 0.1 + sqrt(0^2 + 0.1^2)
+  L <- voronoi_loss_sigmoid(G, G0, "D1")
+  expect_equal(L$value, w1 + w2 + p1 + p2, tolerance = 1e-14)
+  expect_identical(L$assignment, c(1L, 1L, 2L))
+  expect_identical(L$size, c(2L, 1L))
+  expect_equal(L$breakdown$weight_term, c(w1, w2), tolerance = 1e-14)
+  # D2 with r = 3, blocks a, b: by hand
+  d2 <- w1 + w2 + (0.05^3 + 0.1^3 + 0) + (0.02^3 + 0.1^3 + 0.05^3) + (0.1^3 + 0 + 0.1^3)
+  expect_equal(voronoi_loss_sigmoid(G, G0, "D2", r = 3)$value, d2, tolerance = 1e-14)
+  # D3 against G itself shifted: |dbeta0| + |dbeta1| + ||deta|| per atom
+  Gb <- sg(G$beta0 + c(0.1, -0.2, 0), G$beta1[, 1] + c(0, 0, 0.3), G$eta + rbind(c(0, 0), c(0.03, 0.04), c(0, 0)))
+  expect_equal(voronoi_loss_sigmoid(Gb, G, "D3")$value, 0.1 + 0.2 + 0.05 + 0.3, tolerance = 1e-14)
+  # against the independent implementation on random measures, d = 2
+  set.seed(31)
+  for (it in 1:20) {
+    A <- sg(rnorm(3), matrix(rnorm(6), 3, 2), matrix(rnorm(9), 3, 3))
+    B <- sg(rnorm(2), matrix(rnorm(4), 2, 2), matrix(rnorm(6), 2, 3))
+    for (type in c("D1", "D2", "D3")) {
+      expect_equal(voronoi_loss_sigmoid(A, B, type, r = 1.5)$value, ref_sig_loss(A, B, type, r = 1.5), tolerance = 1e-12)
+    }
+  }
+})
+
+test_that("the losses do not depend on the order of the atoms", {
+  set.seed(32)
+  for (it in 1:10) {
+    A <- sg(rnorm(4), matrix(rnorm(4), 4, 1), matrix(rnorm(8), 4, 2))
+    B <- sg(rnorm(3), matrix(rnorm(3), 3, 1), matrix(rnorm(6), 3, 2))
+    pa <- sample(4); pb <- sample(3)
+    Ap <- sg(A$beta0[pa], A$beta1[pa, , drop = FALSE], A$eta[pa, ])
+    Bp <- sg(B$beta0[pb], B$beta1[pb, , drop = FALSE], B$eta[pb, ])
+    for (type in c("D1", "D2", "D3")) {
+      expect_equal(voronoi_loss_sigmoid(Ap, Bp, type)$value, voronoi_loss_sigmoid(A, B, type)$value, tolerance = 1e-13)
+    }
+  }
+})
+
+test_that("an empty cell contributes its weight to D1 and D2, nothing to D3", {
+  Gone <- sg(1, 0, rbind(c(2, 0)))
+  expect_equal(voronoi_loss_sigmoid(Gone, G0, "D1")$value, stats::plogis(-1), tolerance = 1e-14)
+  expect_equal(voronoi_loss_sigmoid(Gone, G0, "D2")$value, stats::plogis(-1), tolerance = 1e-14)
+  expect_identical(voronoi_loss_sigmoid(Gone, G0, "D3")$value, 0)
+})
+
+test_that("input errors are classed and name the argument", {
+  soft <- mixing_measure(G0$beta0, G0$beta1, G0$eta, expert_linear())
+  expect_error(voronoi_loss_sigmoid(soft, G0), class = "lsmoe_error_input")
+  expect_error(voronoi_loss_sigmoid(G, soft), class = "lsmoe_error_input")
+  expect_error(voronoi_loss_sigmoid(G, G0, "D2", r = 0.5), class = "lsmoe_error_input")
+  expect_error(voronoi_loss_sigmoid(G, G0, "D4"), class = "lsmoe_error_input")
+  Gr <- sg(G0$beta0, G0$beta1, cbind(G0$eta[, 1], 0), expert_relu())
+  expect_error(voronoi_loss_sigmoid(G, Gr), class = "lsmoe_error_input")
+  expect_output(print(voronoi_loss_sigmoid(G, G0)), "D1 =")
+  expect_identical(as.double(voronoi_loss_sigmoid(G, G0)), voronoi_loss_sigmoid(G, G0)$value)
+})
+
+test_that("G-bar: exact-specified it is the truth, stable when the noiseless sample doubles", {
+  Gt <- sg(c(-2, -2), c(6, -6), rbind(c(1, 2), c(-1, 3)))
+  unif2 <- function(n) matrix(runif(n, -2, 2), n, 1)
+  a <- gbar_measure(Gt, k = 2, n = 1e4, x = unif2, control = lse_control(n_starts = 2))
+  b <- gbar_measure(Gt, k = 2, n = 2e4, x = unif2, control = lse_control(n_starts = 2))
+  expect_lt(voronoi_loss_sigmoid(a, Gt, "D3")$value, 1e-5)
+  expect_lt(voronoi_loss_sigmoid(b, a, "D3")$value, 1e-5)
+  expect_lt(a$gbar$mse, 1e-12)
+  expect_equal(a$gbar$n, 1e4)
+})
+
+test_that("G-bar: an over-specified fit that reproduces f_G0 warns that G-bar is not unique", {
+  # One true atom with a non-zero gating slope, fitted with two atoms: the second atom can hide
+  # (gate or expert near 0), so f_G0 is reproduced exactly and G-bar is not unique; what is
+  # stable when the sample doubles is the regression function, not the parameters.
+  G1 <- sg(0.5, 6, rbind(c(8, -4)), expert_sigmoid())
+  fits <- lapply(c(5000, 10000), function(n) {
+    expect_warning(g <- gbar_measure(G1, k = 2, n = n, control = lse_control(n_starts = 2)), class = "lsmoe_warning_gbar")
+    g
+  })
+  xs <- matrix(seq(0, 1, length.out = 101), 101, 1)
+  for (g in fits) {
+    expect_identical(g$k, 2L)
+    expect_identical(g$gate, gate_sigmoid())
+    expect_lt(max(abs(predict(g, xs) - predict(G1, xs))), 1e-6)
+  }
+  expect_error(gbar_measure(G1, k = 0), class = "lsmoe_error_input")
+  expect_error(gbar_measure(mixing_measure(0, 1, rbind(c(1, 0)), expert_linear())), class = "lsmoe_error_input")
+})
+
+test_that("voronoi_loss() dispatches sigmoid-gated measures to their own losses", {
+  G0 <- sg(c(0.5, -1), c(2, 0), rbind(c(1, 0.5), c(-2, 1)))
+  G <- sg(c(0.4, -0.9, -3), c(2.1, 0.1, 1), rbind(c(1.1, 0.4), c(-2, 1.2), c(0.5, 0.5)))
+  for (type in c("D1", "D2", "D3")) {
+    expect_equal(as.double(voronoi_loss(G, G0, type = type)), as.double(voronoi_loss_sigmoid(G, G0, type = type)))
+  }
+  expect_gt(as.double(voronoi_loss(G, G0)), 0)
+  expect_error(voronoi_loss(G, G0, align = "infimum"), class = "lsmoe_error_input")
+  # a softmax measure has no D3
+  G0s <- mixing_measure(c(0.5, 0), c(2, 0), rbind(c(1, 0.5), c(-2, 1)), expert_linear())
+  expect_error(voronoi_loss(G0s, G0s, type = "D3"), class = "lsmoe_error_input")
+})
