@@ -1,11 +1,12 @@
 // lsmoe: numerical check of strong identifiability of an expert family (paper-notes section 3),
-// in double and in high precision (Boost.Multiprecision cpp_bin_float; Householder QR and two-sided Jacobi SVD).
+// in double and in high precision (Boost.Multiprecision cpp_bin_float with Eigen's JacobiSVD).
 //
 // NOT included by lsmoe.hpp: the multiprecision templates are slow to compile, so a translation unit
 // that wants the check includes this header explicitly:
 //     #include <lsmoe/identifiability.hpp>
-// It needs Eigen, the standard library and Boost.Multiprecision (header-only; an R package gets it
-// with `LinkingTo: BH`).
+// It needs Eigen, the standard library, Boost.Multiprecision (with its Eigen glue,
+// boost/multiprecision/eigen.hpp) and Boost.Math (erfc, constants); all header-only: an R package gets
+// them with `LinkingTo: RcppEigen, BH`.
 //
 // The order-2 family of k atoms eta_1..eta_k at points x_1..x_n is the n x m matrix whose columns are
 //     x^nu d^|gamma| h / d eta^gamma (x, eta_j),   j = 1..k,  |nu| + |gamma| <= order,
@@ -34,8 +35,11 @@
 #include <tuple>
 #include <vector>
 
-#include <boost/multiprecision/cpp_bin_float.hpp>
 #include <Eigen/Dense>
+#include <boost/math/constants/constants.hpp>
+#include <boost/math/special_functions/erf.hpp>
+#include <boost/multiprecision/cpp_bin_float.hpp>
+#include <boost/multiprecision/eigen.hpp>  // Eigen::NumTraits for boost::multiprecision::number
 
 #include "experts.hpp"
 
@@ -54,155 +58,31 @@ namespace lsmoe {
 
 // ---------------------------------------------------------------------------------------------
 // Expert families in a scalar type T (double or mp::real<Bits>): value, gradient and Hessian in eta.
-//
-// The elementary functions for mp::real are written here from arithmetic, ldexp and sqrt (Boost's own
-// exp, tanh and erfc for cpp_bin_float cost several seconds of compile time per precision). Each is
-// accurate to a few bits less than T's precision, relative to the value, also in the tails (saturated
-// sigmoid and tanh, GELU far left), so that an exact identity between terms holds to rounding.
 
-namespace detail {
-
-template <class T>
-inline T eps_t() { return std::numeric_limits<T>::epsilon(); }
-
-// ln 2 = 2 atanh(1/3)
-template <class T>
-inline const T& ln2_t() {
-  static const T v = [] {
-    const T x = T(1) / 3, x2 = x * x;
-    T term = x, sum(0);
-    for (int k = 0; k < 100000; ++k) {
-      const T t = term / (2 * k + 1);
-      sum += t;
-      if (t < eps_t<T>() * sum) break;
-      term *= x2;
-    }
-    return T(2 * sum);
-  }();
-  return v;
-}
-
-template <class T>
-inline T atan_inv(int n) {  // atan(1 / n), n >= 2
-  const T x = T(1) / n, x2 = x * x;
-  T term = x, sum(0);
-  for (int k = 0; k < 100000; ++k) {
-    const T t = term / (2 * k + 1);
-    if (k % 2) sum -= t; else sum += t;
-    if (t < eps_t<T>() * sum) break;
-    term *= x2;
-  }
-  return sum;
-}
-
-// pi = 16 atan(1/5) - 4 atan(1/239) (Machin)
-template <class T>
-inline const T& pi_t() {
-  static const T v = T(16 * atan_inv<T>(5) - 4 * atan_inv<T>(239));
-  return v;
-}
-
-// exp(w) - 1 for |w| <= 1, Taylor series
-template <class T>
-inline T expm1_small(const T& w) {
-  T term = w, sum = w;
-  for (int i = 2; i < 100000; ++i) {
-    term *= w;
-    term /= i;
-    sum += term;
-    using std::abs;
-    if (abs(term) <= eps_t<T>() * abs(sum)) break;
-  }
-  return sum;
-}
-
-// exp(z): z = k ln 2 + r, exp(r) = (exp(r / 256))^256 with a Taylor series; |z| <= 1e9
-template <class T>
-inline T exp_mp(const T& z) {
-  using std::abs;
-  if (z == 0) return T(1);
-  if (abs(z) > 1e9) throw std::range_error("exp: argument beyond +-1e9");
-  const long k = std::lround(static_cast<double>(z) / 0.69314718055994530942);
-  const T r = ldexp(T(z - T(k) * ln2_t<T>()), -8);
-  T s = 1 + expm1_small<T>(r);
-  for (int i = 0; i < 8; ++i) s *= s;
-  return ldexp(s, static_cast<int>(k));
-}
-
-// Phi(z), the standard normal distribution function, and phi(z), its density.
-// |z| <= 5: Phi(z) = 1/2 + phi(z) sum_k z^(2k+1) / (2k+1)!!  (at most 21 bits lost to cancellation);
-// |z| > 5: the tail Phi(-|z|) = phi(z) / K(|z|), K(x) = x + 1/(x + 2/(x + 3/(x + ...))) (Lentz).
-template <class T>
-inline void normal_mp(const T& z, T& Phi, T& phi) {
-  using std::abs;
-  using std::sqrt;
-  phi = exp_mp<T>(T(-z * z / 2)) / sqrt(2 * pi_t<T>());
-  const T x = abs(z);
-  if (x <= 5) {
-    const T x2 = x * x;
-    T term = x, sum = x;
-    for (int k = 1; k < 100000; ++k) {
-      term *= x2;
-      term /= 2 * k + 1;
-      sum += term;
-      if (term <= eps_t<T>() * sum) break;
-    }
-    const T half(0.5);
-    Phi = z >= 0 ? T(half + phi * sum) : T(half - phi * sum);
-    return;
-  }
-  const T tiny = ldexp(T(1), -100000);
-  T f = x, C = x, D(0);
-  for (int j = 1; j < 1000000; ++j) {
-    D = x + j * D;
-    if (D == 0) D = tiny;
-    D = 1 / D;
-    C = x + j / C;
-    if (C == 0) C = tiny;
-    const T delta = C * D;
-    f *= delta;
-    if (abs(delta - 1) <= eps_t<T>()) break;
-  }
-  const T tail = phi / f;
-  Phi = z >= 0 ? T(1 - tail) : tail;
-}
-
-// Overloads: double uses the standard library, mp::real the functions above.
-inline double exp_t(double z) { return std::exp(z); }
-template <class T>
-inline T exp_t(const T& z) { return exp_mp<T>(z); }
-inline double expm1_t(double w) { return std::expm1(w); }
-template <class T>
-inline T expm1_t(const T& w) { return expm1_small<T>(w); }
-inline void normal_t(double z, double& Phi, double& phi) {
-  Phi = 0.5 * std::erfc(-z * 0.70710678118654752440);
-  phi = 0.39894228040143267794 * std::exp(-0.5 * z * z);
-}
-template <class T>
-inline void normal_t(const T& z, T& Phi, T& phi) { normal_mp<T>(z, Phi, phi); }
-
-}  // namespace detail
-
-// Activation phi(z) and its first two derivatives in T, accurate relative to the value in the tails.
+// Activation phi(z) and its first two derivatives in T, accurate relative to the value in the tails
+// (saturated sigmoid and tanh, GELU far left), so that an exact identity between terms holds to rounding.
+// exp, tanh, cosh and erfc are the standard library's for double and Boost.Multiprecision's (erfc from
+// Boost.Math) for mp::real, found by argument-dependent lookup.
 template <class T>
 inline void activation_t(Family fam, int degree, const T& z, T& f0, T& f1, T& f2) {
   using std::abs;
+  using std::cosh;
+  using std::erfc;
+  using std::exp;
+  using std::tanh;
   switch (fam) {
   case Family::sigmoid: {
     // s = sigmoid(z), sc = 1 - s, both from e = exp(-|z|) without cancellation
-    const T e = detail::exp_t(T(-abs(z)));
+    const T e = exp(T(-abs(z)));
     const T big = T(1) / (1 + e), small = e / (1 + e);
     const T s = z >= 0 ? big : small, sc = z >= 0 ? small : big;
     f0 = s; f1 = s * sc; f2 = f1 * (sc - s);
     return;
   }
   case Family::tanh: {
-    // tanh(|z|) = -expm1(-2|z|) / (2 + expm1(-2|z|)); 1 - tanh^2 = 4 e / (1 + e)^2, e = exp(-2|z|)
-    const T w = -2 * abs(z);
-    const T em1 = w >= -1 ? detail::expm1_t(w) : T(detail::exp_t(w) - 1);
-    const T t = -em1 / (2 + em1);
-    const T e = 1 + em1;
-    f0 = z >= 0 ? t : T(-t); f1 = 4 * e / ((1 + e) * (1 + e)); f2 = -2 * f0 * f1;
+    // 1 - tanh^2 = 1 / cosh^2, without cancellation where tanh saturates
+    const T ch = cosh(z);
+    f0 = tanh(z); f1 = 1 / (ch * ch); f2 = -2 * f0 * f1;
     return;
   }
   case Family::linear:
@@ -221,8 +101,10 @@ inline void activation_t(Family fam, int degree, const T& z, T& f0, T& f1, T& f2
     f0 = z > 0 ? z : T(0); f1 = z > 0 ? T(1) : T(0); f2 = T(0);
     return;
   case Family::gelu: {
-    T Phi, phi;
-    detail::normal_t(z, Phi, phi);
+    // Phi(z) = erfc(-z / sqrt(2)) / 2, relative accuracy in the left tail; phi(z) = exp(-z^2 / 2) / sqrt(2 pi)
+    namespace bc = boost::math::constants;
+    const T Phi = erfc(T(-z * bc::one_div_root_two<T>())) / 2;
+    const T phi = exp(T(-z * z / 2)) * bc::one_div_root_two_pi<T>();
     f0 = z * Phi; f1 = Phi + z * phi; f2 = phi * (2 - z * z);
     return;
   }
@@ -338,25 +220,15 @@ inline std::vector<IdentTerm> ident_terms(const Expert& e, int order) {
   return out;
 }
 
-// A column-major n x m matrix in T: storage and element access only (no Eigen expressions in T, which
-// would cost much compile time for each precision).
+// A dynamic-size matrix in T (column-major).
 template <class T>
-struct ColMat {
-  Eigen::Index rows = 0, cols = 0;
-  std::vector<T> a;
-  ColMat() = default;
-  ColMat(Eigen::Index n, Eigen::Index m) : rows(n), cols(m), a(static_cast<std::size_t>(n * m), T(0)) {}
-  T& operator()(Eigen::Index i, Eigen::Index j) { return a[static_cast<std::size_t>(i + j * rows)]; }
-  const T& operator()(Eigen::Index i, Eigen::Index j) const { return a[static_cast<std::size_t>(i + j * rows)]; }
-  T* col(Eigen::Index j) { return a.data() + j * rows; }
-  const T* col(Eigen::Index j) const { return a.data() + j * rows; }
-};
+using MatT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 
 // Columns `which` (indices into terms) of atom eta (length q) at the points x (n x d), written to
 // columns c0, c0 + 1, ... of M, in T.
 template <class T>
 inline void ident_atom_columns(const Expert& e, const MatRef& x, const double* eta,
-                               const std::vector<IdentTerm>& terms, const std::vector<int>& which, ColMat<T>& M,
+                               const std::vector<IdentTerm>& terms, const std::vector<int>& which, MatT<T>& M,
                                Eigen::Index c0) {
   const Eigen::Index n = x.rows();
   const int q = e.q();
@@ -394,13 +266,16 @@ struct IdentFamily {
   int m() const { return static_cast<int>(col_name.size()); }
 };
 
-// Assemble the structure. Coincident terms are found within each atom, in the precision T of the
-// check (so that saturated terms, which underflow in double precision, are still seen): two columns
+// Assemble the structure. Coincident terms are found within each atom, in a high precision T (the
+// lower of the check's two, so that saturated terms, which underflow in double precision, are seen): two columns
 // that are not identically zero coincide when their max-norm difference is at most sqrt(eps_T) times
 // the larger max norm. The coincidences are identities between functions (x_u dh/db = dh/da_u and
 // x_u dh/da_v = x_v dh/da_u for every ridge expert), so they hold to rounding, far inside that margin.
+// When `M` is given, it receives the n x m matrix of the kept terms in T (as ident_matrix<T>), so that
+// the expert is not evaluated twice in T.
 template <class T>
-inline IdentFamily ident_family(const Expert& e, const MatRef& eta, const MatRef& x, int order) {
+inline IdentFamily ident_family(const Expert& e, const MatRef& eta, const MatRef& x, int order,
+                                MatT<T>* M = nullptr) {
   using std::abs;
   using std::sqrt;
   if (x.cols() != e.d) throw std::invalid_argument("x must have d columns");
@@ -413,13 +288,12 @@ inline IdentFamily ident_family(const Expert& e, const MatRef& eta, const MatRef
   const T tol = sqrt(std::numeric_limits<T>::epsilon());
   std::vector<int> all(nt);
   std::iota(all.begin(), all.end(), 0);
+  if (M) M->resize(n, nt * eta.cols());  // trimmed to the kept columns at the end
   for (Eigen::Index j = 0; j < eta.cols(); ++j) {
-    ColMat<T> A(n, nt);
+    MatT<T> A(n, nt);
     ident_atom_columns<T>(e, x, eta.data() + j * eta.outerStride(), F.terms, all, A, 0);
     std::vector<T> amax(nt, T(0));
-    for (int t = 0; t < nt; ++t)
-      for (Eigen::Index i = 0; i < n; ++i)
-        if (abs(A(i, t)) > amax[t]) amax[t] = abs(A(i, t));
+    for (int t = 0; t < nt; ++t) amax[t] = A.col(t).cwiseAbs().maxCoeff();
     std::vector<bool> kept(nt, true);
     std::vector<std::string> alias(nt);
     const std::string sfx = "[" + std::to_string(j + 1) + "]";
@@ -442,20 +316,22 @@ inline IdentFamily ident_family(const Expert& e, const MatRef& eta, const MatRef
     for (int t = 0; t < nt; ++t) {
       if (!kept[t]) continue;
       keep.push_back(t);
+      if (M) M->col(F.m()) = A.col(t);
       F.col_atom.push_back(static_cast<int>(j));
       F.col_term.push_back(t);
       F.col_name.push_back(F.terms[t].name + sfx + alias[t]);
     }
     F.keep.push_back(keep);
   }
+  if (M) M->conservativeResize(n, F.m());
   return F;
 }
 
 // The n x m matrix of the kept terms, in T.
 template <class T>
-inline ColMat<T> ident_matrix(const Expert& e, const MatRef& eta, const MatRef& x,
+inline MatT<T> ident_matrix(const Expert& e, const MatRef& eta, const MatRef& x,
                               const IdentFamily& F) {
-  ColMat<T> M(x.rows(), F.m());
+  MatT<T> M(x.rows(), F.m());
   Eigen::Index c0 = 0;
   for (Eigen::Index j = 0; j < eta.cols(); ++j) {
     const auto& keep = F.keep[static_cast<std::size_t>(j)];
@@ -463,168 +339,6 @@ inline ColMat<T> ident_matrix(const Expert& e, const MatRef& eta, const MatRef& 
     c0 += static_cast<Eigen::Index>(keep.size());
   }
   return M;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Singular value decomposition in T: Householder QR (A = Q R, n x m with n >= m) followed by the
-// two-sided Jacobi method on R (the algorithm of Eigen's JacobiSVD). Both steps are backward stable, so
-// a singular value is accurate to about eps * sigma_max: what the verdict needs. Plain loops over
-// coefficients rather than Eigen expressions: cheap to compile for each T.
-
-template <class T>
-struct SvdT {
-  std::vector<T> s;  // singular values, descending
-  ColMat<T> V;       // right singular vectors (columns, same order), when requested
-};
-
-template <class T>
-inline SvdT<T> svd_qr_jacobi(ColMat<T> A, bool want_v) {
-  using std::abs;
-  using std::sqrt;
-  const Eigen::Index n = A.rows, m = A.cols;
-  if (n < m) throw std::invalid_argument("svd_qr_jacobi needs at least as many rows as columns");
-  // Householder QR with column pivoting (A P = Q R; R overwrites the upper triangle of A). Pivoting
-  // grades R (decreasing diagonal), which makes the Jacobi sweeps below converge sooner.
-  std::vector<Eigen::Index> perm(static_cast<std::size_t>(m));
-  std::iota(perm.begin(), perm.end(), 0);
-  std::vector<T> cn(static_cast<std::size_t>(m)), cn0(static_cast<std::size_t>(m));
-  for (Eigen::Index c = 0; c < m; ++c) {
-    T a(0);
-    const T* ac = A.col(c);
-    for (Eigen::Index i = 0; i < n; ++i) a += ac[i] * ac[i];
-    cn[c] = cn0[c] = a;
-  }
-  const T recompute = sqrt(std::numeric_limits<T>::epsilon());
-  for (Eigen::Index j = 0; j < m; ++j) {
-    Eigen::Index best = j;
-    for (Eigen::Index c = j + 1; c < m; ++c)
-      if (cn[c] > cn[best]) best = c;
-    if (best != j) {
-      std::swap_ranges(A.col(j), A.col(j) + n, A.col(best));
-      std::swap(perm[j], perm[best]);
-      std::swap(cn[j], cn[best]);
-      std::swap(cn0[j], cn0[best]);
-    }
-    T* aj = A.col(j);
-    T nrm2(0);
-    for (Eigen::Index i = j; i < n; ++i) nrm2 += aj[i] * aj[i];
-    if (nrm2 == 0) continue;
-    const T alpha = aj[j] >= 0 ? T(-sqrt(nrm2)) : T(sqrt(nrm2));
-    // v = a_j(j:n) - alpha e_1, stored in place; H = I - 2 v v' / (v'v)
-    aj[j] -= alpha;
-    T vtv(0);
-    for (Eigen::Index i = j; i < n; ++i) vtv += aj[i] * aj[i];
-    for (Eigen::Index c = j + 1; c < m; ++c) {
-      T* ac = A.col(c);
-      T dot(0);
-      for (Eigen::Index i = j; i < n; ++i) dot += aj[i] * ac[i];
-      const T f = 2 * dot / vtv;
-      for (Eigen::Index i = j; i < n; ++i) ac[i] -= f * aj[i];
-      // downdate the remaining norm; recompute it when cancellation has eaten half the digits
-      cn[c] -= ac[j] * ac[j];
-      if (cn[c] <= recompute * cn0[c]) {
-        T r(0);
-        for (Eigen::Index i = j + 1; i < n; ++i) r += ac[i] * ac[i];
-        cn[c] = cn0[c] = r;
-      }
-    }
-    aj[j] = alpha;
-    for (Eigen::Index i = j + 1; i < n; ++i) aj[i] = T(0);
-  }
-  // W = R (m x m, upper triangular); two-sided Jacobi as in Eigen's JacobiSVD: for each pair (p, q)
-  // whose off-diagonal entries exceed 2 eps max|W_ii|, a 2 x 2 SVD gives rotations applied to rows
-  // p, q (left) and columns p, q (right, accumulated in V). Checking a pair costs O(1), so later sweeps
-  // are cheap.
-  ColMat<T> W(m, m);
-  for (Eigen::Index j = 0; j < m; ++j)
-    for (Eigen::Index i = 0; i <= j; ++i) W(i, j) = A(i, j);
-  ColMat<T> V;
-  if (want_v) {
-    V = ColMat<T>(m, m);
-    for (Eigen::Index j = 0; j < m; ++j) V(j, j) = T(1);
-  }
-  const T precision = 2 * std::numeric_limits<T>::epsilon();
-  const T tiny = (std::numeric_limits<T>::min)();
-  T max_diag(0);
-  for (Eigen::Index i = 0; i < m; ++i) max_diag = std::max(max_diag, T(abs(W(i, i))));
-  bool finished = false;
-  for (int sweep = 0; sweep < 100 && !finished; ++sweep) {
-    finished = true;
-    for (Eigen::Index p = 1; p < m; ++p) {
-      for (Eigen::Index q = 0; q < p; ++q) {
-        const T threshold = std::max(tiny, T(precision * max_diag));
-        if (!(abs(W(p, q)) > threshold || abs(W(q, p)) > threshold)) continue;
-        finished = false;
-        // 2 x 2 block [[w_pp, w_pq], [w_qp, w_qq]]: first a rotation (c1, s1) that makes it symmetric
-        T m00 = W(p, p), m01 = W(p, q), m10 = W(q, p), m11 = W(q, q);
-        T c1(1), s1(0);
-        const T tsum = m00 + m11, dif = m10 - m01;
-        if (abs(dif) >= tiny) {
-          const T u = tsum / dif;
-          const T tmp = sqrt(1 + u * u);
-          s1 = 1 / tmp;
-          c1 = u / tmp;
-        }
-        {  // rows 0, 1 of the block: x' = c x + s y, y' = -s x + c y
-          const T a0 = m00, a1 = m01, b0 = m10, b1 = m11;
-          m00 = c1 * a0 + s1 * b0; m01 = c1 * a1 + s1 * b1;
-          m10 = -s1 * a0 + c1 * b0; m11 = -s1 * a1 + c1 * b1;
-        }
-        // then a symmetric Jacobi rotation (cr, sr) of [[m00, m01], [m01, m11]]
-        T cr(1), sr(0);
-        const T deno = 2 * abs(m01);
-        if (deno >= tiny) {
-          const T tau = (m00 - m11) / deno;
-          const T w = sqrt(tau * tau + 1);
-          const T t = tau > 0 ? T(1 / (tau + w)) : T(1 / (tau - w));
-          const T n = 1 / sqrt(t * t + 1);
-          sr = -(t > 0 ? T(1) : T(-1)) * (m01 > 0 ? T(1) : T(-1)) * abs(t) * n;
-          cr = n;
-        }
-        // left rotation: rot1 * transpose(right) with transpose(c, s) = (c, -s)
-        const T cl = c1 * cr + s1 * sr;
-        const T sl = -c1 * sr + s1 * cr;
-        T* wp;
-        T* wq;
-        for (Eigen::Index j = 0; j < m; ++j) {  // rows p, q
-          const T x = W(p, j), y = W(q, j);
-          W(p, j) = cl * x + sl * y;
-          W(q, j) = -sl * x + cl * y;
-        }
-        wp = W.col(p);
-        wq = W.col(q);
-        for (Eigen::Index i = 0; i < m; ++i) {  // columns p, q: x' = c x - s y, y' = s x + c y
-          const T x = wp[i], y = wq[i];
-          wp[i] = cr * x - sr * y;
-          wq[i] = sr * x + cr * y;
-        }
-        if (want_v) {
-          T* vp = V.col(p);
-          T* vq = V.col(q);
-          for (Eigen::Index i = 0; i < m; ++i) {
-            const T x = vp[i], y = vq[i];
-            vp[i] = cr * x - sr * y;
-            vq[i] = sr * x + cr * y;
-          }
-        }
-        max_diag = std::max(max_diag, std::max(T(abs(W(p, p))), T(abs(W(q, q)))));
-      }
-    }
-  }
-  std::vector<T> s(static_cast<std::size_t>(m));
-  for (Eigen::Index j = 0; j < m; ++j) s[j] = abs(W(j, j));
-  std::vector<Eigen::Index> ord(static_cast<std::size_t>(m));
-  std::iota(ord.begin(), ord.end(), 0);
-  std::stable_sort(ord.begin(), ord.end(), [&](Eigen::Index a, Eigen::Index b) { return s[a] > s[b]; });
-  SvdT<T> out;
-  out.s.resize(static_cast<std::size_t>(m));
-  for (Eigen::Index j = 0; j < m; ++j) out.s[j] = s[ord[j]];
-  if (want_v) {  // right singular vectors of A = P times those of R
-    out.V = ColMat<T>(m, m);
-    for (Eigen::Index j = 0; j < m; ++j)
-      for (Eigen::Index i = 0; i < m; ++i) out.V(perm[i], j) = V(i, ord[j]);
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -658,49 +372,49 @@ inline std::vector<int> ident_pivot_order(const IdentFamily& F, const std::vecto
   return idx;
 }
 
-// Column-normalise M (zero columns stay zero), compute its singular values, and, when `threshold` > 0,
+// Column-normalise M (zero columns stay zero), compute its singular values (Eigen's JacobiSVD: Householder
+// QR with column pivoting, then two-sided Jacobi on R; backward stable, so a singular value is accurate
+// to about eps * sigma_max, which is what the verdict needs), and, when `threshold` > 0,
 // a readable basis of the null space {v : sigma <= threshold * sigma_max}: Gauss-Jordan elimination of
 // the null vectors with pivots in the preference order; coefficients below `drop` times the largest
 // (on the unit-norm scale) are set to 0; each relation is returned on the original scale with its pivot
 // coefficient 1.
 template <class T>
-inline IdentSpectrum ident_spectrum(ColMat<T> M, const IdentFamily& F, int bits, double threshold, double drop,
+inline IdentSpectrum ident_spectrum(MatT<T> M, const IdentFamily& F, int bits, double threshold, double drop,
                                     bool want_v) {
   using std::abs;
   using std::sqrt;
-  const Eigen::Index m = M.cols;
+  const Eigen::Index m = M.cols();
   IdentSpectrum S;
   S.bits = bits;
   S.threshold = threshold;
   S.zero.assign(static_cast<std::size_t>(m), false);
   std::vector<T> scale(static_cast<std::size_t>(m), T(1));
   for (Eigen::Index c = 0; c < m; ++c) {
-    T* mc = M.col(c);
-    T nrm2(0);
-    for (Eigen::Index i = 0; i < M.rows; ++i) nrm2 += mc[i] * mc[i];
-    if (nrm2 == 0) {
+    const T nrm = M.col(c).norm();
+    if (nrm == 0) {
       S.zero[c] = true;
       S.any_zero = true;
     } else {
-      scale[c] = sqrt(nrm2);
-      for (Eigen::Index i = 0; i < M.rows; ++i) mc[i] /= scale[c];
+      scale[c] = nrm;
+      M.col(c) /= nrm;
     }
   }
-  const SvdT<T> svd = svd_qr_jacobi<T>(M, want_v);
-  const std::vector<T>& s = svd.s;
-  S.sv.resize(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) S.sv[i] = static_cast<double>(s[i]);
-  const T smax = s.empty() ? T(0) : s[0];
-  S.ratio = smax > 0 ? static_cast<double>(T(s.back() / smax)) : 0.0;
+  const Eigen::JacobiSVD<MatT<T>, Eigen::ColPivHouseholderQRPreconditioner> svd(
+      M, want_v ? static_cast<unsigned>(Eigen::ComputeFullV) : 0u);
+  const auto& s = svd.singularValues();  // descending
+  S.sv.resize(static_cast<std::size_t>(s.size()));
+  for (Eigen::Index i = 0; i < s.size(); ++i) S.sv[i] = static_cast<double>(s(i));
+  const T smax = s.size() ? T(s(0)) : T(0);
+  S.ratio = smax > 0 ? static_cast<double>(T(s(s.size() - 1) / smax)) : 0.0;
   if (!want_v || !(threshold > 0)) return S;
   std::vector<Eigen::Index> null_idx;
-  for (std::size_t i = 0; i < s.size(); ++i)
-    if (smax == 0 || s[i] <= T(threshold) * smax) null_idx.push_back(static_cast<Eigen::Index>(i));
+  for (Eigen::Index i = 0; i < s.size(); ++i)
+    if (smax == 0 || s(i) <= T(threshold) * smax) null_idx.push_back(i);
   const Eigen::Index r = static_cast<Eigen::Index>(null_idx.size());
   if (r == 0) return S;
-  ColMat<T> R(r, m);  // rows: null vectors
-  for (Eigen::Index l = 0; l < r; ++l)
-    for (Eigen::Index c = 0; c < m; ++c) R(l, c) = svd.V(c, null_idx[l]);
+  MatT<T> R(r, m);  // rows: null vectors
+  for (Eigen::Index l = 0; l < r; ++l) R.row(l) = svd.matrixV().col(null_idx[l]).transpose();
   std::vector<int> pivots, pivot_row;
   std::vector<bool> used(static_cast<std::size_t>(r), false);
   for (int col : ident_pivot_order(F, S.zero)) {
@@ -711,12 +425,12 @@ inline IdentSpectrum ident_spectrum(ColMat<T> M, const IdentFamily& F, int bits,
       if (!used[l] && abs(R(l, col)) > bv) { bv = abs(R(l, col)); best = l; }
     if (best < 0 || bv < T(1e-8)) continue;
     const T piv = R(best, col);
-    for (Eigen::Index c = 0; c < m; ++c) R(best, c) /= piv;
+    R.row(best) /= piv;
     for (Eigen::Index l = 0; l < r; ++l) {
       if (l == best) continue;
       const T f = R(l, col);
       if (f == 0) continue;
-      for (Eigen::Index c = 0; c < m; ++c) R(l, c) -= f * R(best, c);
+      R.row(l) -= f * R.row(best);
     }
     used[best] = true;
     pivots.push_back(col);
@@ -791,14 +505,16 @@ inline IdentResult check_strong_identifiability(const Expert& e, const MatRef& e
   IdentResult res;
   typedef mp::real<LoBits> Lo;
   typedef mp::real<HiBits> Hi;
-  res.family = ident_family<Hi>(e, eta, x, ctl.order);
+  // the structure in LoBits (saturated terms are seen; the coincidences hold to rounding, far inside
+  // sqrt(eps)), which also gives the LoBits matrix: the expert (GELU's erfc above all) costs about 4
+  // times less in 150 bits than in 300, and HiBits is evaluated only when the pre-screen does not decide
+  MatT<Lo> Ml;
+  res.family = ident_family<Lo>(e, eta, x, ctl.order, &Ml);
   if (x.rows() < res.family.m()) throw std::invalid_argument("fewer points than terms");
   res.threshold_hi = std::pow(2.0, -ctl.margin * HiBits);
   {
-    ColMat<double> Md = ident_matrix<double>(e, eta, x, res.family);
-    bool finite = true;
-    for (double v : Md.a) finite = finite && std::isfinite(v);
-    if (finite) {
+    const MatT<double> Md = ident_matrix<double>(e, eta, x, res.family);
+    if (Md.allFinite()) {
       res.dbl = ident_spectrum<double>(Md, res.family, 53, 0, 0, false);
     } else {  // overflow in double precision: no pre-screen, no double spectrum
       res.dbl.bits = 0;
@@ -817,12 +533,12 @@ inline IdentResult check_strong_identifiability(const Expert& e, const MatRef& e
   // the null vectors cost a third more; ask for them at once when double precision already sees a
   // ratio at rounding level, else only if the high precision finds the family dependent
   const bool likely_dependent = res.dbl.any_zero || res.dbl.ratio <= 1e-13;
-  const ColMat<Hi> Mh = ident_matrix<Hi>(e, eta, x, res.family);
+  const MatT<Hi> Mh = ident_matrix<Hi>(e, eta, x, res.family);
   res.hi = ident_spectrum<Hi>(Mh, res.family, HiBits, res.threshold_hi, drop, likely_dependent);
   const bool dependent = res.hi.any_zero || res.hi.ratio <= res.threshold_hi;
   if (dependent && !likely_dependent)
     res.hi = ident_spectrum<Hi>(Mh, res.family, HiBits, res.threshold_hi, drop, true);
-  res.lo = ident_spectrum<Lo>(ident_matrix<Lo>(e, eta, x, res.family), res.family, LoBits, 0, 0, false);
+  res.lo = ident_spectrum<Lo>(Ml, res.family, LoBits, 0, 0, false);
   if (dependent) {
     res.verdict = IdentVerdict::dependent;
     return res;
