@@ -59,8 +59,9 @@
 #'   Default 1e-10.
 #' @param gtol Scaled gradient \eqn{\max_i |g_i| / \sqrt{A_{ii}\,\mathrm{RSS}}} below which the fit
 #'   has converged, >= 0. Default 0 (off).
-#' @param damping Initial Levenberg-Marquardt damping relative to the largest diagonal entry of
-#'   \eqn{J^\top J}, > 0. Default 1e-3.
+#' @param damping Initial Levenberg-Marquardt damping \eqn{\mu}: a step solves
+#'   \eqn{(J^\top J + \mu D) h = -J^\top r} with \eqn{D} the running maximum of
+#'   \eqn{\mathrm{diag}(J^\top J)} (More's scaling), > 0. Default 1e-3.
 #' @param bound_gate,bound_expert,bound_output Positive numbers (at most 1e100) or `Inf`: the
 #'   bounds above. Defaults 50, 50 and 20.
 #' @param standardize Logical, default `TRUE`: fit on the standardised scale (see Scaling).

@@ -24,7 +24,7 @@ struct Control {
   double ftol = 1e-10;     // relative reduction of the RSS (actual and predicted)
   double xtol = 1e-10;     // relative change of the parameters
   double gtol = 0.0;       // scaled gradient: max_i |g_i| / sqrt(A_ii RSS) below gtol
-  double damping = 1e-3;   // initial damping mu = damping * max_i A_ii
+  double damping = 1e-3;   // initial damping: the step solves (A + mu D) h = -g with mu = damping, D = max diag(A)
   int threads = 1;         // OpenMP threads over fixed chunks of observations
   // screening of many starts: each runs `screen_iter` iterations on the screening rows, the best
   // `n_finish` are then run to convergence on all rows
@@ -181,8 +181,8 @@ inline Fit lm_fit(const P& prob, const Eigen::VectorXd& theta0, const Bounds& bo
   to_u_space(cur, dtheta);
   const double tiny = std::numeric_limits<double>::min();
   for (int i = 0; i < p; ++i) Dsc[i] = std::max(cur.A(i, i), tiny);
-  double mu = ctl.damping * Dsc.maxCoeff();
-  if (!(mu > 0)) mu = ctl.damping;
+  // damping mu * Dsc (More's scaling by the running maximum of diag(J'J)): mu is dimensionless
+  double mu = ctl.damping;
   double nu = 2.0;
   int status = iteration_limit;
   bool have_jac_at_trial = false;
