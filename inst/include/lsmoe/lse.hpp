@@ -24,7 +24,7 @@ struct Control {
   double ftol = 1e-10;     // relative reduction of the RSS (actual and predicted)
   double xtol = 1e-10;     // relative change of the parameters
   double gtol = 0.0;       // scaled gradient: max_i |g_i| / sqrt(A_ii RSS) below gtol
-  double damping = 1e-3;   // initial damping: the step solves (A + mu D) h = -g with mu = damping, D = max diag(A)
+  double damping = 0.1;    // initial damping: the step solves (A + mu D) h = -g with mu = damping, D = max diag(A)
   int threads = 1;         // OpenMP threads over fixed chunks of observations
   // screening of many starts: each runs `screen_iter` iterations on the screening rows, the best
   // `n_finish` are then run to convergence on all rows
