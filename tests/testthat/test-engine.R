@@ -184,3 +184,17 @@ test_that("default fits find the best optimum that 300 starts find (mcycle, line
   }, logical(1))
   expect_gte(sum(hits), 2)
 })
+
+test_that("the new lse_control() arguments reject bad values with classed errors naming them", {
+  err <- function(expr, arg) expect_error(expr, paste0("`", arg, "`"), class = "lsmoe_error_input")
+  for (a in c("n_finish", "screen_rows", "screen_iter", "refine_rows")) {
+    err(do.call(lse_control, stats::setNames(list(0), a)), a)
+    err(do.call(lse_control, stats::setNames(list(NA), a)), a)
+    err(do.call(lse_control, stats::setNames(list(2.5), a)), a)
+  }
+  err(lse_control(damping = -1), "damping")
+  err(lse_control(damping = Inf), "damping")
+  err(lse_control(standardize = NA), "standardize")
+  err(lse_control(standardize = "yes"), "standardize")
+  err(lse_control(screen_iter = 1e7), "screen_iter")
+})
