@@ -21,6 +21,7 @@
 #' and set the gate to the softmax that picks the nearest centre; `"random"` starts draw gating
 #' and expert parameters at random on the standardised scale; `"mixed"` (default) makes a fifth of
 #' the starts (at least one) data starts and the rest random. With more than `n_finish` starts,
+#' (by default: on data with more than `screen_rows` rows, with more than 3 starts)
 #' every start is first run for at most `screen_iter` iterations on a random subsample of
 #' `screen_rows` rows (all rows when there are fewer), and the `n_finish` starts with the smallest
 #' subsample RSS are then run to convergence from where their screening ended: on all rows when
@@ -47,8 +48,10 @@
 #'
 #' @param n_starts Number of starts, whole number from 1 to 1e5. Default 50.
 #' @param start_strategy One of `"mixed"` (default), `"data"`, `"random"`.
-#' @param n_finish Number of screened starts run to convergence on all rows, whole number >= 1.
-#'   Default 3.
+#' @param n_finish Number of screened starts run to convergence, whole number >= 1, or `NULL`
+#'   (default): every start when the data have at most `screen_rows` rows (the screening would
+#'   use all rows anyway, and on small real data sets the best optimum is often found by only a
+#'   few starts: see `bench/results-realdata.md`), otherwise 3.
 #' @param screen_rows Rows of the screening subsample, whole number >= 1. Default 2000.
 #' @param screen_iter Iterations per start in the screening, whole number >= 1. Default 30.
 #' @param refine_rows Rows of the refining subsample, whole number >= 1. Default 20000.
@@ -85,7 +88,7 @@
 #' @examples
 #' lse_control(n_starts = 100, bound_expert = 20)
 #' @export
-lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "random"), n_finish = 3,
+lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "random"), n_finish = NULL,
                         screen_rows = 2000, screen_iter = 30, refine_rows = 20000, max_iter = 500,
                         ftol = 1e-10, xtol = 1e-10, gtol = 0, damping = 0.1,
                         bound_gate = 50, bound_expert = 50, bound_output = 20, standardize = TRUE,
@@ -99,7 +102,7 @@ lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "rand
   structure(list(
     n_starts = check_count(n_starts, "n_starts", max = 1e5),
     start_strategy = start_strategy,
-    n_finish = check_count(n_finish, "n_finish", max = 1e5),
+    n_finish = if (is.null(n_finish)) NULL else check_count(n_finish, "n_finish", max = 1e5),
     screen_rows = check_count(screen_rows, "screen_rows"),
     screen_iter = check_count(screen_iter, "screen_iter", max = 1e6),
     refine_rows = check_count(refine_rows, "refine_rows"),

@@ -126,6 +126,10 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
     }, numeric(p))
   }
   starts <- matrix(starts, nrow = p)
+  if (is.null(control$n_finish)) {  # default: finish every start on small data, else the best 3
+    n_rows <- if (length(w)) sum(w > 0) else n
+    control$n_finish <- if (n_rows <= control$screen_rows) ncol(starts) else 3L
+  }
   # more starts than n_finish (generated or given): screen, refine, finish (lse_control())
   if (ncol(starts) > control$n_finish) {
     rows <- if (length(w)) which(w > 0) else seq_len(n)

@@ -82,7 +82,7 @@ data_start <- function(x, y, k, expert, control, sc = data_scales(x, y), gate = 
     }
   }
   eta <- matrix(0, k, q)
-  one <- lse_control(max_iter = 100, bound_gate = control$bound_gate, bound_expert = control$bound_expert,
+  one <- lse_control(max_iter = 100, n_finish = 2, bound_gate = control$bound_gate, bound_expert = control$bound_expert,
                      bound_output = control$bound_output, standardize = FALSE, warn = FALSE)
   for (j in seq_len(k)) {
     rows <- km$cluster == j
