@@ -25,8 +25,12 @@ cpp_expert_eval <- function(x, eta, expert) {
     .Call(`_lsmoe_cpp_expert_eval`, x, eta, expert)
 }
 
-cpp_identifiability <- function(x, eta, expert, order, prescreen) {
-    .Call(`_lsmoe_cpp_identifiability`, x, eta, expert, order, prescreen)
+cpp_identifiability <- function(x, eta, expert, order, prescreen, gate, regime, beta0, beta1) {
+    .Call(`_lsmoe_cpp_identifiability`, x, eta, expert, order, prescreen, gate, regime, beta0, beta1)
+}
+
+cpp_ident_columns <- function(x, eta, expert, order, gate, regime, beta0, beta1) {
+    .Call(`_lsmoe_cpp_ident_columns`, x, eta, expert, order, gate, regime, beta0, beta1)
 }
 
 cpp_voronoi_cells <- function(beta0, beta1, eta, beta0_star, beta1_star, eta_star, align) {

@@ -45,6 +45,42 @@
 #'   \eqn{10^{-40}}): the result says what to try: a wider `box` (a wider range of \eqn{x}
 #'   improves the conditioning of smooth families), more points, atoms further apart.
 #'
+#' **Sigmoid gating** (`gate = "sigmoid"`; Nguyen, Ho and Rinaldo 2024b). Each expert has its own
+#' gate, and the family is built from the derivatives of
+#' \eqn{F(x; \beta_1, \beta_0, \eta) = \mathrm{sigmoid}(\beta_1^\top x + \beta_0)\, h(x, \eta)}{F(x; beta1, beta0, eta) = sigmoid(beta1'x + beta0) h(x, eta)},
+#' named `"dF/dbeta0[j]"`, `"dF/dbeta1[j]"`, `"d2F/dbeta1 da[j]"`, ...:
+#' * `regime = 1` (over-specified true atoms with zero gating slope; *strong* identifiability):
+#'   at \eqn{\beta_1 = 0} and the atom's intercept \eqn{\beta_{0j}},
+#'   \deqn{\Big\{ \frac{\partial^{|g_1| + |g_2|} F}{\partial \beta_1^{g_1} \partial \eta^{g_2}} :\;
+#'     1 \le |g_1| + |g_2| \le 2 \Big\} \cup \Big\{ \frac{\partial F}{\partial \beta_0} \Big\},}{{ d^(|g1|+|g2|) F / d beta1^g1 d eta^g2 : 1 <= |g1| + |g2| <= 2 } and dF/dbeta0,}
+#'   the second-order family and the first derivatives of \eqn{F}. At \eqn{\beta_1 = 0} these are
+#'   \eqn{\sigma^{(|g_1|)}(\beta_{0j})\, x^{g_1} \partial^{g_2} h} and \eqn{\sigma'(\beta_{0j}) h}: the
+#'   functions of the softmax family (with \eqn{h} as \eqn{\partial F / \partial \beta_0}) times constants,
+#'   so for \eqn{\beta_{0j} \ne 0} the verdict is the softmax one. The gate's PDE
+#'   \eqn{\partial^2 F / \partial \beta_1 \partial b = \partial^2 F / \partial a \partial \beta_0 =
+#'   (1 - \sigma(\beta_0))\, \partial F / \partial a}, which holds for every ridge expert, makes two members
+#'   one function up to a constant; they are counted once (as \eqn{x \partial h / \partial b =
+#'   \partial h / \partial a} is under softmax gating) and `merged` gives the `factor`
+#'   (`term = factor * kept`; the kept name shows `(~ term)`). \eqn{\sigma''(0) = 0}, so
+#'   \eqn{\beta_{0j} = 0} makes \eqn{\partial^2 F / \partial \beta_1^2} identically zero: regime 1 needs
+#'   \eqn{\beta_{0j} \ne 0}. Default \eqn{\beta_{0j} = 1} for every atom (any non-zero value gives the same
+#'   verdict: it only rescales columns).
+#' * `regime = 2` (some true slope non-zero; *weak* identifiability): the first derivatives
+#'   \eqn{\partial F / \partial \beta_1 = \sigma'(g) x h}, \eqn{\partial F / \partial \beta_0 = \sigma'(g) h},
+#'   \eqn{\partial F / \partial \eta = \sigma(g) \partial h / \partial \eta} at the atoms
+#'   \eqn{(\beta_{1j}, \beta_{0j}, \eta_j)}, \eqn{g = \beta_{1j}^\top x + \beta_{0j}}; `beta1` is required.
+#'   Here the gate factors vary with \eqn{x}, so no terms are merged.
+#'
+#' **Zero columns and ReLU.** The derivatives are those of the core: for ReLU the almost-everywhere
+#' ones (the definition asks for independence for almost every \eqn{x}), so every second derivative in
+#' \eqn{\eta} is the zero function, a relation by itself (`zero_terms`), under either gate. The verdict
+#' does not rest on them alone: ReLU is positively homogeneous, so Euler's relation
+#' \eqn{\partial F / \partial \beta_0 = (1 - \sigma(\beta_0))(a^\top \partial F / \partial a + b\, \partial F / \partial b)}
+#' holds among the first derivatives at \eqn{\beta_1 = 0} (indeed
+#' \eqn{\sigma(\beta_0) \mathrm{relu}(z) = \sigma(\beta_0') \mathrm{relu}(c z)} with
+#' \eqn{c = \sigma(\beta_0) / \sigma(\beta_0')}: the parameters of a zero-slope ReLU atom are not
+#' identifiable). In regime 2, where \eqn{1 - \sigma(g)} varies with \eqn{x}, that relation disappears.
+#'
 #' With `prescreen = TRUE` (default) a double-precision ratio of at least \eqn{10^{-10}}, far
 #' above rounding, settles "identifiable" at once (`decided_by = "double"`).
 #'
@@ -113,6 +149,18 @@
 #'   "identifiable".
 #' @param tol Deprecated and ignored (the thresholds now follow from the working precision);
 #'   giving it raises a warning of class `lsmoe_warning_deprecated`.
+#' @param gate The gate whose family is checked: `"softmax"` (default: the seed paper's family, results as
+#'   before this argument existed) or `"sigmoid"`, as a name, a [gates] object (`gate_softmax()`,
+#'   `gate_sigmoid()`) or the constructor.
+#' @param regime Sigmoid gate only: `1` (default; strong identifiability, the second-order family at
+#'   \eqn{\beta_1 = 0}) or `2` (weak identifiability, the first-order family at \eqn{(\beta_1, \beta_0, \eta)}).
+#'   The order follows from it (2 or 1); giving a different `order` is an error.
+#' @param beta0 Sigmoid gate with `eta` only: the atoms' gating intercepts, one number or one per atom,
+#'   finite, \eqn{|\beta_0| \le 10^4}; `NULL` (default) is 1 for every atom. Without `eta`:
+#'   \eqn{\beta_{0j} \sim U(-1.5, 1.5)}.
+#' @param beta1 Sigmoid gate, `regime = 2`, with `eta`: the atoms' gating slopes, a k x d matrix (a
+#'   vector: k values for d = 1, or d values for one atom), required. Regime 1: `NULL` (the family is taken
+#'   at \eqn{\beta_1 = 0}). Without `eta`: \eqn{\beta_{1ju} = \pm U(0.5, 2.5)}.
 #' @returns An object of class `identifiability_check`, a list with
 #' * `identifiable`: `TRUE`, `FALSE`, or `NA` (undecided); `verdict`: `"identifiable"`,
 #'   `"not identifiable"` or `"undecided"`; `advice`: what to try when undecided, else `""`;
@@ -131,12 +179,17 @@
 #'   identifiable);
 #' * universal scope only: `configs`, a data frame with one row per configuration tested
 #'   (`config`, `k`, `ratio_double`, `ratio_150`, `ratio_300`, `verdict`, `decided_by`,
-#'   `seconds`), and `check`, the full result for the deciding configuration.
+#'   `seconds`), and `check`, the full result for the deciding configuration;
+#' * `gate`, the [gates] object; sigmoid gate only: `regime`, `beta0` (length k) and `beta1` (k x d:
+#'   zero in regime 1) of the atoms checked (or of the deciding configuration), and a column `factor`
+#'   in `merged`.
 #'
 #' `print()` shows the verdict, the ratios, the relations written like `"d2H/db^2[1] = 0"` or
 #' `"h[1] - 2 dH/da[1] - 0.5 dH/db[1] = 0"`, and the coincident terms; it returns `x` invisibly.
 #'
-#' Errors of class `lsmoe_error_input`: unknown `expert`; `eta` not numeric, empty, not finite,
+#' Errors of class `lsmoe_error_input`: unknown `gate`; `regime` not 1 or 2, or given with the softmax
+#' gate; `beta0`/`beta1` invalid, given with the softmax gate or without `eta`, `beta1` non-zero in regime 1
+#' or missing in regime 2; `order` contradicting `regime`; unknown `expert`; `eta` not numeric, empty, not finite,
 #' with the wrong number of columns or duplicated rows; invalid `order`, `d`, `n_x`, `x`, `box`,
 #' `points`, `k`, `n_configs`, `seed` or `prescreen`; `d` not matching `ncol(x)`; fewer points
 #' than terms; values beyond the limits above.
@@ -146,6 +199,9 @@
 #'
 #' Nguyen, H., Nguyen, T. and Ho, N. (2023). Demystifying softmax gating function in Gaussian
 #' mixture of experts. NeurIPS 2023. \doi{10.48550/arXiv.2305.03288}
+#'
+#' Nguyen, H., Ho, N. and Rinaldo, A. (2024b). Sigmoid gating is more sample efficient than softmax
+#' gating in mixture of experts. NeurIPS 2024. \doi{10.48550/arXiv.2405.13997}
 #' @seealso [experts], [voronoi_loss()]
 #' @examples
 #' eta <- rbind(c(1.5, -0.7), c(2, 0.4))   # two atoms (a, b), d = 1
@@ -159,11 +215,43 @@
 #'
 #' # random configurations, k = 1 and 2
 #' check_identifiability(expert_relu(), d = 1, k = 1:2, n_configs = 2, seed = 1)
+#'
+#' # sigmoid gating: regime 1 (beta1 = 0) and regime 2 (the atoms' slopes)
+#' check_identifiability(expert_gelu(), eta, gate = "sigmoid", beta0 = c(-0.5, 1))$verdict
+#' check_identifiability(expert_linear(), eta, gate = gate_sigmoid(), regime = 2,
+#'                       beta1 = c(2, -1.5), beta0 = c(0.3, -0.2))$verdict
 #' @export
 check_identifiability <- function(expert, eta = NULL, d = NULL, order = 2, n_x = NULL, x = NULL,
                                   box = c(-1, 1), points = c("chebyshev", "uniform"), k = 1:3,
-                                  n_configs = 4, seed = NULL, prescreen = TRUE, tol = NULL) {
+                                  n_configs = 4, seed = NULL, prescreen = TRUE, tol = NULL,
+                                  gate = "softmax", regime = 1, beta0 = NULL, beta1 = NULL) {
   expert <- as_expert(expert)
+  gate <- as_gate(gate, "gate")
+  sig <- gate$name == "sigmoid"
+  if (!is.numeric(regime) || length(regime) != 1 || is.na(regime) || !(regime %in% c(1, 2))) {
+    lsmoe_abort(sprintf("`regime` must be 1 (strong identifiability) or 2 (weak), not %s.", describe(regime)),
+                arg = "regime")
+  }
+  regime <- as.integer(regime)
+  if (!sig) {
+    if (regime != 1) {
+      lsmoe_abort("`regime` applies to the sigmoid gate only (gate = \"sigmoid\"); the softmax check has one family.",
+                  arg = "regime")
+    }
+    if (!is.null(beta0)) lsmoe_abort("`beta0` applies to the sigmoid gate only (gate = \"sigmoid\").", arg = "beta0")
+    if (!is.null(beta1)) lsmoe_abort("`beta1` applies to the sigmoid gate only (gate = \"sigmoid\").", arg = "beta1")
+  } else {
+    need <- if (regime == 1L) 2L else 1L
+    if (!missing(order) && !(is.numeric(order) && length(order) == 1 && !is.na(order) && order == need)) {
+      lsmoe_abort(sprintf(paste0("With the sigmoid gate the order follows from `regime`: %d in regime %d; leave `order` ",
+                                 "out (received %s)."), need, regime, describe(order)), arg = "order")
+    }
+    order <- need
+    if (is.null(eta) && (!is.null(beta0) || !is.null(beta1))) {
+      lsmoe_abort("`beta0` and `beta1` go with `eta` (given atoms); without `eta` the gates are drawn at random.",
+                  arg = if (!is.null(beta0)) "beta0" else "beta1")
+    }
+  }
   if (!is.null(tol)) {
     lsmoe_warn(paste0("`tol` is deprecated and ignored: the check now decides in 150 and 300 bits, ",
                       "with thresholds that follow from the precision."),
@@ -200,10 +288,11 @@ check_identifiability <- function(expert, eta = NULL, d = NULL, order = 2, n_x =
     set.seed(seed)
   }
   if (!is.null(eta)) {
-    eta <- check_ident_eta(eta, expert, d)
+    eta <- check_ident_eta(eta, expert, d, dup = !(sig && regime == 2L))
     d <- attr(eta, "d")
     attr(eta, "d") <- NULL
-    return(ident_check_atoms(expert, eta, d, order, n_x, x, box, points, prescreen))
+    gp <- if (sig) check_ident_gate(beta0, beta1, regime, eta, d) else NULL
+    return(ident_check_atoms(expert, eta, d, order, n_x, x, box, points, prescreen, gate, regime, gp))
   }
   # universal scope: random configurations
   if (is.null(d)) d <- 1L
@@ -219,7 +308,8 @@ check_identifiability <- function(expert, eta = NULL, d = NULL, order = 2, n_x =
   for (kk in k) {
     for (r in seq_len(n_configs)) {
       eta_r <- ident_random_atoms(expert, d, kk)
-      res <- ident_check_atoms(expert, eta_r, d, order, n_x, x, box, points, prescreen)
+      gp <- if (sig) ident_random_gates(d, kk, regime) else NULL
+      res <- ident_check_atoms(expert, eta_r, d, order, n_x, x, box, points, prescreen, gate, regime, gp)
       i <- length(results) + 1L
       results[[i]] <- res
       rows[[i]] <- data.frame(config = i, k = kk, ratio_double = res$ratios[["double"]],
@@ -254,6 +344,15 @@ check_identifiability <- function(expert, eta = NULL, d = NULL, order = 2, n_x =
   out$n_configs <- n_configs
   out$advice <- if (verdict == "undecided") decisive$advice else ""
   out
+}
+
+# "strongly" or "weakly" (sigmoid gate, regime 2) identifiable
+ident_kind <- function(x) if (identical(x$gate$name, "sigmoid") && identical(x$regime, 2L)) "weakly" else "strongly"
+
+ident_gate_label <- function(x) {
+  if (is.null(x$gate) || x$gate$name == "softmax") return("gate: softmax (terms of H = exp(beta1'x) h at beta1 = 0)")
+  if (identical(x$regime, 2L)) return("gate: sigmoid, regime 2 (weak: first derivatives of F = sigmoid(beta1'x + beta0) h)")
+  "gate: sigmoid, regime 1 (strong: derivatives of F = sigmoid(beta1'x + beta0) h at beta1 = 0)"
 }
 
 # Limits of the check (documented under Limits).
@@ -329,8 +428,60 @@ ident_random_atoms <- function(expert, d, k) {
   eta
 }
 
-# The check for given atoms (eta: k x q, validated).
-ident_check_atoms <- function(expert, eta, d, order, n_x, x, box, points, prescreen) {
+# Random gates for the sigmoid gate's universal scope: beta0 ~ U(-1.5, 1.5) (never exactly 0); regime 2 also
+# slopes beta1_u = +-U(0.5, 2.5). Drawn after the atoms, so the softmax draws are unchanged.
+ident_random_gates <- function(d, k, regime) {
+  beta0 <- stats::runif(k, -1.5, 1.5)
+  beta1 <- if (regime == 2L) {
+    matrix(sample(c(-1, 1), k * d, replace = TRUE) * stats::runif(k * d, 0.5, 2.5), k, d)
+  } else {
+    matrix(0, k, d)
+  }
+  list(beta0 = beta0, beta1 = beta1)
+}
+
+# Validate the sigmoid gate's intercepts and slopes for k atoms: beta0 NULL (1 for every atom), one value or
+# k values; beta1 (regime 2 only, required) a k x d matrix (a vector: k values when d = 1, d values when
+# k = 1). Regime 1 evaluates at beta1 = 0: beta1 must be NULL or zero. Returns list(beta0, beta1 = k x d).
+check_ident_gate <- function(beta0, beta1, regime, eta, d) {
+  k <- nrow(eta)
+  lim <- ident_limits$eta_max
+  if (is.null(beta0)) beta0 <- rep(1, k)
+  if (!is.numeric(beta0) || !(length(beta0) %in% c(1L, k)) || any(!is.finite(beta0)) || any(abs(beta0) > lim)) {
+    lsmoe_abort(sprintf("`beta0` must be finite numbers in [-%g, %g], one per atom (%d) or one for all, not %s.",
+                        lim, lim, k, describe(beta0)), arg = "beta0")
+  }
+  beta0 <- rep_len(as.numeric(beta0), k)
+  if (regime == 1L) {
+    if (!is.null(beta1) && (!is.numeric(beta1) || any(!is.finite(beta1)) || any(beta1 != 0))) {
+      lsmoe_abort(paste0("Regime 1 evaluates the family at beta1 = 0 (the over-specified true atoms have zero gating ",
+                         "slope): leave `beta1` out, or use regime = 2."), arg = "beta1")
+    }
+    beta1 <- matrix(0, k, d)
+  } else {
+    if (is.null(beta1)) {
+      lsmoe_abort(sprintf("Regime 2 needs the gating slopes of the atoms: `beta1`, a %d x %d matrix (one row per atom).",
+                          k, d), arg = "beta1")
+    }
+    if (!is.numeric(beta1) || any(!is.finite(beta1)) || any(abs(beta1) > lim) || length(beta1) != k * d ||
+        (is.matrix(beta1) && !identical(dim(beta1), c(k, d)))) {
+      lsmoe_abort(sprintf("`beta1` must be a finite %d x %d matrix (one row per atom) with entries in [-%g, %g], not %s.",
+                          k, d, lim, lim, describe(beta1)), arg = "beta1")
+    }
+    beta1 <- matrix(as.numeric(beta1), k, d, byrow = !is.matrix(beta1) && k == 1L)
+    if (anyDuplicated(cbind(beta1, beta0, eta), MARGIN = 1)) {
+      dup <- which(duplicated(cbind(beta1, beta0, eta), MARGIN = 1))[1]
+      lsmoe_abort(sprintf("The atoms (beta1, beta0, eta) must be pairwise distinct: atom %d repeats an earlier one.", dup),
+                  arg = "eta")
+    }
+  }
+  list(beta0 = beta0, beta1 = unname(beta1))
+}
+
+# The check for given atoms (eta: k x q, validated; gp: the sigmoid gate's list(beta0, beta1), else NULL).
+ident_check_atoms <- function(expert, eta, d, order, n_x, x, box, points, prescreen, gate = gate_softmax(),
+                              regime = 1L, gp = NULL) {
+  sig <- gate$name == "sigmoid"
   m <- ident_check_size(expert, d, nrow(eta), order, n_x, x)
   x_given <- !is.null(x)
   if (!x_given) {
@@ -356,9 +507,20 @@ ident_check_atoms <- function(expert, eta, d, order, n_x, x, box, points, prescr
                   arg = "eta")
     }
   }
+  if (sig && regime == 2L) {
+    gmax <- max(rowSums(abs(gp$beta1)) * max(abs(x)) + abs(gp$beta0))
+    if (gmax > ident_limits$z) {
+      lsmoe_abort(sprintf("|beta1'x + beta0| reaches %s at these gates and points; the check handles at most %g.",
+                          format(gmax), ident_limits$z), arg = "beta1")
+    }
+  }
   storage.mode(x) <- "double"
   t0 <- proc.time()[["elapsed"]]
-  r <- cpp_identifiability(x, t(eta), expert, order, prescreen)
+  r <- if (sig) {
+    cpp_identifiability(x, t(eta), expert, order, prescreen, "sigmoid", regime, gp$beta0, t(gp$beta1))
+  } else {
+    cpp_identifiability(x, t(eta), expert, order, prescreen, "softmax", 1L, numeric(0), matrix(0, 0, 0))
+  }
   secs <- proc.time()[["elapsed"]] - t0
   ratio_of <- function(s) if (is.null(s$ratio)) NA_real_ else s$ratio
   ratios <- c(double = ratio_of(r$double), bits150 = ratio_of(r$lo), bits300 = ratio_of(r$hi))
@@ -369,18 +531,25 @@ ident_check_atoms <- function(expert, eta, d, order, n_x, x, box, points, prescr
                              "Try a wider `box` (or `x` over a wider range), more points (`n_x`), or atoms further apart."),
                       ratios[["bits300"]], ratios[["bits150"]])
   }
-  structure(list(
+  out <- list(
     identifiable = switch(r$verdict, "identifiable" = TRUE, "not identifiable" = FALSE, NA),
     verdict = r$verdict, advice = advice, scope = "atoms", expert = expert, eta = eta, d = as.integer(d),
     order = order, n_x = nrow(x), ratio = top$ratio, ratios = ratios, singular_values = top$singular_values,
     decided_by = r$decided_by, threshold = r$threshold, terms = r$terms, merged = r$merged,
-    zero_terms = r$zero_terms, relations = r$relations, seconds = secs
-  ), class = "identifiability_check")
+    zero_terms = r$zero_terms, relations = r$relations, seconds = secs, gate = gate
+  )
+  if (sig) {
+    out$merged$factor <- r$merged_factor
+    out$regime <- regime
+    out$beta0 <- gp$beta0
+    out$beta1 <- gp$beta1
+  }
+  structure(out, class = "identifiability_check")
 }
 
 # Validate eta (k x q, finite, distinct rows, within the limits) and work out d. Returns the matrix
 # with attr "d".
-check_ident_eta <- function(eta, expert, d) {
+check_ident_eta <- function(eta, expert, d, dup = TRUE) {
   if (!is.numeric(eta) || length(eta) == 0 || !(is.null(dim(eta)) || is.matrix(eta))) {
     lsmoe_abort(sprintf("`eta` must be a non-empty numeric matrix k x q (one row per atom) or vector (one atom), not %s.",
                         describe(eta)), arg = "eta")
@@ -410,7 +579,7 @@ check_ident_eta <- function(eta, expert, d) {
     lsmoe_abort(sprintf(paste0("`eta` must have %d column(s) for the %s expert with d = %d (one row per atom), not %d. ",
                                "A plain vector is one atom."), q_need, expert$name, d, q), arg = "eta")
   }
-  if (anyDuplicated(eta, MARGIN = 1)) {
+  if (dup && anyDuplicated(eta, MARGIN = 1)) {
     dup <- which(duplicated(eta, MARGIN = 1))[1]
     lsmoe_abort(sprintf("The rows of `eta` must be pairwise distinct atoms: row %d repeats an earlier row.", dup), arg = "eta")
   }
@@ -451,21 +620,30 @@ print.identifiability_check <- function(x, n_show = 5, ...) {
   orig <- x
   cat(sprintf("<identifiability_check> %s expert, h = %s; d = %d, order %d\n", x$expert$name, x$expert$label,
               x$d, x$order))
+  cat(ident_gate_label(x), "\n", sep = "")
+  kind <- ident_kind(x)
   if (identical(x$scope, "universal")) {
     cf <- x$configs
     cat(sprintf("Random atom configurations: %d tested (k = %s)\n", nrow(cf), paste(unique(cf$k), collapse = ", ")))
     if (x$verdict == "not identifiable") {
       i <- which(cf$verdict == "not identifiable")[1]
-      cat(sprintf("Verdict: NOT strongly identifiable: configuration %d (k = %d) is dependent\n", i, cf$k[i]))
+      cat(sprintf("Verdict: NOT %s identifiable: configuration %d (k = %d) is dependent\n", kind, i, cf$k[i]))
     } else if (x$verdict == "identifiable") {
-      cat(sprintf(paste0("Verdict: strongly identifiable (numerically): independent at all %d configurations ",
-                         "tested, smallest ratio %s\n"), nrow(cf), fmt_ratio(x$ratio)))
+      cat(sprintf(paste0("Verdict: %s identifiable (numerically): independent at all %d configurations ",
+                         "tested, smallest ratio %s\n"), kind, nrow(cf), fmt_ratio(x$ratio)))
     } else {
       cat(sprintf("Verdict: UNDECIDED at %d of %d configurations (none dependent)\n", sum(cf$verdict == "undecided"),
                   nrow(cf)))
     }
     cat("Deciding configuration, eta =\n")
     print(x$eta)
+    if (!is.null(x$beta0)) {
+      cat("beta0 =", format(signif(x$beta0, 4)), "\n")
+      if (identical(x$regime, 2L)) {
+        cat("beta1 =\n")
+        print(x$beta1)
+      }
+    }
     x <- x$check
   } else {
     k <- nrow(x$eta)
@@ -475,12 +653,12 @@ print.identifiability_check <- function(x, n_show = 5, ...) {
               fmt_ratio(x$ratios[["double"]]), fmt_ratio(x$ratios[["bits150"]]), fmt_ratio(x$ratios[["bits300"]]),
               x$decided_by))
   if (x$verdict == "identifiable") {
-    cat("Verdict for these atoms: strongly identifiable (numerically)\n")
+    cat(sprintf("Verdict for these atoms: %s identifiable (numerically)\n", kind))
   } else if (x$verdict == "undecided") {
     cat("Verdict for these atoms: UNDECIDED.", x$advice, "\n")
   } else {
     nr <- length(x$relations)
-    cat(sprintf("Verdict for these atoms: NOT strongly identifiable; %d relation%s between terms:\n", nr,
+    cat(sprintf("Verdict for these atoms: NOT %s identifiable; %d relation%s between terms:\n", kind, nr,
                 if (nr == 1) "" else "s"))
     for (rel in x$relations[seq_len(min(nr, n_show))]) cat("  ", format_relation(rel), "\n", sep = "")
     if (nr > n_show) cat(sprintf("  ... and %d more (see $relations)\n", nr - n_show))
@@ -489,11 +667,17 @@ print.identifiability_check <- function(x, n_show = 5, ...) {
   if (nm) {
     cat(sprintf("Coincident terms counted once (%d):\n", nm))
     show <- x$merged[seq_len(min(nm, n_show)), , drop = FALSE]
-    for (i in seq_len(nrow(show))) cat("  ", show$term[i], " = ", show$kept[i], "\n", sep = "")
+    for (i in seq_len(nrow(show))) {
+      f <- if (is.null(show$factor) || show$factor[i] == 1) "" else paste0(format(signif(show$factor[i], 6)), " ")
+      cat("  ", show$term[i], " = ", f, show$kept[i], "\n", sep = "")
+    }
     if (nm > n_show) cat(sprintf("  ... and %d more (see $merged)\n", nm - n_show))
   }
-  if (x$expert$name %in% c("sigmoid", "tanh", "gelu")) {
+  if (x$expert$name %in% c("sigmoid", "tanh", "gelu") && !identical(x$regime, 2L)) {
     cat("Note: atoms with eta_i = -eta_j make this family exactly dependent (it needs eta_i != +-eta_j).\n")
+  }
+  if (identical(x$gate$name, "sigmoid") && identical(x$regime, 1L)) {
+    cat("Note: beta0 = 0 makes d2F/dbeta1^2 identically zero (sigmoid''(0) = 0): regime 1 needs beta0 != 0.\n")
   }
   invisible(orig)
 }

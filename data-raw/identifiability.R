@@ -3,10 +3,14 @@
 #   verdicts: check_identifiability(expert, d = d, seed = 1) (random configurations, k = 1..3,
 #             4 per k) for every built-in family, d = 1 and 2, with the run time of each call;
 #   precision: the ratio smallest / largest singular value of a few families in double, 150 and 300
-#             bits (pre-screen off), showing why double precision cannot decide.
+#             bits (pre-screen off), showing why double precision cannot decide;
+#   sigmoid:  check_identifiability(expert, d = d, seed = 1, gate = "sigmoid", regime = r) for the
+#             sigmoid gate (arXiv:2405.13997), regime 1 (strong: orders 1-2 at beta1 = 0, random
+#             beta0 ~ U(-1.5, 1.5)) and regime 2 (weak: first order at random non-zero slopes), d = 1
+#             and 2, beside the verdict the companion paper states.
 #
 # Run from the package root with the package installed:
-#   Rscript data-raw/identifiability.R      (about 1 minute on one core)
+#   Rscript data-raw/identifiability.R      (about 2 minutes on one core)
 library(lsmoe)
 
 families <- list(
@@ -41,9 +45,36 @@ precision <- do.call(rbind, lapply(cases, function(cs) {
              stringsAsFactors = FALSE)
 }))
 
-out <- list(verdicts = verdicts, precision = precision, date = Sys.Date(),
+sig_families <- list(
+  "relu" = expert_relu(), "gelu" = expert_gelu(), "linear" = expert_linear(),
+  "polynomial, p = 2" = expert_polynomial(2), "sigmoid" = expert_sigmoid(), "tanh" = expert_tanh(),
+  "relu, output weight" = expert_relu(TRUE), "gelu, output weight" = expert_gelu(TRUE),
+  "sigmoid, output weight" = expert_sigmoid(TRUE), "tanh, output weight" = expert_tanh(TRUE))
+# what arXiv:2405.13997 states (paper-notes section 7); "-" where it says nothing
+paper <- list(
+  "1" = c("relu" = "identifiable", "gelu" = "identifiable", "linear" = "not identifiable",
+          "polynomial, p = 2" = "not identifiable"),
+  "2" = c("relu" = "identifiable", "gelu" = "identifiable", "linear" = "identifiable",
+          "polynomial, p = 2" = "identifiable"))
+sigmoid <- do.call(rbind, lapply(1:2, function(regime) do.call(rbind, lapply(1:2, function(d) {
+  do.call(rbind, lapply(names(sig_families), function(nm) {
+    t0 <- proc.time()[["elapsed"]]
+    r <- check_identifiability(sig_families[[nm]], d = d, seed = 1, gate = "sigmoid", regime = regime)
+    secs <- proc.time()[["elapsed"]] - t0
+    pv <- paper[[as.character(regime)]][nm]
+    data.frame(expert = nm, regime = regime, d = d, verdict = r$verdict, paper = if (is.na(pv)) "-" else unname(pv),
+               configs = nrow(r$configs), high_precision = sum(r$configs$decided_by == "high precision"),
+               ratio = r$ratio, relations = length(r$relations), zero_terms = length(r$check$zero_terms),
+               seconds = secs,
+               relation = if (length(r$relations)) lsmoe:::format_relation(r$relations[[length(r$relations)]]) else "",
+               stringsAsFactors = FALSE)
+  }))
+}))))
+
+out <- list(verdicts = verdicts, precision = precision, sigmoid = sigmoid, date = Sys.Date(),
             machine = paste(Sys.info()[["sysname"]], Sys.info()[["machine"]]),
             version = as.character(utils::packageVersion("lsmoe")))
 saveRDS(out, "inst/extdata/identifiability.rds", version = 2)
 print(verdicts[, c("expert", "d", "verdict", "configs", "ratio", "seconds")])
 print(precision)
+print(sigmoid[, c("expert", "regime", "d", "verdict", "paper", "configs", "ratio", "zero_terms", "seconds")])

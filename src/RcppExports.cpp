@@ -112,8 +112,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_identifiability
-Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, int order, bool prescreen);
-RcppExport SEXP _lsmoe_cpp_identifiability(SEXP xSEXP, SEXP etaSEXP, SEXP expertSEXP, SEXP orderSEXP, SEXP prescreenSEXP) {
+Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, int order, bool prescreen, std::string gate, int regime, const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1);
+RcppExport SEXP _lsmoe_cpp_identifiability(SEXP xSEXP, SEXP etaSEXP, SEXP expertSEXP, SEXP orderSEXP, SEXP prescreenSEXP, SEXP gateSEXP, SEXP regimeSEXP, SEXP beta0SEXP, SEXP beta1SEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -122,7 +122,29 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
     Rcpp::traits::input_parameter< int >::type order(orderSEXP);
     Rcpp::traits::input_parameter< bool >::type prescreen(prescreenSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_identifiability(x, eta, expert, order, prescreen));
+    Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
+    Rcpp::traits::input_parameter< int >::type regime(regimeSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type beta0(beta0SEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type beta1(beta1SEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_identifiability(x, eta, expert, order, prescreen, gate, regime, beta0, beta1));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_ident_columns
+Rcpp::NumericMatrix cpp_ident_columns(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, int order, std::string gate, int regime, const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1);
+RcppExport SEXP _lsmoe_cpp_ident_columns(SEXP xSEXP, SEXP etaSEXP, SEXP expertSEXP, SEXP orderSEXP, SEXP gateSEXP, SEXP regimeSEXP, SEXP beta0SEXP, SEXP beta1SEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type x(xSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type eta(etaSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
+    Rcpp::traits::input_parameter< int >::type order(orderSEXP);
+    Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
+    Rcpp::traits::input_parameter< int >::type regime(regimeSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type beta0(beta0SEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type beta1(beta1SEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_ident_columns(x, eta, expert, order, gate, regime, beta0, beta1));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -191,7 +213,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 6},
     {"_lsmoe_cpp_pack", (DL_FUNC) &_lsmoe_cpp_pack, 5},
     {"_lsmoe_cpp_expert_eval", (DL_FUNC) &_lsmoe_cpp_expert_eval, 3},
-    {"_lsmoe_cpp_identifiability", (DL_FUNC) &_lsmoe_cpp_identifiability, 5},
+    {"_lsmoe_cpp_identifiability", (DL_FUNC) &_lsmoe_cpp_identifiability, 9},
+    {"_lsmoe_cpp_ident_columns", (DL_FUNC) &_lsmoe_cpp_ident_columns, 8},
     {"_lsmoe_cpp_voronoi_cells", (DL_FUNC) &_lsmoe_cpp_voronoi_cells, 7},
     {"_lsmoe_cpp_voronoi_loss", (DL_FUNC) &_lsmoe_cpp_voronoi_loss, 11},
     {"_lsmoe_cpp_voronoi_loss_sigmoid", (DL_FUNC) &_lsmoe_cpp_voronoi_loss_sigmoid, 9},

@@ -22,27 +22,45 @@ Rcpp::List spectrum_list(const lsmoe::IdentSpectrum& s) {
                             Rcpp::Named("ratio") = s.ratio, Rcpp::Named("any_zero") = s.any_zero);
 }
 
+// The gate from R: "softmax" or "sigmoid", the regime (1 or 2), beta0 (length k) and beta1 (d x k).
+lsmoe::IdentGate ident_gate(const std::string& gate, int regime, const Eigen::Map<Eigen::VectorXd>& beta0,
+                            const Eigen::Map<Eigen::MatrixXd>& beta1) {
+  lsmoe::IdentGate g;
+  if (gate == "softmax") return g;
+  if (gate != "sigmoid") throw std::invalid_argument("unknown gate");
+  g.kind = lsmoe::IdentGateKind::sigmoid;
+  g.regime = regime;
+  g.beta0 = beta0;
+  g.beta1 = beta1;
+  return g;
+}
+
 }  // namespace
 
 // x: n x d points; eta: q x k, one column per atom. Returns the verdict, the term structure, the spectra
 // in double, 150 and 300 bits, and the relations (named coefficient vectors) from the 300-bit null space.
+// gate: "softmax" or "sigmoid"; regime, beta0 (length k) and beta1 (d x k) are read for the sigmoid gate only.
 // [[Rcpp::export]]
 Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta,
-                               Rcpp::List expert, int order, bool prescreen) {
+                               Rcpp::List expert, int order, bool prescreen, std::string gate, int regime,
+                               const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1) {
   const lsmoe::Expert e = ident_expert(expert, static_cast<int>(x.cols()));
   lsmoe::IdentControl ctl;
   ctl.order = order;
   ctl.prescreen = prescreen;
-  const lsmoe::IdentResult r = lsmoe::check_strong_identifiability<150, 300>(e, eta, x, ctl);
+  const lsmoe::IdentGate g = ident_gate(gate, regime, beta0, beta1);
+  const lsmoe::IdentResult r = lsmoe::check_strong_identifiability<150, 300>(e, eta, x, ctl, g);
   const lsmoe::IdentFamily& F = r.family;
   Rcpp::CharacterVector terms(F.col_name.begin(), F.col_name.end());
   const std::size_t nm = F.merged.size();
   Rcpp::IntegerVector m_atom(nm);
   Rcpp::CharacterVector m_term(nm), m_kept(nm);
+  Rcpp::NumericVector m_factor(nm);
   for (std::size_t i = 0; i < nm; ++i) {
     m_atom[i] = F.merged[i].atom + 1;
     m_term[i] = F.merged[i].term;
     m_kept[i] = F.merged[i].kept;
+    m_factor[i] = F.merged[i].factor;
   }
   // zero terms: in the highest precision computed
   const lsmoe::IdentSpectrum& top = r.hi.bits ? r.hi : r.dbl;
@@ -66,5 +84,25 @@ Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen:
                                                       Rcpp::Named("stringsAsFactors") = false),
       Rcpp::Named("zero_terms") = zero_terms, Rcpp::Named("double") = spectrum_list(r.dbl),
       Rcpp::Named("lo") = spectrum_list(r.lo), Rcpp::Named("hi") = spectrum_list(r.hi),
-      Rcpp::Named("threshold") = r.threshold_hi, Rcpp::Named("relations") = relations);
+      Rcpp::Named("threshold") = r.threshold_hi, Rcpp::Named("relations") = relations,
+      Rcpp::Named("merged_factor") = m_factor);
+}
+
+// Every term of every atom, nothing merged, in double (sigmoid gate: the derivatives of F), with the names
+// as columns names. For tests (finite differences) and inspection.
+// [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_ident_columns(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta,
+                                      Rcpp::List expert, int order, std::string gate, int regime,
+                                      const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1) {
+  const lsmoe::Expert e = ident_expert(expert, static_cast<int>(x.cols()));
+  if (eta.rows() != e.q() || eta.cols() < 1) throw std::invalid_argument("eta must be q x k");
+  const lsmoe::IdentGate g = ident_gate(gate, regime, beta0, beta1);
+  if (g.sigmoid() && (beta0.size() != eta.cols() || (regime == 2 && (beta1.rows() != e.d || beta1.cols() != eta.cols()))))
+    throw std::invalid_argument("beta0 must have length k and beta1 must be d x k");
+  std::vector<std::string> names;
+  const Eigen::MatrixXd M = lsmoe::ident_all_columns<double>(e, eta, x, order, g, names);
+  Rcpp::NumericMatrix out(M.rows(), M.cols());
+  std::copy(M.data(), M.data() + M.size(), out.begin());
+  Rcpp::colnames(out) = Rcpp::CharacterVector(names.begin(), names.end());
+  return out;
 }

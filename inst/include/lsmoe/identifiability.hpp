@@ -15,6 +15,11 @@
 // once. Columns are scaled to unit norm (an exactly zero column is kept as it is: it is a relation by
 // itself) and the ratio smallest / largest singular value is computed in a scalar type T.
 //
+// With the sigmoid gate of the companion paper (arXiv:2405.13997; IdentGate below), the columns are the
+// derivatives of F(x; beta1, beta0, eta) = sigmoid(beta1'x + beta0) h(x, eta): regime 1, at beta1 = 0 and
+// the atom's beta0, orders 1 and 2 in (beta1, eta) and dF/dbeta0; regime 2, the first derivatives in
+// (beta1, beta0, eta) at the atom.
+//
 // Verdict (check_strong_identifiability): in precision b bits, an exactly dependent family has a ratio of
 // about 2^-b (rounding), an independent one a ratio that does not move with b. With two precisions
 // lo < hi:
@@ -156,8 +161,40 @@ typedef Eigen::Ref<const Eigen::MatrixXd> MatRef;
 struct IdentTerm {
   std::vector<int> nu;     // gate variables (0-based, nondecreasing), |nu| <= order
   std::vector<int> gamma;  // expert parameters (0-based, nondecreasing)
-  std::string name;        // "h", "dH/dbeta1", "d2H/dbeta1 db", "d2H/da^2", ...
-  int total() const { return static_cast<int>(nu.size() + gamma.size()); }
+  std::string name;        // "h", "dH/dbeta1", "d2H/dbeta1 db", "d2H/da^2", ...; sigmoid gate: "dF/dbeta0", ...
+  int beta0 = 0;           // sigmoid gate: number of derivatives in the gating intercept beta0 (0 or 1)
+  int total() const { return static_cast<int>(nu.size() + gamma.size()) + beta0; }
+  // order of the derivative of the gate: sigmoid^(gate_order) multiplies x^nu d^gamma h
+  int gate_order() const { return static_cast<int>(nu.size()) + beta0; }
+};
+
+// ---------------------------------------------------------------------------------------------
+// The gate of the family.
+//
+// Softmax (the seed paper, arXiv:2402.02952): the Taylor terms of H(x; beta1, eta) = exp(beta1'x) h(x, eta)
+// at beta1 = 0, x^nu d^gamma h, 0 <= |nu| + |gamma| <= order (names "h", "dH/d...").
+//
+// Sigmoid (the companion paper, arXiv:2405.13997), F(x; beta1, beta0, eta) = sigmoid(beta1'x + beta0) h(x, eta),
+// names "dF/d...":
+//   regime 1 (strong identifiability): at beta1 = 0 and the atom's intercept beta0,
+//       { d^{|nu|+|gamma|} F / d beta1^nu d eta^gamma : 1 <= |nu| + |gamma| <= 2 }  and  dF/dbeta0,
+//     i.e. sigmoid^(|nu|)(beta0) x^nu d^gamma h and sigmoid'(beta0) h. At beta1 = 0 the gate factors are
+//     constants, so the columns are those of the softmax family of order 2 (with h replaced by dF/dbeta0)
+//     times sigmoid(beta0), sigmoid'(beta0) > 0 and sigmoid''(beta0) = sigmoid'(beta0)(1 - 2 sigmoid(beta0)),
+//     which vanishes at beta0 = 0: there d2F/dbeta1^2 is an identically zero column.
+//   regime 2 (weak identifiability): the first derivatives dF/dbeta1_u = sigmoid'(g) x_u h,
+//     dF/dbeta0 = sigmoid'(g) h and dF/deta_l = sigmoid(g) dh/deta_l at the atom (beta1, beta0, eta),
+//     g = beta1'x + beta0 (the paper's Regime 2 has beta1 != 0).
+enum class IdentGateKind { softmax = 0, sigmoid = 1 };
+
+struct IdentGate {
+  IdentGateKind kind = IdentGateKind::softmax;
+  int regime = 1;              // sigmoid: 1 (strong, order 2, beta1 = 0) or 2 (weak, order 1)
+  Eigen::VectorXd beta0;       // sigmoid: one intercept per atom (length k)
+  Eigen::MatrixXd beta1;       // sigmoid regime 2: d x k, one slope per atom; regime 1: ignored (beta1 = 0)
+  bool sigmoid() const { return kind == IdentGateKind::sigmoid; }
+  // the gate factors do not depend on x (softmax at beta1 = 0: 1; sigmoid regime 1: sigmoid^(m)(beta0))
+  bool constant_factors() const { return !sigmoid() || regime == 1; }
 };
 
 // Names of the gating slopes (beta1 or beta1_1..beta1_d) and expert parameters (a or a1..ad, b, c;
@@ -194,13 +231,23 @@ inline std::vector<std::vector<int> > ident_multisets(int p, int m) {
   return out;
 }
 
-// The terms of one atom, by total order, gate variables first.
-inline std::vector<IdentTerm> ident_terms(const Expert& e, int order) {
+// The terms of one atom, by total order, gate variables first. Softmax gate: orders 0..order, names
+// "h", "dH/d..."; sigmoid gate (the order is 2 in regime 1 and 1 in regime 2): "dF/dbeta0" first, then the
+// derivatives of orders 1..order in (beta1, eta), names "dF/d...".
+inline std::vector<IdentTerm> ident_terms(const Expert& e, int order, const IdentGate& gate = IdentGate()) {
   if (order < 1 || order > 2) throw std::invalid_argument("order must be 1 or 2");
+  const bool sig = gate.sigmoid();
+  const std::string H = sig ? "F" : "H";
   const std::vector<std::string> gn = ident_gate_names(e.d), pn = ident_param_names(e);
   const auto nus = ident_multisets(e.d, order), gams = ident_multisets(e.q(), order);
   std::vector<IdentTerm> out;
-  for (int m = 0; m <= order; ++m) {
+  if (sig) {
+    IdentTerm t;
+    t.name = "dF/dbeta0";
+    t.beta0 = 1;
+    out.push_back(t);
+  }
+  for (int m = sig ? 1 : 0; m <= order; ++m) {
     for (const auto& nu : nus) {
       if (static_cast<int>(nu.size()) > m) continue;
       for (const auto& ga : gams) {
@@ -210,10 +257,14 @@ inline std::vector<IdentTerm> ident_terms(const Expert& e, int order) {
         for (int u : ga) vars.push_back(pn[u]);
         std::string name;
         if (vars.empty()) name = "h";
-        else if (vars.size() == 1) name = "dH/d" + vars[0];
-        else if (vars[0] == vars[1]) name = "d2H/d" + vars[0] + "^2";
-        else name = "d2H/d" + vars[0] + " d" + vars[1];
-        out.push_back(IdentTerm{nu, ga, name});
+        else if (vars.size() == 1) name = "d" + H + "/d" + vars[0];
+        else if (vars[0] == vars[1]) name = "d2" + H + "/d" + vars[0] + "^2";
+        else name = "d2" + H + "/d" + vars[0] + " d" + vars[1];
+        IdentTerm t;
+        t.nu = nu;
+        t.gamma = ga;
+        t.name = name;
+        out.push_back(t);
       }
     }
   }
@@ -224,19 +275,38 @@ inline std::vector<IdentTerm> ident_terms(const Expert& e, int order) {
 template <class T>
 using MatT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 
-// Columns `which` (indices into terms) of atom eta (length q) at the points x (n x d), written to
-// columns c0, c0 + 1, ... of M, in T.
+// The sigmoid gate and its first two derivatives at g, in T: sigmoid(g), sigmoid'(g) = s (1 - s),
+// sigmoid''(g) = sigmoid'(g) (1 - 2 s) (exactly 0 at g = 0).
+template <class T>
+inline void ident_sigmoid_factors(const T& g, T (&f)[3]) {
+  activation_t<T>(Family::sigmoid, 0, g, f[0], f[1], f[2]);
+}
+
+// Columns `which` (indices into terms) of atom j (eta: length q) at the points x (n x d), written to
+// columns c0, c0 + 1, ... of M, in T. With `apply_gate`, the sigmoid gate's factor sigmoid^(m)(g),
+// m = term.gate_order(), g = beta0_j (regime 1) or beta1_j'x + beta0_j (regime 2), multiplies the base
+// function x^nu d^gamma h, giving the derivative of F; without it (and always for softmax), the base
+// function alone.
 template <class T>
 inline void ident_atom_columns(const Expert& e, const MatRef& x, const double* eta,
                                const std::vector<IdentTerm>& terms, const std::vector<int>& which, MatT<T>& M,
-                               Eigen::Index c0) {
+                               Eigen::Index c0, const IdentGate& gate = IdentGate(), Eigen::Index j = 0,
+                               bool apply_gate = false) {
   const Eigen::Index n = x.rows();
   const int q = e.q();
+  const bool gated = apply_gate && gate.sigmoid();
   T h;
   std::vector<T> g, Hs;
+  T f[3] = {T(1), T(1), T(1)};
+  if (gated && gate.regime == 1) ident_sigmoid_factors<T>(T(gate.beta0[j]), f);
   for (Eigen::Index i = 0; i < n; ++i) {
     const XRow xr{x.data() + i, x.outerStride()};
     expert_derivatives_t<T>(e, xr, eta, h, g, Hs);
+    if (gated && gate.regime == 2) {
+      T gz(gate.beta0[j]);
+      for (int u = 0; u < e.d; ++u) gz += T(gate.beta1(u, j)) * T(xr[u]);
+      ident_sigmoid_factors<T>(gz, f);
+    }
     for (std::size_t c = 0; c < which.size(); ++c) {
       const IdentTerm& t = terms[which[c]];
       T v;
@@ -244,6 +314,7 @@ inline void ident_atom_columns(const Expert& e, const MatRef& x, const double* e
       else if (t.gamma.size() == 1) v = g[t.gamma[0]];
       else v = Hs[t.gamma[0] + t.gamma[1] * q];
       for (int u : t.nu) v *= T(xr[u]);
+      if (gated) v *= f[t.gate_order()];
       M(i, c0 + static_cast<Eigen::Index>(c)) = v;
     }
   }
@@ -254,6 +325,7 @@ struct IdentMerge {
   int atom;          // 0-based
   std::string term;  // name dropped, e.g. "d2H/dbeta1 db[1]"
   std::string kept;  // name it coincides with, e.g. "dH/da[1]"
+  double factor = 1; // term = factor * kept (softmax: 1; sigmoid regime 1: a ratio of gate factors)
 };
 
 struct IdentFamily {
@@ -273,16 +345,35 @@ struct IdentFamily {
 // x_u dh/da_v = x_v dh/da_u for every ridge expert), so they hold to rounding, far inside that margin.
 // When `M` is given, it receives the n x m matrix of the kept terms in T (as ident_matrix<T>), so that
 // the expert is not evaluated twice in T.
+//
+// Sigmoid gate, regime 1: the coincidences are looked for among the base functions x^nu d^gamma h (the gate
+// factors sigmoid^(m)(beta0) are constants), so that d2F/dbeta1_u db = sigmoid'(beta0) x_u dh/db and
+// dF/da_u = sigmoid(beta0) dh/da_u, one function up to the constant factor 1 - sigmoid(beta0), are counted
+// once; this is the PDE d2F/dbeta1 db = d2F/da dbeta0 of the companion paper, which holds for every ridge
+// expert (as x_u dh/db = dh/da_u does under softmax gating, where it is counted once too). The merge records
+// the factor (term = factor * kept). A term whose gate factor is zero (d2F/dbeta1^2 at beta0 = 0) is an
+// identically zero column and is never merged. Regime 2: the gate factors depend on x, so coincidences are
+// looked for among the derivatives of F themselves.
 template <class T>
 inline IdentFamily ident_family(const Expert& e, const MatRef& eta, const MatRef& x, int order,
-                                MatT<T>* M = nullptr) {
+                                MatT<T>* M = nullptr, const IdentGate& gate = IdentGate()) {
   using std::abs;
   using std::sqrt;
   if (x.cols() != e.d) throw std::invalid_argument("x must have d columns");
   if (eta.rows() != e.q()) throw std::invalid_argument("eta must have q rows (one column per atom)");
   if (eta.cols() < 1) throw std::invalid_argument("eta must have at least one atom");
+  if (gate.sigmoid()) {
+    if (gate.regime != 1 && gate.regime != 2) throw std::invalid_argument("regime must be 1 or 2");
+    if (order != (gate.regime == 1 ? 2 : 1)) throw std::invalid_argument("the sigmoid gate's order is 2 in regime 1, 1 in regime 2");
+    if (gate.beta0.size() != eta.cols()) throw std::invalid_argument("beta0 must have one entry per atom");
+    if (gate.regime == 2 && (gate.beta1.rows() != e.d || gate.beta1.cols() != eta.cols()))
+      throw std::invalid_argument("beta1 must be d x k (one column per atom)");
+    if (!gate.beta0.allFinite() || (gate.regime == 2 && !gate.beta1.allFinite()))
+      throw std::invalid_argument("beta0 and beta1 must be finite");
+  }
+  const bool const_fac = gate.sigmoid() && gate.regime == 1;
   IdentFamily F;
-  F.terms = ident_terms(e, order);
+  F.terms = ident_terms(e, order, gate);
   const int nt = static_cast<int>(F.terms.size());
   const Eigen::Index n = x.rows();
   const T tol = sqrt(std::numeric_limits<T>::epsilon());
@@ -291,23 +382,34 @@ inline IdentFamily ident_family(const Expert& e, const MatRef& eta, const MatRef
   if (M) M->resize(n, nt * eta.cols());  // trimmed to the kept columns at the end
   for (Eigen::Index j = 0; j < eta.cols(); ++j) {
     MatT<T> A(n, nt);
-    ident_atom_columns<T>(e, x, eta.data() + j * eta.outerStride(), F.terms, all, A, 0);
+    // base functions (softmax; sigmoid regime 1) or derivatives of F (sigmoid regime 2)
+    ident_atom_columns<T>(e, x, eta.data() + j * eta.outerStride(), F.terms, all, A, 0, gate, j,
+                          gate.sigmoid() && !const_fac);
+    std::vector<T> fac(nt, T(1));
+    if (const_fac) {
+      T f[3];
+      ident_sigmoid_factors<T>(T(gate.beta0[j]), f);
+      for (int t = 0; t < nt; ++t) fac[t] = f[F.terms[t].gate_order()];
+    }
     std::vector<T> amax(nt, T(0));
     for (int t = 0; t < nt; ++t) amax[t] = A.col(t).cwiseAbs().maxCoeff();
     std::vector<bool> kept(nt, true);
     std::vector<std::string> alias(nt);
     const std::string sfx = "[" + std::to_string(j + 1) + "]";
     for (int t = 0; t < nt; ++t) {
-      if (amax[t] == 0) continue;
+      if (amax[t] == 0 || fac[t] == 0) continue;
       for (int s = 0; s < t; ++s) {
-        if (!kept[s] || amax[s] == 0) continue;
+        if (!kept[s] || amax[s] == 0 || fac[s] == 0) continue;
         const T lim = tol * (amax[t] > amax[s] ? amax[t] : amax[s]);
         bool same = true;
         for (Eigen::Index i = 0; i < n && same; ++i) same = abs(A(i, t) - A(i, s)) <= lim;
         if (same) {
           kept[t] = false;
-          alias[s] += " (= " + F.terms[t].name + sfx + ")";
-          F.merged.push_back(IdentMerge{static_cast<int>(j), F.terms[t].name + sfx, F.terms[s].name + sfx});
+          const bool one = fac[t] == fac[s];
+          alias[s] += (one ? " (= " : " (~ ") + F.terms[t].name + sfx + ")";
+          IdentMerge mg{static_cast<int>(j), F.terms[t].name + sfx, F.terms[s].name + sfx};
+          mg.factor = static_cast<double>(T(fac[t] / fac[s]));
+          F.merged.push_back(mg);
           break;
         }
       }
@@ -316,7 +418,7 @@ inline IdentFamily ident_family(const Expert& e, const MatRef& eta, const MatRef
     for (int t = 0; t < nt; ++t) {
       if (!kept[t]) continue;
       keep.push_back(t);
-      if (M) M->col(F.m()) = A.col(t);
+      if (M) M->col(F.m()) = const_fac ? MatT<T>(A.col(t) * fac[t]) : MatT<T>(A.col(t));
       F.col_atom.push_back(static_cast<int>(j));
       F.col_term.push_back(t);
       F.col_name.push_back(F.terms[t].name + sfx + alias[t]);
@@ -327,16 +429,34 @@ inline IdentFamily ident_family(const Expert& e, const MatRef& eta, const MatRef
   return F;
 }
 
-// The n x m matrix of the kept terms, in T.
+// The n x m matrix of the kept terms, in T (for the sigmoid gate: the derivatives of F).
 template <class T>
 inline MatT<T> ident_matrix(const Expert& e, const MatRef& eta, const MatRef& x,
-                              const IdentFamily& F) {
+                              const IdentFamily& F, const IdentGate& gate = IdentGate()) {
   MatT<T> M(x.rows(), F.m());
   Eigen::Index c0 = 0;
   for (Eigen::Index j = 0; j < eta.cols(); ++j) {
     const auto& keep = F.keep[static_cast<std::size_t>(j)];
-    ident_atom_columns<T>(e, x, eta.data() + j * eta.outerStride(), F.terms, keep, M, c0);
+    ident_atom_columns<T>(e, x, eta.data() + j * eta.outerStride(), F.terms, keep, M, c0, gate, j, true);
     c0 += static_cast<Eigen::Index>(keep.size());
+  }
+  return M;
+}
+
+// Every term of every atom (nothing merged), in T: the n x (k * terms) matrix, atom by atom, and the names
+// "term[j]". For tests and for users who want the columns themselves.
+template <class T>
+inline MatT<T> ident_all_columns(const Expert& e, const MatRef& eta, const MatRef& x, int order,
+                                 const IdentGate& gate, std::vector<std::string>& names) {
+  const std::vector<IdentTerm> terms = ident_terms(e, order, gate);
+  const int nt = static_cast<int>(terms.size());
+  std::vector<int> all(nt);
+  std::iota(all.begin(), all.end(), 0);
+  MatT<T> M(x.rows(), nt * eta.cols());
+  names.clear();
+  for (Eigen::Index j = 0; j < eta.cols(); ++j) {
+    ident_atom_columns<T>(e, x, eta.data() + j * eta.outerStride(), terms, all, M, j * nt, gate, j, true);
+    for (int t = 0; t < nt; ++t) names.push_back(terms[t].name + "[" + std::to_string(j + 1) + "]");
   }
   return M;
 }
@@ -497,9 +617,11 @@ struct IdentResult {
 // Decide whether the family of the atoms eta (q x k, one column per atom) is linearly independent on
 // the points x (n x d), with the two precisions LoBits < HiBits. Relations (when dependent) come from
 // the HiBits null space.
+// For the sigmoid gate (`gate`), ctl.order must be 2 in regime 1 and 1 in regime 2.
 template <unsigned LoBits, unsigned HiBits>
 inline IdentResult check_strong_identifiability(const Expert& e, const MatRef& eta, const MatRef& x,
-                                                const IdentControl& ctl = IdentControl()) {
+                                                const IdentControl& ctl = IdentControl(),
+                                                const IdentGate& gate = IdentGate()) {
   static_assert(LoBits < HiBits, "LoBits must be smaller than HiBits");
   if (!x.allFinite() || !eta.allFinite()) throw std::invalid_argument("x and eta must be finite");
   IdentResult res;
@@ -509,11 +631,11 @@ inline IdentResult check_strong_identifiability(const Expert& e, const MatRef& e
   // sqrt(eps)), which also gives the LoBits matrix: the expert (GELU's erfc above all) costs about 4
   // times less in 150 bits than in 300, and HiBits is evaluated only when the pre-screen does not decide
   MatT<Lo> Ml;
-  res.family = ident_family<Lo>(e, eta, x, ctl.order, &Ml);
+  res.family = ident_family<Lo>(e, eta, x, ctl.order, &Ml, gate);
   if (x.rows() < res.family.m()) throw std::invalid_argument("fewer points than terms");
   res.threshold_hi = std::pow(2.0, -ctl.margin * HiBits);
   {
-    const MatT<double> Md = ident_matrix<double>(e, eta, x, res.family);
+    const MatT<double> Md = ident_matrix<double>(e, eta, x, res.family, gate);
     if (Md.allFinite()) {
       res.dbl = ident_spectrum<double>(Md, res.family, 53, 0, 0, false);
     } else {  // overflow in double precision: no pre-screen, no double spectrum
@@ -533,7 +655,7 @@ inline IdentResult check_strong_identifiability(const Expert& e, const MatRef& e
   // the null vectors cost a third more; ask for them at once when double precision already sees a
   // ratio at rounding level, else only if the high precision finds the family dependent
   const bool likely_dependent = res.dbl.any_zero || res.dbl.ratio <= 1e-13;
-  const MatT<Hi> Mh = ident_matrix<Hi>(e, eta, x, res.family);
+  const MatT<Hi> Mh = ident_matrix<Hi>(e, eta, x, res.family, gate);
   res.hi = ident_spectrum<Hi>(Mh, res.family, HiBits, res.threshold_hi, drop, likely_dependent);
   const bool dependent = res.hi.any_zero || res.hi.ratio <= res.threshold_hi;
   if (dependent && !likely_dependent)
