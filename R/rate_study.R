@@ -636,7 +636,7 @@ plot_rate_local <- function(x, df, window, use_ggplot) {
   loc <- est[est$method == "local", ]
   if (!nrow(loc)) lsmoe_abort("No window holds two sample sizes: use a wider `window`.", arg = "window")
   glob <- est[est$method == "replicates", ]
-  loc$mid <- sqrt(loc$n_lo * loc$n_hi)
+  loc$mid <- sqrt(as.numeric(loc$n_lo) * as.numeric(loc$n_hi))  # double: n_lo * n_hi overflows an integer above n = 46341
   names(loc)[names(loc) == "expert"] <- "setting"
   names(glob)[names(glob) == "expert"] <- "setting"
   if (use_ggplot) {

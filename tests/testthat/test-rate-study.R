@@ -300,3 +300,63 @@ test_that("a column subset that drops n or value is a plain data frame and print
   expect_output(print(sub), "sigmoid")
   expect_s3_class(st[1, ], "rate_study")
 })
+
+test_that("local slopes are drawn at every window's midpoint when n exceeds 46341 (integer n)", {
+  # rate_study() stores n as integers: n_lo * n_hi overflowed for the windows above n = 46341,
+  # and their slopes were silently dropped from the plot
+  set.seed(33)
+  n <- rep(as.integer(round(10^seq(3, 6, by = 0.25))), each = 4)
+  st <- data.frame(expert = "sigmoid", k = 3L, loss = "D1", n = n, value = n^-0.5 * exp(rnorm(length(n), sd = 0.2)))
+  class(st) <- c("rate_study", "data.frame")
+  n_windows <- sum(estimate_rate(st)$method == "local")
+  expect_equal(n_windows, 6)
+  f <- tempfile(fileext = ".png")
+  grDevices::png(f)
+  expect_no_warning(plot(st, what = "local", use_ggplot = FALSE))
+  grDevices::dev.off()
+  skip_if_not_installed("ggplot2")
+  g <- plot(st, what = "local")
+  mids <- ggplot2::layer_data(g, 3)$x  # layer 3: the pointranges
+  expect_length(mids, n_windows)
+  expect_true(all(is.finite(mids)))
+  # the midpoints are the windows' geometric means, the last one sqrt(10^5.5 * 1e6)
+  expect_equal(max(10^mids), sqrt(round(10^5.5) * 1e6), tolerance = 1e-9)
+})
+
+test_that("the stored study of the vignette is a rate_study whose kept fits reproduce its losses", {
+  path <- system.file("extdata", "rates.rds", package = "lsmoe")
+  skip_if(!nzchar(path), "stored study not installed")
+  st <- readRDS(path)
+  # readRDS alone gives a working object: class, attributes, short expert names
+  expect_s3_class(st, "rate_study")
+  expect_false(is.null(attr(st, "settings")))
+  expect_false(is.null(attr(st, "fits")))
+  expect_setequal(unique(st$expert), c("sigmoid", "tanh", "linear", "polynomial(2)"))
+  expect_setequal(unique(st$truth), c("A", "B"))
+  expect_lte(file.size(path), 2 * 2^20)
+  est <- estimate_rate(st[st$truth == "A" & st$expert == "sigmoid" & st$k == 3, ])
+  expect_true(all(c("replicates", "means", "local") %in% est$method))
+  expect_true(all(is.finite(est$slope)))
+  f <- tempfile(fileext = ".png")
+  grDevices::png(f)
+  sub <- st[st$truth == "B" & st$k == 3 & st$expert == "tanh", ]
+  for (w in c("loss", "local", "terms", "cells")) expect_identical(plot(sub, what = w, use_ggplot = FALSE), sub)
+  grDevices::dev.off()
+  # a kept measure recomputes its stored losses, decomposition and cells: one fit per setting
+  set.seed(34)
+  fits <- attr(st, "fits")
+  ids <- vapply(split(fits$fit, fits$setting), function(v) v[sample.int(length(v), 1)], 0)
+  bound <- attr(st, "settings")[[1]]$control$bound_gate
+  for (f in rate_study_fits(st, ids)) {
+    rows <- st[st$fit == f$fit & st$loss != "regression", ]
+    for (i in seq_len(nrow(rows))) {
+      type <- if (rows$loss[i] == "D1") "D1" else "D2"
+      r <- if (rows$loss[i] == "D2_r1") 1 else 2
+      tm <- voronoi_loss(f$G, f$G0, type = type, r = r, align = rows$align[i], bound_gate = bound, terms = TRUE)
+      expect_equal(attr(tm, "value"), rows$value[i], tolerance = 1e-10)
+      expect_equal(c(sum(tm$weight), sum(tm$split), sum(tm$single)),
+                   c(rows$weight_term[i], rows$split_term[i], rows$single_term[i]), tolerance = 1e-10)
+      expect_identical(paste(tm$cell_size, collapse = ","), rows$cells[i])
+    }
+  }
+})
