@@ -31,8 +31,15 @@
 #' fit reproducible.
 #'
 #' **Bounds (compact parameter space).** The theory assumes a compact parameter set; the fitter
-#' keeps every parameter in a box through a smooth change of variables (the MINUIT/lmfit sine
-#' transform), and reports how many estimates end on a bound. Gating parameters
+#' keeps every parameter in a box and reports how many estimates end on a bound. With
+#' `bounds_method = "projection"` (default) a parameter on a bound whose gradient or step points
+#' outward is held there and every step is projected onto the box (an active-set projected
+#' Levenberg-Marquardt, Kanzow, Yamashita and Fukushima 2004), so an optimum on a bound (a gate
+#' that wants to be a hard switch, an output weight that wants to grow without end) is reached
+#' and recognised; with `"transform"` the fit runs in unbounded variables through a smooth change
+#' of variables (the MINUIT/lmfit sine transform), which approaches such an optimum only slowly.
+#' On the real-data cases of `bench/realdata.R` projection reaches the best optimum in at least
+#' 4 of 5 seeds in 12 of 24 cases against 10 with the transform. Gating parameters
 #' (\eqn{\beta_0, \beta_1}) lie in `[-bound_gate, bound_gate]`; expert parameters inside a
 #' nonlinearity in `[-bound_expert, bound_expert]`; response-scale expert parameters (output
 #' weights, linear and constant experts) in `[-bound_output, bound_output]` (see [experts]). With
@@ -42,9 +49,11 @@
 #'
 #' **Stopping.** A start has converged when an accepted step reduces the RSS by at most
 #' `ftol` relative and the predicted reduction is as small (status 1), when the step changes the
-#' (transformed) parameters by at most `xtol` relative (status 2, 3), when the scaled gradient is
-#' below `gtol` (status 4), when no step of any damping reduces the RSS (status 6) or when the
-#' residuals are zero (status 12); it stops unconverged after `max_iter` iterations (status 10).
+#' parameters (with `"transform"`: the transformed ones) by at most `xtol` relative (status 2, 3),
+#' when the scaled gradient of the parameters not held on a bound is below `gtol` (status 4), when
+#' no step of any damping reduces the RSS (status 6), when every parameter is held on a bound (a
+#' KKT point, status 8) or when the residuals are zero (status 12); it stops unconverged after
+#' `max_iter` iterations (status 10).
 #'
 #' @param n_starts Number of starts, whole number from 1 to 1e5. Default 50.
 #' @param start_strategy One of `"mixed"` (default), `"data"`, `"random"`.
@@ -74,6 +83,8 @@
 #'   threads are used only when each gets at least two chunks.
 #' @param warn Logical, default `TRUE`: warn (class `lsmoe_warning_convergence`) when the best
 #'   fit has not converged.
+#' @param bounds_method How the bounds are kept: `"projection"` (default) or `"transform"` (see
+#'   Bounds).
 #' @returns A list of class `lse_control` with the validated values.
 #'   Invalid values raise an error of class `lsmoe_error_input` naming the argument.
 #' @references
@@ -82,6 +93,10 @@
 #'
 #' Madsen, K., Nielsen, H. B. and Tingleff, O. (2004). *Methods for Non-Linear Least Squares
 #' Problems*, 2nd ed. Technical University of Denmark.
+#'
+#' Kanzow, C., Yamashita, N. and Fukushima, M. (2004). Levenberg-Marquardt methods with strong
+#' local convergence properties for solving nonlinear equations with convex constraints.
+#' *Journal of Computational and Applied Mathematics* 172, 375-397. \doi{10.1016/j.cam.2004.02.013}
 #'
 #' More, J. J. (1978). The Levenberg-Marquardt algorithm: implementation and theory.
 #' *Numerical Analysis*, Lecture Notes in Mathematics 630, 105-116. \doi{10.1007/BFb0067700}
@@ -92,7 +107,8 @@ lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "rand
                         screen_rows = 2000, screen_iter = 30, refine_rows = 20000, max_iter = 500,
                         ftol = 1e-10, xtol = 1e-10, gtol = 0, damping = 0.1,
                         bound_gate = 50, bound_expert = 50, bound_output = 20, standardize = TRUE,
-                        threads = 1, warn = TRUE) {
+                        threads = 1, warn = TRUE, bounds_method = c("projection", "transform")) {
+  bounds_method <- match_choice(bounds_method, c("projection", "transform"), "bounds_method")
   if (!is.character(start_strategy)) {
     lsmoe_abort("`start_strategy` must be one of \"mixed\", \"data\", \"random\".", arg = "start_strategy")
   }
@@ -116,7 +132,8 @@ lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "rand
     bound_output = check_bound(bound_output, "bound_output"),
     standardize = check_flag(standardize, "standardize"),
     threads = check_threads(threads),
-    warn = check_flag(warn, "warn")
+    warn = check_flag(warn, "warn"),
+    bounds_method = bounds_method
   ), class = "lse_control")
 }
 

@@ -72,6 +72,8 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   ctl.threads = Rcpp::as<int>(control["threads"]);
   ctl.screen_iter = Rcpp::as<int>(control["screen_iter"]);
   ctl.n_finish = Rcpp::as<int>(control["n_finish"]);
+  ctl.project = !control.containsElementNamed("bounds_method") ||
+                Rcpp::as<std::string>(control["bounds_method"]) == "projection";
   const Eigen::Index n = x.rows();
   if (y.size() != n) throw std::invalid_argument("x and y differ in the number of observations");
   if (w.size() != 0 && w.size() != n) throw std::invalid_argument("weights have the wrong length");

@@ -216,3 +216,45 @@ test_that("by default every start is finished on data with at most screen_rows r
   expect_equal(sum(h$starts$status != 13L), 3)
   expect_null(lse_control()$n_finish)
 })
+
+test_that("projected bounds reach an optimum on a bound, hold it exactly and satisfy the KKT sign", {
+  # A hard switch between x = 0.45 and x = 0.55 (no data in between): the RSS falls as the gating
+  # slope grows, so with bound_gate = 5 the optimum has the slope on its bound.
+  set.seed(3)
+  x <- c(runif(150, 0, 0.45), runif(150, 0.55, 1))
+  y <- ifelse(x < 0.5, 1 + x, 3 - 2 * x) + rnorm(300, sd = 0.05)
+  st <- list(list(beta0 = c(-1, 0), beta1 = matrix(c(2, 0), 2, 1), eta = rbind(c(1, 1), c(-2, 3))))
+  ctl <- function(m) lse_control(n_starts = 1, bound_gate = 5, bound_expert = 100, bound_output = 100,
+                                 standardize = FALSE, bounds_method = m, warn = FALSE, max_iter = 2000)
+  fp <- moe_lse(x, y, k = 2, expert = "linear", start = st, control = ctl("projection"))
+  ft <- moe_lse(x, y, k = 2, expert = "linear", start = st, control = ctl("transform"))
+  expect_true(fp$converged)
+  expect_gte(fp$on_bound, 1)
+  cf <- fp$coefficients
+  b1 <- cf$beta1[1, 1]
+  expect_identical(abs(b1), 5)  # held exactly on the bound
+  expect_lte(fp$rss, ft$rss * (1 + 1e-8))
+  expect_lte(fp$iterations, ft$iterations)
+  # KKT: moving the slope back inside the box does not lower the RSS
+  rss_at <- function(b) {
+    G <- mixing_measure(cf$beta0, matrix(c(b, cf$beta1[2, 1]), 2, 1), cf$eta, expert = expert_linear())
+    sum((y - predict(G, matrix(x)))^2)
+  }
+  expect_gt(rss_at(b1 - sign(b1) * 1e-4), fp$rss)
+  expect_error(lse_control(bounds_method = "clamp"), "bounds_method", class = "lsmoe_error_input")
+})
+
+test_that("with no bound active, projection and transform reach the same optimum", {
+  G <- mixing_measure(beta0 = c(-2, 0), beta1 = matrix(c(4, 0), 2, 1), eta = rbind(c(1, 1), c(-2, 3)),
+                      expert = expert_linear())
+  set.seed(5)
+  x <- matrix(runif(2000))
+  y <- predict(G, x) + rnorm(2000, sd = 0.2)
+  set.seed(1)
+  fp <- moe_lse(x, y, k = 2, expert = "linear")
+  set.seed(1)
+  ft <- moe_lse(x, y, k = 2, expert = "linear", control = lse_control(bounds_method = "transform"))
+  expect_equal(fp$on_bound, 0)
+  expect_equal(fp$rss, ft$rss, tolerance = 1e-8)
+  expect_equal(fitted(fp), fitted(ft), tolerance = 1e-5)
+})

@@ -2,8 +2,9 @@
 // Levenberg-Marquardt on the normal equations: every accepted iteration is one fused pass over
 // the observations (fused.hpp) that accumulates J'J and J'r, a trial step after a rejection is a
 // residual-only pass, the damped system is solved by Cholesky (LDLT, with more damping when it
-// fails). Box bounds through a smooth change of variables; many starts screened on a subsample
-// of rows and the best few finished on all rows.
+// fails). Box bounds by projection with an active set (or, on request, through a smooth change
+// of variables); many starts screened on a subsample of rows and the best few finished on all
+// rows.
 #ifndef LSMOE_LSE_HPP
 #define LSMOE_LSE_HPP
 
@@ -30,6 +31,8 @@ struct Control {
   // `n_finish` are then run to convergence on all rows
   int screen_iter = 30;
   int n_finish = 3;
+  // box bounds: an active-set projected LM (true) or a smooth change of variables (false)
+  bool project = true;
 };
 
 // Status codes: 1-4, 6-8 are Eigen's (MINPACK's) own; the others are the package's.
@@ -155,8 +158,8 @@ struct Fit {
 // gain-ratio update (Madsen, Nielsen and Tingleff 2004), scaled by the running maximum of
 // diag(J'J) (More 1978). interrupt() is called after every iteration (it may throw).
 template <class P>
-inline Fit lm_fit(const P& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
-                  const std::function<void()>& interrupt = {}) {
+inline Fit lm_fit_transform(const P& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
+                            const std::function<void()>& interrupt = {}) {
   const int p = prob.p();
   if (theta0.size() != p) throw std::invalid_argument("start has the wrong length");
   if (bounds.lower.size() != p) throw std::invalid_argument("bounds have the wrong length");
@@ -280,6 +283,142 @@ inline Fit lm_fit(const P& prob, const Eigen::VectorXd& theta0, const Bounds& bo
   fit.converged = status_converged(status) && std::isfinite(F);
   fit.on_bound = bounds.count_on_bound(theta);
   return fit;
+}
+
+// Levenberg-Marquardt with box bounds by projection (an active-set projected LM in the spirit
+// of Kanzow, Yamashita and Fukushima 2004): a parameter on a bound whose gradient pushes it
+// outward is held there, and so is one whose step points outward (the system is then solved
+// again); the trial point is the projection of the step onto the box, and the gain ratio uses
+// the Gauss-Newton model's reduction for the projected step. An optimum on a bound (a gate
+// that wants to be a hard switch, an output weight that wants to grow) is reached in a few
+// steps, where the change of variables approaches it only linearly. A point where every
+// parameter is held is a KKT point (status 8). Same damping, stopping rules and pass counting
+// as lm_fit_transform(); the xtol test is relative to ||theta||.
+template <class P>
+inline Fit lm_fit_projected(const P& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
+                            const std::function<void()>& interrupt = {}) {
+  const int p = prob.p();
+  Fit fit;
+  Eigen::VectorXd theta(p), theta_new(p), h(p), hF, gF, Dsc(p);
+  for (int i = 0; i < p; ++i) theta[i] = std::min(std::max(theta0[i], bounds.lower[i]), bounds.upper[i]);
+  PassSums cur, trial;
+  double F = prob.eval(theta, cur, true);
+  fit.evaluations = 1;
+  fit.jacobians = 1;
+  if (!std::isfinite(F) || !cur.A.allFinite() || !cur.g.allFinite()) {
+    fit.theta = theta; fit.rss = F; fit.status = non_finite; return fit;
+  }
+  const double tiny = std::numeric_limits<double>::min();
+  for (int i = 0; i < p; ++i) Dsc[i] = std::max(cur.A(i, i), tiny);
+  double mu = ctl.damping, nu = 2.0;
+  int status = iteration_limit;
+  bool last_accepted = true;
+  Eigen::LDLT<Eigen::MatrixXd> ldlt;
+  Eigen::MatrixXd M;
+  std::vector<int> free;
+  free.reserve(p);
+  int iter = 0;
+  if (F == 0.0) status = exact_fit;
+  while (status == iteration_limit && iter < ctl.max_iter) {
+    free.clear();
+    for (int i = 0; i < p; ++i) {
+      const bool at_lo = theta[i] <= bounds.lower[i] && cur.g[i] > 0;
+      const bool at_hi = theta[i] >= bounds.upper[i] && cur.g[i] < 0;
+      if (!at_lo && !at_hi) free.push_back(i);
+    }
+    if (free.empty()) { status = gtol_too_small; break; }
+    ++iter;
+    bool ok = false;
+    for (int round = 0; round <= p; ++round) {
+      const int m = static_cast<int>(free.size());
+      if (m == 0) break;
+      M.resize(m, m); gF.resize(m);
+      for (int a = 0; a < m; ++a) {
+        gF[a] = cur.g[free[a]];
+        for (int b = 0; b < m; ++b) M(a, b) = cur.A(free[a], free[b]);
+        M(a, a) += mu * Dsc[free[a]];
+      }
+      ldlt.compute(M);
+      ok = ldlt.info() == Eigen::Success && ldlt.isPositive();
+      if (ok) { hF = ldlt.solve(-gF); ok = hF.allFinite(); }
+      if (!ok) break;
+      std::vector<int> keep;
+      for (int a = 0; a < m; ++a) {
+        const int i = free[a];
+        const bool out = (theta[i] <= bounds.lower[i] && hF[a] < 0) || (theta[i] >= bounds.upper[i] && hF[a] > 0);
+        if (!out) keep.push_back(i);
+      }
+      if (static_cast<int>(keep.size()) == m) break;
+      free.swap(keep);
+      ok = false;
+    }
+    const int m = static_cast<int>(free.size());
+    if (m == 0) { status = gtol_too_small; break; }
+    if (!ok) {
+      mu *= nu; nu *= 2.0; last_accepted = false;
+      if (!std::isfinite(mu) || mu > 1e300) { status = ftol_too_small; break; }
+      if (interrupt) interrupt();
+      continue;
+    }
+    theta_new = theta;
+    bool clamped = false;
+    for (int a = 0; a < m; ++a) {
+      const int i = free[a];
+      const double t = theta[i] + hF[a];
+      theta_new[i] = std::min(std::max(t, bounds.lower[i]), bounds.upper[i]);
+      if (theta_new[i] != t) clamped = true;
+    }
+    h = theta_new - theta;
+    const double hnorm = h.norm(), tnorm = theta.norm();
+    if (hnorm <= ctl.xtol * (tnorm + ctl.xtol)) { status = change_small; break; }
+    const bool with_jac = last_accepted;
+    double Fn = prob.eval(theta_new, trial, with_jac);
+    ++fit.evaluations;
+    if (with_jac) ++fit.jacobians;
+    const double pred = -(2.0 * cur.g.dot(h) + h.dot(cur.A * h));
+    const double actual = F - Fn;
+    const double rho = (std::isfinite(Fn) && pred > 0) ? actual / pred : -1.0;
+    if (rho > 1e-4) {
+      if (!with_jac) { Fn = prob.eval(theta_new, trial, true); ++fit.evaluations; ++fit.jacobians; }
+      if (!std::isfinite(Fn) || !trial.A.allFinite() || !trial.g.allFinite()) {
+        mu *= nu; nu *= 2.0; last_accepted = false;
+        if (interrupt) interrupt();
+        continue;
+      }
+      std::swap(cur, trial);
+      theta.swap(theta_new);
+      const double Fold = F;
+      F = Fn;
+      for (int i = 0; i < p; ++i) Dsc[i] = std::max(Dsc[i], cur.A(i, i));
+      const double t = 2.0 * rho - 1.0;
+      mu *= std::max(1.0 / 3.0, 1.0 - t * t * t);
+      nu = 2.0;
+      last_accepted = true;
+      if (F == 0.0) { status = exact_fit; break; }
+      const bool fsmall = actual <= ctl.ftol * Fold && pred <= ctl.ftol * Fold;
+      const bool xsmall = hnorm <= ctl.xtol * (theta.norm() + ctl.xtol);
+      if (fsmall && xsmall) { status = both_small; break; }
+      if (fsmall) { status = reduction_small; break; }
+      if (xsmall) { status = change_small; break; }
+    } else {
+      if (!clamped && (pred <= 1e-15 * F || (std::abs(actual) <= ctl.ftol * F && pred <= ctl.ftol * F))) { status = ftol_too_small; break; }
+      mu *= nu; nu *= 2.0; last_accepted = false;
+      if (!std::isfinite(mu) || mu > 1e300) { status = ftol_too_small; break; }
+    }
+    if (interrupt) interrupt();
+  }
+  fit.theta = theta; fit.rss = F; fit.iterations = iter; fit.status = status;
+  fit.converged = status_converged(status) && std::isfinite(F);
+  fit.on_bound = bounds.count_on_bound(theta);
+  return fit;
+}
+
+template <class P>
+inline Fit lm_fit(const P& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
+                  const std::function<void()>& interrupt = {}) {
+  if (theta0.size() != prob.p()) throw std::invalid_argument("start has the wrong length");
+  if (bounds.lower.size() != prob.p()) throw std::invalid_argument("bounds have the wrong length");
+  return ctl.project ? lm_fit_projected(prob, theta0, bounds, ctl, interrupt) : lm_fit_transform(prob, theta0, bounds, ctl, interrupt);
 }
 
 // Best of several starts (columns of `starts`, p x S), in up to three stages:
