@@ -152,6 +152,41 @@ struct Fit {
   int on_bound = 0;
 };
 
+// Nielsen's gain-ratio damping (Madsen, Nielsen and Tingleff 2004): after an accepted step with
+// gain ratio rho, mu *= max(1/3, 1 - (2 rho - 1)^3); after a rejection mu *= nu, nu *= 2.
+struct Damping {
+  double mu, nu = 2.0;
+  explicit Damping(double mu0) : mu(mu0) {}
+  void accept(double rho) {
+    const double t = 2.0 * rho - 1.0;
+    mu *= std::max(1.0 / 3.0, 1.0 - t * t * t);
+    nu = 2.0;
+  }
+  // false when no finite damping is left
+  bool reject() {
+    mu *= nu;
+    nu *= 2.0;
+    return std::isfinite(mu) && mu <= 1e300;
+  }
+};
+
+// Status after an accepted step (iteration_limit: go on); xnorm is the norm of the new parameters.
+inline int accepted_status(double F, double Fold, double actual, double pred, double hnorm, double xnorm,
+                           const Control& ctl) {
+  if (F == 0.0) return exact_fit;
+  const bool fsmall = actual <= ctl.ftol * Fold && pred <= ctl.ftol * Fold;
+  const bool xsmall = hnorm <= ctl.xtol * (xnorm + ctl.xtol);
+  if (fsmall && xsmall) return both_small;
+  if (fsmall) return reduction_small;
+  if (xsmall) return change_small;
+  return iteration_limit;
+}
+
+// After a rejected step: even the predicted reduction is negligible, no progress is possible.
+inline bool no_progress(double F, double actual, double pred, const Control& ctl) {
+  return pred <= 1e-15 * F || (std::abs(actual) <= ctl.ftol * F && pred <= ctl.ftol * F);
+}
+
 // Levenberg-Marquardt on the normal equations for a problem P with
 //   int p() const;  double eval(const VectorXd& theta, PassSums& sums, bool jac) const;
 // in the unconstrained variables u of the bounds' change of variables. Damping: Nielsen's
@@ -185,8 +220,7 @@ inline Fit lm_fit_transform(const P& prob, const Eigen::VectorXd& theta0, const 
   const double tiny = std::numeric_limits<double>::min();
   for (int i = 0; i < p; ++i) Dsc[i] = std::max(cur.A(i, i), tiny);
   // damping mu * Dsc (More's scaling by the running maximum of diag(J'J)): mu is dimensionless
-  double mu = ctl.damping;
-  double nu = 2.0;
+  Damping dmp(ctl.damping);
   int status = iteration_limit;
   bool have_jac_at_trial = false;
   bool last_accepted = true;
@@ -204,7 +238,7 @@ inline Fit lm_fit_transform(const P& prob, const Eigen::VectorXd& theta0, const 
     }
     ++iter;
     M = cur.A;
-    M.diagonal() += mu * Dsc;
+    M.diagonal() += dmp.mu * Dsc;
     ldlt.compute(M);
     bool ok = ldlt.info() == Eigen::Success && ldlt.isPositive();
     if (ok) {
@@ -212,10 +246,8 @@ inline Fit lm_fit_transform(const P& prob, const Eigen::VectorXd& theta0, const 
       ok = h.allFinite();
     }
     if (!ok) {  // numerically singular: more damping
-      mu *= nu;
-      nu *= 2.0;
       last_accepted = false;
-      if (!std::isfinite(mu) || mu > 1e300) { status = ftol_too_small; break; }
+      if (!dmp.reject()) { status = ftol_too_small; break; }
       if (interrupt) interrupt();
       continue;
     }
@@ -229,7 +261,7 @@ inline Fit lm_fit_transform(const P& prob, const Eigen::VectorXd& theta0, const 
     double Fn = prob.eval(theta_new, trial, have_jac_at_trial);
     ++fit.evaluations;
     if (have_jac_at_trial) ++fit.jacobians;
-    const double pred = h.dot(mu * Dsc.cwiseProduct(h) - cur.g);  // predicted reduction of the RSS
+    const double pred = h.dot(dmp.mu * Dsc.cwiseProduct(h) - cur.g);  // predicted reduction of the RSS
     const double actual = F - Fn;
     const double rho = (std::isfinite(Fn) && pred > 0) ? actual / pred : -1.0;
     if (rho > 1e-4) {
@@ -240,7 +272,8 @@ inline Fit lm_fit_transform(const P& prob, const Eigen::VectorXd& theta0, const 
         ++fit.jacobians;
       }
       if (!std::isfinite(Fn) || !trial.A.allFinite() || !trial.g.allFinite()) {
-        mu *= nu; nu *= 2.0; last_accepted = false;
+        dmp.reject();
+        last_accepted = false;
         if (interrupt) interrupt();
         continue;
       }
@@ -252,27 +285,15 @@ inline Fit lm_fit_transform(const P& prob, const Eigen::VectorXd& theta0, const 
       const double Fold = F;
       F = Fn;
       for (int i = 0; i < p; ++i) Dsc[i] = std::max(Dsc[i], cur.A(i, i));
-      const double t = 2.0 * rho - 1.0;
-      mu *= std::max(1.0 / 3.0, 1.0 - t * t * t);
-      nu = 2.0;
+      dmp.accept(rho);
       last_accepted = true;
-      if (F == 0.0) { status = exact_fit; break; }
-      const bool fsmall = actual <= ctl.ftol * Fold && pred <= ctl.ftol * Fold;
-      const bool xsmall = hnorm <= ctl.xtol * (u.norm() + ctl.xtol);
-      if (fsmall && xsmall) { status = both_small; break; }
-      if (fsmall) { status = reduction_small; break; }
-      if (xsmall) { status = change_small; break; }
+      status = accepted_status(F, Fold, actual, pred, hnorm, u.norm(), ctl);
+      if (status != iteration_limit) break;
     } else {
-      // reject: more damping. If even the predicted reduction is negligible, no further
-      // progress is possible.
-      if (pred <= 1e-15 * F || (std::abs(actual) <= ctl.ftol * F && pred <= ctl.ftol * F)) {
-        status = ftol_too_small;
-        break;
-      }
-      mu *= nu;
-      nu *= 2.0;
+      // reject: more damping, unless no further progress is possible
+      if (no_progress(F, actual, pred, ctl)) { status = ftol_too_small; break; }
       last_accepted = false;
-      if (!std::isfinite(mu) || mu > 1e300) { status = ftol_too_small; break; }
+      if (!dmp.reject()) { status = ftol_too_small; break; }
     }
     if (interrupt) interrupt();
   }
@@ -310,7 +331,7 @@ inline Fit lm_fit_projected(const P& prob, const Eigen::VectorXd& theta0, const 
   }
   const double tiny = std::numeric_limits<double>::min();
   for (int i = 0; i < p; ++i) Dsc[i] = std::max(cur.A(i, i), tiny);
-  double mu = ctl.damping, nu = 2.0;
+  Damping dmp(ctl.damping);
   int status = iteration_limit;
   bool last_accepted = true;
   Eigen::LDLT<Eigen::MatrixXd> ldlt;
@@ -336,7 +357,7 @@ inline Fit lm_fit_projected(const P& prob, const Eigen::VectorXd& theta0, const 
       for (int a = 0; a < m; ++a) {
         gF[a] = cur.g[free[a]];
         for (int b = 0; b < m; ++b) M(a, b) = cur.A(free[a], free[b]);
-        M(a, a) += mu * Dsc[free[a]];
+        M(a, a) += dmp.mu * Dsc[free[a]];
       }
       ldlt.compute(M);
       ok = ldlt.info() == Eigen::Success && ldlt.isPositive();
@@ -354,9 +375,9 @@ inline Fit lm_fit_projected(const P& prob, const Eigen::VectorXd& theta0, const 
     }
     const int m = static_cast<int>(free.size());
     if (m == 0) { status = gtol_too_small; break; }
-    if (!ok) {
-      mu *= nu; nu *= 2.0; last_accepted = false;
-      if (!std::isfinite(mu) || mu > 1e300) { status = ftol_too_small; break; }
+    if (!ok) {  // numerically singular: more damping
+      last_accepted = false;
+      if (!dmp.reject()) { status = ftol_too_small; break; }
       if (interrupt) interrupt();
       continue;
     }
@@ -381,7 +402,8 @@ inline Fit lm_fit_projected(const P& prob, const Eigen::VectorXd& theta0, const 
     if (rho > 1e-4) {
       if (!with_jac) { Fn = prob.eval(theta_new, trial, true); ++fit.evaluations; ++fit.jacobians; }
       if (!std::isfinite(Fn) || !trial.A.allFinite() || !trial.g.allFinite()) {
-        mu *= nu; nu *= 2.0; last_accepted = false;
+        dmp.reject();
+        last_accepted = false;
         if (interrupt) interrupt();
         continue;
       }
@@ -390,20 +412,16 @@ inline Fit lm_fit_projected(const P& prob, const Eigen::VectorXd& theta0, const 
       const double Fold = F;
       F = Fn;
       for (int i = 0; i < p; ++i) Dsc[i] = std::max(Dsc[i], cur.A(i, i));
-      const double t = 2.0 * rho - 1.0;
-      mu *= std::max(1.0 / 3.0, 1.0 - t * t * t);
-      nu = 2.0;
+      dmp.accept(rho);
       last_accepted = true;
-      if (F == 0.0) { status = exact_fit; break; }
-      const bool fsmall = actual <= ctl.ftol * Fold && pred <= ctl.ftol * Fold;
-      const bool xsmall = hnorm <= ctl.xtol * (theta.norm() + ctl.xtol);
-      if (fsmall && xsmall) { status = both_small; break; }
-      if (fsmall) { status = reduction_small; break; }
-      if (xsmall) { status = change_small; break; }
+      status = accepted_status(F, Fold, actual, pred, hnorm, theta.norm(), ctl);
+      if (status != iteration_limit) break;
     } else {
-      if (!clamped && (pred <= 1e-15 * F || (std::abs(actual) <= ctl.ftol * F && pred <= ctl.ftol * F))) { status = ftol_too_small; break; }
-      mu *= nu; nu *= 2.0; last_accepted = false;
-      if (!std::isfinite(mu) || mu > 1e300) { status = ftol_too_small; break; }
+      // reject: more damping. A projected (clamped) step may predict no reduction while a
+      // shorter one does: only an unclamped step can show that no progress is possible.
+      if (!clamped && no_progress(F, actual, pred, ctl)) { status = ftol_too_small; break; }
+      last_accepted = false;
+      if (!dmp.reject()) { status = ftol_too_small; break; }
     }
     if (interrupt) interrupt();
   }
