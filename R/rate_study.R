@@ -120,8 +120,9 @@ rate_study <- function(G0, n, reps = 20, k = NULL, noise_sd = 0.1, losses = c("D
   noise_sd <- check_number(noise_sd, "noise_sd", min = 0)
   known <- c("D1", "D2", "regression")
   if (!is.character(losses) || length(losses) < 1 || any(!losses %in% known)) {
-    lsmoe_abort(sprintf("`losses` must be a subset of %s; unknown: %s.", paste(dQuote(known, FALSE), collapse = ", "),
-                        paste(setdiff(losses, known), collapse = ", ")), arg = "losses")
+    lsmoe_abort(sprintf("`losses` must be a subset of %s, not %s.", paste(dQuote(known, FALSE), collapse = ", "),
+                        if (is.character(losses) && length(losses)) paste(losses, collapse = ", ") else describe(losses)),
+                arg = "losses")
   }
   losses <- unique(losses)
   if (!is.character(start)) lsmoe_abort("`start` must be \"near_truth\", \"data\" or \"both\".", arg = "start")
@@ -391,14 +392,17 @@ print.rate_study <- function(x, ...) {
   cat(sprintf("<rate_study> %s; %s experts; k = %s (k* = %s)\n",
               if (!is.null(df$truth)) paste("truth", paste(unique(df$truth), collapse = "/")) else "one truth",
               paste(unique(df$expert), collapse = "/"), paste(unique(df$k), collapse = "/"),
-              paste(unique(df$k0), collapse = "/")))
-  nfit <- if (!is.null(df$fit)) length(unique(df$fit)) else nrow(df) / nl
+              if (is.null(df$k0)) "?" else paste(unique(df$k0), collapse = "/")))
+  # a data frame given the class by hand (as in ?plot.rate_study) may lack the fit columns
+  nfit <- if (!is.null(df$fit)) length(unique(df$fit)) else nrow(df) %/% nl
   first <- if (!is.null(df$fit)) !duplicated(df$fit) else rep(TRUE, nrow(df))
-  cat(sprintf("n: %s\nlosses: %s; %d fit(s), %d not converged, %d failed%s\n", paste(unique(df$n), collapse = ", "),
-              paste(unique(if (is.null(df$align)) df$loss else ifelse(is.na(df$align), df$loss,
-                                                                        paste0(df$loss, " (", df$align, ")"))),
-                    collapse = ", "),
-              nfit, sum(!df$converged[first]), sum(!is.na(df$error[first])),
+  losses <- if (is.null(df$loss)) "value" else if (is.null(df$align)) df$loss else
+    ifelse(is.na(df$align), df$loss, paste0(df$loss, " (", df$align, ")"))
+  status <- c(if (!is.null(df$converged)) sprintf("%d not converged", sum(!df$converged[first] %in% TRUE)),
+              if (!is.null(df$error)) sprintf("%d failed", sum(!is.na(df$error[first]))))
+  cat(sprintf("n: %s\nlosses: %s; %d fit(s)%s%s\n", paste(unique(df$n), collapse = ", "),
+              paste(unique(losses), collapse = ", "), nfit,
+              if (length(status)) paste0(", ", status, collapse = "") else "",
               if (!is.null(attr(x, "fits"))) "; fitted measures kept" else ""))
   print(utils::head(df, 6L), ...)
   if (nrow(x) > 6) cat(sprintf("... %d more rows\n", nrow(x) - 6))
@@ -482,6 +486,11 @@ estimate_rate <- function(study, level = 0.95, window = 0.5) {
     )
     if (!is.null(window)) {
       ln <- log10(sel_ok$n)
+      n_win <- (max(ln) - floor(min(ln))) / window + 1
+      if (n_win > 1000) {
+        lsmoe_abort(sprintf("`window` (%s decades) is too narrow: it would make %.3g windows over the study's n (at most 1000).",
+                            format(window), n_win), arg = "window")
+      }
       breaks <- seq(floor(min(ln)), max(ln) + window, by = window)
       loc <- lapply(seq_len(length(breaks) - 1), function(m) {
         inw <- ln >= breaks[m] - 1e-3 & ln <= breaks[m + 1] + 1e-3
@@ -498,13 +507,26 @@ estimate_rate <- function(study, level = 0.95, window = 0.5) {
 }
 
 rate_fit <- function(n, value, method, level, dropped) {
-  m <- stats::lm(log(value) ~ log(n))
-  cf <- stats::coef(summary(m))
-  se <- if (nrow(cf) == 2 && ncol(cf) >= 2 && length(n) > 2) cf[2, 2] else NA_real_
+  # least squares of log(value) on log(n), written out (summary.lm() warns on an exact fit, which is
+  # legitimate here: equal losses give slope 0 with standard error 0)
+  lx <- log(n)
+  ly <- log(value)
+  m <- length(lx)
+  cx <- lx - mean(lx)
+  sxx <- sum(cx^2)
+  slope <- sum(cx * (ly - mean(ly))) / sxx
+  icpt <- mean(ly) - slope * mean(lx)
+  se <- if (m > 2) sqrt(sum((ly - icpt - slope * lx)^2) / (m - 2) / sxx) else NA_real_
   if (!is.finite(se)) se <- NA_real_  # no residual degrees of freedom: no interval, never NaN
-  q <- if (is.finite(se)) stats::qt(1 - (1 - level) / 2, df = length(n) - 2) else NA_real_
-  data.frame(method = method, n_lo = min(n), n_hi = max(n), slope = cf[2, 1], se = se, lower = cf[2, 1] - q * se,
-             upper = cf[2, 1] + q * se, c = exp(cf[1, 1]), n_sizes = length(unique(n)), n_points = length(n),
+  q <- if (is.finite(se)) stats::qt(1 - (1 - level) / 2, df = m - 2) else NA_real_
+  cc <- exp(icpt)
+  if (!is.finite(cc) || !is.finite(slope)) {
+    lsmoe_warn(sprintf("The fitted line of log(loss) on log(n) (%s) is not finite: the constant c = exp(%.4g) overflows; it is NA.",
+                       method, icpt), class = "lsmoe_warning_nonfinite")
+    cc <- NA_real_
+  }
+  data.frame(method = method, n_lo = min(n), n_hi = max(n), slope = slope, se = se, lower = slope - q * se,
+             upper = slope + q * se, c = cc, n_sizes = length(unique(n)), n_points = m,
              n_dropped = dropped)
 }
 
@@ -564,6 +586,9 @@ plot.rate_study <- function(x, what = c("loss", "local", "terms", "cells"), loss
                             window = 0.5, use_ggplot = requireNamespace("ggplot2", quietly = TRUE), ...) {
   what <- match_choice(what, c("loss", "local", "terms", "cells"), "what")
   use_ggplot <- check_flag(use_ggplot, "use_ggplot")
+  if (use_ggplot && !requireNamespace("ggplot2", quietly = TRUE)) {
+    lsmoe_abort("`use_ggplot = TRUE` needs the ggplot2 package: install it or use use_ggplot = FALSE.", arg = "use_ggplot")
+  }
   df <- as.data.frame(x)
   if (is.null(df$loss)) df$loss <- "loss"
   if (is.null(df$expert)) df$expert <- ""

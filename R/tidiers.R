@@ -64,6 +64,7 @@ as_tidy_df <- function(df) {
 #' @rdname moe_lse-tidiers
 #' @export
 tidy.moe_lse <- function(x, conf.int = TRUE, conf.level = 0.95, vcov_type = c("classical", "HC0", "HC1"), ...) {
+  x <- validate_fit(x, "x")
   check_flag(conf.int, "conf.int")
   tt <- theta_terms(x)
   est <- coef(x)
@@ -84,6 +85,7 @@ tidy.moe_lse <- function(x, conf.int = TRUE, conf.level = 0.95, vcov_type = c("c
 #' @rdname moe_lse-tidiers
 #' @export
 glance.moe_lse <- function(x, ...) {
+  x <- validate_fit(x, "x")
   s <- suppressWarnings(summary(x))
   ll <- stats::logLik(x)
   as_tidy_df(data.frame(
@@ -97,6 +99,7 @@ glance.moe_lse <- function(x, ...) {
 #' @rdname moe_lse-tidiers
 #' @export
 augment.moe_lse <- function(x, data = NULL, newdata = NULL, se_fit = FALSE, ...) {
+  x <- validate_fit(x, "x")
   check_flag(se_fit, "se_fit")
   add <- function(df, fit, gate, se) {
     df$.fitted <- fit
@@ -105,8 +108,8 @@ augment.moe_lse <- function(x, data = NULL, newdata = NULL, se_fit = FALSE, ...)
     df
   }
   if (!is.null(newdata)) {
+    fit <- stats::predict(x, newdata)  # checks newdata first
     df <- as.data.frame(newdata)
-    fit <- stats::predict(x, newdata)
     gate <- stats::predict(x, newdata, type = "gate")
     se <- if (se_fit) stats::predict(x, newdata, se.fit = TRUE)$se.fit else NULL
     df <- add(df, fit, gate, se)
