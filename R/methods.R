@@ -49,6 +49,14 @@
 #'   divided by \eqn{\hat\sigma}. Axis labels come from the formula. Default `1:2` for d = 1, and
 #'   `c(1, 3)` otherwise.
 #'
+#' **Checked fits.** Every method (here and in [moe_lse-inference], [moe_lse-tidiers],
+#' [simulate.moe_lse()], [as_mixing_measure()]) first checks the fit, which may have been edited by
+#' hand or saved by an older version: a component that is missing, of the wrong type or shape, or
+#' not finite (parameters, `x`, `y`, fitted values, residuals, `rss`, counts, `expert`, `gate`,
+#' `control`, ...) gives an error of class `lsmoe_error_fit_object` (also `lsmoe_error_input`)
+#' naming the component, never a subscript error or a call into compiled code with bad memory.
+#' `digits` must be a whole number between 1 and 22.
+#'
 #' @param object,x A `moe_lse` fit.
 #' @param matrix Logical, default `FALSE`: `coef()` as the k-row matrix instead of the free vector.
 #' @param newdata See Details.
@@ -378,6 +386,7 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
   vcov_type <- match_choice(vcov_type, c("classical", "HC0", "HC1"), "vcov_type")
   check_flag(se.fit, "se.fit")
   level <- check_number(level, "level", min = 0, max = 1, strict_min = TRUE)
+  if (level >= 1) lsmoe_abort("`level` must be below 1.", arg = "level")
   if ((se.fit || interval != "none") && type != "response") {
     lsmoe_abort("`se.fit` and `interval` are available for type = \"response\" only.", arg = "type")
   }

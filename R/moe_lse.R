@@ -296,6 +296,12 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control, gate = gate_softm
   x <- check_x(x)
   y <- check_y(y, nrow(x))
   if (!is.finite(sum(y^2))) lsmoe_abort("`y` is too large: its sum of squares overflows; rescale it.", arg = "y")
+  big <- !is.finite(colSums(x^2))
+  if (any(big)) {
+    # the standardisation and the starts need the spread of every input
+    lsmoe_abort(sprintf("`x` is too large: the sum of squares of input(s) %s overflows; rescale it.",
+                        paste0("`", colnames(x)[big], "`", collapse = ", ")), arg = "x")
+  }
   control <- as_control(control)
   if (!control$standardize && max(abs(x)) > 1e3) {
     lsmoe_warn(sprintf(paste0("`x` has values up to %.3g in absolute value and `standardize = FALSE`: the bounds and ",

@@ -113,7 +113,7 @@ rate_study <- function(G0, n, reps = 20, k = NULL, noise_sd = 0.1, losses = c("D
   }
   n <- as.integer(n)
   reps <- check_count(reps, "reps")
-  k <- if (is.null(k)) G0$k else check_count(k, "k")
+  k <- if (is.null(k)) G0$k else check_count(k, "k", max = 1000)
   if (k < G0$k) {
     lsmoe_abort(sprintf("`k` (%d) must be at least the number of atoms of `G0` (k* = %d).", k, G0$k), arg = "k")
   }
@@ -346,6 +346,7 @@ rate_study_fits <- function(study, fit = NULL) {
 #' @export
 rbind.rate_study <- function(..., deparse.level = 1) {
   args <- Filter(Negate(is.null), list(...))
+  for (a in args) check_study_df(a, "...")
   offset_fit <- 0L
   offset_setting <- 0L
   tabs <- list()
@@ -387,6 +388,7 @@ rbind.rate_study <- function(..., deparse.level = 1) {
 
 #' @export
 print.rate_study <- function(x, ...) {
+  check_study_df(x)
   df <- as.data.frame(x)
   nl <- max(1L, nrow(unique(df[intersect(c("loss", "align"), names(df))])))
   cat(sprintf("<rate_study> %s; %s experts; k = %s (k* = %s)\n",
@@ -440,7 +442,11 @@ print.rate_study <- function(x, ...) {
 #'   `n_sizes`, `n_points`, `n_dropped` (rows left out because the loss is missing, e.g. a
 #'   failed fit, or `n` is missing or not positive). Errors of class `lsmoe_error_input` when a
 #'   setting has fewer than two distinct `n`, or a loss value is zero or negative (its logarithm
-#'   is undefined), or for an invalid `level` or `window`.
+#'   is undefined), or for an invalid `level` or `window` (including one so narrow that it would
+#'   make more than 1000 windows). Losses on an exact power law (all equal, for instance) give
+#'   `se` 0 and a zero-width interval, without a warning; with two points `se`, `lower` and
+#'   `upper` are `NA`. A constant `c` that overflows is `NA`, with a warning of class
+#'   `lsmoe_warning_nonfinite`.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -584,6 +590,7 @@ loss_label <- function(df) {
 #' @export
 plot.rate_study <- function(x, what = c("loss", "local", "terms", "cells"), loss = NULL, align = "moment",
                             window = 0.5, use_ggplot = requireNamespace("ggplot2", quietly = TRUE), ...) {
+  check_study_df(x)
   what <- match_choice(what, c("loss", "local", "terms", "cells"), "what")
   use_ggplot <- check_flag(use_ggplot, "use_ggplot")
   if (use_ggplot && !requireNamespace("ggplot2", quietly = TRUE)) {

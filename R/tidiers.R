@@ -75,6 +75,7 @@ tidy.moe_lse <- function(x, conf.int = TRUE, conf.level = 0.95, vcov_type = c("c
                     statistic = unname(z), p.value = unname(2 * stats::pnorm(-abs(z))), stringsAsFactors = FALSE)
   if (conf.int) {
     level <- check_number(conf.level, "conf.level", min = 0, max = 1, strict_min = TRUE)
+    if (level >= 1) lsmoe_abort("`conf.level` must be below 1.", arg = "conf.level")
     q <- stats::qnorm((1 + level) / 2)
     out$conf.low <- out$estimate - q * out$std.error
     out$conf.high <- out$estimate + q * out$std.error
@@ -118,6 +119,9 @@ augment.moe_lse <- function(x, data = NULL, newdata = NULL, se_fit = FALSE, ...)
       if (is.numeric(yv) && length(yv) == nrow(df)) df$.resid <- yv - fit
     }
     return(as_tidy_df(df))
+  }
+  if (!is.null(data) && !is.data.frame(data) && !is.matrix(data)) {
+    lsmoe_abort(sprintf("`data` must be a data frame (or matrix) of the fit's rows, not %s.", describe(data)), arg = "data")
   }
   if (is.null(data)) {
     df <- if (!is.null(x$model)) as.data.frame(x$model) else {

@@ -115,6 +115,14 @@ invalid_object <- function(class, what, arg = "x") {
               class = c("lsmoe_error_fit_object", "lsmoe_error_input"), arg = arg)
 }
 
+# A rate_study must still be a data frame (its class may have been set by hand).
+check_study_df <- function(x, arg = "x") {
+  if (!is.data.frame(x)) {
+    invalid_object("rate_study", sprintf("it must be a data frame, not %s", describe(unclass(x))), arg)
+  }
+  invisible(x)
+}
+
 # NA (not available) for the NaN/Inf the engine leaves in an RSS it did not compute or could not.
 na_if_nonfinite <- function(v) replace(as.numeric(v), !is.finite(v), NA_real_)
 
@@ -161,5 +169,59 @@ validate_summary <- function(x, arg = "x") {
   if (!is.logical(w) || length(w) != 1 || is.na(w)) bad(sprintf("`weighted` must be TRUE or FALSE, not %s", describe(w)))
   cl <- get("call")
   if (!is.null(cl) && !is.call(cl)) bad(sprintf("`call` must be NULL or a call, not %s", describe(cl)))
+  x
+}
+
+# An identifiability_check as its print method reads it (it may be edited by hand). Returns it
+# with `expert` rebuilt and the counts as integers.
+validate_ident <- function(x, arg = "x", nested = FALSE) {
+  bad <- function(what) invalid_object("identifiability_check", what, arg)
+  if (!is.list(x)) bad(sprintf("it must be a list, not %s", describe(unclass(x))))
+  get <- function(nm) x[[nm, exact = TRUE]]
+  x$expert <- tryCatch(validate_expert(get("expert"), "expert"),
+                       lsmoe_error_input = function(e) bad(sub("\\.$", "", conditionMessage(e))))
+  whole <- function(nm) {
+    v <- get(nm)
+    if (!is.numeric(v) || length(v) != 1 || !isTRUE(is.finite(v) && v == round(v) && v >= 0 && v <= .Machine$integer.max)) {
+      bad(sprintf("`%s` must be a whole number, not %s", nm, describe(v)))
+    }
+    as.integer(v)
+  }
+  string <- function(nm, choices = NULL) {
+    v <- get(nm)
+    if (!is.character(v) || length(v) != 1 || is.na(v) || !is.null(choices) && !v %in% choices) {
+      bad(sprintf("`%s` must be %s, not %s", nm, if (is.null(choices)) "a string" else
+        paste0("one of ", paste0("\"", choices, "\"", collapse = ", ")), describe(v)))
+    }
+  }
+  x$d <- whole("d")
+  x$order <- whole("order")
+  string("verdict", c("identifiable", "not identifiable", "undecided"))
+  if (!nested && identical(get("scope"), "universal")) {
+    cf <- get("configs")
+    if (!is.data.frame(cf) || !nrow(cf) || !is.numeric(cf$k) || anyNA(cf$k) || !is.character(cf$verdict)) {
+      bad("`configs` must be a data frame with columns k and verdict")
+    }
+    r <- get("ratio")
+    if (!is.numeric(r) || length(r) != 1) bad(sprintf("`ratio` must be a single number, not %s", describe(r)))
+    if (!is.null(get("eta")) && !(is.numeric(get("eta")) && is.matrix(get("eta")))) bad("`eta` must be a numeric matrix")
+    x$check <- validate_ident(get("check"), paste0(arg, "$check"), nested = TRUE)
+    return(x)
+  }
+  if (!is.numeric(get("eta")) || !is.matrix(get("eta"))) bad(sprintf("`eta` must be a numeric matrix, not %s", describe(get("eta"))))
+  x$n_x <- whole("n_x")
+  rt <- get("ratios")
+  if (!is.numeric(rt) || !all(c("double", "bits150", "bits300") %in% names(rt)) || any(lengths(list(rt)) == 0)) {
+    bad("`ratios` must be numbers named double, bits150 and bits300")
+  }
+  string("decided_by")
+  if (get("verdict") == "undecided") string("advice")
+  rel <- get("relations")
+  if (!is.null(rel) && (!is.list(rel) || !all(vapply(rel, function(r) is.numeric(r) && !is.null(names(r)) && all(is.finite(r)),
+                                                        logical(1))))) {
+    bad("`relations` must be a list of named finite numeric vectors")
+  }
+  mg <- get("merged")
+  if (!is.data.frame(mg) || !all(c("term", "kept") %in% names(mg))) bad("`merged` must be a data frame with columns term and kept")
   x
 }

@@ -319,6 +319,13 @@ print.voronoi_loss <- function(x, ...) {
   ty <- x[["type", exact = TRUE]]
   if (!is.character(ty) || length(ty) != 1 || !ty %in% c("D1", "D2", "D3")) invalid_object("voronoi_loss", "`type` must be \"D1\", \"D2\" or \"D3\"")
   sh <- x[["shift", exact = TRUE]]
+  al <- x[["align", exact = TRUE]]
+  if (!is.null(al) && (!is.character(al) || length(al) != 1 || !al %in% c("moment", "infimum", "none"))) {
+    invalid_object("voronoi_loss", "`align` must be \"moment\", \"infimum\" or \"none\"")
+  }
+  if ((is.null(al) && isTRUE(x$aligned) || !is.null(al) && al != "none") && (!is.list(sh) || is.null(sh$t0) || is.null(sh$t1))) {
+    invalid_object("voronoi_loss", "`shift` must be a list with t0 and t1 for an aligned loss")
+  }
   if (!is.numeric(x[["value", exact = TRUE]]) || !is.numeric(x[["r", exact = TRUE]]) && ty == "D2" ||
       !is.null(sh) && (!is.list(sh) || !is.numeric(sh$t0) && !is.null(sh$t0) || !is.numeric(sh$t1) && !is.null(sh$t1)) ||
       !is.data.frame(x[["breakdown", exact = TRUE]])) {

@@ -255,7 +255,7 @@ FUZZ_TABLE <- list(
                           "transform(FIX$d, y = c(y[-1], NA))", "transform(FIX$d, x = c(x[-1], Inf))"),
                  k = P$count_bad, expert = P$expert_bad, control = P$ctrl_bad, weights = P$weights, gate = c(P$gate_ok, P$gate_bad),
                  subset = c("x > 0.5", "1:10", "FIX$x > 2", "\"a\"", "x > 2", "c(TRUE, NA)"),
-                 na.action = c("na.omit", "na.fail", "\"na.omit\"", "1", "na.exclude"))
+                 na.action = c("na.omit", "na.fail", "\"na.omit\"", "1", "na.exclude"), start = P$start_bad)
   ),
   lse_control = list(
     fun = "lse_control",
@@ -327,7 +327,8 @@ FUZZ_TABLE <- list(
     base = function() list(G = pick(c("FIX$G3", "FIX$G", "FIX$fit")), G0 = pick(c("FIX$G", "FIX$G1")),
                            type = pick(c("\"D1\"", "\"D2\"")), r = pick(c("1", "2", "3"))),
     pools = list(G = P$measure_bad, G0 = P$measure_bad, type = c("\"D3\"", "c(\"D1\", \"D2\")"),
-                 r = c("1e10", "1e308", "0.5", "1000", "c(1, 2)"), align = c("FALSE", "NA", "\"yes\"")),
+                 r = c("1e10", "1e308", "0.5", "1000", "c(1, 2)"), align = c("FALSE", "NA", "\"yes\"", "\"infimum\"", "\"none\""),
+                 terms = c("TRUE", "NA", "\"yes\""), bound_gate = c("Inf", "1e308", "0", "-1", "NA", "1e-300")),
     edit = list(G = c("G", "G3", "fit"), G0 = "G")
   ),
   check_identifiability = list(
@@ -341,7 +342,10 @@ FUZZ_TABLE <- list(
                                                 "matrix(0, 0, 2)", "rbind(c(1e308, 0), c(1, 1))"),
                  d = P$count_bad, order = c("0", "3", "4", "10", "1e9", "1.5"), n_x = P$n_bad,
                  x = c("FIX$x", "FIX$x * 1e308", "c(FIX$x, NA)", "matrix(0.5, 10, 1)", "FIX$X2", "rep(0, 5)"),
-                 tol = c("0", "1", "1e-320", "-1", "NA")),
+                 tol = c("0", "1", "1e-320", "-1", "NA"), box = c("c(1, -1)", "c(0, 0)", "c(-1e308, 1e308)", "c(-Inf, 1)", "1", "c(-1e-300, 1e-300)"),
+                 points = c("\"uniform\"", "\"random\"", "NA"), k = c("1", "1:2", "0", "1e9", "c(1, NA)", "50"),
+                 n_configs = c(P$count_bad[!P$count_bad %in% c("100", "1000")], "2"), seed = c("1", "\"a\"", "1e10", "NA", "-1"),
+                 prescreen = c("FALSE", "NA", "\"yes\"")),
     edit = list(expert = "expert")
   ),
   rate_study = list(
@@ -353,7 +357,9 @@ FUZZ_TABLE <- list(
                  losses = c("\"D2\"", "\"D3\"", "character(0)", "c(\"D1\", \"D1\")", "\"regression\""),
                  start = c("\"data\"", "\"both\"", "\"nope\""), control = P$ctrl_bad,
                  x = c("function(n) runif(n)", "function(n) rep(1e308, n)", "FIX$x", "function(n) stop(\"boom\")"),
-                 r = c("1e10", "c(1, 1)", "0.5", "c(1, 2, 3)"), jitter = c("1e308", "-1", "1e10"), n_mc = P$n_bad),
+                 r = c("1e10", "c(1, 1)", "0.5", "c(1, 2, 3)"), jitter = c("1e308", "-1", "1e10"), n_mc = P$n_bad,
+                 align = c("\"none\"", "\"infimum\"", "c(\"moment\", \"none\")", "\"nope\"", "NA"), keep_fits = c("FALSE", "NA", "\"a\""),
+                 truth = c("\"a\"", "\"\"", "NA_character_", "c(\"a\", \"b\")", "1")),
     edit = list(G0 = "G", control = "ctrl")
   ),
   estimate_rate = list(
@@ -364,7 +370,8 @@ FUZZ_TABLE <- list(
                            "transform(FIX$synthetic, value = c(rep(1, 8), Inf))", "transform(FIX$synthetic, n = n * 1e300)",
                            "data.frame(n = c(1, 2), value = c(1, 1))", "data.frame(n = \"a\", value = 1)",
                            "transform(FIX$synthetic, value = NaN)", "transform(FIX$synthetic, n = -n)"),
-                 level = c("1", "0", "0.99999999", "NA", "1e-320", "2")),
+                 level = c("1", "0", "0.99999999", "NA", "1e-320", "2"),
+                 window = c("NULL", "0", "-1", "1e-10", "0.01", "1e300", "NA", "\"a\"", "c(0.5, 1)")),
     edit = list(study = c("study", "synthetic"))
   ),
   expert_polynomial = list(fun = "expert_polynomial", base = function() list(p = pick(c("1", "2", "5"))),
@@ -721,7 +728,10 @@ run_call <- function(call, seed) {
     # of a hand-edited loss object read by as.double()) is not a result the package computed
     parts <- unlist(lapply(vals, function(a) c(list(a), if (is.list(a)) unclass(a))), recursive = FALSE)
     echoed <- any(vapply(parts, function(a) identical(a, v) || is.double(a) && identical(as.double(a), v), logical(1)))
-    out$nonfinite <- if (echoed) character() else utils::head(nonfinite_paths(v), 5)
+    # NaN/Inf at a place where an argument already had them (a column of a data frame passed
+    # through, for instance) is the caller's, not the package's
+    given <- unique(unlist(lapply(vals, nonfinite_paths)))
+    out$nonfinite <- if (echoed) character() else utils::head(setdiff(nonfinite_paths(v), given), 5)
   }
   out
 }
@@ -867,7 +877,7 @@ report <- function(calls, outcome, results, notes, opt, secs) {
   fail <- cnt[["crash"]] + cnt[["hang"]] + (if (opt$allow_nonfinite) 0 else cnt[["nonfinite_silent"]] + cnt[["nonfinite_edited"]]) +
     (if (opt$allow_unclassed) 0 else cnt[["other_ordinary"]])
   cat(sprintf("\nfuzz: %s\n", if (fail) "FAILED" else "OK"))
-  invisible(list(counts = cnt, outcome = outcome, calls = calls, results = results, fail = fail > 0))
+  invisible(list(counts = cnt, outcome = outcome, calls = calls, results = results, fail = fail > 0, notes = unique(notes)))
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -883,6 +893,6 @@ if (sys.nframe() == 0L && !interactive()) {
     quit(status = system2("bash", c("-c", shQuote(cmd))), save = "no")
   }
   out <- fuzz_main(opt)
-  if (nzchar(opt$save)) saveRDS(out[c("counts", "outcome", "calls", "fail")], opt$save)
+  if (nzchar(opt$save)) saveRDS(out[c("counts", "outcome", "calls", "fail", "notes")], opt$save)
   quit(status = if (is.list(out) && isTRUE(out$fail)) 1 else 0, save = "no")
 }

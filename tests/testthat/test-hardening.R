@@ -364,3 +364,67 @@ test_that("regression_error() evaluates in chunks: the same value as in one pass
   expect_equal(as.numeric(v), sqrt(mean(D2)))
   expect_equal(attr(v, "se"), sd(D2) / sqrt(length(D2)) / (2 * sqrt(mean(D2))))
 })
+
+test_that("print() of a hand-edited identifiability check is a classed error naming the field", {
+  ident <- check_identifiability(expert_linear(), rbind(c(1, 0), c(1, 0.5)), n_x = 200)
+  expect_output(print(ident), "NOT strongly identifiable")
+  edits <- list(n_x = 2^53 + 2, merged = NA_real_, ratios = 1, verdict = new.env(), relations = list("a"), expert = "spline",
+                d = "a", eta = 1)
+  for (nm in names(edits)) {
+    bad <- ident
+    bad[[nm]] <- edits[[nm]]
+    expect_error(print(bad), paste0("`", nm, "`"), class = "lsmoe_error_input")
+  }
+  u <- check_identifiability(expert_linear(), d = 1, n_configs = 1, k = 1, seed = 1)
+  u$check$merged <- NULL
+  expect_error(print(u), "x\\$check", class = "lsmoe_error_input")
+})
+
+test_that("print() of hand-edited Voronoi cells and losses is a classed error", {
+  G <- G_sig()
+  G3 <- mixing_measure(c(-5, 0, 0.1), c(10, 0, 0.2), rbind(c(12, -9), c(-12, 3), c(-11, 3.1)), expert = expert_sigmoid())
+  vc <- voronoi_cells(G3, G)
+  vl <- voronoi_loss(G3, G)
+  expect_output(print(vc), "voronoi_cells")
+  expect_output(print(vl), "voronoi_loss")
+  vc$size <- NaN
+  err_input(print(vc), "`size`")
+  vc <- voronoi_cells(G3, G)
+  vc$cells <- list()
+  err_input(print(vc), "`size`")
+  vl$type <- matrix(1:4, 2)
+  err_input(print(vl), "`type`")
+  vl <- voronoi_loss(G3, G)
+  vl$shift <- 2
+  err_input(print(vl), "`shift`")
+})
+
+test_that("fuzzer findings, round 2: each is a classed error now", {
+  fit <- fit_small()
+  # a confidence level of 1 would give infinite limits
+  err_input(tidy(fit, conf.level = 1), "`conf.level`")
+  err_input(predict(fit, data.frame(x = 0.5), interval = "confidence", level = 1), "`level`")
+  expect_true(all(is.finite(as.matrix(tidy(fit, conf.level = 0.999)[, c("conf.low", "conf.high")])) |
+                    is.na(as.matrix(tidy(fit, conf.level = 0.999)[, c("conf.low", "conf.high")]))))
+  # augment() data that is no data frame
+  err_input(augment(fit, data = new.env()), "`data`")
+  # k beyond the fitter's limit in a rate study (n_free_params would overflow)
+  err_input(rate_study(G_sig(), n = c(40, 80), k = 1e9), "`k`")
+  # inputs whose spread overflows: the standardisation cannot work
+  set.seed(1)
+  x <- runif(60)
+  err_input(moe_lse(x * 1e300, sin(x), k = 1, expert = "linear", gate = gate_sigmoid()), "`x` is too large")
+  err_input(moe_lse(y ~ I(x * 1e308), data = data.frame(x = x, y = sin(x)), k = 1, expert = "linear"), "too large")
+  # objects of class rate_study that are not data frames
+  bad <- structure(list(), class = "rate_study")
+  err_input(print(bad), "data frame")
+  err_input(plot(bad), "data frame")
+  err_input(rbind(bad), "data frame")
+  # a Voronoi loss with its alignment or shift removed
+  vl <- voronoi_loss(G_sig(), G_sig())
+  vl$align <- numeric(0)
+  err_input(print(vl), "`align`")
+  vl <- voronoi_loss(G_sig(), G_sig())
+  vl$shift <- NULL
+  err_input(print(vl), "`shift`")
+})
