@@ -106,6 +106,12 @@ validate_fit <- function(object, arg = "object") {
   object$expert <- expert
   object$gate <- gate
   object$control <- ctl
+  # the names every method prints with, rebuilt (a hand-edited matrix may have lost them)
+  comp <- paste0("expert", seq_len(k))
+  cf$beta0 <- stats::setNames(as.double(cf$beta0), comp)
+  cf$beta1 <- matrix(as.double(cf$beta1), k, d, dimnames = list(comp, xn))
+  cf$eta <- matrix(as.double(cf$eta), k, q, dimnames = list(comp, expert_param_names(expert, xn)))
+  object$coefficients <- cf
   object
 }
 

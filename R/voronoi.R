@@ -343,7 +343,11 @@ print.voronoi_loss <- function(x, ...) {
 
 #' @rdname voronoi_loss
 #' @export
-as.double.voronoi_loss <- function(x, ...) as.double(x$value)
+as.double.voronoi_loss <- function(x, ...) {
+  v <- if (is.list(x)) x[["value", exact = TRUE]]
+  if (!is.numeric(v) || length(v) != 1) invalid_object("voronoi_loss", sprintf("`value` must be a single number, not %s", describe(v)))
+  as.double(v)
+}
 
 #' Regression error between two mixing measures
 #'

@@ -428,3 +428,15 @@ test_that("fuzzer findings, round 2: each is a classed error now", {
   vl$shift <- NULL
   err_input(print(vl), "`shift`")
 })
+
+test_that("a fit whose parameter matrices lost their names still prints; a loss value must be a number", {
+  fit <- fit_small(gate_sigmoid())
+  bad <- fit
+  bad$coefficients$eta <- unname(bad$coefficients$eta)
+  expect_output(print(bad), "sigmoid gates")
+  expect_identical(coef(bad, matrix = TRUE), coef(fit, matrix = TRUE))
+  vl <- voronoi_loss(G_sig(), G_sig())
+  expect_identical(as.double(vl), vl$value)
+  vl$value <- data.frame(a = 1:3)
+  err_input(as.double(vl), "`value`")
+})
