@@ -166,15 +166,20 @@ as_control <- function(control) {
     if (length(bad)) {
       lsmoe_abort(sprintf("`control` has unknown entries: %s.", paste(bad, collapse = ", ")), arg = "control")
     }
-    return(do.call(lse_control, control))
+    # quote = TRUE: a language object in a hand-edited control is a value to reject, not code to run
+    return(do.call(lse_control, control, quote = TRUE))
   }
   lsmoe_abort(sprintf("`control` must come from lse_control(), not %s.", describe(control)), arg = "control")
 }
 
 #' @export
 print.lse_control <- function(x, ...) {
+  orig <- x
+  x <- tryCatch(as_control(x), lsmoe_error_input = function(e) {
+    lsmoe_abort(paste("`x` is not a valid lse_control object:", conditionMessage(e)), arg = "x")
+  })
   cat("<lse_control>\n")
   v <- vapply(unclass(x), function(v) format(v), character(1))
   cat(paste0("  ", format(names(v)), " : ", v), sep = "\n")
-  invisible(x)
+  invisible(orig)
 }

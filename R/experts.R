@@ -95,8 +95,10 @@ expert_constant <- function() new_expert("constant", 1L, FALSE)
 
 #' @export
 print.moe_expert <- function(x, ...) {
+  orig <- x
+  x <- validate_expert(x, "x")
   cat("<moe_expert> ", x$name, ": h(x, eta) = ", x$label, "\n", sep = "")
-  invisible(x)
+  invisible(orig)
 }
 
 expert_families <- c("sigmoid", "tanh", "linear", "polynomial", "relu", "gelu", "constant")

@@ -63,8 +63,10 @@ gate_sigmoid <- function() new_gate("sigmoid")
 
 #' @export
 print.moe_gate <- function(x, ...) {
+  orig <- x
+  x <- as_gate(x, "x")
   cat("<moe_gate> ", x$name, ": g_i(x) = ", x$label, "\n", sep = "")
-  invisible(x)
+  invisible(orig)
 }
 
 # Accept a gate object, a constructor or a name; NULL is the softmax gate (objects saved before

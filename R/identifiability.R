@@ -618,6 +618,8 @@ fmt_ratio <- function(r) if (is.na(r)) "-" else format(signif(r, 3))
 #' @export
 print.identifiability_check <- function(x, n_show = 5, ...) {
   orig <- x
+  n_show <- check_count(n_show, "n_show", min = 0)
+  x <- validate_ident(x)
   cat(sprintf("<identifiability_check> %s expert, h = %s; d = %d, order %d\n", x$expert$name, x$expert$label,
               x$d, x$order))
   cat(ident_gate_label(x), "\n", sep = "")

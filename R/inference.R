@@ -184,6 +184,7 @@ prediction_se <- function(object, info, X) {
 #' @export
 vcov.moe_lse <- function(object, type = c("classical", "HC0", "HC1"), tol = 1e-8, ...) {
   check_dots_empty(...)
+  object <- validate_fit(object)
   lse_inference(object, type, tol)$V
 }
 
@@ -192,6 +193,7 @@ vcov.moe_lse <- function(object, type = c("classical", "HC0", "HC1"), tol = 1e-8
 confint.moe_lse <- function(object, parm, level = 0.95, method = c("wald", "boot"), type = c("classical", "HC0", "HC1"),
                             nboot = 200, seed = NULL, ...) {
   check_dots_empty(...)
+  object <- validate_fit(object)
   method <- match_choice(method, c("wald", "boot"), "method")
   level <- check_number(level, "level", min = 0, max = 1, strict_min = TRUE)
   if (level >= 1) lsmoe_abort("`level` must be below 1.", arg = "level")
@@ -261,6 +263,8 @@ anova.moe_lse <- function(object, ...) {
   if (!all(vapply(fits, inherits, logical(1), "moe_lse"))) {
     lsmoe_abort("anova() compares moe_lse fits only.", arg = "...")
   }
+  fits <- lapply(seq_along(fits), function(i) validate_fit(fits[[i]], if (i == 1) "object" else "..."))
+  object <- fits[[1]]
   same <- function(f) {
     isTRUE(all.equal(f$y, object$y, check.attributes = FALSE)) &&
       isTRUE(all.equal(f$weights, object$weights, check.attributes = FALSE))

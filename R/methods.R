@@ -49,6 +49,14 @@
 #'   divided by \eqn{\hat\sigma}. Axis labels come from the formula. Default `1:2` for d = 1, and
 #'   `c(1, 3)` otherwise.
 #'
+#' **Checked fits.** Every method (here and in [moe_lse-inference], [moe_lse-tidiers],
+#' [simulate.moe_lse()], [as_mixing_measure()]) first checks the fit, which may have been edited by
+#' hand or saved by an older version: a component that is missing, of the wrong type or shape, or
+#' not finite (parameters, `x`, `y`, fitted values, residuals, `rss`, counts, `expert`, `gate`,
+#' `control`, ...) gives an error of class `lsmoe_error_fit_object` (also `lsmoe_error_input`)
+#' naming the component, never a subscript error or a call into compiled code with bad memory.
+#' `digits` must be a whole number between 1 and 22.
+#'
 #' @param object,x A `moe_lse` fit.
 #' @param matrix Logical, default `FALSE`: `coef()` as the k-row matrix instead of the free vector.
 #' @param newdata See Details.
@@ -110,6 +118,7 @@ theta_names <- function(object) {
 #' @rdname moe_lse-methods
 #' @export
 coef.moe_lse <- function(object, matrix = FALSE, ...) {
+  object <- validate_fit(object)
   check_flag(matrix, "matrix")
   if (!matrix) return(stats::setNames(object$theta, theta_names(object)))
   p <- object$coefficients
@@ -121,6 +130,9 @@ coef.moe_lse <- function(object, matrix = FALSE, ...) {
 #' @rdname moe_lse-methods
 #' @export
 print.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
+  orig <- x
+  x <- validate_fit(x, "x")
+  digits <- check_digits(digits)
   cat(sprintf("Least squares %s-gated mixture of experts\n", gate_name(x$gate)))
   if (!is.null(x$call)) cat("Call: ", paste(deparse(x$call), collapse = "\n"), "\n", sep = "")
   cat(sprintf("Experts: %d x %s, inputs d = %d, n = %d%s\n", x$k, x$expert$label, x$d, x$nobs,
@@ -133,7 +145,7 @@ print.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
   cat(sprintf("%s after %d iterations (best of %d starts)\n",
               if (x$converged) "Converged" else "NOT converged", x$iterations, nrow(x$starts)))
   if (x$on_bound > 0) cat(sprintf("%d estimate(s) on a bound\n", x$on_bound))
-  invisible(x)
+  invisible(orig)
 }
 
 #' @rdname moe_lse-methods
@@ -141,6 +153,7 @@ print.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
 #'   [vcov.moe_lse()].
 #' @export
 summary.moe_lse <- function(object, vcov_type = c("classical", "HC0", "HC1"), ...) {
+  object <- validate_fit(object)
   vcov_type <- match_choice(vcov_type, c("classical", "HC0", "HC1"), "vcov_type")
   n <- object$nobs
   w <- object$weights
@@ -169,6 +182,9 @@ summary.moe_lse <- function(object, vcov_type = c("classical", "HC0", "HC1"), ..
 #' @rdname moe_lse-methods
 #' @export
 print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
+  orig <- x
+  x <- validate_summary(x)
+  digits <- check_digits(digits)
   cat(sprintf("Least squares %s-gated mixture of experts\n", gate_name(x$gate)))
   if (!is.null(x$call)) cat("Call: ", paste(deparse(x$call), collapse = "\n"), "\n", sep = "")
   cat(sprintf("\nExperts: %d x %s; d = %d; n = %d\n", x$k, x$expert$label, x$d, x$nobs))
@@ -193,16 +209,20 @@ print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L),
               paste(format(signif(utils::head(rss, 5), digits)), collapse = ", "),
               if (length(rss) > 5) ", ..." else "", near, length(rss)))
   cat(sprintf("Estimates on a bound: %d\n", x$on_bound))
-  invisible(x)
+  invisible(orig)
 }
 
 #' @rdname moe_lse-methods
 #' @export
-fitted.moe_lse <- function(object, ...) stats::napredict(object$na.action, object$fitted.values)
+fitted.moe_lse <- function(object, ...) {
+  object <- validate_fit(object)
+  stats::napredict(object$na.action, object$fitted.values)
+}
 
 #' @rdname moe_lse-methods
 #' @export
 residuals.moe_lse <- function(object, type = c("response", "working", "pearson", "deviance"), ...) {
+  object <- validate_fit(object)
   type <- match_choice(type, c("response", "working", "pearson", "deviance"), "type")
   r <- object$residuals
   if (type %in% c("pearson", "deviance") && !is.null(object$weights)) r <- sqrt(object$weights) * r
@@ -211,19 +231,23 @@ residuals.moe_lse <- function(object, type = c("response", "working", "pearson",
 
 #' @rdname moe_lse-methods
 #' @export
-nobs.moe_lse <- function(object, ...) object$nobs
+nobs.moe_lse <- function(object, ...) validate_fit(object)$nobs
 
 #' @rdname moe_lse-methods
 #' @export
-deviance.moe_lse <- function(object, ...) object$rss
+deviance.moe_lse <- function(object, ...) validate_fit(object)$rss
 
 #' @rdname moe_lse-methods
 #' @export
-df.residual.moe_lse <- function(object, ...) object$nobs - length(object$theta)
+df.residual.moe_lse <- function(object, ...) {
+  object <- validate_fit(object)
+  object$nobs - length(object$theta)
+}
 
 #' @rdname moe_lse-methods
 #' @export
 sigma.moe_lse <- function(object, ...) {
+  object <- validate_fit(object)
   df <- stats::df.residual(object)
   if (df <= 0) {
     lsmoe_warn(sprintf("sigma() is undefined: %d observations for %d free parameters.", object$nobs, length(object$theta)),
@@ -236,6 +260,7 @@ sigma.moe_lse <- function(object, ...) {
 #' @rdname moe_lse-methods
 #' @export
 logLik.moe_lse <- function(object, ...) {
+  object <- validate_fit(object)
   n <- object$nobs
   w <- object$weights
   lw <- if (is.null(w)) 0 else sum(log(w[w > 0]))
@@ -251,6 +276,7 @@ no_formula <- function(what) {
 #' @rdname moe_lse-methods
 #' @export
 formula.moe_lse <- function(x, ...) {
+  x <- validate_fit(x, "x")
   if (is.null(x$terms)) no_formula("formula()")
   stats::formula(x$terms)
 }
@@ -258,6 +284,7 @@ formula.moe_lse <- function(x, ...) {
 #' @rdname moe_lse-methods
 #' @export
 terms.moe_lse <- function(x, ...) {
+  x <- validate_fit(x, "x")
   if (is.null(x$terms)) no_formula("terms()")
   x$terms
 }
@@ -266,6 +293,7 @@ terms.moe_lse <- function(x, ...) {
 #' @param formula A `moe_lse` fit (for `model.frame()`).
 #' @export
 model.frame.moe_lse <- function(formula, ...) {
+  formula <- validate_fit(formula, "formula")
   if (is.null(formula$terms)) no_formula("model.frame()")
   dots <- list(...)
   nargs <- dots[match(c("data", "na.action", "subset"), names(dots), 0)]
@@ -286,6 +314,7 @@ model.frame.moe_lse <- function(formula, ...) {
 #' @rdname moe_lse-methods
 #' @export
 model.matrix.moe_lse <- function(object, ...) {
+  object <- validate_fit(object)
   if (is.null(object$terms)) return(object$x)
   tt <- object$terms
   attr(tt, "intercept") <- 1L
@@ -351,11 +380,13 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
                             interval = c("none", "confidence", "prediction"), level = 0.95,
                             vcov_type = c("classical", "HC0", "HC1"), ...) {
   check_dots_empty(...)
+  object <- validate_fit(object)
   type <- match_choice(type, c("response", "gate", "experts"), "type")
   interval <- match_choice(interval, c("none", "confidence", "prediction"), "interval")
   vcov_type <- match_choice(vcov_type, c("classical", "HC0", "HC1"), "vcov_type")
   check_flag(se.fit, "se.fit")
   level <- check_number(level, "level", min = 0, max = 1, strict_min = TRUE)
+  if (level >= 1) lsmoe_abort("`level` must be below 1.", arg = "level")
   if ((se.fit || interval != "none") && type != "response") {
     lsmoe_abort("`se.fit` and `interval` are available for type = \"response\" only.", arg = "type")
   }
@@ -404,6 +435,8 @@ plot_labels <- function(x) {
 #' @rdname moe_lse-methods
 #' @export
 plot.moe_lse <- function(x, which = if (x$d == 1) 1:2 else c(1, 3), ...) {
+  orig <- x
+  x <- validate_fit(x, "x")
   if (!is.numeric(which) || length(which) == 0 || any(!which %in% 1:4) || anyDuplicated(which)) {
     lsmoe_abort(sprintf("`which` must be distinct values in 1:4, not %s.", describe(which)), arg = "which")
   }
@@ -453,5 +486,5 @@ plot.moe_lse <- function(x, which = if (x$d == 1) 1:2 else c(1, 3), ...) {
       stats::qqline(pr / s, lty = 2)
     }
   }
-  invisible(x)
+  invisible(orig)
 }

@@ -137,10 +137,7 @@ as_mixing_measure.mixing_measure <- function(x, ...) x
 
 #' @rdname mixing_measure
 #' @export
-as_mixing_measure.moe_lse <- function(x, ...) {
-  p <- x$coefficients
-  mixing_measure(p$beta0, p$beta1, p$eta, x$expert, x[["gate", exact = TRUE]])
-}
+as_mixing_measure.moe_lse <- function(x, ...) as_measure_arg(validate_fit(x, "x"), "x")
 
 #' @rdname mixing_measure
 #' @export

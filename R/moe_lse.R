@@ -78,7 +78,9 @@
 #' * `converged` (logical), `status` (integer code) and `message`; `iterations` and `evaluations`
 #'   of the best start; `on_bound`: number of estimates on a bound (on the scale the bounds hold, see
 #'   [lse_control()]) and `bound_flags` (logical, one per free parameter);
-#' * `starts`: data frame of every start (`start`, `rss`, `status`, `iterations`); `best_start`;
+#' * `starts`: data frame of every start (`start`, `rss`, `status`, `iterations`, and `screen_rss`,
+#'   `refine_rss` on the subsamples); an RSS is `NA` where it was not computed (a start screened out
+#'   before the finish) or is not finite (the start's `status` tells which); `best_start`;
 #' * `control`, `x` (n x d inputs, without an intercept column), `y`, `response_name`;
 #' * formula fits also: `terms`, `model` (the model frame), `xlevels`, `contrasts` and
 #'   `na.action` (when rows were dropped).
@@ -294,6 +296,12 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control, gate = gate_softm
   x <- check_x(x)
   y <- check_y(y, nrow(x))
   if (!is.finite(sum(y^2))) lsmoe_abort("`y` is too large: its sum of squares overflows; rescale it.", arg = "y")
+  big <- !is.finite(colSums(x^2))
+  if (any(big)) {
+    # the standardisation and the starts need the spread of every input
+    lsmoe_abort(sprintf("`x` is too large: the sum of squares of input(s) %s overflows; rescale it.",
+                        paste0("`", colnames(x)[big], "`", collapse = ", ")), arg = "x")
+  }
   control <- as_control(control)
   if (!control$standardize && max(abs(x)) > 1e3) {
     lsmoe_warn(sprintf(paste0("`x` has values up to %.3g in absolute value and `standardize = FALSE`: the bounds and ",
@@ -348,9 +356,9 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control, gate = gate_softm
     converged = res$converged, status = res$status, message = res$message,
     iterations = res$iterations, evaluations = res$evaluations, on_bound = res$on_bound,
     bound_flags = eng$bound_flags,
-    starts = data.frame(start = seq_along(res$start_rss), rss = res$start_rss,
+    starts = data.frame(start = seq_along(res$start_rss), rss = na_if_nonfinite(res$start_rss),
                         status = res$start_status, iterations = res$start_iterations,
-                        screen_rss = res$screen_rss, refine_rss = res$refine_rss),
+                        screen_rss = na_if_nonfinite(res$screen_rss), refine_rss = na_if_nonfinite(res$refine_rss)),
     best_start = res$best, control = control, x = x, y = y
   ), class = "moe_lse")
 }

@@ -113,15 +113,16 @@ rate_study <- function(G0, n, reps = 20, k = NULL, noise_sd = 0.1, losses = c("D
   }
   n <- as.integer(n)
   reps <- check_count(reps, "reps")
-  k <- if (is.null(k)) G0$k else check_count(k, "k")
+  k <- if (is.null(k)) G0$k else check_count(k, "k", max = 1000)
   if (k < G0$k) {
     lsmoe_abort(sprintf("`k` (%d) must be at least the number of atoms of `G0` (k* = %d).", k, G0$k), arg = "k")
   }
   noise_sd <- check_number(noise_sd, "noise_sd", min = 0)
   known <- c("D1", "D2", "regression")
   if (!is.character(losses) || length(losses) < 1 || any(!losses %in% known)) {
-    lsmoe_abort(sprintf("`losses` must be a subset of %s; unknown: %s.", paste(dQuote(known, FALSE), collapse = ", "),
-                        paste(setdiff(losses, known), collapse = ", ")), arg = "losses")
+    lsmoe_abort(sprintf("`losses` must be a subset of %s, not %s.", paste(dQuote(known, FALSE), collapse = ", "),
+                        if (is.character(losses) && length(losses)) paste(losses, collapse = ", ") else describe(losses)),
+                arg = "losses")
   }
   losses <- unique(losses)
   if (!is.character(start)) lsmoe_abort("`start` must be \"near_truth\", \"data\" or \"both\".", arg = "start")
@@ -345,6 +346,7 @@ rate_study_fits <- function(study, fit = NULL) {
 #' @export
 rbind.rate_study <- function(..., deparse.level = 1) {
   args <- Filter(Negate(is.null), list(...))
+  for (a in args) check_study_df(a, "...")
   offset_fit <- 0L
   offset_setting <- 0L
   tabs <- list()
@@ -386,19 +388,23 @@ rbind.rate_study <- function(..., deparse.level = 1) {
 
 #' @export
 print.rate_study <- function(x, ...) {
+  check_study_df(x)
   df <- as.data.frame(x)
   nl <- max(1L, nrow(unique(df[intersect(c("loss", "align"), names(df))])))
   cat(sprintf("<rate_study> %s; %s experts; k = %s (k* = %s)\n",
               if (!is.null(df$truth)) paste("truth", paste(unique(df$truth), collapse = "/")) else "one truth",
               paste(unique(df$expert), collapse = "/"), paste(unique(df$k), collapse = "/"),
-              paste(unique(df$k0), collapse = "/")))
-  nfit <- if (!is.null(df$fit)) length(unique(df$fit)) else nrow(df) / nl
+              if (is.null(df$k0)) "?" else paste(unique(df$k0), collapse = "/")))
+  # a data frame given the class by hand (as in ?plot.rate_study) may lack the fit columns
+  nfit <- if (!is.null(df$fit)) length(unique(df$fit)) else nrow(df) %/% nl
   first <- if (!is.null(df$fit)) !duplicated(df$fit) else rep(TRUE, nrow(df))
-  cat(sprintf("n: %s\nlosses: %s; %d fit(s), %d not converged, %d failed%s\n", paste(unique(df$n), collapse = ", "),
-              paste(unique(if (is.null(df$align)) df$loss else ifelse(is.na(df$align), df$loss,
-                                                                        paste0(df$loss, " (", df$align, ")"))),
-                    collapse = ", "),
-              nfit, sum(!df$converged[first]), sum(!is.na(df$error[first])),
+  losses <- if (is.null(df$loss)) "value" else if (is.null(df$align)) df$loss else
+    ifelse(is.na(df$align), df$loss, paste0(df$loss, " (", df$align, ")"))
+  status <- c(if (!is.null(df$converged)) sprintf("%d not converged", sum(!df$converged[first] %in% TRUE)),
+              if (!is.null(df$error)) sprintf("%d failed", sum(!is.na(df$error[first]))))
+  cat(sprintf("n: %s\nlosses: %s; %d fit(s)%s%s\n", paste(unique(df$n), collapse = ", "),
+              paste(unique(losses), collapse = ", "), nfit,
+              if (length(status)) paste0(", ", status, collapse = "") else "",
               if (!is.null(attr(x, "fits"))) "; fitted measures kept" else ""))
   print(utils::head(df, 6L), ...)
   if (nrow(x) > 6) cat(sprintf("... %d more rows\n", nrow(x) - 6))
@@ -436,7 +442,11 @@ print.rate_study <- function(x, ...) {
 #'   `n_sizes`, `n_points`, `n_dropped` (rows left out because the loss is missing, e.g. a
 #'   failed fit, or `n` is missing or not positive). Errors of class `lsmoe_error_input` when a
 #'   setting has fewer than two distinct `n`, or a loss value is zero or negative (its logarithm
-#'   is undefined), or for an invalid `level` or `window`.
+#'   is undefined), or for an invalid `level` or `window` (including one so narrow that it would
+#'   make more than 1000 windows). Losses on an exact power law (all equal, for instance) give
+#'   `se` 0 and a zero-width interval, without a warning; with two points `se`, `lower` and
+#'   `upper` are `NA`. A constant `c` that overflows is `NA`, with a warning of class
+#'   `lsmoe_warning_nonfinite`.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -482,6 +492,11 @@ estimate_rate <- function(study, level = 0.95, window = 0.5) {
     )
     if (!is.null(window)) {
       ln <- log10(sel_ok$n)
+      n_win <- (max(ln) - floor(min(ln))) / window + 1
+      if (n_win > 1000) {
+        lsmoe_abort(sprintf("`window` (%s decades) is too narrow: it would make %.3g windows over the study's n (at most 1000).",
+                            format(window), n_win), arg = "window")
+      }
       breaks <- seq(floor(min(ln)), max(ln) + window, by = window)
       loc <- lapply(seq_len(length(breaks) - 1), function(m) {
         inw <- ln >= breaks[m] - 1e-3 & ln <= breaks[m + 1] + 1e-3
@@ -498,13 +513,26 @@ estimate_rate <- function(study, level = 0.95, window = 0.5) {
 }
 
 rate_fit <- function(n, value, method, level, dropped) {
-  m <- stats::lm(log(value) ~ log(n))
-  cf <- stats::coef(summary(m))
-  se <- if (nrow(cf) == 2 && ncol(cf) >= 2 && length(n) > 2) cf[2, 2] else NA_real_
+  # least squares of log(value) on log(n), written out (summary.lm() warns on an exact fit, which is
+  # legitimate here: equal losses give slope 0 with standard error 0)
+  lx <- log(n)
+  ly <- log(value)
+  m <- length(lx)
+  cx <- lx - mean(lx)
+  sxx <- sum(cx^2)
+  slope <- sum(cx * (ly - mean(ly))) / sxx
+  icpt <- mean(ly) - slope * mean(lx)
+  se <- if (m > 2) sqrt(sum((ly - icpt - slope * lx)^2) / (m - 2) / sxx) else NA_real_
   if (!is.finite(se)) se <- NA_real_  # no residual degrees of freedom: no interval, never NaN
-  q <- if (is.finite(se)) stats::qt(1 - (1 - level) / 2, df = length(n) - 2) else NA_real_
-  data.frame(method = method, n_lo = min(n), n_hi = max(n), slope = cf[2, 1], se = se, lower = cf[2, 1] - q * se,
-             upper = cf[2, 1] + q * se, c = exp(cf[1, 1]), n_sizes = length(unique(n)), n_points = length(n),
+  q <- if (is.finite(se)) stats::qt(1 - (1 - level) / 2, df = m - 2) else NA_real_
+  cc <- exp(icpt)
+  if (!is.finite(cc) || !is.finite(slope)) {
+    lsmoe_warn(sprintf("The fitted line of log(loss) on log(n) (%s) is not finite: the constant c = exp(%.4g) overflows; it is NA.",
+                       method, icpt), class = "lsmoe_warning_nonfinite")
+    cc <- NA_real_
+  }
+  data.frame(method = method, n_lo = min(n), n_hi = max(n), slope = slope, se = se, lower = slope - q * se,
+             upper = slope + q * se, c = cc, n_sizes = length(unique(n)), n_points = m,
              n_dropped = dropped)
 }
 
@@ -562,8 +590,12 @@ loss_label <- function(df) {
 #' @export
 plot.rate_study <- function(x, what = c("loss", "local", "terms", "cells"), loss = NULL, align = "moment",
                             window = 0.5, use_ggplot = requireNamespace("ggplot2", quietly = TRUE), ...) {
+  check_study_df(x)
   what <- match_choice(what, c("loss", "local", "terms", "cells"), "what")
   use_ggplot <- check_flag(use_ggplot, "use_ggplot")
+  if (use_ggplot && !requireNamespace("ggplot2", quietly = TRUE)) {
+    lsmoe_abort("`use_ggplot = TRUE` needs the ggplot2 package: install it or use use_ggplot = FALSE.", arg = "use_ggplot")
+  }
   df <- as.data.frame(x)
   if (is.null(df$loss)) df$loss <- "loss"
   if (is.null(df$expert)) df$expert <- ""

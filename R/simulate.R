@@ -122,20 +122,11 @@ draw_inputs <- function(x, n, d, arg = "x", n_arg = "n") {
 #' identical(sims, simulate(fit, nsim = 3, seed = 42))
 #' @export
 simulate.moe_lse <- function(object, nsim = 1, seed = NULL, ...) {
-  if (!is.list(object)) lsmoe_abort(sprintf("`object` must be a moe_lse fit (a list), not %s.", describe(unclass(object))), arg = "object")
-  ftd <- object[["fitted.values", exact = TRUE]]
-  rss <- object[["rss", exact = TRUE]]
-  nobs <- object[["nobs", exact = TRUE]]
-  if (!is.numeric(ftd) || !length(ftd) || any(!is.finite(ftd))) {
-    lsmoe_abort("`object` is not a valid moe_lse fit: its `fitted.values` must be finite numbers.", arg = "object")
-  }
-  ftd <- as.vector(ftd)
+  object <- validate_fit(object)
+  ftd <- as.vector(object$fitted.values)
   n <- length(ftd)
-  if (!is.numeric(rss) || length(rss) != 1 || !isTRUE(is.finite(rss) && rss >= 0) ||
-      !is.numeric(nobs) || length(nobs) != 1 || !isTRUE(is.finite(nobs) && nobs >= 1)) {
-    lsmoe_abort("`object` is not a valid moe_lse fit: its `rss` (>= 0) and `nobs` (>= 1) must be finite numbers.",
-                arg = "object")
-  }
+  rss <- object$rss
+  nobs <- object$nobs
   nsim <- check_count(nsim, "nsim", max = max(1, floor(lsmoe_limits$draws / n)))
   if (!is.null(seed)) check_count(seed, "seed", min = -.Machine$integer.max)
   if (!exists(".Random.seed", envir = .GlobalEnv, inherits = FALSE)) stats::runif(1)

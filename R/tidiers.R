@@ -64,6 +64,7 @@ as_tidy_df <- function(df) {
 #' @rdname moe_lse-tidiers
 #' @export
 tidy.moe_lse <- function(x, conf.int = TRUE, conf.level = 0.95, vcov_type = c("classical", "HC0", "HC1"), ...) {
+  x <- validate_fit(x, "x")
   check_flag(conf.int, "conf.int")
   tt <- theta_terms(x)
   est <- coef(x)
@@ -74,6 +75,7 @@ tidy.moe_lse <- function(x, conf.int = TRUE, conf.level = 0.95, vcov_type = c("c
                     statistic = unname(z), p.value = unname(2 * stats::pnorm(-abs(z))), stringsAsFactors = FALSE)
   if (conf.int) {
     level <- check_number(conf.level, "conf.level", min = 0, max = 1, strict_min = TRUE)
+    if (level >= 1) lsmoe_abort("`conf.level` must be below 1.", arg = "conf.level")
     q <- stats::qnorm((1 + level) / 2)
     out$conf.low <- out$estimate - q * out$std.error
     out$conf.high <- out$estimate + q * out$std.error
@@ -84,6 +86,7 @@ tidy.moe_lse <- function(x, conf.int = TRUE, conf.level = 0.95, vcov_type = c("c
 #' @rdname moe_lse-tidiers
 #' @export
 glance.moe_lse <- function(x, ...) {
+  x <- validate_fit(x, "x")
   s <- suppressWarnings(summary(x))
   ll <- stats::logLik(x)
   as_tidy_df(data.frame(
@@ -97,6 +100,7 @@ glance.moe_lse <- function(x, ...) {
 #' @rdname moe_lse-tidiers
 #' @export
 augment.moe_lse <- function(x, data = NULL, newdata = NULL, se_fit = FALSE, ...) {
+  x <- validate_fit(x, "x")
   check_flag(se_fit, "se_fit")
   add <- function(df, fit, gate, se) {
     df$.fitted <- fit
@@ -105,8 +109,8 @@ augment.moe_lse <- function(x, data = NULL, newdata = NULL, se_fit = FALSE, ...)
     df
   }
   if (!is.null(newdata)) {
+    fit <- stats::predict(x, newdata)  # checks newdata first
     df <- as.data.frame(newdata)
-    fit <- stats::predict(x, newdata)
     gate <- stats::predict(x, newdata, type = "gate")
     se <- if (se_fit) stats::predict(x, newdata, se.fit = TRUE)$se.fit else NULL
     df <- add(df, fit, gate, se)
@@ -115,6 +119,9 @@ augment.moe_lse <- function(x, data = NULL, newdata = NULL, se_fit = FALSE, ...)
       if (is.numeric(yv) && length(yv) == nrow(df)) df$.resid <- yv - fit
     }
     return(as_tidy_df(df))
+  }
+  if (!is.null(data) && !is.data.frame(data) && !is.matrix(data)) {
+    lsmoe_abort(sprintf("`data` must be a data frame (or matrix) of the fit's rows, not %s.", describe(data)), arg = "data")
   }
   if (is.null(data)) {
     df <- if (!is.null(x$model)) as.data.frame(x$model) else {

@@ -87,6 +87,12 @@ new_voronoi_cells <- function(res, k, k0, align) {
 #' @param ... Unused.
 #' @export
 print.voronoi_cells <- function(x, ...) {
+  if (!is.list(x)) invalid_object("voronoi_cells", sprintf("it must be a list, not %s", describe(unclass(x))))
+  sz <- x[["size", exact = TRUE]]
+  cells <- x[["cells", exact = TRUE]]
+  if (!is.numeric(sz) || anyNA(sz) || any(sz < 0 | sz > .Machine$integer.max) || !is.list(cells) || length(cells) != length(sz)) {
+    invalid_object("voronoi_cells", "`size` must be whole numbers, one per cell of `cells`")
+  }
   k0 <- length(x$size)
   cat(sprintf("<voronoi_cells> %d fitted atom(s) in the cells of %d true atom(s)%s\n", length(x$assignment), k0,
               if (isTRUE(x$aligned)) sprintf(" (%s alignment)", if (is.null(x$align)) "moment" else x$align) else ""))
@@ -309,6 +315,22 @@ voronoi_loss <- function(G, G0, type = c("D1", "D2", "D3"), r = 2, align = c("mo
 #' @param ... Unused.
 #' @export
 print.voronoi_loss <- function(x, ...) {
+  if (!is.list(x)) invalid_object("voronoi_loss", sprintf("it must be a list, not %s", describe(unclass(x))))
+  ty <- x[["type", exact = TRUE]]
+  if (!is.character(ty) || length(ty) != 1 || !ty %in% c("D1", "D2", "D3")) invalid_object("voronoi_loss", "`type` must be \"D1\", \"D2\" or \"D3\"")
+  sh <- x[["shift", exact = TRUE]]
+  al <- x[["align", exact = TRUE]]
+  if (!is.null(al) && (!is.character(al) || length(al) != 1 || !al %in% c("moment", "infimum", "none"))) {
+    invalid_object("voronoi_loss", "`align` must be \"moment\", \"infimum\" or \"none\"")
+  }
+  if ((is.null(al) && isTRUE(x$aligned) || !is.null(al) && al != "none") && (!is.list(sh) || is.null(sh$t0) || is.null(sh$t1))) {
+    invalid_object("voronoi_loss", "`shift` must be a list with t0 and t1 for an aligned loss")
+  }
+  if (!is.numeric(x[["value", exact = TRUE]]) || !is.numeric(x[["r", exact = TRUE]]) && ty == "D2" ||
+      !is.null(sh) && (!is.list(sh) || !is.numeric(sh$t0) && !is.null(sh$t0) || !is.numeric(sh$t1) && !is.null(sh$t1)) ||
+      !is.data.frame(x[["breakdown", exact = TRUE]])) {
+    invalid_object("voronoi_loss", "`value`, `r` and `shift` must be numbers and `breakdown` a data frame")
+  }
   lab <- if (x$type == "D1") "D1" else sprintf("D2 (r = %s)", format(x$r))
   al <- if (is.null(x$align)) (if (isTRUE(x$aligned)) "moment" else "none") else x$align
   cat(sprintf("<voronoi_loss> %s = %s%s\n", lab, format(signif(x$value, 6)),
@@ -321,7 +343,11 @@ print.voronoi_loss <- function(x, ...) {
 
 #' @rdname voronoi_loss
 #' @export
-as.double.voronoi_loss <- function(x, ...) as.double(x$value)
+as.double.voronoi_loss <- function(x, ...) {
+  v <- if (is.list(x)) x[["value", exact = TRUE]]
+  if (!is.numeric(v) || length(v) != 1) invalid_object("voronoi_loss", sprintf("`value` must be a single number, not %s", describe(v)))
+  as.double(v)
+}
 
 #' Regression error between two mixing measures
 #'
@@ -365,8 +391,15 @@ regression_error <- function(G, G0, n_mc = 1e5, x = NULL) {
   measures_compatible(G, G0, same_expert = FALSE)
   n <- if (is.null(x) || is.function(x)) check_count(n_mc, "n_mc") else NULL
   X <- draw_inputs(x, n, G$d, arg = "x", n_arg = "n_mc")
-  D <- as.vector(eval_measure(G, X)$response) - as.vector(eval_measure(G0, X)$response)
-  D2 <- D^2
+  # rows in chunks: eval_measure() also returns the n x k gate and expert values, which for
+  # n_mc near the limit of 1e8 draws would need several GB at once
+  D2 <- numeric(nrow(X))
+  chunk <- 1e6
+  for (s in seq(1, nrow(X), by = chunk)) {
+    rows <- s:min(nrow(X), s + chunk - 1)
+    Xc <- X[rows, , drop = FALSE]
+    D2[rows] <- (as.vector(eval_measure(G, Xc)$response) - as.vector(eval_measure(G0, Xc)$response))^2
+  }
   m <- mean(D2)
   est <- check_finite_result(sqrt(m), "The regression error", "G",
                              hint = "the regression functions overflow; rescale the measures' parameters")

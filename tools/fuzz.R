@@ -73,9 +73,20 @@ FIX <- local({
   study <- rate_study(G, n = c(40, 80), reps = 2, control = ctrl, n_mc = 200)
   synthetic <- data.frame(n = rep(c(100, 1000, 10000), each = 3), value = rep(c(100, 1000, 10000), each = 3)^-0.5 * c(1, 1.1, 0.9))
   ident <- check_identifiability(expert_sigmoid(), c(2, -1), n_x = 200)
+  ident_lin <- check_identifiability(expert_linear(), rbind(c(1, 0), c(1, 0.5)), n_x = 200)
+  synthetic_rs <- structure(transform(synthetic, expert = "sigmoid", k = 2, loss = "D1"), class = c("rate_study", "data.frame"))
   vc <- voronoi_cells(G3, G)
   vl <- voronoi_loss(G3, G)
   expert <- expert_sigmoid()
+  gate <- gate_sigmoid()
+  Gs <- mixing_measure(c(1, -1), c(0, 4), rbind(c(2, 0), c(-1, 1)), expert = expert_linear(), gate = gate_sigmoid())
+  Gs3 <- mixing_measure(c(0.3, 0.2, -1.1), c(0.05, -0.02, 4.1), rbind(c(2.1, 0), c(1.9, 0.05), c(-1, 1.1)),
+                        expert = expert_linear(), gate = gate_sigmoid())
+  ys <- predict(Gs, x) + rnorm(60, sd = 0.05)
+  fit_s <- moe_lse(y ~ x, data = data.frame(x = x, y = ys), k = 2, expert = "linear", gate = gate_sigmoid(), control = ctrl)
+  fit_fz <- moe_lse(y ~ x + z, data = d, k = 2, expert = "sigmoid", control = ctrl)
+  vls <- voronoi_loss_sigmoid(Gs3, Gs)
+  gbar <- suppressWarnings(gbar_measure(Gs, k = 3, n = 500, control = lse_control(n_starts = 2, warn = FALSE)))
   environment()
 })
 '
@@ -122,6 +133,14 @@ P$expert_bad <- c("\"spline\"", "3", "list(name = \"sigmoid\")", "expert_polynom
                   "fz_edit(expert_polynomial(2), \"degree\", -3L)", "fz_edit(expert_sigmoid(), \"degree\", NULL)",
                   "fz_make(\"moe_expert\", list(name = \"tanh\", degree = 1, output_weight = TRUE))",
                   "fz_make(\"moe_expert\", \"sigmoid\")", "fz_reclass(FIX$G, \"moe_expert\")")
+P$gate_ok <- c("gate_softmax()", "gate_sigmoid()", "\"sigmoid\"", "\"softmax\"", "gate_sigmoid", "NULL")
+P$gate_bad <- c("\"tanh\"", "gate_sigmoid()$name", "fz_edit(gate_sigmoid(), \"name\", \"relu\")", "fz_edit(gate_sigmoid(), \"name\", NA)",
+                "fz_edit(gate_softmax(), \"name\", c(\"softmax\", \"sigmoid\"))", "fz_make(\"moe_gate\", list())",
+                "fz_make(\"moe_gate\", \"sigmoid\")", "fz_reclass(expert_sigmoid(), \"moe_gate\")", "function() gate_sigmoid()",
+                "c(\"sigmoid\", \"softmax\")", "expert_sigmoid()")
+P$digits <- c("0", "-1", "NA", "100", "22", "1", "NULL", "\"a\"", "c(3, 4)", "3.5", "Inf", "TRUE")
+P$level <- c("0", "1", "-0.1", "1.5", "NA", "c(0.9, 0.95)", "\"a\"", "1e-320", "0.99999999", "0.5")
+P$vcov_type <- c("\"HC0\"", "\"HC1\"", "\"HC3\"", "NA", "c(\"HC0\", \"HC1\")", "1")
 P$ctrl_ok <- c("FIX$ctrl", "lse_control(n_starts = 2, max_iter = 50, warn = FALSE)", "list(n_starts = 1, warn = FALSE)",
                "lse_control(n_starts = 1, start_strategy = \"random\", warn = FALSE)",
                "lse_control(n_starts = 1, start_strategy = \"data\", bound_output = 100, warn = FALSE)")
@@ -156,9 +175,12 @@ P$newdata_bad <- c("c(1e308, -1e308)", "1e308", "c(1e200, 0.5)", "c(NA, 0.5)", "
                    "matrix(0.5, 2, 3)", "matrix(numeric(0), 0, 1)", "\"a\"", "data.frame(x = 1:3)", "data.frame(z = 1:3)",
                    "data.frame(x = c(0.5, NA))", "list(x = 1)", "factor(1:3)", "runif(1e5)", "c(-1e15, 1e15)", "1e-320",
                    "cbind(FIX$x, FIX$x^2)", "data.frame(x1 = 0.5, x2 = 1e308)", "matrix(1e308, 3, 2)", "array(0.5, c(2, 1, 1))")
-P$measure_ok <- c("FIX$G", "FIX$G1", "FIX$G3", "FIX$Glin", "FIX$Gpoly", "FIX$Gconst", "FIX$Gow", "FIX$fit", "FIX$G")
+P$fits <- c("FIX$fit", "FIX$fit_f", "FIX$fit2", "FIX$fit_lin", "FIX$fit_s", "FIX$fit_fz")
+P$fits_edit <- c("fit", "fit_f", "fit2", "fit_s")
+P$measure_ok <- c("FIX$G", "FIX$G1", "FIX$G3", "FIX$Glin", "FIX$Gpoly", "FIX$Gconst", "FIX$Gow", "FIX$fit", "FIX$G", "FIX$Gs", "FIX$fit_s")
 P$measure_d2 <- c("FIX$Gd2", "FIX$fit2")
-P$measure_bad <- c("FIX$Ghuge", "FIX$Gtiny", "FIX$Gd2", "FIX$fit2", "FIX$fit_lin", "FIX$summ", "FIX$study", "FIX$vc")
+P$measure_bad <- c("FIX$Ghuge", "FIX$Gtiny", "FIX$Gd2", "FIX$fit2", "FIX$fit_lin", "FIX$summ", "FIX$study", "FIX$vc", "FIX$Gs3",
+                   "FIX$gbar", "FIX$vls", "fz_edit(FIX$Gs, \"gate\", \"tanh\")", "fz_edit(FIX$G, \"gate\", NULL)")
 P$n_bad <- c(P$count_bad, "c(10, 20)", "1e8", "1e7")
 P$weights <- c("NULL", "rep(1, 60)", "FIX$x + 0.1", "rep(-1, 60)", "rep(NA, 60)", "rep(1, 3)", "rep(0, 60)", "rep(1e308, 60)",
                "c(rep(1, 59), Inf)", "rep(1e-320, 60)", "\"a\"")
@@ -185,7 +207,8 @@ fixture_fields <- function(FIX) {
     }
     out
   }
-  objs <- c("G", "G3", "Gd2", "fit", "fit_f", "fit2", "summ", "study", "synthetic", "ident", "vc", "vl", "ctrl", "expert")
+  objs <- c("G", "G3", "Gd2", "fit", "fit_f", "fit2", "summ", "study", "synthetic", "ident", "vc", "vl", "ctrl", "expert",
+            "gate", "Gs", "Gs3", "fit_s", "vls", "gbar")
   stats::setNames(lapply(objs, function(o) paths(FIX[[o]])), objs)
 }
 
@@ -198,33 +221,51 @@ fixture_fields <- function(FIX) {
 pick <- function(x) x[[sample.int(length(x), 1)]]
 
 FUZZ_TABLE <- list(
-  moe_lse = list(
-    fun = "moe_lse", method = "moe_lse.default",
+  moe_lse_fit = list(
+    fun = "moe_lse_fit",
     base = function() {
       dat <- pick(list(c("FIX$x", "FIX$y"), c("FIX$X2", "FIX$y2"), c("FIX$x", "FIX$y")))
-      list(x = dat[1], y = dat[2], k = pick(c("1", "2", "3")), expert = pick(P$expert_ok), control = pick(P$ctrl_ok))
+      list(x = dat[1], y = dat[2], k = pick(c("1", "2", "3")), expert = pick(P$expert_ok), control = pick(P$ctrl_ok),
+           gate = pick(c("gate_softmax()", "gate_softmax()", "gate_sigmoid()")))
     },
     pools = list(x = P$x_bad, y = P$y_bad, k = P$count_bad, expert = P$expert_bad, control = P$ctrl_bad, start = P$start_bad,
-                 weights = P$weights),
-    edit = list(start = "fit$coefficients", control = "ctrl", expert = "expert")
+                 weights = P$weights, gate = c(P$gate_ok, P$gate_bad)),
+    edit = list(start = "fit$coefficients", control = "ctrl", expert = "expert", gate = "gate")
+  ),
+  # moe_lse(x, y, ...): the matrix shortcut of the formula interface
+  moe_lse = list(
+    fun = "moe_lse",
+    base = function() {
+      dat <- pick(list(c("FIX$x", "FIX$y"), c("FIX$X2", "FIX$y2")))
+      list(formula = dat[1], data = dat[2], k = pick(c("1", "2")), expert = pick(P$expert_ok), control = pick(P$ctrl_ok))
+    },
+    pools = list(formula = P$x_bad, data = P$y_bad, k = P$count_bad, expert = P$expert_bad, control = P$ctrl_bad, start = P$start_bad,
+                 weights = P$weights, gate = c(P$gate_ok, P$gate_bad), subset = c("1:10", "NULL"), na.action = "na.omit"),
+    edit = list(start = "fit$coefficients", control = "ctrl", expert = "expert", gate = "gate")
   ),
   moe_lse_formula = list(
-    fun = "moe_lse", method = "moe_lse.formula",
-    base = function() list(x = pick(c("y ~ x", "y ~ x", "y ~ z", "y ~ x + z")), data = "FIX$d", k = pick(c("1", "2")),
-                           expert = pick(P$expert_ok), control = pick(P$ctrl_ok)),
-    pools = list(x = c("y ~ x + I(x^2)", "y ~ log(x - 1)", "y ~ 1", "~ x", "y ~ nope", "y ~ x + offset(x)", "y ~ g",
-                       "y ~ x * g", "cbind(y, y) ~ x", "y ~ poly(x, 3)", "y ~ .", "y ~ I(x * 1e308)", "y ~ I(1/(x - x))",
-                       "y ~ x + x", "log(-y) ~ x", "y ~ x - 1", "g ~ x"),
+    fun = "moe_lse",
+    base = function() list(formula = pick(c("y ~ x", "y ~ x", "y ~ z", "y ~ x + z")), data = "FIX$d", k = pick(c("1", "2")),
+                           expert = pick(P$expert_ok), control = pick(P$ctrl_ok), gate = pick(c("gate_softmax()", "gate_sigmoid()"))),
+    pools = list(formula = c("y ~ x + I(x^2)", "y ~ log(x - 1)", "y ~ 1", "~ x", "y ~ nope", "y ~ x + offset(x)", "y ~ g",
+                             "y ~ x * g", "cbind(y, y) ~ x", "y ~ poly(x, 3)", "y ~ .", "y ~ I(x * 1e308)", "y ~ I(1/(x - x))",
+                             "y ~ x + x", "log(-y) ~ x", "y ~ x - 1", "g ~ x", "y ~ x | z", "y ~ x + z + g"),
                  data = c("FIX$d[0, ]", "FIX$d[1:3, ]", "list(x = 1)", "data.frame(x = FIX$x, y = NA)", "NULL", "1:3",
-                          "FIX$X2", "transform(FIX$d, x = x * 1e308)", "transform(FIX$d, y = y * 1e300)"),
-                 k = P$count_bad, expert = P$expert_bad, control = P$ctrl_bad, weights = P$weights,
-                 subset = c("x > 0.5", "1:10", "FIX$x > 2", "\"a\""), na.action = c("na.omit", "na.fail", "\"na.omit\"", "1"))
+                          "FIX$X2", "transform(FIX$d, x = x * 1e308)", "transform(FIX$d, y = y * 1e300)",
+                          "transform(FIX$d, y = c(y[-1], NA))", "transform(FIX$d, x = c(x[-1], Inf))"),
+                 k = P$count_bad, expert = P$expert_bad, control = P$ctrl_bad, weights = P$weights, gate = c(P$gate_ok, P$gate_bad),
+                 subset = c("x > 0.5", "1:10", "FIX$x > 2", "\"a\"", "x > 2", "c(TRUE, NA)"),
+                 na.action = c("na.omit", "na.fail", "\"na.omit\"", "1", "na.exclude"), start = P$start_bad)
   ),
   lse_control = list(
     fun = "lse_control",
     base = function() list(),
-    pools = list(n_starts = P$count_bad, max_iter = P$count_bad, threads = P$count_bad, bound_gate = c("1e308", "1e-300", "Inf"),
-                 bound_expert = c("1e308", "1e-300"), start_strategy = c("\"data\"", "\"kmeans\"", "c(\"data\", \"random\")"))
+    pools = list(n_starts = P$count_bad, max_iter = P$count_bad, threads = P$count_bad, bound_gate = c("1e308", "1e-300", "Inf", "1e101"),
+                 bound_expert = c("1e308", "1e-300"), start_strategy = c("\"data\"", "\"kmeans\"", "c(\"data\", \"random\")"),
+                 n_finish = P$count_bad, screen_rows = P$count_bad, screen_iter = P$count_bad, refine_rows = P$count_bad,
+                 ftol = c("-1", "1e308", "NaN", "0"), xtol = c("-1", "1e308", "0"), gtol = c("-1", "Inf", "1"),
+                 damping = c("0", "-1", "1e-320", "1e10", "1e11", "Inf"), bound_output = c("1e308", "1e-300", "Inf", "0"),
+                 standardize = c("NA", "\"yes\"", "c(TRUE, FALSE)", "FALSE"), warn = c("NA", "1", "FALSE"))
   ),
   mixing_measure = list(
     fun = "mixing_measure",
@@ -236,8 +277,8 @@ FUZZ_TABLE <- list(
     pools = list(beta0 = c("c(1e300, 0)", "c(-1e300, 0)", "c(710, 0)", "c(709, 709)", "c(NA, 0)", "rep(0, 1e5)", "matrix(0, 2, 2)"),
                  beta1 = c("c(1e300, -1e300)", "matrix(0, 2, 0)", "matrix(0, 3, 1)", "c(1e308, 1e308)"),
                  eta = c("rbind(c(1e300, 1e300), c(-1e300, 0))", "matrix(0, 2, 5)", "rbind(c(1e-320, 0), c(0, 0))"),
-                 expert = P$expert_bad),
-    edit = list(expert = "expert")
+                 expert = P$expert_bad, gate = c(P$gate_ok, P$gate_bad)),
+    edit = list(expert = "expert", gate = "gate")
   ),
   as_mixing_measure = list(
     fun = "as_mixing_measure", base = function() list(pick(P$measure_ok)),
@@ -286,7 +327,8 @@ FUZZ_TABLE <- list(
     base = function() list(G = pick(c("FIX$G3", "FIX$G", "FIX$fit")), G0 = pick(c("FIX$G", "FIX$G1")),
                            type = pick(c("\"D1\"", "\"D2\"")), r = pick(c("1", "2", "3"))),
     pools = list(G = P$measure_bad, G0 = P$measure_bad, type = c("\"D3\"", "c(\"D1\", \"D2\")"),
-                 r = c("1e10", "1e308", "0.5", "1000", "c(1, 2)"), align = c("FALSE", "NA", "\"yes\"")),
+                 r = c("1e10", "1e308", "0.5", "1000", "c(1, 2)"), align = c("FALSE", "NA", "\"yes\"", "\"infimum\"", "\"none\""),
+                 terms = c("TRUE", "NA", "\"yes\""), bound_gate = c("Inf", "1e308", "0", "-1", "NA", "1e-300")),
     edit = list(G = c("G", "G3", "fit"), G0 = "G")
   ),
   check_identifiability = list(
@@ -300,7 +342,10 @@ FUZZ_TABLE <- list(
                                                 "matrix(0, 0, 2)", "rbind(c(1e308, 0), c(1, 1))"),
                  d = P$count_bad, order = c("0", "3", "4", "10", "1e9", "1.5"), n_x = P$n_bad,
                  x = c("FIX$x", "FIX$x * 1e308", "c(FIX$x, NA)", "matrix(0.5, 10, 1)", "FIX$X2", "rep(0, 5)"),
-                 tol = c("0", "1", "1e-320", "-1", "NA")),
+                 tol = c("0", "1", "1e-320", "-1", "NA"), box = c("c(1, -1)", "c(0, 0)", "c(-1e308, 1e308)", "c(-Inf, 1)", "1", "c(-1e-300, 1e-300)"),
+                 points = c("\"uniform\"", "\"random\"", "NA"), k = c("1", "1:2", "0", "1e9", "c(1, NA)", "50"),
+                 n_configs = c(P$count_bad[!P$count_bad %in% c("100", "1000")], "2"), seed = c("1", "\"a\"", "1e10", "NA", "-1"),
+                 prescreen = c("FALSE", "NA", "\"yes\"")),
     edit = list(expert = "expert")
   ),
   rate_study = list(
@@ -312,7 +357,9 @@ FUZZ_TABLE <- list(
                  losses = c("\"D2\"", "\"D3\"", "character(0)", "c(\"D1\", \"D1\")", "\"regression\""),
                  start = c("\"data\"", "\"both\"", "\"nope\""), control = P$ctrl_bad,
                  x = c("function(n) runif(n)", "function(n) rep(1e308, n)", "FIX$x", "function(n) stop(\"boom\")"),
-                 r = c("1e10", "c(1, 1)", "0.5", "c(1, 2, 3)"), jitter = c("1e308", "-1", "1e10"), n_mc = P$n_bad),
+                 r = c("1e10", "c(1, 1)", "0.5", "c(1, 2, 3)"), jitter = c("1e308", "-1", "1e10"), n_mc = P$n_bad,
+                 align = c("\"none\"", "\"infimum\"", "c(\"moment\", \"none\")", "\"nope\"", "NA"), keep_fits = c("FALSE", "NA", "\"a\""),
+                 truth = c("\"a\"", "\"\"", "NA_character_", "c(\"a\", \"b\")", "1")),
     edit = list(G0 = "G", control = "ctrl")
   ),
   estimate_rate = list(
@@ -323,7 +370,8 @@ FUZZ_TABLE <- list(
                            "transform(FIX$synthetic, value = c(rep(1, 8), Inf))", "transform(FIX$synthetic, n = n * 1e300)",
                            "data.frame(n = c(1, 2), value = c(1, 1))", "data.frame(n = \"a\", value = 1)",
                            "transform(FIX$synthetic, value = NaN)", "transform(FIX$synthetic, n = -n)"),
-                 level = c("1", "0", "0.99999999", "NA", "1e-320", "2")),
+                 level = c("1", "0", "0.99999999", "NA", "1e-320", "2"),
+                 window = c("NULL", "0", "-1", "1e-10", "0.01", "1e300", "NA", "\"a\"", "c(0.5, 1)")),
     edit = list(study = c("study", "synthetic"))
   ),
   expert_polynomial = list(fun = "expert_polynomial", base = function() list(p = pick(c("1", "2", "5"))),
@@ -337,19 +385,120 @@ FUZZ_TABLE <- list(
   predict_moe_lse = list(
     fun = "predict", method = "predict.moe_lse",
     base = function() {
-      obj <- pick(c("FIX$fit", "FIX$fit_f", "FIX$fit2", "FIX$fit_lin"))
-      nd <- switch(obj, "FIX$fit2" = "FIX$X2[1:5, ]", "FIX$fit_f" = "data.frame(x = c(0.1, 0.9))", pick(c("NULL", "c(0.2, 0.7)")))
-      list(object = obj, newdata = nd, type = pick(c("\"response\"", "\"gate\"", "\"experts\"")))
+      obj <- pick(c("FIX$fit", "FIX$fit_f", "FIX$fit2", "FIX$fit_lin", "FIX$fit_s", "FIX$fit_fz"))
+      nd <- switch(obj, "FIX$fit2" = "FIX$X2[1:5, ]", "FIX$fit_f" = , "FIX$fit_s" = "data.frame(x = c(0.1, 0.9))",
+                   "FIX$fit_fz" = "data.frame(x = c(0.1, 0.9), z = 0.5)", pick(c("NULL", "c(0.2, 0.7)")))
+      out <- list(object = obj, newdata = nd, type = pick(c("\"response\"", "\"gate\"", "\"experts\"")))
+      if (runif(1) < 0.3) out <- c(out[1:2], list(interval = pick(c("\"confidence\"", "\"prediction\"")), se.fit = pick(c("TRUE", "FALSE"))))
+      out
     },
-    pools = list(object = c("FIX$G", "FIX$summ"), newdata = c(P$newdata_bad, "data.frame(x = 1e308)", "data.frame(x = c(0.5, 1e308))"),
-                 type = c("\"link\"", "\"\"", "NA"), se.fit = c("TRUE", "NA")),
-    edit = list(object = c("fit", "fit_f", "fit2"))
+    pools = list(object = c("FIX$G", "FIX$summ"), newdata = c(P$newdata_bad, "data.frame(x = 1e308)", "data.frame(x = c(0.5, 1e308))",
+                                                             "data.frame(x = 0.5, z = NA)", "data.frame(x = 0.5, z = \"a\")"),
+                 type = c("\"link\"", "\"\"", "NA"), se.fit = c("TRUE", "NA"), interval = c("\"confidence\"", "\"prediction\"", "\"tolerance\"", "NA"),
+                 level = P$level, vcov_type = P$vcov_type),
+    edit = list(object = c("fit", "fit_f", "fit2", "fit_s"))
   ),
   simulate_moe_lse = list(
     fun = "simulate", method = "simulate.moe_lse",
     base = function() list(object = pick(c("FIX$fit", "FIX$fit2")), nsim = pick(c("1", "3")), seed = pick(c("NULL", "1"))),
     pools = list(nsim = P$n_bad, seed = c("\"a\"", "1e10", "NA", "1.5", "c(1, 2)", "-1")),
     edit = list(object = c("fit", "fit2"))
+  ),
+  print_moe_lse = list(
+    fun = "print", method = "print.moe_lse", base = function() list(x = pick(P$fits)),
+    pools = list(digits = P$digits), edit = list(x = P$fits_edit)
+  ),
+  summary_moe_lse = list(
+    fun = "summary", method = "summary.moe_lse", base = function() list(object = pick(P$fits)),
+    pools = list(vcov_type = P$vcov_type), edit = list(object = P$fits_edit)
+  ),
+  print_summary_moe_lse = list(
+    fun = "print", method = "print.summary.moe_lse", base = function() list(x = "FIX$summ"),
+    pools = list(x = "summary(FIX$fit_s)", digits = P$digits), edit = list(x = "summ")
+  ),
+  vcov_moe_lse = list(
+    fun = "vcov", method = "vcov.moe_lse", base = function() list(object = pick(P$fits)),
+    pools = list(type = P$vcov_type, tol = c("0", "1", "2", "1e-320", "NA", "-1", "\"a\"")), edit = list(object = P$fits_edit)
+  ),
+  confint_moe_lse = list(
+    fun = "confint", method = "confint.moe_lse",
+    base = function() {
+      out <- list(object = pick(P$fits))
+      if (runif(1) < 0.1) out <- c(out, method = "\"boot\"", nboot = "10", seed = "1")
+      out
+    },
+    pools = list(parm = c("1", "2:3", "0", "100", "\"expert1:beta0\"", "\"nope\"", "NA", "1.5", "-1", "c(TRUE, FALSE)"),
+                 level = P$level, method = c("\"wald\"", "\"profile\"", "NA"), type = P$vcov_type,
+                 nboot = c(P$count_bad[!P$count_bad %in% c("100", "1000")], "9", "10"), seed = c("\"a\"", "1e10", "NA", "1.5", "-1")),
+    edit = list(object = P$fits_edit)
+  ),
+  anova_moe_lse = list(
+    fun = "anova", method = "anova.moe_lse",
+    base = function() pick(list(list(object = "FIX$fit_f", "FIX$fit_fz"), list(object = "FIX$fit", "FIX$fit_lin"),
+                                list(object = "FIX$fit_f"), list(object = "FIX$fit_f", "FIX$fit_s"))),
+    pools = list(object = c("FIX$fit2", "FIX$G", "FIX$fit_s")), edit = list(object = P$fits_edit)
+  ),
+  tidy_moe_lse = list(
+    fun = "tidy", method = "tidy.moe_lse", base = function() list(x = pick(P$fits)),
+    pools = list(conf.int = c("NA", "\"yes\"", "FALSE"), conf.level = P$level, vcov_type = P$vcov_type),
+    edit = list(x = P$fits_edit)
+  ),
+  glance_moe_lse = list(
+    fun = "glance", method = "glance.moe_lse", base = function() list(x = pick(P$fits)), edit = list(x = P$fits_edit)
+  ),
+  augment_moe_lse = list(
+    fun = "augment", method = "augment.moe_lse",
+    base = function() {
+      obj <- pick(P$fits)
+      out <- list(x = obj)
+      if (runif(1) < 0.3 && obj %in% c("FIX$fit_f", "FIX$fit_s")) out$newdata <- "data.frame(x = c(0.2, 0.8), y = 1)"
+      if (runif(1) < 0.3) out$se_fit <- "TRUE"
+      out
+    },
+    pools = list(data = c("FIX$d", "FIX$d[1:5, ]", "NULL", "1:3", "list(a = 1)", "FIX$d[0, ]"),
+                 newdata = c(P$newdata_bad, "data.frame(x = 1e308)", "FIX$d"), se_fit = c("NA", "\"a\"", "TRUE")),
+    edit = list(x = P$fits_edit)
+  ),
+  gate_softmax = list(fun = "gate_softmax", base = function() list()),
+  gate_sigmoid = list(fun = "gate_sigmoid", base = function() list()),
+  print_moe_gate = list(fun = "print", method = "print.moe_gate", base = function() list(x = pick(c("FIX$gate", "gate_softmax()"))),
+                        edit = list(x = "gate")),
+  gbar_measure = list(
+    fun = "gbar_measure",
+    base = function() list(G0 = "FIX$Gs", k = pick(c("NULL", "3")), n = pick(c("200", "500")),
+                           control = "lse_control(n_starts = 1, warn = FALSE)"),
+    pools = list(G0 = c(P$measure_bad, "FIX$G", "FIX$fit_s"), k = c(P$count_bad, "2"), n = P$n_bad,
+                 x = c("function(n) runif(n)", "function(n) rep(1e308, n)", "FIX$x", "function(n) stop(\"boom\")",
+                       "function(n) matrix(runif(2 * n), n, 2)", "function(n) runif(n - 1)"),
+                 control = P$ctrl_bad, jitter = c("-1", "1e308", "NA", "0", "Inf"), seed = c("NULL", "\"a\"", "1e10", "NA", "-1", "1.5")),
+    edit = list(G0 = "Gs", control = "ctrl")
+  ),
+  voronoi_loss_sigmoid = list(
+    fun = "voronoi_loss_sigmoid",
+    base = function() list(G = pick(c("FIX$Gs3", "FIX$Gs", "FIX$fit_s")), G0 = pick(c("FIX$Gs", "FIX$gbar")),
+                           type = pick(c("\"D1\"", "\"D2\"", "\"D3\"")), r = pick(c("1", "2", "3"))),
+    pools = list(G = c(P$measure_bad, "FIX$G"), G0 = c(P$measure_bad, "FIX$G3"), type = c("\"D4\"", "c(\"D1\", \"D2\")", "NA"),
+                 r = c("1e10", "1e308", "0.5", "1000", "c(1, 2)", "NA", "Inf")),
+    edit = list(G = c("Gs", "Gs3", "fit_s"), G0 = c("Gs", "gbar"))
+  ),
+  rate_study_fits = list(
+    fun = "rate_study_fits", base = function() list(study = "FIX$study"),
+    pools = list(study = c("FIX$synthetic", "FIX$study[0, ]", "FIX$study[1:2, ]", "rbind(FIX$study, FIX$study)"),
+                 fit = c("1", "1:2", "0", "100", "NA", "\"a\"", "1.5", "numeric(0)")),
+    edit = list(study = "study")
+  ),
+  plot_rate_study = list(
+    fun = "plot", method = "plot.rate_study",
+    base = function() list(x = pick(c("FIX$study", "FIX$study", "FIX$synthetic_rs")),
+                           what = pick(c("\"loss\"", "\"local\"", "\"terms\"", "\"cells\"")), use_ggplot = pick(c("FALSE", "TRUE"))),
+    pools = list(what = c("\"nope\"", "NA", "c(\"loss\", \"local\")"), loss = c("\"D1\"", "\"regression\"", "\"D9\"", "NA", "c(\"D1\", \"D2\")"),
+                 align = c("\"infimum\"", "\"none\"", "NA", "c(\"moment\", \"infimum\")"), window = c("0", "-1", "1e-10", "1e300", "NA", "\"a\""),
+                 use_ggplot = c("NA", "\"yes\"", "c(TRUE, FALSE)", "1", "NULL", "logical(0)")),
+    edit = list(x = "study")
+  ),
+  print_identifiability_check = list(
+    fun = "print", method = "print.identifiability_check", base = function() list(x = pick(c("FIX$ident", "FIX$ident_lin"))),
+    pools = list(n_show = c("NA", "-1", "0", "1e9", "\"a\"", "c(1, 2)", "Inf", "1.5", "NULL")), edit = list(x = "ident")
   )
 )
 
@@ -360,6 +509,14 @@ NONFINITE_SKIP <- c("control", "bound_gate", "bound_expert", "bound_output", "ca
 # Matching the table against the installed package.
 resolve_table <- function(ns) {
   exports <- getNamespaceExports(ns)
+  # re-exported generics (tidy, glance, augment from generics) are another package's functions:
+  # they are fuzzed through the package's methods only
+  own <- vapply(exports, function(f) {
+    fn <- getExportedValue(ns, f)
+    !is.function(fn) || identical(environment(fn), asNamespace(ns))
+  }, logical(1))
+  foreign <- exports[!own]
+  exports <- exports[own]
   s3 <- getNamespaceInfo(ns, "S3methods")
   s3names <- paste(s3[, 1], s3[, 2], sep = ".")
   notes <- character()
@@ -567,8 +724,14 @@ run_call <- function(call, seed) {
               warned = warned, lsmoe_warned = any(grepl("^lsmoe_", warned)))
   if (res$status == "ok") {
     v <- res$value
-    echoed <- any(vapply(vals, function(a) identical(a, v), logical(1)))
-    out$nonfinite <- if (echoed) character() else utils::head(nonfinite_paths(v), 5)
+    # a value passed through unchanged (an argument, or a component of one, such as the `value`
+    # of a hand-edited loss object read by as.double()) is not a result the package computed
+    parts <- unlist(lapply(vals, function(a) c(list(a), if (is.list(a)) unclass(a))), recursive = FALSE)
+    echoed <- any(vapply(parts, function(a) identical(a, v) || is.double(a) && identical(as.double(a), v), logical(1)))
+    # NaN/Inf at a place where an argument already had them (a column of a data frame passed
+    # through, for instance) is the caller's, not the package's
+    given <- unique(unlist(lapply(vals, nonfinite_paths)))
+    out$nonfinite <- if (echoed) character() else utils::head(setdiff(nonfinite_paths(v), given), 5)
   }
   out
 }
@@ -714,7 +877,7 @@ report <- function(calls, outcome, results, notes, opt, secs) {
   fail <- cnt[["crash"]] + cnt[["hang"]] + (if (opt$allow_nonfinite) 0 else cnt[["nonfinite_silent"]] + cnt[["nonfinite_edited"]]) +
     (if (opt$allow_unclassed) 0 else cnt[["other_ordinary"]])
   cat(sprintf("\nfuzz: %s\n", if (fail) "FAILED" else "OK"))
-  invisible(list(counts = cnt, outcome = outcome, calls = calls, results = results, fail = fail > 0))
+  invisible(list(counts = cnt, outcome = outcome, calls = calls, results = results, fail = fail > 0, notes = unique(notes)))
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -730,6 +893,6 @@ if (sys.nframe() == 0L && !interactive()) {
     quit(status = system2("bash", c("-c", shQuote(cmd))), save = "no")
   }
   out <- fuzz_main(opt)
-  if (nzchar(opt$save)) saveRDS(out[c("counts", "outcome", "calls", "fail")], opt$save)
+  if (nzchar(opt$save)) saveRDS(out[c("counts", "outcome", "calls", "fail", "notes")], opt$save)
   quit(status = if (is.list(out) && isTRUE(out$fail)) 1 else 0, save = "no")
 }

@@ -185,3 +185,258 @@ test_that("regression_error() between measures whose difference overflows is a c
   # an ordinary pair stays finite
   expect_true(is.finite(regression_error(G0, G0, n_mc = 100)))
 })
+
+# ---- methods of moe_lse fits, print methods and estimate_rate() (issue 12, second round) ----
+
+fit_small <- function(gate = gate_softmax()) {
+  set.seed(5)
+  s <- simulate_moe(G_sig(), 80, noise_sd = 0.05)
+  d <- data.frame(x = s$x[, 1], y = s$y)
+  moe_lse(y ~ x, data = d, k = 2, gate = gate, control = lse_control(n_starts = 2, warn = FALSE))
+}
+err_object <- function(expr, pattern) {
+  expect_error(expr, pattern, class = "lsmoe_error_fit_object")
+}
+
+test_that("print methods check `digits` and `n_show` (classed errors naming them)", {
+  fit <- fit_small()
+  for (dg in list("a", NA, NULL, 0, 23, c(3, 4), 3.5, Inf, TRUE)) {
+    err_input(print(fit, digits = dg), "`digits`")
+    err_input(print(summary(fit), digits = dg), "`digits`")
+  }
+  # valid digits still print, and print() returns the object itself
+  expect_output(out <- print(fit, digits = 3), "Least squares softmax-gated")
+  expect_identical(out, fit)
+  s <- summary(fit)
+  expect_output(out <- print(s, digits = 22), "Residual standard error")
+  expect_identical(out, s)
+  ident <- check_identifiability(expert_linear(), rbind(c(1, 0), c(1, 0.5)), n_x = 200)
+  for (ns in list(NA, -1, "a", c(1, 2), Inf, 1.5, NULL)) err_input(print(ident, n_show = ns), "`n_show`")
+  expect_output(print(ident, n_show = 0), "identifiab")
+  # n_show = 0 shows no relation line, n_show = 1 at most one
+  rel0 <- capture.output(print(ident, n_show = 0))
+  rel1 <- capture.output(print(ident, n_show = 1))
+  expect_gte(length(rel1), length(rel0))
+})
+
+test_that("plot() of a rate study checks use_ggplot", {
+  set.seed(1)
+  n <- rep(c(1e3, 1e4, 1e5), each = 3)
+  st <- structure(data.frame(expert = "sigmoid", k = 2, loss = "D1", n = n, value = n^-0.5 * exp(rnorm(9, sd = 0.1))),
+                  class = c("rate_study", "data.frame"))
+  for (u in list(NA, "yes", c(TRUE, FALSE), 1, NULL, logical(0))) err_input(plot(st, use_ggplot = u), "`use_ggplot`")
+  pdf(NULL)
+  on.exit(dev.off())
+  expect_identical(plot(st, use_ggplot = FALSE), st)
+  # a study built by hand (as in ?plot.rate_study) also prints: it has no fit columns
+  expect_output(print(st), "losses: D1; 9 fit(s)\n", fixed = TRUE)
+})
+
+test_that("methods reject hand-edited fits with a classed error naming the argument", {
+  fit <- fit_small()
+  edits <- list(
+    list("coefficients", 1.5), list("coefficients", list(beta0 = 1)), list(c("coefficients", "eta"), "a"),
+    list(c("coefficients", "beta1"), matrix(NA_real_, 2, 1)), list("theta", c(1, 2)), list("theta", rep(NaN, 6)),
+    list("x", matrix(numeric(0), 0, 3)), list("x", 1.5), list("y", "a"), list("y", 1:3), list("rss", -1), list("rss", NA),
+    list("nobs", 1e9), list("nobs", as.Date("2020-01-01")), list("expert", "spline"), list(c("expert", "degree"), 46342L),
+    list("gate", "tanh"), list("k", 1e9), list("d", 0), list("fitted.values", NULL), list("residuals", Inf),
+    list("starts", 1), list("best_start", 99), list("converged", NA), list(c("control", "xtol"), quote(x)),
+    list(c("control", "n_starts"), -1), list("weights", rep(-1, 80)), list("bound_flags", "a"), list("terms", 1)
+  )
+  methods <- list(
+    coef = function(f) coef(f), print = function(f) print(f), summary = function(f) summary(f),
+    fitted = function(f) fitted(f), residuals = function(f) residuals(f), nobs = function(f) nobs(f),
+    deviance = function(f) deviance(f), df.residual = function(f) df.residual(f), sigma = function(f) sigma(f),
+    logLik = function(f) logLik(f), AIC = function(f) AIC(f), vcov = function(f) vcov(f), confint = function(f) confint(f),
+    predict = function(f) predict(f, data.frame(x = 0.5)), plot = function(f) plot(f), anova = function(f) anova(f),
+    tidy = function(f) tidy(f), glance = function(f) glance(f), augment = function(f) augment(f),
+    simulate = function(f) simulate(f, seed = 1), as_mixing_measure = function(f) as_mixing_measure(f),
+    model.matrix = function(f) model.matrix(f), formula = function(f) formula(f)
+  )
+  pdf(NULL)
+  on.exit(dev.off())
+  for (e in edits) {
+    bad <- fit
+    if (is.null(e[[2]])) bad[[e[[1]]]] <- NULL else bad[[e[[1]]]] <- e[[2]]
+    for (m in names(methods)) {
+      err <- tryCatch({
+        capture.output(methods[[m]](bad))
+        NULL
+      }, error = function(err) err)
+      label <- sprintf("%s() of a fit with %s edited", m, paste(e[[1]], collapse = "$"))
+      expect_true(inherits(err, "lsmoe_error_fit_object") && inherits(err, "lsmoe_error_input"), label = label)
+    }
+  }
+  # the fit itself passes every method, and validation changes nothing in it
+  for (m in names(methods)) expect_no_error(capture.output(methods[[m]](fit)))
+  expect_identical(lsmoe:::validate_fit(fit)$theta, fit$theta)
+  expect_identical(coef(fit_small(gate_sigmoid())), coef(lsmoe:::validate_fit(fit_small(gate_sigmoid()))))
+  # summary objects too
+  s <- summary(fit)
+  s$coefficients <- 1
+  err_object(print(s), "`coefficients`")
+})
+
+test_that("a fit's start table holds NA, not NaN, for RSS values not computed", {
+  fit <- fit_small()
+  ctl <- lse_control(n_starts = 20, n_finish = 2, warn = FALSE)
+  set.seed(3)
+  s <- simulate_moe(G_sig(), 100, noise_sd = 0.05)
+  f <- moe_lse(s$x, s$y, k = 2, control = ctl)
+  st <- f$starts
+  for (col in c("rss", "screen_rss", "refine_rss")) expect_false(any(is.nan(st[[col]]) | is.infinite(st[[col]])))
+  # the best start's RSS is the fit's
+  expect_equal(st$rss[f$best_start], f$rss)
+  expect_equal(min(st$rss, na.rm = TRUE), f$rss)
+})
+
+test_that("a hand-edited control is validated without evaluating code inside it", {
+  ctl <- lse_control()
+  ctl$xtol <- quote(stop("evaluated"))
+  err_input(lsmoe:::as_control(ctl), "`xtol`")
+  err_input(print(ctl), "xtol")
+  ctl <- lse_control()
+  ctl$n_starts <- c(NA, 1)
+  err_input(print(ctl), "n_starts")
+  expect_output(print(lse_control()), "<lse_control>")
+})
+
+test_that("print methods of experts and gates validate hand-edited objects", {
+  e <- expert_sigmoid()
+  e$name <- 1
+  err_input(print(e), "`x`")
+  g <- gate_sigmoid()
+  g$name <- "relu"
+  err_input(print(g), "`x`")
+  g <- gate_sigmoid()
+  g$label <- function() 1
+  expect_output(print(g), "sigmoid\\(beta1_i' x \\+ beta0_i\\)")  # the label is rebuilt from the name
+})
+
+test_that("estimate_rate(): edge cases give classed errors or exact answers, never NaN or a bare warning", {
+  n <- rep(c(100, 1000, 10000), each = 3)
+  # one n, or one n left after dropping missing values
+  err_input(estimate_rate(data.frame(n = 100, value = 1)), "two distinct sample sizes")
+  err_input(estimate_rate(data.frame(n = rep(100, 5), value = 1:5)), "two distinct sample sizes")
+  err_input(estimate_rate(data.frame(n = n, value = NA_real_)), "two distinct sample sizes")
+  err_input(estimate_rate(data.frame(n = n, value = c(rep(NA, 6), rep(1, 3))), window = NULL), "two distinct")
+  # zero or negative losses: log undefined
+  err_input(estimate_rate(data.frame(n = n, value = c(0, n[-1]^-0.5))), "zero or negative")
+  err_input(estimate_rate(data.frame(n = n, value = -n^-0.5)), "zero or negative")
+  # all-equal losses: slope exactly 0 with standard error 0, without a warning
+  expect_no_warning(est <- estimate_rate(data.frame(n = n, value = 0.3)))
+  expect_identical(est$slope, rep(0, nrow(est)))
+  expect_identical(est$se, rep(0, nrow(est)))
+  expect_equal(est$c, rep(0.3, nrow(est)))
+  # an exact power law: the slope and constant, no warning
+  expect_no_warning(est <- estimate_rate(data.frame(n = n, value = 2 * n^-0.5), window = NULL))
+  expect_equal(est$slope, c(-0.5, -0.5))
+  expect_equal(est$c, c(2, 2))
+  # Inf and NA losses are dropped and counted
+  v <- n^-0.5 * exp(c(0.1, -0.1, 0, 0.05, -0.05, 0, 0.02, -0.02, 0))
+  est <- estimate_rate(data.frame(n = n, value = replace(v, c(1, 5), c(Inf, NA))), window = NULL)
+  expect_identical(est$n_dropped, c(2L, 2L))
+  ref <- stats::lm(log(v[-c(1, 5)]) ~ log(n[-c(1, 5)]))
+  expect_equal(est$slope[1], unname(coef(ref)[2]))
+  expect_equal(est$se[1], unname(coef(summary(ref))[2, 2]))
+  expect_equal(est$c[1], unname(exp(coef(ref)[1])))
+  # two points: slope, but no interval (NA, never NaN)
+  est <- estimate_rate(data.frame(n = c(100, 1000), value = c(1, 0.5)), window = NULL)
+  expect_equal(est$slope[1], log(0.5) / log(10))
+  expect_true(all(is.na(est$se)) && !any(is.nan(est$se)))
+  # a window so narrow that it would make billions of windows
+  err_input(estimate_rate(data.frame(n = n, value = v), window = 1e-10), "`window`")
+})
+
+test_that("rate_study() rejects a non-character `losses` with a classed error", {
+  err_input(rate_study(G_sig(), n = c(40, 80), losses = function(...) 1), "`losses`")
+  err_input(rate_study(G_sig(), n = c(40, 80), losses = 1), "`losses`")
+})
+
+test_that("regression_error() evaluates in chunks: the same value as in one pass", {
+  G <- G_sig()
+  G0 <- mixing_measure(beta0 = c(-5, 0), beta1 = c(9, 0), eta = rbind(c(12, -9), c(-11, 3)), expert = expert_sigmoid())
+  set.seed(9)
+  X <- matrix(runif(2.5e6), ncol = 1)
+  set.seed(9)
+  v <- regression_error(G, G0, n_mc = 2.5e6)
+  D2 <- (predict(G, X) - predict(G0, X))^2
+  expect_equal(as.numeric(v), sqrt(mean(D2)))
+  expect_equal(attr(v, "se"), sd(D2) / sqrt(length(D2)) / (2 * sqrt(mean(D2))))
+})
+
+test_that("print() of a hand-edited identifiability check is a classed error naming the field", {
+  ident <- check_identifiability(expert_linear(), rbind(c(1, 0), c(1, 0.5)), n_x = 200)
+  expect_output(print(ident), "NOT strongly identifiable")
+  edits <- list(n_x = 2^53 + 2, merged = NA_real_, ratios = 1, verdict = new.env(), relations = list("a"), expert = "spline",
+                d = "a", eta = 1)
+  for (nm in names(edits)) {
+    bad <- ident
+    bad[[nm]] <- edits[[nm]]
+    expect_error(print(bad), paste0("`", nm, "`"), class = "lsmoe_error_input")
+  }
+  u <- check_identifiability(expert_linear(), d = 1, n_configs = 1, k = 1, seed = 1)
+  u$check$merged <- NULL
+  expect_error(print(u), "x\\$check", class = "lsmoe_error_input")
+})
+
+test_that("print() of hand-edited Voronoi cells and losses is a classed error", {
+  G <- G_sig()
+  G3 <- mixing_measure(c(-5, 0, 0.1), c(10, 0, 0.2), rbind(c(12, -9), c(-12, 3), c(-11, 3.1)), expert = expert_sigmoid())
+  vc <- voronoi_cells(G3, G)
+  vl <- voronoi_loss(G3, G)
+  expect_output(print(vc), "voronoi_cells")
+  expect_output(print(vl), "voronoi_loss")
+  vc$size <- NaN
+  err_input(print(vc), "`size`")
+  vc <- voronoi_cells(G3, G)
+  vc$cells <- list()
+  err_input(print(vc), "`size`")
+  vl$type <- matrix(1:4, 2)
+  err_input(print(vl), "`type`")
+  vl <- voronoi_loss(G3, G)
+  vl$shift <- 2
+  err_input(print(vl), "`shift`")
+})
+
+test_that("fuzzer findings, round 2: each is a classed error now", {
+  fit <- fit_small()
+  # a confidence level of 1 would give infinite limits
+  err_input(tidy(fit, conf.level = 1), "`conf.level`")
+  err_input(predict(fit, data.frame(x = 0.5), interval = "confidence", level = 1), "`level`")
+  expect_true(all(is.finite(as.matrix(tidy(fit, conf.level = 0.999)[, c("conf.low", "conf.high")])) |
+                    is.na(as.matrix(tidy(fit, conf.level = 0.999)[, c("conf.low", "conf.high")]))))
+  # augment() data that is no data frame
+  err_input(augment(fit, data = new.env()), "`data`")
+  # k beyond the fitter's limit in a rate study (n_free_params would overflow)
+  err_input(rate_study(G_sig(), n = c(40, 80), k = 1e9), "`k`")
+  # inputs whose spread overflows: the standardisation cannot work
+  set.seed(1)
+  x <- runif(60)
+  err_input(moe_lse(x * 1e300, sin(x), k = 1, expert = "linear", gate = gate_sigmoid()), "`x` is too large")
+  err_input(moe_lse(y ~ I(x * 1e308), data = data.frame(x = x, y = sin(x)), k = 1, expert = "linear"), "too large")
+  # objects of class rate_study that are not data frames
+  bad <- structure(list(), class = "rate_study")
+  err_input(print(bad), "data frame")
+  err_input(plot(bad), "data frame")
+  err_input(rbind(bad), "data frame")
+  # a Voronoi loss with its alignment or shift removed
+  vl <- voronoi_loss(G_sig(), G_sig())
+  vl$align <- numeric(0)
+  err_input(print(vl), "`align`")
+  vl <- voronoi_loss(G_sig(), G_sig())
+  vl$shift <- NULL
+  err_input(print(vl), "`shift`")
+})
+
+test_that("a fit whose parameter matrices lost their names still prints; a loss value must be a number", {
+  fit <- fit_small(gate_sigmoid())
+  bad <- fit
+  bad$coefficients$eta <- unname(bad$coefficients$eta)
+  expect_output(print(bad), "sigmoid gates")
+  expect_identical(coef(bad, matrix = TRUE), coef(fit, matrix = TRUE))
+  vl <- voronoi_loss(G_sig(), G_sig())
+  expect_identical(as.double(vl), vl$value)
+  vl$value <- data.frame(a = 1:3)
+  err_input(as.double(vl), "`value`")
+})

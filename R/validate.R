@@ -1,0 +1,233 @@
+# Validation of objects that reach the methods: a moe_lse fit may be edited by hand (or saved by
+# an older version of the package), and a print method's `digits` may be anything. Every failure
+# is an error of class lsmoe_error_fit_object (also lsmoe_error_input, naming the argument), never
+# a subscript error from deep inside a method or a crash in compiled code.
+
+# A moe_lse fit, checked field by field (O(n d) work: finiteness and shapes only). Returns the fit
+# with `expert` and `gate` rebuilt from their validated names, so that the compiled code only
+# ever sees well-formed objects.
+validate_fit <- function(object, arg = "object") {
+  bad <- function(what) {
+    lsmoe_abort(sprintf("`%s` is not a valid moe_lse fit: %s. Refit it with moe_lse() or moe_lse_fit().", arg, what),
+                class = c("lsmoe_error_fit_object", "lsmoe_error_input"), arg = arg)
+  }
+  if (!inherits(object, "moe_lse")) bad(sprintf("it is %s", describe(object)))
+  if (!is.list(object)) bad(sprintf("it must be a list, not %s", describe(unclass(object))))
+  get <- function(nm) object[[nm, exact = TRUE]]
+  is_num <- function(v) is.numeric(v) && !is.object(v)
+  whole <- function(nm, min = 1, max = .Machine$integer.max) {
+    v <- get(nm)
+    ok <- is_num(v) && length(v) == 1 && isTRUE(is.finite(v) && v == round(v) && v >= min && v <= max)
+    if (!ok) bad(sprintf("`%s` must be a whole number between %s and %s, not %s", nm, format(min),
+                         format(max, scientific = FALSE), describe(v)))
+    as.integer(v)
+  }
+  nested <- function(expr) {
+    tryCatch(expr, lsmoe_error_input = function(e) bad(sub("\\.$", "", conditionMessage(e))))
+  }
+  expert <- nested(as_expert(get("expert"), "expert"))
+  gate <- nested(as_gate(get("gate"), "gate"))
+  k <- whole("k")
+  d <- whole("d")
+  q <- expert_q(expert, d)
+  x <- get("x")
+  if (!is_num(x) || !is.matrix(x) || nrow(x) < 1 || ncol(x) != d || any(!is.finite(x))) {
+    bad(sprintf("`x` must be a finite numeric matrix with d = %d column(s), not %s", d, shape_of(x)))
+  }
+  xn <- colnames(x)
+  if (!is.character(xn) || length(xn) != d || anyNA(xn)) bad("`x` must have column names")
+  n <- nrow(x)
+  vec <- function(nm, finite = TRUE) {
+    v <- get(nm)
+    if (!is_num(v) || !is.null(dim(v)) && length(dim(v)) > 1 || length(v) != n || finite && any(!is.finite(v))) {
+      bad(sprintf("`%s` must be %d finite number(s), one per row of `x`, not %s", nm, n, shape_of(v)))
+    }
+  }
+  vec("y")
+  vec("fitted.values")
+  vec("residuals")
+  w <- get("weights")
+  if (!is.null(w)) {
+    vec("weights")
+    if (any(w < 0) || all(w == 0)) bad("`weights` must be non-negative and not all zero")
+  }
+  cf <- get("coefficients")
+  if (!is.list(cf)) bad(sprintf("`coefficients` must be a list (beta0, beta1, eta), not %s", describe(cf)))
+  shapes <- list(beta0 = k, beta1 = c(k, d), eta = c(k, q))
+  for (nm in names(shapes)) {
+    v <- cf[[nm, exact = TRUE]]
+    dims <- if (nm == "beta0") length(v) else dim(v)
+    if (!is_num(v) || (nm == "beta0") != is.null(dim(v)) || !identical(as.integer(dims), as.integer(shapes[[nm]])) ||
+        any(!is.finite(v))) {
+      bad(sprintf("`coefficients$%s` must be finite numbers of shape %s, not %s", nm,
+                  paste(shapes[[nm]], collapse = " x "), shape_of(v)))
+    }
+  }
+  p <- n_free_params(k, d, q, gate)
+  th <- get("theta")
+  if (!is_num(th) || length(th) != p || any(!is.finite(th))) {
+    bad(sprintf("`theta` must be the %d finite free parameters, not %s", p, describe(th)))
+  }
+  rss <- get("rss")
+  if (!is_num(rss) || length(rss) != 1 || !isTRUE(is.finite(rss) && rss >= 0)) {
+    bad(sprintf("`rss` must be a finite number >= 0, not %s", describe(rss)))
+  }
+  whole("nobs", max = n)
+  whole("iterations", min = 0)
+  whole("on_bound", min = 0, max = p)
+  conv <- get("converged")
+  if (!is.logical(conv) || length(conv) != 1 || is.na(conv)) bad(sprintf("`converged` must be TRUE or FALSE, not %s", describe(conv)))
+  msg <- get("message")
+  if (!is.null(msg) && (!is.character(msg) || length(msg) != 1)) bad(sprintf("`message` must be a string, not %s", describe(msg)))
+  st <- get("starts")
+  if (!is.data.frame(st) || nrow(st) < 1 || !is_num(st$rss)) {
+    bad(sprintf("`starts` must be a data frame of starts with a numeric column rss, not %s", describe(st)))
+  }
+  whole("best_start", max = nrow(st))
+  bf <- get("bound_flags")
+  if (!is.null(bf) && (!is.logical(bf) || length(bf) != p || anyNA(bf))) {
+    bad(sprintf("`bound_flags` must be %d TRUE/FALSE values, not %s", p, describe(bf)))
+  }
+  ctl <- nested(as_control(get("control")))
+  na <- get("na.action")
+  if (!is.null(na) && (!is.numeric(na) || anyNA(na) || any(na < 1 | na != round(na)))) {
+    bad(sprintf("`na.action` must be NULL or row numbers, not %s", describe(na)))
+  }
+  tt <- get("terms")
+  if (!is.null(tt) && !inherits(tt, "terms")) bad(sprintf("`terms` must be NULL or a terms object, not %s", describe(tt)))
+  mf <- get("model")
+  if (!is.null(mf) && !is.data.frame(mf)) bad(sprintf("`model` must be NULL or a data frame, not %s", describe(mf)))
+  cl <- get("call")
+  if (!is.null(cl) && !is.call(cl)) bad(sprintf("`call` must be NULL or a call, not %s", describe(cl)))
+  rn <- get("response_name")
+  if (!is.null(rn) && (!is.character(rn) || length(rn) != 1 || is.na(rn))) {
+    bad(sprintf("`response_name` must be a string, not %s", describe(rn)))
+  }
+  object$expert <- expert
+  object$gate <- gate
+  object$control <- ctl
+  # the names every method prints with, rebuilt (a hand-edited matrix may have lost them)
+  comp <- paste0("expert", seq_len(k))
+  cf$beta0 <- stats::setNames(as.double(cf$beta0), comp)
+  cf$beta1 <- matrix(as.double(cf$beta1), k, d, dimnames = list(comp, xn))
+  cf$eta <- matrix(as.double(cf$eta), k, q, dimnames = list(comp, expert_param_names(expert, xn)))
+  object$coefficients <- cf
+  object
+}
+
+# A hand-edited object of another class reaching its print method.
+invalid_object <- function(class, what, arg = "x") {
+  lsmoe_abort(sprintf("`%s` is not a valid %s object: %s.", arg, class, what),
+              class = c("lsmoe_error_fit_object", "lsmoe_error_input"), arg = arg)
+}
+
+# A rate_study must still be a data frame (its class may have been set by hand).
+check_study_df <- function(x, arg = "x") {
+  if (!is.data.frame(x)) {
+    invalid_object("rate_study", sprintf("it must be a data frame, not %s", describe(unclass(x))), arg)
+  }
+  invisible(x)
+}
+
+# NA (not available) for the NaN/Inf the engine leaves in an RSS it did not compute or could not.
+na_if_nonfinite <- function(v) replace(as.numeric(v), !is.finite(v), NA_real_)
+
+# `digits` of a print method: a whole number of significant digits between 1 and 22.
+check_digits <- function(digits, arg = "digits") check_count(digits, arg, min = 1, max = 22)
+
+# A summary.moe_lse object as its print method needs it (it may be edited by hand).
+validate_summary <- function(x, arg = "x") {
+  bad <- function(what) {
+    lsmoe_abort(sprintf("`%s` is not a valid summary.moe_lse object: %s. Use summary() of a moe_lse fit.", arg, what),
+                class = c("lsmoe_error_fit_object", "lsmoe_error_input"), arg = arg)
+  }
+  if (!is.list(x)) bad(sprintf("it must be a list, not %s", describe(unclass(x))))
+  get <- function(nm) x[[nm, exact = TRUE]]
+  nested <- function(expr) tryCatch(expr, lsmoe_error_input = function(e) bad(sub("\\.$", "", conditionMessage(e))))
+  x$expert <- nested(as_expert(get("expert"), "expert"))
+  x$gate <- nested(as_gate(get("gate"), "gate"))
+  for (nm in c("k", "d", "nobs", "iterations", "best_start", "on_bound")) {
+    v <- get(nm)
+    if (!is.numeric(v) || length(v) != 1 || !isTRUE(is.finite(v) && v == round(v) && v >= 0 && v <= .Machine$integer.max)) {
+      bad(sprintf("`%s` must be a whole number, not %s", nm, describe(v)))
+    }
+    x[[nm]] <- as.integer(v)
+  }
+  for (nm in c("rss", "sigma", "r_squared", "AIC", "BIC")) {
+    v <- get(nm)
+    if (!is.numeric(v) || length(v) != 1) bad(sprintf("`%s` must be a single number, not %s", nm, describe(v)))
+  }
+  df <- get("df")
+  if (!is.numeric(df) || length(df) != 2 || anyNA(df)) bad(sprintf("`df` must be two numbers, not %s", describe(df)))
+  cf <- get("coefficients")
+  if (!is.numeric(cf) || !is.matrix(cf) || ncol(cf) != 4) {
+    bad(sprintf("`coefficients` must be a numeric matrix with 4 columns, not %s", shape_of(cf)))
+  }
+  r <- get("residuals")
+  if (!is.numeric(r) || length(r) != 5) bad(sprintf("`residuals` must be 5 quantiles, not %s", describe(r)))
+  st <- get("starts")
+  if (!is.data.frame(st) || !is.numeric(st$rss)) bad(sprintf("`starts` must be a data frame with a numeric column rss, not %s", describe(st)))
+  for (nm in c("message", "vcov_type")) {
+    v <- get(nm)
+    if (!is.character(v) || length(v) != 1 || is.na(v)) bad(sprintf("`%s` must be a string, not %s", nm, describe(v)))
+  }
+  w <- get("weighted")
+  if (!is.logical(w) || length(w) != 1 || is.na(w)) bad(sprintf("`weighted` must be TRUE or FALSE, not %s", describe(w)))
+  cl <- get("call")
+  if (!is.null(cl) && !is.call(cl)) bad(sprintf("`call` must be NULL or a call, not %s", describe(cl)))
+  x
+}
+
+# An identifiability_check as its print method reads it (it may be edited by hand). Returns it
+# with `expert` rebuilt and the counts as integers.
+validate_ident <- function(x, arg = "x", nested = FALSE) {
+  bad <- function(what) invalid_object("identifiability_check", what, arg)
+  if (!is.list(x)) bad(sprintf("it must be a list, not %s", describe(unclass(x))))
+  get <- function(nm) x[[nm, exact = TRUE]]
+  x$expert <- tryCatch(validate_expert(get("expert"), "expert"),
+                       lsmoe_error_input = function(e) bad(sub("\\.$", "", conditionMessage(e))))
+  whole <- function(nm) {
+    v <- get(nm)
+    if (!is.numeric(v) || length(v) != 1 || !isTRUE(is.finite(v) && v == round(v) && v >= 0 && v <= .Machine$integer.max)) {
+      bad(sprintf("`%s` must be a whole number, not %s", nm, describe(v)))
+    }
+    as.integer(v)
+  }
+  string <- function(nm, choices = NULL) {
+    v <- get(nm)
+    if (!is.character(v) || length(v) != 1 || is.na(v) || !is.null(choices) && !v %in% choices) {
+      bad(sprintf("`%s` must be %s, not %s", nm, if (is.null(choices)) "a string" else
+        paste0("one of ", paste0("\"", choices, "\"", collapse = ", ")), describe(v)))
+    }
+  }
+  x$d <- whole("d")
+  x$order <- whole("order")
+  string("verdict", c("identifiable", "not identifiable", "undecided"))
+  if (!nested && identical(get("scope"), "universal")) {
+    cf <- get("configs")
+    if (!is.data.frame(cf) || !nrow(cf) || !is.numeric(cf$k) || anyNA(cf$k) || !is.character(cf$verdict)) {
+      bad("`configs` must be a data frame with columns k and verdict")
+    }
+    r <- get("ratio")
+    if (!is.numeric(r) || length(r) != 1) bad(sprintf("`ratio` must be a single number, not %s", describe(r)))
+    if (!is.null(get("eta")) && !(is.numeric(get("eta")) && is.matrix(get("eta")))) bad("`eta` must be a numeric matrix")
+    x$check <- validate_ident(get("check"), paste0(arg, "$check"), nested = TRUE)
+    return(x)
+  }
+  if (!is.numeric(get("eta")) || !is.matrix(get("eta"))) bad(sprintf("`eta` must be a numeric matrix, not %s", describe(get("eta"))))
+  x$n_x <- whole("n_x")
+  rt <- get("ratios")
+  if (!is.numeric(rt) || !all(c("double", "bits150", "bits300") %in% names(rt)) || any(lengths(list(rt)) == 0)) {
+    bad("`ratios` must be numbers named double, bits150 and bits300")
+  }
+  string("decided_by")
+  if (get("verdict") == "undecided") string("advice")
+  rel <- get("relations")
+  if (!is.null(rel) && (!is.list(rel) || !all(vapply(rel, function(r) is.numeric(r) && !is.null(names(r)) && all(is.finite(r)),
+                                                        logical(1))))) {
+    bad("`relations` must be a list of named finite numeric vectors")
+  }
+  mg <- get("merged")
+  if (!is.data.frame(mg) || !all(c("term", "kept") %in% names(mg))) bad("`merged` must be a data frame with columns term and kept")
+  x
+}
