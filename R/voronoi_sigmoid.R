@@ -118,7 +118,11 @@ as.double.voronoi_loss_sigmoid <- function(x, ...) as.double(x$value)
 #' estimates sit on a bound of the box (then \eqn{\bar G} depends on the box). With k equal to the
 #' number of true atoms, \eqn{\bar G = G_*}. Sigmoid experts under the sigmoid gate are also
 #' symmetric in \eqn{(\beta_{0i}, \beta_{1i}) \leftrightarrow (b_i, a_i)} per atom (the product of
-#' two sigmoids), so \eqn{\bar G} is unique at best up to that swap.
+#' two sigmoids), so \eqn{\bar G} is unique at best up to that swap. And since
+#' \eqn{s(z) = 1 - s(-z)}, an atom \eqn{(\beta_0, \beta_1, \eta)} equals its reflection
+#' \eqn{(-\beta_0, -\beta_1, -\eta)} (for experts odd in \eqn{\eta}) plus the expert
+#' \eqn{h(x, \eta)} itself, which a gating-slope-0 atom can absorb for linear and (rescaled)
+#' ReLU experts: for those, \eqn{\bar G} can be \eqn{G_*} written with reflected atoms.
 #'
 #' @param G0 The truth \eqn{G_*}: a sigmoid-gated [mixing_measure()].
 #' @param k Number of atoms, a whole number >= the number of atoms of `G0` (default one more).
