@@ -15,7 +15,7 @@ Rcpp::List cpp_voronoi_loss_sigmoid(const Eigen::Map<Eigen::VectorXd> beta0, con
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(beta1_star.cols()));
   if (e.q() != eta_star.rows()) throw std::invalid_argument("eta does not match the expert family");
   const lsmoe::SigmoidLoss L =
-      lsmoe::voronoi_loss_sigmoid(G, G0, lsmoe::sigmoid_loss_type_from_string(type), r, lsmoe::sigmoid_eta_blocks(e));
+      lsmoe::voronoi_loss_sigmoid(G, G0, lsmoe::sigmoid_loss_type_from_string(type), r, lsmoe::eta_blocks(e));
   const int k = static_cast<int>(L.assignment.size()), k0 = static_cast<int>(L.members.size());
   Rcpp::IntegerVector assignment(k), size(k0);
   for (int i = 0; i < k; ++i) assignment[i] = L.assignment[i] + 1;

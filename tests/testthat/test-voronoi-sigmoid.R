@@ -64,6 +64,25 @@ test_that("the losses match a hand computation", {
   }
 })
 
+test_that("D1 and D2 vanish as a split measure merges into the truth (no per-atom beta0 term)", {
+  # Atom 1 of G0 split into two atoms whose weights sigmoid(beta0) add up to sigmoid(beta0*_1)
+  # exactly, at distance eps in every slope and expert parameter: G_eps -> G0 as eps -> 0, while
+  # each intercept stays at qlogis(sigmoid(1) / 2), far from beta0*_1 = 1. The intercepts enter
+  # D1 and D2 through the weight terms only; a |dbeta0|^r term would add
+  # 2 |qlogis(sigmoid(1) / 2) - 1|^r > 1 for every eps.
+  b0 <- stats::qlogis(stats::plogis(1) / 2)
+  expect_gt(abs(b0 - 1), 1)
+  for (eps in c(1e-1, 1e-2, 1e-3)) {
+    Ge <- sg(c(b0, b0, -1), c(eps, -eps, 4), rbind(c(2 + eps, eps), c(2 - eps, -eps), c(-1, 1)))
+    w1 <- abs(2 * stats::plogis(b0) - stats::plogis(1))  # 0 up to rounding
+    expect_lt(w1, 1e-15)
+    # D2, r = 2: per split atom eps^2 (beta1) + eps^2 (a) + eps^2 (b)
+    expect_equal(voronoi_loss_sigmoid(Ge, G0, "D2", r = 2)$value, w1 + 6 * eps^2, tolerance = 1e-12)
+    # D1: per split atom ||dbeta1||^2 + ||deta||^2 = eps^2 + 2 eps^2
+    expect_equal(voronoi_loss_sigmoid(Ge, G0, "D1")$value, w1 + 6 * eps^2, tolerance = 1e-12)
+  }
+})
+
 test_that("the losses do not depend on the order of the atoms", {
   set.seed(32)
   for (it in 1:10) {
@@ -106,6 +125,34 @@ test_that("G-bar: exact-specified it is the truth, stable when the noiseless sam
   expect_lt(voronoi_loss_sigmoid(b, a, "D3")$value, 1e-5)
   expect_lt(a$gbar$mse, 1e-12)
   expect_equal(a$gbar$n, 1e4)
+})
+
+test_that("G-bar of an over-specified fit in a box where no atom can hide is stable when the sample doubles", {
+  # Sigmoid experts have no null expert; with |gating and expert parameters| <= 3 (standardised
+  # scale) no atom can hide either, so the k = 2 best approximation of a one-atom truth with a
+  # non-zero gating slope is a genuine point. A sigmoid expert under a sigmoid gate is symmetric in
+  # (beta0, beta1) <-> (b, a) per atom, so the measures are compared up to that swap.
+  G1 <- sg(0.5, 6, rbind(c(8, -4)), expert_sigmoid())
+  ctl <- lse_control(n_starts = 4, bound_gate = 3, bound_expert = 3)
+  g <- lapply(c(5000, 10000), function(n) gbar_measure(G1, k = 2, n = n, control = ctl))
+  swap <- function(G, s) {
+    for (i in which(s == 1)) {
+      v <- c(G$beta0[i], G$beta1[i, 1], G$eta[i, 1], G$eta[i, 2])
+      G$beta0[i] <- v[4]; G$beta1[i, 1] <- v[3]; G$eta[i, ] <- v[2:1]
+    }
+    G
+  }
+  pats <- as.matrix(expand.grid(0:1, 0:1))
+  d3 <- min(apply(pats, 1, function(s) voronoi_loss_sigmoid(swap(g[[2]], s), g[[1]], "D3")$value))
+  expect_lt(d3, 0.05)
+  # not the truth: the second atom is used (both atoms carry weight, the fit is not exact)
+  for (G in g) {
+    expect_identical(G$gbar$on_bound, 0L)
+    expect_gt(min(stats::plogis(G$beta0)), 1e-3)
+  }
+  # the swap is an exact symmetry of f_G (the reason for comparing up to it)
+  xs <- matrix(seq(0, 1, length.out = 11), 11, 1)
+  expect_equal(predict(swap(g[[1]], c(1, 0)), xs), predict(g[[1]], xs), tolerance = 1e-14)
 })
 
 test_that("G-bar: an over-specified fit that reproduces f_G0 warns that G-bar is not unique", {

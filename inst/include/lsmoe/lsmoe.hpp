@@ -1,4 +1,4 @@
-// lsmoe: header-only core for least squares estimation in softmax-gated mixtures of experts.
+// lsmoe: header-only core for least squares estimation in softmax- and sigmoid-gated mixtures of experts.
 // Include this header (with `LinkingTo: lsmoe, RcppEigen`) to reuse the core from another package.
 #ifndef LSMOE_LSMOE_HPP
 #define LSMOE_LSMOE_HPP
@@ -8,4 +8,5 @@
 #include "fused.hpp"
 #include "lse.hpp"
 #include "voronoi.hpp"
+#include "voronoi_sigmoid.hpp"
 #endif

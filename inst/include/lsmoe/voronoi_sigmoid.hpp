@@ -10,13 +10,14 @@
 #define LSMOE_VORONOI_SIGMOID_HPP
 
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 #include <Eigen/Dense>
 #include "experts.hpp"
 #include "model.hpp"
+#include "voronoi.hpp"
 
 namespace lsmoe {
 
@@ -38,64 +39,26 @@ struct SigmoidLoss {
   Eigen::MatrixXd dist;            // k x k*: ||omega_i - omega*_j||
 };
 
-inline void check_sigmoid_measure(const Params& G, const char* what) {
-  const std::string w(what);
-  const Eigen::Index k = G.beta0.size();
-  if (k < 1) throw std::invalid_argument(w + ": a mixing measure needs at least one atom");
-  if (G.beta1.rows() != k) throw std::invalid_argument(w + ": beta1 must have one row per atom");
-  if (G.eta.cols() != k) throw std::invalid_argument(w + ": eta must have one column per atom");
-  if (!G.beta0.allFinite() || !G.beta1.allFinite() || !G.eta.allFinite())
-    throw std::invalid_argument(w + ": parameters must be finite");
-}
-
-// Blocks of eta for the D2 loss: ridge experts (a: d entries, b: 1[, c: 1]); constant: (b).
-inline std::vector<int> sigmoid_eta_blocks(const Expert& e) {
-  if (!e.ridge()) return {1};
-  std::vector<int> b{e.d, 1};
-  if (e.output_weight) b.push_back(1);
-  return b;
-}
-
 // The Voronoi loss of G against the reference G0 (the truth G* for D1 and D2, G-bar for D3):
 //   D1 = sum_j |sum_{i in A_j} s(beta0_i) - s(beta0*_j)|
 //        + sum_{j: |A_j| > 1} sum_{i in A_j} (||dbeta1_ij||^2 + ||deta_ij||^2)
 //        + sum_{j: |A_j| = 1} sum_{i in A_j} (||dbeta1_ij|| + ||deta_ij||),        s = sigmoid;
 //   D2 = the same weight terms + sum_j sum_{i in A_j} (||dbeta1_ij||^r + sum_blocks ||deta_ij,block||^r)
-//        (blocks a, b[, c] of eta; beta0 enters through the weight terms, since the intercepts of
-//        several atoms in one cell are not identified one by one, only their summed weights);
+//        (blocks a, b[, c] of eta, see eta_blocks(); beta0 enters through the weight terms only:
+//        in a cell of several atoms the intercepts are not identified one by one, only the sum of
+//        their weights, so a |dbeta0|^r term would stay away from 0 as G -> G*);
 //   D3 = sum_j sum_{i in A_j} (|beta0_i - beta0*_j| + ||dbeta1_ij|| + ||deta_ij||), no weight terms.
 // An empty cell contributes its weight term s(beta0*_j) to D1 and D2, nothing to D3.
 inline SigmoidLoss voronoi_loss_sigmoid(const Params& G, const Params& G0, SigmoidLossType type, double r,
                                         const std::vector<int>& blocks) {
-  check_sigmoid_measure(G, "G");
-  check_sigmoid_measure(G0, "G0");
-  if (G.beta1.cols() != G0.beta1.cols()) throw std::invalid_argument("G and G0 must have the same input dimension d");
-  if (G.eta.rows() != G0.eta.rows()) throw std::invalid_argument("G and G0 must have the same number q of expert parameters");
-  const int q = static_cast<int>(G0.eta.rows());
-  int tot = 0;
-  for (int len : blocks) {
-    if (len < 1) throw std::invalid_argument("expert parameter blocks must be non-empty");
-    tot += len;
-  }
-  if (tot != q) throw std::invalid_argument("the expert parameter blocks must add up to q");
-  if (type == SigmoidLossType::D2 && !(std::isfinite(r) && r >= 1.0)) throw std::invalid_argument("r must be a finite number >= 1");
-  const int k = static_cast<int>(G.beta0.size()), k0 = static_cast<int>(G0.beta0.size());
+  // shapes, finiteness, blocks and r: the checks of the softmax losses (voronoi.hpp)
+  check_loss_args(G, G0, type == SigmoidLossType::D2 ? LossType::D2 : LossType::D1, r, blocks);
+  const int k0 = static_cast<int>(G0.beta0.size());
   SigmoidLoss L;
-  L.assignment.assign(k, 0);
-  L.members.assign(k0, std::vector<int>());
-  L.dist.resize(k, k0);
-  for (int i = 0; i < k; ++i) {
-    double best = std::numeric_limits<double>::infinity();
-    for (int j = 0; j < k0; ++j) {
-      const double d2 = (G.beta1.row(i) - G0.beta1.row(j)).squaredNorm() + (G.eta.col(i) - G0.eta.col(j)).squaredNorm();
-      L.dist(i, j) = std::sqrt(d2);
-      if (d2 < best) {
-        best = d2;
-        L.assignment[i] = j;
-      }
-    }
-    L.members[L.assignment[i]].push_back(i);
-  }
+  Cells cells = voronoi_cells(G, G0);  // the cells of the softmax losses (no alignment)
+  L.assignment = std::move(cells.assignment);
+  L.members = std::move(cells.members);
+  L.dist = std::move(cells.dist);
   L.weight_term = Eigen::VectorXd::Zero(k0);
   L.parameter_term = Eigen::VectorXd::Zero(k0);
   for (int j = 0; j < k0; ++j) {
@@ -111,16 +74,9 @@ inline SigmoidLoss voronoi_loss_sigmoid(const Params& G, const Params& G0, Sigmo
         par += A.size() > 1 ? db1 * db1 + de * de : db1 + de;
         break;
       }
-      case SigmoidLossType::D2: {
-        double s = std::pow(db1, r);
-        Eigen::Index start = 0;
-        for (int len : blocks) {
-          s += std::pow(deta.segment(start, len).norm(), r);
-          start += len;
-        }
-        par += s;
+      case SigmoidLossType::D2:
+        par += std::pow(db1, r) + block_power_sum(deta, blocks, r);
         break;
-      }
       case SigmoidLossType::D3:
         par += std::abs(G.beta0[i] - G0.beta0[j]) + db1 + deta.norm();
         break;
