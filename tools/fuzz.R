@@ -885,7 +885,11 @@ report <- function(calls, outcome, results, notes, opt, secs) {
 if (sys.nframe() == 0L && !interactive()) {
   opt <- fuzz_options()
   if (.Platform$OS.type != "unix") stop("the fuzzer needs fork() (Linux or macOS)")
-  if (!nzchar(Sys.getenv("LSMOE_FUZZ_LIMITED")) && opt$mem_mb > 0) {
+  # AddressSanitizer (make sanitize preloads libasan) reserves terabytes of virtual memory for its
+  # shadow, so `ulimit -v` would stop every process; there its allocator returns NULL instead
+  # (ASAN_OPTIONS=allocator_may_return_null=1), which R reports as "cannot allocate"
+  asan <- grepl("libasan", Sys.getenv("LD_PRELOAD"))
+  if (!nzchar(Sys.getenv("LSMOE_FUZZ_LIMITED")) && opt$mem_mb > 0 && !asan) {
     file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
     cmd <- sprintf("ulimit -v %d 2>/dev/null; LSMOE_FUZZ_LIMITED=1 OMP_STACKSIZE=512K exec %s --vanilla %s %s",
                    as.integer(opt$mem_mb * 1024), shQuote(file.path(R.home("bin"), "Rscript")), shQuote(file),
