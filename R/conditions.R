@@ -39,6 +39,7 @@ describe <- function(x) {
 #' |---|---|---|
 #' | polynomial degree | 50 | `p` of [expert_polynomial()]; also hand-made `moe_expert` objects. With \eqn{p \le 50}, \eqn{p(p-1)} cannot overflow and \eqn{z^p} is finite for \eqn{|z| < 10^6}. |
 #' | values drawn | \eqn{10^8} | `n * d` of [simulate_moe()] and of Monte Carlo inputs drawn by [regression_error()] (`n_mc * d`); `n * nsim` of `simulate()` for [moe_lse()] fits. |
+#' | rows fitted to a drawn sample | \eqn{10^7} | `n * d` of [gbar_measure()] (the noiseless sample is fitted, with several copies of it in memory). |
 #' | counts | \eqn{2^{31} - 1} | every other whole-number argument (it must fit an R integer). |
 #'
 #' Values that cannot be represented finitely are never returned silently: [simulate_moe()]
@@ -49,7 +50,7 @@ describe <- function(x) {
 #' @seealso [experts], [simulate_moe()], [mixing_measure()]
 NULL
 
-lsmoe_limits <- list(degree = 50L, draws = 1e8)
+lsmoe_limits <- list(degree = 50L, draws = 1e8, fit_draws = 1e7)
 
 # A single whole number in [min, max] (max defaults to the largest R integer), returned as an
 # integer. Never warns (no integer overflow) and never evaluates to NA in a condition.

@@ -126,8 +126,8 @@ as.double.voronoi_loss_sigmoid <- function(x, ...) as.double(x$value)
 #'
 #' @param G0 The truth \eqn{G_*}: a sigmoid-gated [mixing_measure()].
 #' @param k Number of atoms, a whole number >= the number of atoms of `G0` (default one more).
-#' @param n Size of the noiseless sample, whole number (default 1e5; the package's tests check that
-#'   the result does not move when it doubles).
+#' @param n Size of the noiseless sample, whole number, at most 1e7 / d (see [lsmoe_limits];
+#'   default 1e5; the package's tests check that the result does not move when it doubles).
 #' @param x `NULL` (Uniform\eqn{[0,1]^d} inputs) or a function of `n` returning an n x d matrix.
 #' @param control A [lse_control()] list for the fits (default 10 global starts).
 #' @param jitter Relative jitter of the split starts, a number >= 0 (default 0.1).
@@ -155,7 +155,7 @@ gbar_measure <- function(G0, k = NULL, n = 1e5, x = NULL, control = lse_control(
     lsmoe_abort("`G0` must be a sigmoid-gated measure (gate = gate_sigmoid()).", arg = "G0")
   }
   k <- if (is.null(k)) G0$k + 1L else check_count(k, "k", min = G0$k, max = 1000)
-  n <- check_count(n, "n", max = floor(lsmoe_limits$draws / G0$d))
+  n <- check_count(n, "n", max = floor(lsmoe_limits$fit_draws / G0$d))
   if (!is.null(x) && !is.function(x)) lsmoe_abort("`x` must be NULL or a function(n) returning an n x d matrix.", arg = "x")
   jitter <- check_number(jitter, "jitter", min = 0)
   control <- as_control(control)

@@ -440,3 +440,10 @@ test_that("a fit whose parameter matrices lost their names still prints; a loss 
   vl$value <- data.frame(a = 1:3)
   err_input(as.double(vl), "`value`")
 })
+
+test_that("gbar_measure() refuses a noiseless sample too large to fit, before allocating it", {
+  G0 <- mixing_measure(beta0 = 0.5, beta1 = 6, eta = rbind(c(8, -4)), expert = expert_sigmoid(),
+                       gate = gate_sigmoid())
+  expect_error(gbar_measure(G0, n = 1e8), "`n`", class = "lsmoe_error_input")
+  expect_error(gbar_measure(G0, n = 1e7 + 1), "`n`", class = "lsmoe_error_input")
+})
