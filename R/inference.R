@@ -204,7 +204,7 @@ confint.moe_lse <- function(object, parm, level = 0.95, method = c("wald", "boot
   } else if (is.character(parm)) {
     idx <- match(parm, nm)
     if (anyNA(idx)) lsmoe_abort(sprintf("`parm` has unknown name(s): %s.", paste(parm[is.na(idx)], collapse = ", ")), arg = "parm")
-  } else if (is.numeric(parm) && all(parm == round(parm)) && all(parm >= 1 & parm <= length(est))) {
+  } else if (is.numeric(parm) && length(parm) && !anyNA(parm) && all(parm == round(parm)) && all(parm >= 1 & parm <= length(est))) {
     idx <- as.integer(parm)
   } else {
     lsmoe_abort(sprintf("`parm` must be names of coef() or indices in 1:%d.", length(est)), arg = "parm")

@@ -447,3 +447,12 @@ test_that("gbar_measure() refuses a noiseless sample too large to fit, before al
   expect_error(gbar_measure(G0, n = 1e8), "`n`", class = "lsmoe_error_input")
   expect_error(gbar_measure(G0, n = 1e7 + 1), "`n`", class = "lsmoe_error_input")
 })
+
+test_that("confint() rejects NA or empty parm with a classed error (fuzz seed 1, call 8901)", {
+  set.seed(2)
+  x <- runif(200)
+  y <- ifelse(x < 0.5, 1 + x, 3 - 2 * x) + rnorm(200, sd = 0.1)
+  f <- moe_lse(x, y, k = 2, expert = "linear", control = lse_control(n_starts = 3))
+  expect_error(confint(f, parm = NA_integer_), "`parm`", class = "lsmoe_error_input")
+  expect_error(confint(f, parm = integer(0)), "`parm`", class = "lsmoe_error_input")
+})
