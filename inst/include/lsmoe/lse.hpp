@@ -445,7 +445,9 @@ inline Fit lm_fit(const P& prob, const Eigen::VectorXd& theta0, const Bounds& bo
 //  2. the n_finish starts with the smallest screening RSS run to convergence, on the refining
 //     problem (a larger subsample) when `refine` is given, else on all rows;
 //  3. with a refining stage, the refined fit with the smallest RSS is finished on all rows.
-// Without screening every start runs to convergence on all rows. `best` indexes the start whose
+// The refining and finishing stages continue fits that are already near an optimum: they start
+// with damping ctl.damping * continuation_damping (Gauss-Newton-like steps; gain-ratio damping
+// raises it again where that fails). Without screening every start runs to convergence on all rows. `best` indexes the start whose
 // fit on all rows has the smallest RSS; fits not run on all rows have rss = NaN and status
 // `screened`.
 struct MultiFit {
@@ -454,6 +456,9 @@ struct MultiFit {
   std::vector<double> refine_rss;  // empty without refining
   int best = 0;
 };
+
+// Initial damping of the refining and finishing stages, relative to Control::damping.
+constexpr double continuation_damping = 1e-4;
 
 template <class P>
 inline MultiFit fit_multi(const P& full, const P* screen, const P* refine, const Eigen::Ref<const Eigen::MatrixXd>& starts,
@@ -488,13 +493,15 @@ inline MultiFit fit_multi(const P& full, const P* screen, const P* refine, const
     }
     const std::vector<Eigen::Index> order = by(out.screen_rss);
     const int m = static_cast<int>(std::min<Eigen::Index>(ctl.n_finish, S));
+    Control cc = ctl;
+    cc.damping = ctl.damping * continuation_damping;
     if (refine) {
       out.refine_rss.assign(static_cast<size_t>(S), nan);
       std::vector<double> rr(static_cast<size_t>(S), inf);
       for (int i = 0; i < m; ++i) {
         const Eigen::Index s = order[i];
         const int it0 = out.fits[s].iterations;
-        out.fits[s] = lm_fit(*refine, out.fits[s].theta, bounds, ctl, interrupt);
+        out.fits[s] = lm_fit(*refine, out.fits[s].theta, bounds, cc, interrupt);
         out.fits[s].iterations += it0;
         if (std::isfinite(out.fits[s].rss)) rr[s] = out.refine_rss[s] = out.fits[s].rss;
         else out.fits[s].theta = starts.col(s);
@@ -502,14 +509,14 @@ inline MultiFit fit_multi(const P& full, const P* screen, const P* refine, const
       }
       const Eigen::Index s = by(rr)[0];
       const int it0 = out.fits[s].iterations;
-      out.fits[s] = lm_fit(full, out.fits[s].theta, bounds, ctl, interrupt);
+      out.fits[s] = lm_fit(full, out.fits[s].theta, bounds, cc, interrupt);
       out.fits[s].iterations += it0;
       finish.push_back(s);
     } else {
       for (int i = 0; i < m; ++i) {
         const Eigen::Index s = order[i];
         const int it0 = out.fits[s].iterations;
-        out.fits[s] = lm_fit(full, out.fits[s].theta, bounds, ctl, interrupt);
+        out.fits[s] = lm_fit(full, out.fits[s].theta, bounds, cc, interrupt);
         out.fits[s].iterations += it0;
         finish.push_back(s);
       }
