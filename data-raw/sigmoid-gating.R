@@ -101,6 +101,8 @@ quiet_gbar <- function(G0, n, label) {
                         invokeRestart("muffleWarning")
                       })
 }
+set.seed(20240520)  # G-bar (random starts, noiseless sample): reproducible
+
 gbars <- lapply(seq_len(nrow(cases)), function(i) {
   if (cases$regime[i] != 2) return(NULL)
   quiet_gbar(truths[[i]], 1e5, cases$expert[i])
