@@ -75,6 +75,8 @@
 #'   \eqn{(J^\top J + \mu D) h = -J^\top r} with \eqn{D} the running maximum of
 #'   \eqn{\mathrm{diag}(J^\top J)} (More's scaling), > 0. Default 0.1 (on the bench problem of
 #'   `bench/fit.R` 11 iterations against 57 with 1e-3, which jumps to another local optimum).
+#'   The refining and finishing stages after a screening continue fits that are already near an
+#'   optimum and start with `damping * 1e-4` (gain-ratio damping raises it where needed).
 #' @param bound_gate,bound_expert,bound_output Positive numbers (at most 1e100) or `Inf`: the
 #'   bounds above. Defaults 50, 50 and 20.
 #' @param standardize Logical, default `TRUE`: fit on the standardised scale (see Scaling).

@@ -56,7 +56,7 @@ inline std::string status_message(int s) {
   case too_many_evaluations: return "stopped: limit on RSS evaluations reached";
   case ftol_too_small: return "converged: no further reduction of the RSS possible at machine precision";
   case xtol_too_small: return "converged to machine precision: no further improvement of the parameters possible";
-  case gtol_too_small: return "converged to machine precision: residuals orthogonal to the Jacobian";
+  case gtol_too_small: return "converged: every parameter is held on a bound with its gradient pointing outward (a KKT point)";
   case iteration_limit: return "stopped: iteration limit (max_iter) reached";
   case non_finite: return "stopped: the RSS is not finite at the start";
   case exact_fit: return "converged: the residuals are zero";
