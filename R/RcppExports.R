@@ -9,6 +9,10 @@ cpp_normal_equations <- function(x, y, w, theta, expert, k, threads = 1L, gate =
     .Call(`_lsmoe_cpp_normal_equations`, x, y, w, theta, expert, k, threads, gate)
 }
 
+cpp_fitted <- function(x, theta, expert, k, threads = 1L, gate = "softmax") {
+    .Call(`_lsmoe_cpp_fitted`, x, theta, expert, k, threads, gate)
+}
+
 cpp_predict <- function(x, beta0, beta1, eta, expert, gate = "softmax") {
     .Call(`_lsmoe_cpp_predict`, x, beta0, beta1, eta, expert, gate)
 }

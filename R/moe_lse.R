@@ -280,8 +280,7 @@ fit_weighted <- function(x, y, w, k, expert, start, control, gate = gate_softmax
     fit <- lse_fit_engine(x, y, if (all(wk == wk[1]) && wk[1] == 1) numeric(0) else wk, k, expert, start, control, gate)
   } else {
     fit <- lse_fit_engine(x[keep, , drop = FALSE], y[keep], wk, k, expert, start, control, gate)
-    p <- fit$coefficients
-    fit$fitted.values <- as.vector(cpp_predict(x, p$beta0, p$beta1, t(p$eta), fit$expert, fit$gate$name)$response)
+    fit$fitted.values <- cpp_fitted(x, fit$theta, fit$expert, fit$k, fit$control$threads, fit$gate$name)
     fit$residuals <- y - fit$fitted.values
     fit$x <- x
     fit$y <- y
@@ -337,7 +336,7 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control, gate = gate_softm
   names(par$beta0) <- comp
   dimnames(par$beta1) <- list(comp, xnames)
   dimnames(par$eta) <- list(comp, expert_param_names(expert, xnames))
-  fitted <- cpp_predict(x, par$beta0, par$beta1, t(par$eta), expert, gate$name)$response
+  fitted <- cpp_fitted(x, eng$theta, expert, k, control$threads, gate$name)
   ww <- if (length(w)) w else rep(1, n)
   tss <- sum(ww * (y - sum(ww * y) / sum(ww))^2)
   if (tss > 0 && res$rss > tss) {

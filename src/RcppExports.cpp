@@ -51,6 +51,22 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_fitted
+Eigen::VectorXd cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate);
+RcppExport SEXP _lsmoe_cpp_fitted(SEXP xSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type x(xSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type expert(expertSEXP);
+    Rcpp::traits::input_parameter< int >::type k(kSEXP);
+    Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
+    Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_fitted(x, theta, expert, k, threads, gate));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_predict
 Rcpp::List cpp_predict(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, std::string gate);
 RcppExport SEXP _lsmoe_cpp_predict(SEXP xSEXP, SEXP beta0SEXP, SEXP beta1SEXP, SEXP etaSEXP, SEXP expertSEXP, SEXP gateSEXP) {
@@ -209,6 +225,7 @@ END_RCPP
 static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 12},
     {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 8},
+    {"_lsmoe_cpp_fitted", (DL_FUNC) &_lsmoe_cpp_fitted, 6},
     {"_lsmoe_cpp_predict", (DL_FUNC) &_lsmoe_cpp_predict, 6},
     {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 6},
     {"_lsmoe_cpp_pack", (DL_FUNC) &_lsmoe_cpp_pack, 5},

@@ -258,3 +258,42 @@ test_that("with no bound active, projection and transform reach the same optimum
   expect_equal(fp$rss, ft$rss, tolerance = 1e-8)
   expect_equal(fitted(fp), fitted(ft), tolerance = 1e-5)
 })
+
+test_that("the range check decides exactly as the median does", {
+  set.seed(71)
+  ex <- expert_sigmoid()
+  for (i in 1:300) {
+    n <- sample(1:9, 1)
+    y <- sample(c(-1, -0.5, 0, 0.5, 1, 1.5, 2), n, replace = TRUE)
+    med <- stats::median(y)
+    outside <- med < 0 || med > 1
+    got <- tryCatch({ lsmoe:::check_reachable(y, ex); FALSE }, lsmoe_error_range = function(e) TRUE)
+    expect_identical(got, outside, info = paste(y, collapse = ","))
+  }
+})
+
+test_that("fitted values come from the fused pass and equal predict() for every family, gate and thread count", {
+  set.seed(72)
+  x <- matrix(runif(3 * 5000), 5000, 3)
+  y0 <- sin(3 * x[, 1]) + x[, 2]
+  xb <- matrix(runif(3 * 20000), 20000, 3)
+  for (gt in list(gate_softmax(), gate_sigmoid())) {
+    for (e in list(expert_sigmoid(), expert_tanh(), expert_linear(), expert_polynomial(2), expert_relu(),
+                   expert_gelu(), expert_constant(), expert_tanh(output_weight = TRUE))) {
+      y <- if (e$name %in% c("sigmoid", "tanh") && !isTRUE(e$output_weight)) plogis(y0) else y0
+      y <- y + rnorm(length(y), 0, 0.05)
+      set.seed(5)
+      f1 <- moe_lse(x, y, k = 2, expert = e, gate = gt, control = lse_control(n_starts = 2, max_iter = 20, warn = FALSE))
+      expect_equal(unname(fitted(f1)), unname(as.vector(predict(f1, newdata = x))), tolerance = 1e-12)
+      expect_equal(sum(residuals(f1)^2), f1$rss, tolerance = 1e-10)
+      set.seed(5)
+      f2 <- update(f1, control = lse_control(n_starts = 2, max_iter = 20, warn = FALSE, threads = 2))
+      expect_identical(fitted(f2), fitted(f1))
+      # 20000 rows: 5 chunks, so 2 threads are used
+      fb1 <- lsmoe:::cpp_fitted(xb, f1$theta, f1$expert, 2L, 1L, gt$name)
+      fb2 <- lsmoe:::cpp_fitted(xb, f1$theta, f1$expert, 2L, 2L, gt$name)
+      expect_identical(fb2, fb1)
+      expect_equal(fb1, unname(as.vector(predict(f1, newdata = xb))), tolerance = 1e-12)
+    }
+  }
+})

@@ -248,6 +248,35 @@ class MoeProblem {
     return out.rss;
   }
 
+  // The fitted values f(x_i; theta) of every row, written to f (length n): the same vectorised
+  // blocks as eval(), without the Jacobian; rows are independent, so any number of threads gives
+  // the same values.
+  void fitted(const Eigen::VectorXd& theta, double* f) const {
+    if (theta.size() != p_) throw std::invalid_argument("parameter vector has the wrong length");
+    unpack(theta);
+    const Eigen::Index n = data_.n;
+    const Eigen::Index nchunks = (n + chunk_ - 1) / chunk_;
+    int nt = threads_;
+    if (nt > 1 && nchunks < 2 * static_cast<Eigen::Index>(nt)) nt = static_cast<int>(std::max<Eigen::Index>(1, nchunks / 2));
+    if (static_cast<int>(scratch_.size()) < nt) scratch_.resize(nt);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+#endif
+    for (Eigen::Index c = 0; c < nchunks; ++c) {
+      int tid = 0;
+#ifdef _OPENMP
+      tid = omp_get_thread_num();
+#endif
+      Scratch& S = scratch_[tid];
+      const Eigen::Index i0 = c * chunk_, i1 = std::min(n, i0 + chunk_);
+      for (Eigen::Index b0 = i0; b0 < i1; b0 += block_) {
+        const Eigen::Index nb = std::min<Eigen::Index>(block_, i1 - b0);
+        block(S, b0, nb, false, nullptr, nullptr);
+        Eigen::Map<Eigen::ArrayXd>(f + b0, nb) = S.f;
+      }
+    }
+  }
+
  private:
   Expert e_;
   int k_, q_, p_;
