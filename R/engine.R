@@ -117,8 +117,9 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
   gn <- gate_name(gate)
   p <- n_free_params(k, d, q, gn)
   sc <- fit_scales(x, y, w, expert, control$standardize, gn)
-  xs <- sweep(sweep(x, 2, sc$mx), 2, sc$sx, "/")
-  ys <- (y - sc$my) / sc$sy
+  xs <- x
+  for (j in which(sc$mx != 0 | sc$sx != 1)) xs[, j] <- (x[, j] - sc$mx[j]) / sc$sx[j]
+  ys <- if (sc$my != 0 || sc$sy != 1) (y - sc$my) / sc$sy else y
   screen <- refine <- integer(0)
   if (is.null(start)) {
     starts <- make_starts(xs, ys, k, expert, control, gn)
