@@ -200,10 +200,7 @@ class MoeProblem {
   double eval(const Eigen::VectorXd& theta, PassSums& out, bool jac) const {
     if (theta.size() != p_) throw std::invalid_argument("parameter vector has the wrong length");
     unpack(theta);
-    const Eigen::Index n = data_.n;
-    const Eigen::Index nchunks = (n + chunk_ - 1) / chunk_;
-    int nt = threads_;
-    if (nt > 1 && nchunks < 2 * static_cast<Eigen::Index>(nt)) nt = static_cast<int>(std::max<Eigen::Index>(1, nchunks / 2));
+    const Eigen::Index nchunks = n_chunks();
     partial_rss_.assign(static_cast<size_t>(nchunks), 0.0);
     if (jac) {
       if (partial_A_.size() < static_cast<size_t>(nchunks)) {
@@ -211,18 +208,7 @@ class MoeProblem {
         partial_g_.resize(static_cast<size_t>(nchunks));
       }
     }
-    if (static_cast<int>(scratch_.size()) < nt) scratch_.resize(nt);
-    bool failed = false;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
-#endif
-    for (Eigen::Index c = 0; c < nchunks; ++c) {
-      int tid = 0;
-#ifdef _OPENMP
-      tid = omp_get_thread_num();
-#endif
-      Scratch& S = scratch_[tid];
-      const Eigen::Index i0 = c * chunk_, i1 = std::min(n, i0 + chunk_);
+    each_chunk([&](Scratch& S, Eigen::Index c, Eigen::Index i0, Eigen::Index i1) {
       double rss = 0.0;
       if (jac) {
         partial_A_[c].setZero(p_, p_);
@@ -233,8 +219,7 @@ class MoeProblem {
         rss += block(S, b0, nb, jac, jac ? &partial_A_[c] : nullptr, jac ? &partial_g_[c] : nullptr);
       }
       partial_rss_[c] = rss;
-      if (!std::isfinite(rss)) failed = true;
-    }
+    });
     out.reset(p_, jac);
     for (Eigen::Index c = 0; c < nchunks; ++c) {
       out.rss += partial_rss_[c];
@@ -244,7 +229,6 @@ class MoeProblem {
       }
     }
     if (jac) out.A.triangularView<Eigen::StrictlyUpper>() = out.A.transpose();
-    (void)failed;
     return out.rss;
   }
 
@@ -254,27 +238,13 @@ class MoeProblem {
   void fitted(const Eigen::VectorXd& theta, double* f) const {
     if (theta.size() != p_) throw std::invalid_argument("parameter vector has the wrong length");
     unpack(theta);
-    const Eigen::Index n = data_.n;
-    const Eigen::Index nchunks = (n + chunk_ - 1) / chunk_;
-    int nt = threads_;
-    if (nt > 1 && nchunks < 2 * static_cast<Eigen::Index>(nt)) nt = static_cast<int>(std::max<Eigen::Index>(1, nchunks / 2));
-    if (static_cast<int>(scratch_.size()) < nt) scratch_.resize(nt);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
-#endif
-    for (Eigen::Index c = 0; c < nchunks; ++c) {
-      int tid = 0;
-#ifdef _OPENMP
-      tid = omp_get_thread_num();
-#endif
-      Scratch& S = scratch_[tid];
-      const Eigen::Index i0 = c * chunk_, i1 = std::min(n, i0 + chunk_);
+    each_chunk([&](Scratch& S, Eigen::Index, Eigen::Index i0, Eigen::Index i1) {
       for (Eigen::Index b0 = i0; b0 < i1; b0 += block_) {
         const Eigen::Index nb = std::min<Eigen::Index>(block_, i1 - b0);
         block(S, b0, nb, false, nullptr, nullptr);
         Eigen::Map<Eigen::ArrayXd>(f + b0, nb) = S.f;
       }
-    }
+    });
   }
 
  private:
@@ -292,6 +262,29 @@ class MoeProblem {
   mutable std::vector<Eigen::MatrixXd> partial_A_;
   mutable std::vector<Eigen::VectorXd> partial_g_;
   mutable std::vector<Scratch> scratch_;
+
+  Eigen::Index n_chunks() const { return (data_.n + chunk_ - 1) / chunk_; }
+
+  // Calls body(scratch, c, first row, end row) for every chunk c of rows, on up to threads_
+  // threads (only when each gets at least two chunks), each with its own scratch.
+  template <class Body>
+  void each_chunk(Body&& body) const {
+    const Eigen::Index nchunks = n_chunks();
+    int nt = threads_;
+    if (nt > 1 && nchunks < 2 * static_cast<Eigen::Index>(nt)) nt = static_cast<int>(std::max<Eigen::Index>(1, nchunks / 2));
+    if (static_cast<int>(scratch_.size()) < nt) scratch_.resize(nt);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+#endif
+    for (Eigen::Index c = 0; c < nchunks; ++c) {
+      int tid = 0;
+#ifdef _OPENMP
+      tid = omp_get_thread_num();
+#endif
+      const Eigen::Index i0 = c * chunk_;
+      body(scratch_[tid], c, i0, std::min(data_.n, i0 + chunk_));
+    }
+  }
 
   void unpack(const Eigen::VectorXd& th) const {
     const int d = e_.d, km1 = Gate::gated(k_), ng = km1 * (d + 1);
