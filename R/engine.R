@@ -76,6 +76,16 @@ transform_params <- function(par, sc, expert, inverse = FALSE) {
   list(beta0 = beta0, beta1 = beta1, eta = eta)
 }
 
+# Whether the fused pass may run on its AVX2 build: options(lsmoe.simd), default TRUE (see the
+# package documentation, "Package options").
+use_simd <- function() {
+  v <- getOption("lsmoe.simd", TRUE)
+  if (!is.logical(v) || length(v) != 1 || is.na(v)) {
+    lsmoe_abort(sprintf("Option `lsmoe.simd` must be TRUE or FALSE, not %s.", describe(v)), arg = "lsmoe.simd")
+  }
+  v
+}
+
 # Range of the response a family without output weight can reach (NULL: any).
 expert_range <- function(expert) {
   if (isTRUE(expert$output_weight)) return(NULL)
@@ -143,7 +153,7 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
   }
   b <- theta_bounds(k, d, expert, control, gn)
   starts <- pmin(pmax(starts, b$lower), b$upper)
-  res <- cpp_lse_fit(xs, ys, as.numeric(w), expert, k, starts, b$lower, b$upper, control, screen, refine, gn)
+  res <- cpp_lse_fit(xs, ys, as.numeric(w), expert, k, starts, b$lower, b$upper, control, screen, refine, gn, use_simd())
   if (!is.finite(res$rss)) {
     lsmoe_abort("Every start gave a non-finite RSS: check `x` and `y` for extreme values.", arg = "x")
   }

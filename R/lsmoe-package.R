@@ -6,6 +6,18 @@
 #' by least squares ([moe_lse()]), with expert families such as [expert_sigmoid()] and
 #' [expert_linear()], in a header-only C++ core (`inst/include/lsmoe`).
 #'
+#' @section Package options:
+#' \describe{
+#'   \item{`lsmoe.simd`}{`TRUE` (default) or `FALSE`. The fused pass over the observations
+#'     (the model, residuals, \eqn{J^\top J} and \eqn{J^\top r} of every Levenberg-Marquardt
+#'     iteration) exists in two builds: a portable one (SSE2 on x86-64) and, with GCC on
+#'     x86-64, one for AVX2 and FMA, chosen at run time when the CPU has both. It is about
+#'     twice as fast. `options(lsmoe.simd = FALSE)` forces the portable build. The two give
+#'     the same fits up to rounding (FMA rounds once where the portable build rounds twice),
+#'     not the same bits; either gives the same bits for any number of threads. A fit
+#'     records the build it used in its component `kernel` (`"avx2"` or `"portable"`).}
+#' }
+#'
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. *Proceedings of the 41st International Conference on Machine Learning*,

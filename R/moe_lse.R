@@ -81,6 +81,8 @@
 #' * `starts`: data frame of every start (`start`, `rss`, `status`, `iterations`, and `screen_rss`,
 #'   `refine_rss` on the subsamples); an RSS is `NA` where it was not computed (a start screened out
 #'   before the finish) or is not finite (the start's `status` tells which); `best_start`;
+#' * `kernel`: the build of the fused pass that ran, `"avx2"` or `"portable"` (option
+#'   `lsmoe.simd`, see [lsmoe-package]);
 #' * `control`, `x` (n x d inputs, without an intercept column), `y`, `response_name`;
 #' * formula fits also: `terms`, `model` (the model frame), `xlevels`, `contrasts` and
 #'   `na.action` (when rows were dropped).
@@ -280,7 +282,7 @@ fit_weighted <- function(x, y, w, k, expert, start, control, gate = gate_softmax
     fit <- lse_fit_engine(x, y, if (all(wk == wk[1]) && wk[1] == 1) numeric(0) else wk, k, expert, start, control, gate)
   } else {
     fit <- lse_fit_engine(x[keep, , drop = FALSE], y[keep], wk, k, expert, start, control, gate)
-    fit$fitted.values <- cpp_fitted(x, fit$theta, fit$expert, fit$k, fit$control$threads, fit$gate$name)
+    fit$fitted.values <- cpp_fitted(x, fit$theta, fit$expert, fit$k, fit$control$threads, fit$gate$name, use_simd())
     fit$residuals <- y - fit$fitted.values
     fit$x <- x
     fit$y <- y
@@ -336,7 +338,7 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control, gate = gate_softm
   names(par$beta0) <- comp
   dimnames(par$beta1) <- list(comp, xnames)
   dimnames(par$eta) <- list(comp, expert_param_names(expert, xnames))
-  fitted <- cpp_fitted(x, eng$theta, expert, k, control$threads, gate$name)
+  fitted <- cpp_fitted(x, eng$theta, expert, k, control$threads, gate$name, use_simd())
   ww <- if (length(w)) w else rep(1, n)
   tss <- sum(ww * (y - sum(ww * y) / sum(ww))^2)
   if (tss > 0 && res$rss > tss) {
@@ -358,6 +360,6 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control, gate = gate_softm
     starts = data.frame(start = seq_along(res$start_rss), rss = na_if_nonfinite(res$start_rss),
                         status = res$start_status, iterations = res$start_iterations,
                         screen_rss = na_if_nonfinite(res$screen_rss), refine_rss = na_if_nonfinite(res$refine_rss)),
-    best_start = res$best, control = control, x = x, y = y
+    best_start = res$best, kernel = res$kernel, control = control, x = x, y = y
   ), class = "moe_lse")
 }

@@ -91,7 +91,7 @@ data_start <- function(x, y, k, expert, control, sc = data_scales(x, y), gate = 
     st <- vapply(1:2, function(s) random_eta(xj, yj, 1, expert, sc), numeric(q))
     st <- matrix(st, nrow = q)
     b <- theta_bounds(1, d, expert, one)
-    fit <- cpp_lse_fit(xj, yj, numeric(0), expert, 1L, st, b$lower, b$upper, one, integer(0), integer(0))
+    fit <- cpp_lse_fit(xj, yj, numeric(0), expert, 1L, st, b$lower, b$upper, one, integer(0), integer(0), "softmax", use_simd())
     eta[j, ] <- if (all(is.finite(fit$theta))) fit$theta else st[, 1]
   }
   list(beta0 = beta0, beta1 = beta1, eta = eta)

@@ -12,8 +12,8 @@ Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
 // cpp_lse_fit
-Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control, Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows, std::string gate);
-RcppExport SEXP _lsmoe_cpp_lse_fit(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP startsSEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP, SEXP screen_rowsSEXP, SEXP refine_rowsSEXP, SEXP gateSEXP) {
+Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control, Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows, std::string gate, bool simd);
+RcppExport SEXP _lsmoe_cpp_lse_fit(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP startsSEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP, SEXP screen_rowsSEXP, SEXP refine_rowsSEXP, SEXP gateSEXP, SEXP simdSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -29,13 +29,24 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type screen_rows(screen_rowsSEXP);
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type refine_rows(refine_rowsSEXP);
     Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lse_fit(x, y, w, expert, k, starts, lower, upper, control, screen_rows, refine_rows, gate));
+    Rcpp::traits::input_parameter< bool >::type simd(simdSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lse_fit(x, y, w, expert, k, starts, lower, upper, control, screen_rows, refine_rows, gate, simd));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_simd_kernel
+std::string cpp_simd_kernel();
+RcppExport SEXP _lsmoe_cpp_simd_kernel() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_simd_kernel());
     return rcpp_result_gen;
 END_RCPP
 }
 // cpp_normal_equations
-Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate);
-RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP) {
+Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd);
+RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -47,13 +58,14 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type k(kSEXP);
     Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
     Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads, gate));
+    Rcpp::traits::input_parameter< bool >::type simd(simdSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads, gate, simd));
     return rcpp_result_gen;
 END_RCPP
 }
 // cpp_fitted
-Eigen::VectorXd cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate);
-RcppExport SEXP _lsmoe_cpp_fitted(SEXP xSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP) {
+Eigen::VectorXd cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd);
+RcppExport SEXP _lsmoe_cpp_fitted(SEXP xSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -63,7 +75,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type k(kSEXP);
     Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
     Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_fitted(x, theta, expert, k, threads, gate));
+    Rcpp::traits::input_parameter< bool >::type simd(simdSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_fitted(x, theta, expert, k, threads, gate, simd));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -223,9 +236,10 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
-    {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 12},
-    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 8},
-    {"_lsmoe_cpp_fitted", (DL_FUNC) &_lsmoe_cpp_fitted, 6},
+    {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 13},
+    {"_lsmoe_cpp_simd_kernel", (DL_FUNC) &_lsmoe_cpp_simd_kernel, 0},
+    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 9},
+    {"_lsmoe_cpp_fitted", (DL_FUNC) &_lsmoe_cpp_fitted, 7},
     {"_lsmoe_cpp_predict", (DL_FUNC) &_lsmoe_cpp_predict, 6},
     {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 6},
     {"_lsmoe_cpp_pack", (DL_FUNC) &_lsmoe_cpp_pack, 5},

@@ -1,6 +1,7 @@
 // Thin glue between R and the header-only core in inst/include/lsmoe. Never exported to users.
 #include <memory>
 #include "glue.h"
+#include "kernel.h"
 
 // [[Rcpp::depends(RcppEigen)]]
 
@@ -15,17 +16,51 @@ static Rcpp::List params_list(const lsmoe::Params& P) {
 
 namespace {
 
+// lsmoe::MoeProblem whose passes run on the AVX2 kernel (kernel.h) when `simd` is true and the
+// CPU has AVX2 and FMA, else on the portable build. It offers what the LM needs (p(), eval())
+// and fitted(). The portable problem is always built: it checks the arguments.
+template <class Act, class Gate>
+class FastProblem {
+ public:
+  FastProblem(const lsmoe::Expert& e, int k, const lsmoe::Data& data, int threads, bool simd)
+      : base_(e, k, data, threads) {
+    if (!simd) return;
+    lsmoe::simd::Spec s;
+    s.family = static_cast<int>(e.family); s.degree = e.degree; s.output_weight = e.output_weight; s.d = e.d;
+    s.k = k; s.gate = static_cast<int>(Gate::kind); s.threads = threads;
+    s.X = data.X; s.ldx = static_cast<long>(data.ldx); s.n = static_cast<long>(data.n); s.y = data.y; s.sw = data.sw;
+    kernel_.reset(lsmoe::simd::make_avx2_kernel(s));
+  }
+  int p() const { return base_.p(); }
+  double eval(const VectorXd& theta, lsmoe::PassSums& out, bool jac) const {
+    if (!kernel_) return base_.eval(theta, out, jac);
+    if (theta.size() != p()) throw std::invalid_argument("parameter vector has the wrong length");
+    out.reset(p(), jac);
+    out.rss = kernel_->eval(theta.data(), jac ? out.A.data() : nullptr, jac ? out.g.data() : nullptr, jac);
+    return out.rss;
+  }
+  void fitted(const VectorXd& theta, double* f) const {
+    if (!kernel_) return base_.fitted(theta, f);
+    if (theta.size() != p()) throw std::invalid_argument("parameter vector has the wrong length");
+    kernel_->fitted(theta.data(), f);
+  }
+
+ private:
+  lsmoe::MoeProblem<Act, Gate> base_;
+  std::unique_ptr<lsmoe::simd::Kernel> kernel_;
+};
+
 // Runs the multistart fit for one expert family (activation policy Act) and one gate policy.
 template <class Act, class Gate>
 lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, const lsmoe::Data& full, const lsmoe::Data* screen,
                         const lsmoe::Data* refine, const Eigen::Ref<const MatrixXd>& starts, const lsmoe::Bounds& bounds,
-                        const lsmoe::Control& ctl) {
-  typedef lsmoe::MoeProblem<Act, Gate> P;
-  const P pf(e, k, full, ctl.threads);
+                        const lsmoe::Control& ctl, bool simd) {
+  typedef FastProblem<Act, Gate> P;
+  const P pf(e, k, full, ctl.threads, simd);
   auto interrupt = [] { Rcpp::checkUserInterrupt(); };
   std::unique_ptr<P> ps, pr;
-  if (screen) ps.reset(new P(e, k, *screen, 1));
-  if (refine) pr.reset(new P(e, k, *refine, ctl.threads));
+  if (screen) ps.reset(new P(e, k, *screen, 1, simd));
+  if (refine) pr.reset(new P(e, k, *refine, ctl.threads, simd));
   return lsmoe::fit_multi(pf, ps.get(), pr.get(), starts, bounds, ctl, interrupt);
 }
 
@@ -59,7 +94,8 @@ struct Subsample {
 Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w,
                        Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower,
                        const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control,
-                       Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows, std::string gate = "softmax") {
+                       Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows, std::string gate = "softmax",
+                       bool simd = true) {
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(x.cols()));
   const lsmoe::GateKind gk = lsmoe::gate_from_string(gate);
   const lsmoe::Model model(e, k, gk);
@@ -90,7 +126,7 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   const lsmoe::MultiFit mf = lsmoe::dispatch_family(e.family, [&](auto act) {
     return lsmoe::dispatch_gate(gk, [&](auto g) {
       return run_fit<decltype(act), decltype(g)>(e, k, full, scr ? &scr->data : nullptr, ref ? &ref->data : nullptr, starts,
-                                                 bounds, ctl);
+                                                 bounds, ctl, simd);
     });
   });
   const int S = static_cast<int>(mf.fits.size());
@@ -113,15 +149,21 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
       Rcpp::Named("on_bound") = b.on_bound, Rcpp::Named("best") = mf.best + 1,
       Rcpp::Named("start_rss") = start_rss, Rcpp::Named("start_status") = start_status,
       Rcpp::Named("start_iterations") = start_iter, Rcpp::Named("screen_rss") = screen_rss,
-      Rcpp::Named("refine_rss") = refine_rss);
+      Rcpp::Named("refine_rss") = refine_rss,
+      Rcpp::Named("kernel") = simd && lsmoe::simd::avx2_available() ? "avx2" : "portable");
 }
+
+// "avx2" when the AVX2 kernel of the fused pass runs on this CPU, else "portable".
+// [[Rcpp::export]]
+std::string cpp_simd_kernel() { return lsmoe::simd::avx2_available() ? "avx2" : "portable"; }
 
 // The fused pass at theta: RSS, J'J and J'r (weighted when w has length n). For tests and
 // inference.
 // [[Rcpp::export]]
 Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y,
                                 const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta,
-                                Rcpp::List expert, int k, int threads = 1, std::string gate = "softmax") {
+                                Rcpp::List expert, int k, int threads = 1, std::string gate = "softmax",
+                                bool simd = true) {
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(x.cols()));
   const lsmoe::GateKind gk = lsmoe::gate_from_string(gate);
   const Eigen::Index n = x.rows();
@@ -134,7 +176,7 @@ Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen
   lsmoe::PassSums s;
   const double rss = lsmoe::dispatch_family(e.family, [&](auto act) {
     return lsmoe::dispatch_gate(gk, [&](auto g) {
-      return lsmoe::MoeProblem<decltype(act), decltype(g)>(e, k, full, threads).eval(theta, s, true);
+      return FastProblem<decltype(act), decltype(g)>(e, k, full, threads, simd).eval(theta, s, true);
     });
   });
   return Rcpp::List::create(Rcpp::Named("rss") = rss, Rcpp::Named("JtJ") = s.A, Rcpp::Named("Jtr") = s.g);
@@ -145,7 +187,7 @@ Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen
 // which also returns the gate values and the experts.
 // [[Rcpp::export]]
 Eigen::VectorXd cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert,
-                           int k, int threads = 1, std::string gate = "softmax") {
+                           int k, int threads = 1, std::string gate = "softmax", bool simd = true) {
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(x.cols()));
   const lsmoe::GateKind gk = lsmoe::gate_from_string(gate);
   const Eigen::Index n = x.rows();
@@ -155,7 +197,7 @@ Eigen::VectorXd cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map
   VectorXd f(n);
   lsmoe::dispatch_family(e.family, [&](auto act) {
     lsmoe::dispatch_gate(gk, [&](auto g) {
-      lsmoe::MoeProblem<decltype(act), decltype(g)>(e, k, full, threads).fitted(theta, f.data());
+      FastProblem<decltype(act), decltype(g)>(e, k, full, threads, simd).fitted(theta, f.data());
     });
   });
   return f;

@@ -23,15 +23,17 @@ test_that("the fused pass gives J'J, J'r and the RSS of the dense Jacobian, weig
       # the dense reference itself against the R implementation of f_G
       expect_equal(dense$residuals, ref_f_theta(th, x, e, k) - y, tolerance = 1e-12)
       w <- runif(n, 0, 3)
-      for (ww in list(numeric(0), w)) {
+      # both builds of the pass: AVX2 (where the CPU has it) and portable
+      for (ww in list(numeric(0), w)) for (simd in c(TRUE, FALSE)) {
         sw <- if (length(ww)) sqrt(ww) else rep(1, n)
-        ne <- lsmoe:::cpp_normal_equations(x, y, ww, th, e, as.integer(k))
+        ne <- lsmoe:::cpp_normal_equations(x, y, ww, th, e, as.integer(k), 1L, "softmax", simd)
         J <- dense$jacobian * sw
         r <- dense$residuals * sw
         scale <- max(1, abs(crossprod(J)))
-        expect_lt(max(abs(ne$JtJ - crossprod(J))) / scale, 1e-12, label = paste(nm, d, "JtJ"))
-        expect_lt(max(abs(ne$Jtr - crossprod(J, r))) / max(1, abs(crossprod(J, r))), 1e-12, label = paste(nm, d, "Jtr"))
-        expect_equal(ne$rss, sum(r^2), tolerance = 1e-12)
+        lab <- paste(nm, d, if (simd) "simd" else "portable")
+        expect_lt(max(abs(ne$JtJ - crossprod(J))) / scale, 1e-12, label = paste(lab, "JtJ"))
+        expect_lt(max(abs(ne$Jtr - crossprod(J, r))) / max(1, abs(crossprod(J, r))), 1e-12, label = paste(lab, "Jtr"))
+        expect_equal(ne$rss, sum(r^2), tolerance = 1e-12, label = paste(lab, "rss"))
       }
     }
   }
@@ -107,17 +109,74 @@ test_that("the fused pass and the fits are bit-identical for 1, 2 and 4 threads"
   x <- matrix(runif(n * 2), n, 2)
   y <- rnorm(n)
   th <- random_theta(3, 2, expert_sigmoid())
-  ne <- lapply(c(1L, 2L, 4L), function(t) lsmoe:::cpp_normal_equations(x, y, numeric(0), th, expert_sigmoid(), 3L, t))
-  expect_identical(ne[[1]], ne[[2]])
-  expect_identical(ne[[1]], ne[[3]])
+  for (simd in c(TRUE, FALSE)) {
+    ne <- lapply(c(1L, 2L, 4L), function(t) {
+      lsmoe:::cpp_normal_equations(x, y, numeric(0), th, expert_sigmoid(), 3L, t, "softmax", simd)
+    })
+    expect_identical(ne[[1]], ne[[2]])
+    expect_identical(ne[[1]], ne[[3]])
+  }
   sim <- sim_sigmoid2(n = 30000, d = 1, noise_sd = 0.1, seed = 3)
-  fits <- lapply(c(1, 2, 4), function(t) {
-    set.seed(7)
-    moe_lse(sim$x, sim$y, k = 2, control = lse_control(n_starts = 8, threads = t))
-  })
-  expect_identical(fits[[1]]$theta, fits[[2]]$theta)
-  expect_identical(fits[[1]]$theta, fits[[3]]$theta)
-  expect_identical(fits[[1]]$starts, fits[[3]]$starts)
+  for (simd in c(TRUE, FALSE)) {
+    old <- options(lsmoe.simd = simd)
+    fits <- lapply(c(1, 2, 4), function(t) {
+      set.seed(7)
+      moe_lse(sim$x, sim$y, k = 2, control = lse_control(n_starts = 8, threads = t))
+    })
+    options(old)
+    expect_identical(fits[[1]]$theta, fits[[2]]$theta)
+    expect_identical(fits[[1]]$theta, fits[[3]]$theta)
+    expect_identical(fits[[1]]$starts, fits[[3]]$starts)
+  }
+})
+
+test_that("the AVX2 and portable builds of the pass agree to rounding and reach the same optimum", {
+  skip_if(lsmoe:::cpp_simd_kernel() != "avx2", "this CPU has no AVX2 and FMA: only the portable build runs")
+  set.seed(15)
+  n <- 9000  # two chunks and a partial block
+  x <- matrix(runif(2 * n, -1.5, 1.5), n, 2)
+  y <- rnorm(n)
+  w <- runif(n, 0, 2)
+  for (gate in c("softmax", "sigmoid")) {
+    for (nm in names(all_experts())) {
+      e <- all_experts()[[nm]]
+      k <- 3L
+      p <- lsmoe:::n_free_params(k, 2, lsmoe:::expert_q(e, 2), gate)
+      th <- rnorm(p, sd = 1.2)
+      a <- lsmoe:::cpp_normal_equations(x, y, w, th, e, k, 2L, gate, TRUE)
+      b <- lsmoe:::cpp_normal_equations(x, y, w, th, e, k, 2L, gate, FALSE)
+      lab <- paste(gate, nm)
+      expect_lt(abs(a$rss - b$rss) / b$rss, 1e-13, label = paste(lab, "rss"))
+      expect_lt(max(abs(a$JtJ - b$JtJ)) / max(abs(b$JtJ)), 1e-13, label = paste(lab, "JtJ"))
+      expect_lt(max(abs(a$Jtr - b$Jtr)) / max(abs(b$Jtr)), 1e-12, label = paste(lab, "Jtr"))
+      fa <- lsmoe:::cpp_fitted(x, th, e, k, 1L, gate, TRUE)
+      fb <- lsmoe:::cpp_fitted(x, th, e, k, 1L, gate, FALSE)
+      expect_lt(max(abs(fa - fb)) / max(1, abs(fb)), 1e-13, label = paste(lab, "fitted"))
+    }
+  }
+  # one start on the bench-like problem: the same optimum from both builds
+  sim <- sim_sigmoid2(n = 20000, d = 1, noise_sd = 0.1, seed = 4)
+  st <- list(beta0 = c(0.5, 0), beta1 = matrix(c(2.5, 0), 2, 1), eta = rbind(c(2, -3.5), c(2, 2.5)))
+  fit <- function(simd) {
+    old <- options(lsmoe.simd = simd)
+    on.exit(options(old))
+    moe_lse(sim$x, sim$y, k = 2, start = st, control = lse_control(n_starts = 1, ftol = 1e-12, xtol = 1e-12))
+  }
+  fa <- fit(TRUE)
+  fb <- fit(FALSE)
+  expect_identical(c(fa$kernel, fb$kernel), c("avx2", "portable"))
+  expect_lt(abs(fa$rss - fb$rss) / fb$rss, 1e-10)
+  expect_lt(max(abs(fa$theta - fb$theta)), 1e-4)
+})
+
+test_that("options(lsmoe.simd) must be TRUE or FALSE", {
+  old <- options(lsmoe.simd = "yes")
+  on.exit(options(old))
+  expect_error(moe_lse(runif(50), runif(50), k = 1, expert = expert_linear()), class = "lsmoe_error_input")
+  options(lsmoe.simd = NA)
+  expect_error(moe_lse(runif(50), runif(50), k = 1, expert = expert_linear()), class = "lsmoe_error_input")
+  options(lsmoe.simd = FALSE)
+  expect_identical(moe_lse(runif(50), runif(50), k = 1, expert = expert_linear())$kernel, "portable")
 })
 
 test_that("standardisation: fits of (x, y) and (10 x + 3, 100 y - 7) agree on the user's scale", {

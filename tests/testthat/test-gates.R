@@ -86,11 +86,14 @@ test_that("the sigmoid-gate Jacobian equals finite differences for every family,
       expect_lt(rel, 1e-6, label = sprintf("%s d=%d k=%d relative error", nm, d, k))
       # the fused pass accumulates the same J'J and J'r (weighted)
       w <- runif(n, 0.5, 2)
-      ne <- lsmoe:::cpp_normal_equations(x, y, w, theta, e, k, 1L, "sigmoid")
+      # (both builds of the pass: AVX2 where the CPU has it, and portable)
       r <- f_of(theta) - y
-      expect_equal(ne$JtJ, crossprod(J * sqrt(w)), tolerance = 1e-10)
-      expect_equal(drop(ne$Jtr), drop(crossprod(J, w * r)), tolerance = 1e-10)
-      expect_equal(ne$rss, sum(w * r^2), tolerance = 1e-12)
+      for (simd in c(TRUE, FALSE)) {
+        ne <- lsmoe:::cpp_normal_equations(x, y, w, theta, e, k, 1L, "sigmoid", simd)
+        expect_equal(ne$JtJ, crossprod(J * sqrt(w)), tolerance = 1e-10)
+        expect_equal(drop(ne$Jtr), drop(crossprod(J, w * r)), tolerance = 1e-10)
+        expect_equal(ne$rss, sum(w * r^2), tolerance = 1e-12)
+      }
     }
   }
   expect_lt(worst, 1e-6)
