@@ -169,6 +169,22 @@ test_that("the AVX2 and portable builds of the pass agree to rounding and reach 
   expect_lt(max(abs(fa$theta - fb$theta)), 1e-4)
 })
 
+test_that("AVX instructions occur only in the AVX2 build's own functions", {
+  # the portable code must run on any x86-64 CPU: no function outside the AVX2 build's renamed
+  # namespaces (lsmoe_avx2, lsmoe_avx2_eigen, and the anonymous one of kernel_avx2.cpp) may hold
+  # a VEX-encoded instruction, e.g. a standard-library template compiled under the target pragma
+  so <- system.file("libs", paste0("lsmoe", .Platform$dynlib.ext), package = "lsmoe")
+  skip_if(!nzchar(Sys.which("objdump")) || !file.exists(so), "no objdump or no installed shared object")
+  skip_if(lsmoe:::cpp_simd_kernel() != "avx2", "no AVX2 build on this machine")
+  dis <- system2("objdump", c("-d", "-C", "--no-show-raw-insn", shQuote(so)), stdout = TRUE)
+  head <- grepl("^[0-9a-f]+ <.*>:$", dis)
+  fn <- dis[head][pmax(1, cumsum(head))]
+  vex <- !head & grepl("\tv[a-z0-9]+[ \t]", dis)
+  with_vex <- unique(fn[vex])
+  expect_gt(length(with_vex), 10)  # the check sees the AVX2 build
+  expect_identical(with_vex[!grepl("lsmoe_avx2|anonymous namespace", with_vex)], character(0))
+})
+
 test_that("options(lsmoe.simd) must be TRUE or FALSE", {
   old <- options(lsmoe.simd = "yes")
   on.exit(options(old))
