@@ -106,6 +106,11 @@ check_flag <- function(x, arg) {
   x
 }
 
+# TRUE when every value of the numeric v is finite. The sum is one pass without allocation; only
+# when it is not finite (a non-finite value, or an overflow of finite values) are the values tested
+# one by one.
+all_finite <- function(v) (is.double(v) && is.finite(sum(v))) || all(is.finite(v))
+
 # x: numeric matrix (n x d) with finite entries, at least one row.
 check_x <- function(x, arg = "x") {
   if (is.data.frame(x)) {
@@ -121,10 +126,10 @@ check_x <- function(x, arg = "x") {
   if (nrow(x) == 0 || ncol(x) == 0) {
     lsmoe_abort(sprintf("`%s` must have at least one row and one column, not %d x %d.", arg, nrow(x), ncol(x)), arg = arg)
   }
-  if (any(!is.finite(x))) {
+  if (!all_finite(x)) {
     lsmoe_abort(sprintf("`%s` must be finite: it has %d NA, NaN or infinite value(s).", arg, sum(!is.finite(x))), arg = arg)
   }
-  storage.mode(x) <- "double"
+  if (!is.double(x)) storage.mode(x) <- "double"
   if (is.null(colnames(x))) colnames(x) <- if (ncol(x) == 1) "x" else paste0("x", seq_len(ncol(x)))
   x
 }
@@ -137,7 +142,7 @@ check_y <- function(y, n, arg = "y") {
   if (length(y) != n) {
     lsmoe_abort(sprintf("`%s` must have one value per row of `x` (%d), not %d.", arg, n, length(y)), arg = arg)
   }
-  if (any(!is.finite(y))) {
+  if (!all_finite(y)) {
     lsmoe_abort(sprintf("`%s` must be finite: it has %d NA, NaN or infinite value(s).", arg, sum(!is.finite(y))), arg = arg)
   }
   as.numeric(y)

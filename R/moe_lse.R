@@ -296,17 +296,19 @@ fit_weighted <- function(x, y, w, k, expert, start, control, gate = gate_softmax
 lse_fit_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()) {
   x <- check_x(x)
   y <- check_y(y, nrow(x))
-  if (!is.finite(sum(y^2))) lsmoe_abort("`y` is too large: its sum of squares overflows; rescale it.", arg = "y")
-  big <- !is.finite(colSums(x^2))
+  if (!is.finite(drop(crossprod(y)))) lsmoe_abort("`y` is too large: its sum of squares overflows; rescale it.", arg = "y")
+  xmax <- max(abs(range(x)))
+  # n xmax^2 bounds every column's sum of squares: only near overflow are the columns summed
+  big <- if (xmax^2 * nrow(x) < .Machine$double.xmax / 2) FALSE else !is.finite(colSums(x^2))
   if (any(big)) {
     # the standardisation and the starts need the spread of every input
     lsmoe_abort(sprintf("`x` is too large: the sum of squares of input(s) %s overflows; rescale it.",
                         paste0("`", colnames(x)[big], "`", collapse = ", ")), arg = "x")
   }
   control <- as_control(control)
-  if (!control$standardize && max(abs(x)) > 1e3) {
+  if (!control$standardize && xmax > 1e3) {
     lsmoe_warn(sprintf(paste0("`x` has values up to %.3g in absolute value and `standardize = FALSE`: the bounds and ",
-                              "random starts then refer to the scale of `x`; rescale `x` or standardise."), max(abs(x))),
+                              "random starts then refer to the scale of `x`; rescale `x` or standardise."), xmax),
                class = "lsmoe_warning_scale")
   }
   k <- check_count(k, "k", max = 1000)
@@ -339,8 +341,7 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control, gate = gate_softm
   dimnames(par$beta1) <- list(comp, xnames)
   dimnames(par$eta) <- list(comp, expert_param_names(expert, xnames))
   fitted <- cpp_fitted(x, eng$theta, expert, k, control$threads, gate$name, use_simd())
-  ww <- if (length(w)) w else rep(1, n)
-  tss <- sum(ww * (y - sum(ww * y) / sum(ww))^2)
+  tss <- if (length(w)) sum(w * (y - sum(w * y) / sum(w))^2) else if (n > 1) stats::var(y) * (n - 1) else 0
   if (tss > 0 && res$rss > tss) {
     lsmoe_warn(sprintf(paste0("The fit is worse than a constant (R-squared %.3g): the %s experts cannot follow ",
                               "the response; try experts on the response's scale (output_weight = TRUE, linear)."),
