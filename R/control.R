@@ -53,7 +53,14 @@
 #' when the scaled gradient of the parameters not held on a bound is below `gtol` (status 4), when
 #' no step of any damping reduces the RSS (status 6), when every parameter is held on a bound (a
 #' KKT point, status 8) or when the residuals are zero (status 12); it stops unconverged after
-#' `max_iter` iterations (status 10).
+#' `max_iter` iterations (status 10). With `restart = TRUE` (default) a best fit that stopped
+#' there is run once more from where it stopped, for at most `max_iter` further iterations, with
+#' the initial damping and a fresh scaling: the running maximum of \eqn{\mathrm{diag}(J^\top J)}
+#' that scales the damping can grow large on the way to an optimum and then slow the fit to a
+#' crawl. From the end of such a fit (faithful data, k = 2, output-weighted tanh experts) the
+#' restart converges in 5 iterations; on the 12 output-weighted tanh cases of
+#' `bench/realdata.R`, 46 of 60 default fits converge with it against 34 without. The fit's
+#' `iterations` then count both runs.
 #'
 #' @param n_starts Number of starts, whole number from 1 to 1e5. Default 50.
 #' @param start_strategy One of `"mixed"` (default), `"data"`, `"random"`.
@@ -65,7 +72,7 @@
 #' @param screen_iter Iterations per start in the screening, whole number >= 1. Default 30.
 #' @param refine_rows Rows of the refining subsample, whole number >= 1. Default 20000.
 #' @param max_iter Maximum Levenberg-Marquardt iterations per start (trial steps), whole number
-#'   from 1 to 1e6. Default 500.
+#'   from 1 to 1e6. Default 500. With `restart = TRUE` the best start may run `max_iter` more.
 #' @param ftol Relative reduction of the RSS below which the fit has converged, >= 0. Default 1e-10.
 #' @param xtol Relative change of the parameters below which the fit has converged, >= 0.
 #'   Default 1e-10.
@@ -87,6 +94,8 @@
 #'   fit has not converged.
 #' @param bounds_method How the bounds are kept: `"projection"` (default) or `"transform"` (see
 #'   Bounds).
+#' @param restart Logical, default `TRUE`: run a best fit that stopped at the iteration limit once
+#'   more from where it stopped, with fresh damping and scaling (see Stopping).
 #' @returns A list of class `lse_control` with the validated values.
 #'   Invalid values raise an error of class `lsmoe_error_input` naming the argument.
 #' @references
@@ -109,7 +118,7 @@ lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "rand
                         screen_rows = 2000, screen_iter = 30, refine_rows = 20000, max_iter = 500,
                         ftol = 1e-10, xtol = 1e-10, gtol = 0, damping = 0.1,
                         bound_gate = 50, bound_expert = 50, bound_output = 20, standardize = TRUE,
-                        threads = 1, warn = TRUE, bounds_method = c("projection", "transform")) {
+                        threads = 1, warn = TRUE, bounds_method = c("projection", "transform"), restart = TRUE) {
   bounds_method <- match_choice(bounds_method, c("projection", "transform"), "bounds_method")
   if (!is.character(start_strategy)) {
     lsmoe_abort("`start_strategy` must be one of \"mixed\", \"data\", \"random\".", arg = "start_strategy")
@@ -135,7 +144,8 @@ lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "rand
     standardize = check_flag(standardize, "standardize"),
     threads = check_threads(threads),
     warn = check_flag(warn, "warn"),
-    bounds_method = bounds_method
+    bounds_method = bounds_method,
+    restart = check_flag(restart, "restart")
   ), class = "lse_control")
 }
 

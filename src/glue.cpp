@@ -110,6 +110,7 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   ctl.n_finish = Rcpp::as<int>(control["n_finish"]);
   ctl.project = !control.containsElementNamed("bounds_method") ||
                 Rcpp::as<std::string>(control["bounds_method"]) == "projection";
+  ctl.restart = !control.containsElementNamed("restart") || Rcpp::as<bool>(control["restart"]);
   const Eigen::Index n = x.rows();
   if (y.size() != n) throw std::invalid_argument("x and y differ in the number of observations");
   if (w.size() != 0 && w.size() != n) throw std::invalid_argument("weights have the wrong length");

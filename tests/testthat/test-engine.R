@@ -272,6 +272,27 @@ test_that("the new lse_control() arguments reject bad values with classed errors
   err(lse_control(standardize = NA), "standardize")
   err(lse_control(standardize = "yes"), "standardize")
   err(lse_control(screen_iter = 1e7), "screen_iter")
+  err(lse_control(restart = NA), "restart")
+  err(lse_control(restart = c(TRUE, FALSE)), "restart")
+})
+
+test_that("a best fit stopped by the iteration limit is restarted once and then converges", {
+  # faithful, k = 2, output-weighted tanh experts: the best start crawls to the iteration limit
+  # (one expert tends to a linear function, another to a step); from where it stopped, a run
+  # with fresh damping and scaling converges
+  e <- expert_tanh(output_weight = TRUE)
+  set.seed(1)
+  a <- moe_lse(eruptions ~ waiting, data = faithful, k = 2, expert = e, control = lse_control(restart = FALSE, warn = FALSE))
+  skip_if(a$converged, "on this machine the fit converges without the restart")
+  expect_identical(a$status, 10L)
+  set.seed(1)
+  expect_warning(b <- moe_lse(eruptions ~ waiting, data = faithful, k = 2, expert = e), NA)
+  expect_true(b$converged)
+  expect_lte(b$rss, a$rss)
+  expect_gt(b$iterations, a$control$max_iter)  # both runs counted
+  expect_identical(b$best_start, a$best_start)
+  # the restart only continues the fit: the other starts are unchanged
+  expect_identical(b$starts[-b$best_start, ], a$starts[-a$best_start, ])
 })
 
 test_that("by default every start is finished on data with at most screen_rows rows, 3 otherwise", {

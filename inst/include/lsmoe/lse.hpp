@@ -33,6 +33,8 @@ struct Control {
   int n_finish = 3;
   // box bounds: an active-set projected LM (true) or a smooth change of variables (false)
   bool project = true;
+  // a best fit stopped by the iteration limit runs once more from where it stopped (fit_multi)
+  bool restart = true;
 };
 
 // Status codes: 1-4, 6-8 are Eigen's (MINPACK's) own; the others are the package's.
@@ -449,7 +451,10 @@ inline Fit lm_fit(const P& prob, const Eigen::VectorXd& theta0, const Bounds& bo
 // with damping ctl.damping * continuation_damping (Gauss-Newton-like steps; gain-ratio damping
 // raises it again where that fails). Without screening every start runs to convergence on all rows. `best` indexes the start whose
 // fit on all rows has the smallest RSS; fits not run on all rows have rss = NaN and status
-// `screened`.
+// `screened`. With ctl.restart, a best fit stopped by the iteration limit is run once more from
+// where it stopped, for at most ctl.max_iter iterations, with the initial damping and a fresh
+// scaling: the running maximum of diag(J'J) that scales the damping can grow large on the way
+// and then slow the fit to a crawl (see lse_control(restart)).
 struct MultiFit {
   std::vector<Fit> fits;
   std::vector<double> screen_rss;  // empty without screening
@@ -533,6 +538,14 @@ inline MultiFit fit_multi(const P& full, const P* screen, const P* refine, const
     const Fit& f = out.fits[s];
     const Fit& b = out.fits[out.best];
     if (std::isfinite(f.rss) && (!std::isfinite(b.rss) || f.rss < b.rss)) out.best = static_cast<int>(s);
+  }
+  Fit& b = out.fits[out.best];
+  if (ctl.restart && b.status == iteration_limit && std::isfinite(b.rss)) {
+    Fit r = lm_fit(full, b.theta, bounds, ctl, interrupt);
+    if (std::isfinite(r.rss) && r.rss <= b.rss) {  // always, unless the pass is not deterministic
+      r.iterations += b.iterations;
+      b = r;
+    }
   }
   return out;
 }
