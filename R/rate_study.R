@@ -575,8 +575,9 @@ loss_label <- function(df) {
 #' @param use_ggplot Logical; default `TRUE` when ggplot2 is installed.
 #' @param ... Unused.
 #' @returns A ggplot object (printed when not assigned), or `x` invisibly for base graphics.
-#'   Errors of class `lsmoe_error_input` for an unknown `what`, or when the study has no rows
-#'   for the requested loss and alignment (or no decomposition columns).
+#'   Errors of class `lsmoe_error_input` for an unknown `what`, a `loss` that is not a character
+#'   vector, or when the study has no rows for the requested loss and alignment (or no
+#'   decomposition columns).
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -603,6 +604,9 @@ plot.rate_study <- function(x, what = c("loss", "local", "terms", "cells"), loss
   df$setting <- setting_label(df)
   df$panel <- loss_label(df)
   if (what %in% c("terms", "cells")) return(plot_rate_parts(x, df, what, loss, align, use_ggplot))
+  if (!is.null(loss) && (!is.character(loss) || !length(loss) || anyNA(loss))) {
+    lsmoe_abort(sprintf("`loss` must be NULL or names of losses in the study, not %s.", describe(loss)), arg = "loss")
+  }
   if (!is.null(loss)) df <- df[df$loss %in% loss, ]
   df <- df[is.finite(df$value) & df$value > 0, ]
   if (!nrow(df)) lsmoe_abort("`x` has no positive loss values to plot (for the requested `loss`).", arg = "loss")

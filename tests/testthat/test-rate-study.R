@@ -126,6 +126,10 @@ test_that("plot.rate_study draws with base graphics and ggplot2", {
   expect_identical(plot(st, use_ggplot = FALSE), st)
   grDevices::dev.off()
   expect_gt(file.size(f), 0)
+  # a `loss` that is not a character vector is a classed error (found by the fuzzer)
+  for (bad in list(function(...) 1, 1, NA_character_, character(0))) {
+    expect_error(plot(st, what = "loss", use_ggplot = FALSE, loss = bad), "`loss`", class = "lsmoe_error_input")
+  }
   skip_if_not_installed("ggplot2")
   g <- plot(st)
   expect_s3_class(g, "ggplot")
