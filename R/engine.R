@@ -78,13 +78,7 @@ transform_params <- function(par, sc, expert, inverse = FALSE) {
 
 # Whether the fused pass may run on its AVX2 build: options(lsmoe.simd), default TRUE (see the
 # package documentation, "Package options").
-use_simd <- function() {
-  v <- getOption("lsmoe.simd", TRUE)
-  if (!is.logical(v) || length(v) != 1 || is.na(v)) {
-    lsmoe_abort(sprintf("Option `lsmoe.simd` must be TRUE or FALSE, not %s.", describe(v)), arg = "lsmoe.simd")
-  }
-  v
-}
+use_simd <- function() check_flag(getOption("lsmoe.simd", TRUE), "lsmoe.simd")
 
 # Range of the response a family without output weight can reach (NULL: any).
 expert_range <- function(expert) {

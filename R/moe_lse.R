@@ -170,7 +170,7 @@ moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = e
     lsmoe_abort(sprintf("The response `%s` must be a numeric vector, not %s.", yname, describe(y)), arg = "formula")
   }
   y <- as.vector(y)
-  if (any(!is.finite(y))) {
+  if (!all_finite(y)) {
     lsmoe_abort(sprintf("The response `%s` must be finite: it has %d NaN or infinite value(s) after `na.action`.",
                         yname, sum(!is.finite(y))), arg = "formula")
   }
@@ -254,7 +254,7 @@ check_weights <- function(w, n, arg = "weights") {
     lsmoe_abort(sprintf("`%s` must have one value per observation (%d), not %d.", arg, n, length(w)), arg = arg)
   }
   w <- as.numeric(w)
-  if (any(!is.finite(w))) {
+  if (!all_finite(w)) {
     lsmoe_abort(sprintf("`%s` must be finite: it has %d NA, NaN or infinite value(s).", arg, sum(!is.finite(w))), arg = arg)
   }
   if (any(w < 0)) lsmoe_abort(sprintf("`%s` must be non-negative: %d are negative.", arg, sum(w < 0)), arg = arg)

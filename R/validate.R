@@ -31,7 +31,7 @@ validate_fit <- function(object, arg = "object") {
   d <- whole("d")
   q <- expert_q(expert, d)
   x <- get("x")
-  if (!is_num(x) || !is.matrix(x) || nrow(x) < 1 || ncol(x) != d || any(!is.finite(x))) {
+  if (!is_num(x) || !is.matrix(x) || nrow(x) < 1 || ncol(x) != d || !all_finite(x)) {
     bad(sprintf("`x` must be a finite numeric matrix with d = %d column(s), not %s", d, shape_of(x)))
   }
   xn <- colnames(x)
@@ -39,7 +39,7 @@ validate_fit <- function(object, arg = "object") {
   n <- nrow(x)
   vec <- function(nm, finite = TRUE) {
     v <- get(nm)
-    if (!is_num(v) || !is.null(dim(v)) && length(dim(v)) > 1 || length(v) != n || finite && any(!is.finite(v))) {
+    if (!is_num(v) || !is.null(dim(v)) && length(dim(v)) > 1 || length(v) != n || finite && !all_finite(v)) {
       bad(sprintf("`%s` must be %d finite number(s), one per row of `x`, not %s", nm, n, shape_of(v)))
     }
   }

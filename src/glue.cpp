@@ -50,6 +50,9 @@ class FastProblem {
   std::unique_ptr<lsmoe::simd::Kernel> kernel_;
 };
 
+// The build of the fused pass that FastProblem uses: "avx2" or "portable".
+std::string kernel_name(bool simd) { return simd && lsmoe::simd::avx2_available() ? "avx2" : "portable"; }
+
 // Runs the multistart fit for one expert family (activation policy Act) and one gate policy.
 template <class Act, class Gate>
 lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, const lsmoe::Data& full, const lsmoe::Data* screen,
@@ -151,12 +154,12 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
       Rcpp::Named("start_rss") = start_rss, Rcpp::Named("start_status") = start_status,
       Rcpp::Named("start_iterations") = start_iter, Rcpp::Named("screen_rss") = screen_rss,
       Rcpp::Named("refine_rss") = refine_rss,
-      Rcpp::Named("kernel") = simd && lsmoe::simd::avx2_available() ? "avx2" : "portable");
+      Rcpp::Named("kernel") = kernel_name(simd));
 }
 
 // "avx2" when the AVX2 kernel of the fused pass runs on this CPU, else "portable".
 // [[Rcpp::export]]
-std::string cpp_simd_kernel() { return lsmoe::simd::avx2_available() ? "avx2" : "portable"; }
+std::string cpp_simd_kernel() { return kernel_name(true); }
 
 // The fused pass at theta: RSS, J'J and J'r (weighted when w has length n). For tests and
 // inference.
