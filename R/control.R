@@ -47,6 +47,20 @@
 #' keeps a linear expert within 20 standard deviations of the response per standard deviation of
 #' the inputs, so no expert extrapolates absurdly). `Inf` removes a bound.
 #'
+#' **Reciprocal output weights.** An output-weighted tanh expert \eqn{c \tanh(a^\top x + b)}
+#' tends to the linear function \eqn{L^\top x + M} as \eqn{c \to \infty} with \eqn{c a = L},
+#' \eqn{c b = M}; on many data sets the RSS keeps falling along that valley up to the bound on
+#' \eqn{c}. In \eqn{(a, b, c)} the valley is a hyperbola, which Levenberg-Marquardt follows in
+#' short steps (fits end at the iteration limit). With `reciprocal_weight = TRUE` (default) and a
+#' finite `bound_output`, the fitter works with \eqn{s = 1/c} in place of \eqn{c}: the expert is
+#' \eqn{\tanh(a^\top x + b)/s} and the valley the straight ray \eqn{(a, b, s) = s (L, M, 1)}.
+#' Since tanh is odd, \eqn{c} and \eqn{-c} with \eqn{(-a, -b)} give the same expert: a start's
+#' negative weight moves its sign into \eqn{(a, b)}, and every estimate has \eqn{c > 0} (the
+#' sign symmetry of the parametrisation is removed). The box holds
+#' \eqn{10^{-4}} `bound_output` \eqn{\le c \le} `bound_output` (a weight cannot pass through 0
+#' during a fit, and need not); the other bounds are unchanged. Other experts, and tanh experts
+#' with `bound_output = Inf`, are fitted in their own parameters.
+#'
 #' **Stopping.** A start has converged when an accepted step reduces the RSS by at most
 #' `ftol` relative and the predicted reduction is as small (status 1), when the step changes the
 #' parameters (with `"transform"`: the transformed ones) by at most `xtol` relative (status 2, 3),
@@ -96,6 +110,8 @@
 #'   Bounds).
 #' @param restart Logical, default `TRUE`: run a best fit that stopped at the iteration limit once
 #'   more from where it stopped, with fresh damping and scaling (see Stopping).
+#' @param reciprocal_weight Logical, default `TRUE`: fit the output weights of tanh experts
+#'   through their reciprocals (see Reciprocal output weights).
 #' @returns A list of class `lse_control` with the validated values.
 #'   Invalid values raise an error of class `lsmoe_error_input` naming the argument.
 #' @references
@@ -118,7 +134,8 @@ lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "rand
                         screen_rows = 2000, screen_iter = 30, refine_rows = 20000, max_iter = 500,
                         ftol = 1e-10, xtol = 1e-10, gtol = 0, damping = 0.1,
                         bound_gate = 50, bound_expert = 50, bound_output = 20, standardize = TRUE,
-                        threads = 1, warn = TRUE, bounds_method = c("projection", "transform"), restart = TRUE) {
+                        threads = 1, warn = TRUE, bounds_method = c("projection", "transform"), restart = TRUE,
+                        reciprocal_weight = TRUE) {
   bounds_method <- match_choice(bounds_method, c("projection", "transform"), "bounds_method")
   if (!is.character(start_strategy)) {
     lsmoe_abort("`start_strategy` must be one of \"mixed\", \"data\", \"random\".", arg = "start_strategy")
@@ -145,7 +162,8 @@ lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "rand
     threads = check_threads(threads),
     warn = check_flag(warn, "warn"),
     bounds_method = bounds_method,
-    restart = check_flag(restart, "restart")
+    restart = check_flag(restart, "restart"),
+    reciprocal_weight = check_flag(reciprocal_weight, "reciprocal_weight")
   ), class = "lse_control")
 }
 

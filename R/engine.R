@@ -147,9 +147,7 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
     screen <- subsample(control$screen_rows)
     if (length(rows) > control$refine_rows) refine <- subsample(control$refine_rows)
   }
-  b <- theta_bounds(k, d, expert, control, gn)
-  starts <- pmin(pmax(starts, b$lower), b$upper)
-  res <- cpp_lse_fit(xs, ys, as.numeric(w), expert, k, starts, b$lower, b$upper, control, screen, refine, gn, use_simd())
+  res <- core_fit(xs, ys, w, k, expert, starts, control, screen, refine, gn)
   if (!is.finite(res$rss)) {
     lsmoe_abort("Every start gave a non-finite RSS: check `x` and `y` for extreme values.", arg = "x")
   }
@@ -159,5 +157,26 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
   res$screen_rss <- res$screen_rss * sc$sy^2
   res$refine_rss <- res$refine_rss * sc$sy^2
   list(par = par, theta = pack_theta(par$beta0, par$beta1, par$eta, gn), res = res, scales = sc,
-       bound_flags = on_bound_flags(res$theta, b))
+       bound_flags = res$bound_flags)
+}
+
+# The C++ multistart fit (cpp_lse_fit) of starts (p x S, packed theta) within the box of
+# lse_control(), with reciprocal output weights where they apply (uses_reciprocal()). Returns
+# cpp_lse_fit's list with `theta` in theta coordinates, `bound_flags` (free parameters on a bound
+# of the box the fit ran in) and `reciprocal` (whether it did).
+core_fit <- function(x, y, w, k, expert, starts, control, screen = integer(0), refine = integer(0), gate = "softmax") {
+  d <- ncol(x)
+  recip <- uses_reciprocal(expert, control)
+  b <- theta_bounds(k, d, expert, control, gate, reciprocal = recip)
+  if (recip) starts <- to_reciprocal(starts, k, d, gate, control$bound_output)
+  starts <- pmin(pmax(starts, b$lower), b$upper)
+  res <- cpp_lse_fit(x, y, as.numeric(w), expert, k, starts, b$lower, b$upper, control, screen, refine, gate,
+                     use_simd(), recip)
+  res$bound_flags <- on_bound_flags(res$theta, b)
+  res$reciprocal <- recip
+  if (recip) {
+    res$theta <- from_reciprocal(res$theta, k, d, gate)
+    res$params <- NULL  # holds s = 1 / c: not used
+  }
+  res
 }

@@ -23,7 +23,9 @@
 #' **Bounds.** [lse_control()] bounds expert parameters by group: parameters inside a nonlinearity
 #' (\eqn{a, b} of sigmoid, tanh, ReLU, GELU and polynomial experts of degree \eqn{p \ge 2}) use
 #' `bound_expert`; parameters on the scale of the response (output weight \eqn{c}, \eqn{a, b} of
-#' linear experts, \eqn{b} of constant experts) use `bound_output`.
+#' linear experts, \eqn{b} of constant experts) use `bound_output`. Output-weighted tanh experts
+#' are fitted through \eqn{1/c} and reported with \eqn{c > 0} (see [lse_control()], "Reciprocal
+#' output weights").
 #'
 #' @param output_weight Logical, default `FALSE`: add an output weight \eqn{c} to the expert.
 #' @param p Polynomial degree, a whole number between 1 and 50 (default 2).

@@ -26,12 +26,58 @@ unpack_theta <- function(theta, k, d, q, gate = NULL) {
   )
 }
 
-# Lower/upper bounds of theta from the control's bound groups.
-theta_bounds <- function(k, d, expert, control, gate = NULL) {
+# Lower/upper bounds of theta from the control's bound groups. With `reciprocal = TRUE`, the box
+# of the fit's coordinates where every output weight c of a tanh expert is replaced by s = 1 / |c|
+# (uses_reciprocal()): 1 / bound_output <= s <= 1e4 / bound_output.
+theta_bounds <- function(k, d, expert, control, gate = NULL, reciprocal = FALSE) {
   groups <- c(rep("gate", gated_components(k, gate) * (d + 1)), rep(expert_bound_groups(expert, d), k))
   b <- c(gate = control$bound_gate, expert = control$bound_expert, output = control$bound_output)[groups]
-  list(lower = -unname(b), upper = unname(b))
+  lower <- -unname(b)
+  upper <- unname(b)
+  if (reciprocal) {
+    ic <- output_weight_index(k, d, gate)
+    lower[ic] <- 1 / control$bound_output
+    upper[ic] <- 1e4 / control$bound_output
+  }
+  list(lower = lower, upper = upper)
 }
+
+# Reciprocal output weights (lse_control(), "Reciprocal output weights"; ReciprocalWeightProblem
+# in inst/include/lsmoe/lse.hpp): an output-weighted tanh expert c tanh(a'x + b) is fitted as
+# tanh(a'x + b) / s with s = 1 / |c| (tanh is odd: the sign of c moves into a and b), under a
+# finite bound_output.
+uses_reciprocal <- function(expert, control) {
+  !isFALSE(control$reciprocal_weight) && expert$name == "tanh" && isTRUE(expert$output_weight) &&
+    is.finite(control$bound_output)
+}
+
+# Positions in theta of the output weights c (one per component; the last expert parameter).
+output_weight_index <- function(k, d, gate = NULL) {
+  gated_components(k, gate) * (d + 1) + seq_len(k) * (d + 2)
+}
+
+# theta (a vector or the columns of a p x S matrix) to the fit's coordinates: each c < 0 flips
+# the sign of its (a, b), and s = 1 / |c|, with |c| taken within [1e-4, 1] * bound_output.
+to_reciprocal <- function(theta, k, d, gate, bound_output) {
+  m <- as.matrix(theta)
+  ic <- output_weight_index(k, d, gate)
+  for (j in seq_len(k)) {
+    cc <- m[ic[j], ]
+    ab <- ic[j] - seq_len(d + 1)
+    m[ab, ] <- sweep(m[ab, , drop = FALSE], 2, ifelse(cc < 0, -1, 1), "*")
+    m[ic[j], ] <- 1 / pmin(pmax(abs(cc), 1e-4 * bound_output), bound_output)
+  }
+  if (is.matrix(theta)) m else drop(m)
+}
+
+# The fit's coordinates (s > 0) back to theta: c = 1 / s.
+from_reciprocal <- function(phi, k, d, gate) {
+  m <- as.matrix(phi)
+  ic <- output_weight_index(k, d, gate)
+  m[ic, ] <- 1 / m[ic, ]
+  if (is.matrix(phi)) m else drop(m)
+}
+
 # Validate a user start list(beta0, beta1, eta) and return it in canonical shapes.
 check_start <- function(start, k, d, q, arg = "start") {
   if (!is.list(start) || !all(c("beta0", "beta1", "eta") %in% names(start))) {

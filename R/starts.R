@@ -83,15 +83,15 @@ data_start <- function(x, y, k, expert, control, sc = data_scales(x, y), gate = 
   }
   eta <- matrix(0, k, q)
   one <- lse_control(max_iter = 100, n_finish = 2, bound_gate = control$bound_gate, bound_expert = control$bound_expert,
-                     bound_output = control$bound_output, standardize = FALSE, warn = FALSE)
+                     bound_output = control$bound_output, standardize = FALSE, warn = FALSE,
+                     reciprocal_weight = !isFALSE(control$reciprocal_weight))
   for (j in seq_len(k)) {
     rows <- km$cluster == j
     xj <- x[rows, , drop = FALSE]
     yj <- y[rows]
     st <- vapply(1:2, function(s) random_eta(xj, yj, 1, expert, sc), numeric(q))
     st <- matrix(st, nrow = q)
-    b <- theta_bounds(1, d, expert, one)
-    fit <- cpp_lse_fit(xj, yj, numeric(0), expert, 1L, st, b$lower, b$upper, one, integer(0), integer(0), "softmax", use_simd())
+    fit <- core_fit(xj, yj, numeric(0), 1L, expert, st, one)
     eta[j, ] <- if (all(is.finite(fit$theta))) fit$theta else st[, 1]
   }
   list(beta0 = beta0, beta1 = beta1, eta = eta)

@@ -12,8 +12,8 @@ Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
 // cpp_lse_fit
-Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control, Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows, std::string gate, bool simd);
-RcppExport SEXP _lsmoe_cpp_lse_fit(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP startsSEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP, SEXP screen_rowsSEXP, SEXP refine_rowsSEXP, SEXP gateSEXP, SEXP simdSEXP) {
+Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control, Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows, std::string gate, bool simd, bool reciprocal);
+RcppExport SEXP _lsmoe_cpp_lse_fit(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP startsSEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP, SEXP screen_rowsSEXP, SEXP refine_rowsSEXP, SEXP gateSEXP, SEXP simdSEXP, SEXP reciprocalSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -30,7 +30,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type refine_rows(refine_rowsSEXP);
     Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
     Rcpp::traits::input_parameter< bool >::type simd(simdSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lse_fit(x, y, w, expert, k, starts, lower, upper, control, screen_rows, refine_rows, gate, simd));
+    Rcpp::traits::input_parameter< bool >::type reciprocal(reciprocalSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lse_fit(x, y, w, expert, k, starts, lower, upper, control, screen_rows, refine_rows, gate, simd, reciprocal));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -45,8 +46,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_normal_equations
-Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd);
-RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP) {
+Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd, bool reciprocal);
+RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP, SEXP reciprocalSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -59,7 +60,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
     Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
     Rcpp::traits::input_parameter< bool >::type simd(simdSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads, gate, simd));
+    Rcpp::traits::input_parameter< bool >::type reciprocal(reciprocalSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads, gate, simd, reciprocal));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -236,9 +238,9 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
-    {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 13},
+    {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 14},
     {"_lsmoe_cpp_simd_kernel", (DL_FUNC) &_lsmoe_cpp_simd_kernel, 0},
-    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 9},
+    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 10},
     {"_lsmoe_cpp_fitted", (DL_FUNC) &_lsmoe_cpp_fitted, 7},
     {"_lsmoe_cpp_predict", (DL_FUNC) &_lsmoe_cpp_predict, 6},
     {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 6},

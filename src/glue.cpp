@@ -57,14 +57,23 @@ std::string kernel_name(bool simd) { return simd && lsmoe::simd::avx2_available(
 template <class Act, class Gate>
 lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, const lsmoe::Data& full, const lsmoe::Data* screen,
                         const lsmoe::Data* refine, const Eigen::Ref<const MatrixXd>& starts, const lsmoe::Bounds& bounds,
-                        const lsmoe::Control& ctl, bool simd) {
+                        const lsmoe::Control& ctl, bool simd, bool reciprocal) {
   typedef FastProblem<Act, Gate> P;
   const P pf(e, k, full, ctl.threads, simd);
   auto interrupt = [] { Rcpp::checkUserInterrupt(); };
   std::unique_ptr<P> ps, pr;
   if (screen) ps.reset(new P(e, k, *screen, 1, simd));
   if (refine) pr.reset(new P(e, k, *refine, ctl.threads, simd));
-  return lsmoe::fit_multi(pf, ps.get(), pr.get(), starts, bounds, ctl, interrupt);
+  if (!reciprocal) return lsmoe::fit_multi(pf, ps.get(), pr.get(), starts, bounds, ctl, interrupt);
+  // reciprocal output weights (lsmoe::ReciprocalWeightProblem): starts, bounds and estimates hold
+  // s = 1 / c in place of c
+  typedef lsmoe::ReciprocalWeightProblem<P> C;
+  const int first = Gate::gated(k) * (e.d + 1);
+  const C cf(pf, first, k, e.d);
+  std::unique_ptr<C> cs, cr;
+  if (ps) cs.reset(new C(*ps, first, k, e.d));
+  if (pr) cr.reset(new C(*pr, first, k, e.d));
+  return lsmoe::fit_multi(cf, cs.get(), cr.get(), starts, bounds, ctl, interrupt);
 }
 
 // A copy of some rows (1-based) of the data, for the screening and refining stages.
@@ -92,13 +101,15 @@ struct Subsample {
 
 // x (n x d), y (n), w (n weights or length 0), starts (p x S), lower/upper (p),
 // screen_rows, refine_rows (1-based rows of the screening and refining subsamples, or length 0:
-// no such stage; see lsmoe::fit_multi), gate ("softmax" or "sigmoid").
+// no such stage; see lsmoe::fit_multi), gate ("softmax" or "sigmoid"). With reciprocal = TRUE
+// (output-weighted tanh experts only) the starts, bounds and returned theta hold s = 1 / c in
+// place of every output weight c (lsmoe::ReciprocalWeightProblem).
 // [[Rcpp::export]]
 Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w,
                        Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower,
                        const Eigen::Map<Eigen::VectorXd> upper, Rcpp::List control,
                        Rcpp::IntegerVector screen_rows, Rcpp::IntegerVector refine_rows, std::string gate = "softmax",
-                       bool simd = true) {
+                       bool simd = true, bool reciprocal = false) {
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(x.cols()));
   const lsmoe::GateKind gk = lsmoe::gate_from_string(gate);
   const lsmoe::Model model(e, k, gk);
@@ -114,6 +125,8 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   ctl.project = !control.containsElementNamed("bounds_method") ||
                 Rcpp::as<std::string>(control["bounds_method"]) == "projection";
   ctl.restart = !control.containsElementNamed("restart") || Rcpp::as<bool>(control["restart"]);
+  if (reciprocal && !(e.family == lsmoe::Family::tanh && e.output_weight))
+    throw std::invalid_argument("reciprocal output weights are for output-weighted tanh experts only");
   const Eigen::Index n = x.rows();
   if (y.size() != n) throw std::invalid_argument("x and y differ in the number of observations");
   if (w.size() != 0 && w.size() != n) throw std::invalid_argument("weights have the wrong length");
@@ -130,7 +143,7 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   const lsmoe::MultiFit mf = lsmoe::dispatch_family(e.family, [&](auto act) {
     return lsmoe::dispatch_gate(gk, [&](auto g) {
       return run_fit<decltype(act), decltype(g)>(e, k, full, scr ? &scr->data : nullptr, ref ? &ref->data : nullptr, starts,
-                                                 bounds, ctl, simd);
+                                                 bounds, ctl, simd, reciprocal);
     });
   });
   const int S = static_cast<int>(mf.fits.size());
@@ -162,12 +175,13 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
 std::string cpp_simd_kernel() { return kernel_name(true); }
 
 // The fused pass at theta: RSS, J'J and J'r (weighted when w has length n). For tests and
-// inference.
+// inference. With reciprocal = TRUE, theta holds s = 1 / c in place of every output weight c
+// (lsmoe::ReciprocalWeightProblem).
 // [[Rcpp::export]]
 Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y,
                                 const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta,
                                 Rcpp::List expert, int k, int threads = 1, std::string gate = "softmax",
-                                bool simd = true) {
+                                bool simd = true, bool reciprocal = false) {
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(x.cols()));
   const lsmoe::GateKind gk = lsmoe::gate_from_string(gate);
   const Eigen::Index n = x.rows();
@@ -180,7 +194,12 @@ Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen
   lsmoe::PassSums s;
   const double rss = lsmoe::dispatch_family(e.family, [&](auto act) {
     return lsmoe::dispatch_gate(gk, [&](auto g) {
-      return FastProblem<decltype(act), decltype(g)>(e, k, full, threads, simd).eval(theta, s, true);
+      typedef FastProblem<decltype(act), decltype(g)> P;
+      const P prob(e, k, full, threads, simd);
+      if (!reciprocal) return prob.eval(theta, s, true);
+      if (!(e.family == lsmoe::Family::tanh && e.output_weight))
+        throw std::invalid_argument("reciprocal output weights are for output-weighted tanh experts only");
+      return lsmoe::ReciprocalWeightProblem<P>(prob, decltype(g)::gated(k) * (e.d + 1), k, e.d).eval(theta, s, true);
     });
   });
   return Rcpp::List::create(Rcpp::Named("rss") = rss, Rcpp::Named("JtJ") = s.A, Rcpp::Named("Jtr") = s.g);

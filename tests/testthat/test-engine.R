@@ -282,11 +282,14 @@ test_that("a best fit stopped by the iteration limit is restarted once and then 
   # with fresh damping and scaling converges
   e <- expert_tanh(output_weight = TRUE)
   set.seed(1)
-  a <- moe_lse(eruptions ~ waiting, data = faithful, k = 2, expert = e, control = lse_control(restart = FALSE, warn = FALSE))
+  # (in (a, b, c) coordinates, where this was found: reciprocal_weight = FALSE)
+  a <- moe_lse(eruptions ~ waiting, data = faithful, k = 2, expert = e,
+               control = lse_control(restart = FALSE, warn = FALSE, reciprocal_weight = FALSE))
   skip_if(a$converged, "on this machine the fit converges without the restart")
   expect_identical(a$status, 10L)
   set.seed(1)
-  expect_warning(b <- moe_lse(eruptions ~ waiting, data = faithful, k = 2, expert = e), NA)
+  expect_warning(b <- moe_lse(eruptions ~ waiting, data = faithful, k = 2, expert = e,
+                              control = lse_control(reciprocal_weight = FALSE)), NA)
   expect_true(b$converged)
   expect_lte(b$rss, a$rss)
   expect_gt(b$iterations, a$control$max_iter)  # both runs counted
@@ -392,4 +395,120 @@ test_that("fitted values come from the fused pass and equal predict() for every 
       expect_equal(fb1, unname(as.vector(predict(f1, newdata = xb))), tolerance = 1e-12)
     }
   }
+})
+
+test_that("reciprocal output weights: the wrapped pass gives the chain rule's J'J and J'r", {
+  # theta = (a, b, c) with c = 1 / s: J'J and J'r in (a, b, s) against central differences of the
+  # dense reference's weighted residuals, both gates, d = 1 and 3, both builds of the pass
+  set.seed(21)
+  e <- expert_tanh(output_weight = TRUE)
+  for (gate in c("softmax", "sigmoid")) for (d in c(1, 3)) {
+    k <- if (d == 1) 3L else 2L
+    n <- 500
+    x <- matrix(runif(n * d, -1.5, 1.5), n, d)
+    y <- rnorm(n)
+    w <- runif(n, 0, 2)
+    p <- lsmoe:::n_free_params(k, d, d + 2, gate)
+    phi <- rnorm(p)
+    ic <- lsmoe:::output_weight_index(k, d, gate)
+    # the output weights' positions, found by packing marked values
+    eta <- cbind(matrix(0, k, d + 1), 1000 + seq_len(k))
+    packed <- lsmoe:::cpp_pack(rep(0, k), matrix(0, k, d), t(eta), e, gate)$theta
+    expect_identical(as.integer(ic), match(1000 + seq_len(k), packed))
+    phi[ic] <- runif(k, 0.2, 2)
+    res <- function(ph) {
+      th <- lsmoe:::from_reciprocal(ph, k, d, gate)
+      lsmoe:::cpp_residuals(x, y, th, e, k, gate)$residuals * sqrt(w)
+    }
+    J <- vapply(seq_len(p), function(i) {
+      h <- 1e-6 * max(1, abs(phi[i]))
+      a <- phi; a[i] <- a[i] + h
+      b <- phi; b[i] <- b[i] - h
+      (res(a) - res(b)) / (2 * h)
+    }, numeric(n))
+    r <- res(phi)
+    for (simd in c(TRUE, FALSE)) {
+      ne <- lsmoe:::cpp_normal_equations(x, y, w, phi, e, k, 1L, gate, simd, TRUE)
+      lab <- paste(gate, d, simd)
+      expect_equal(ne$rss, sum(r^2), tolerance = 1e-12, label = lab)
+      expect_lt(max(abs(ne$JtJ - crossprod(J))) / max(abs(ne$JtJ)), 1e-7, label = paste(lab, "JtJ"))
+      expect_lt(max(abs(ne$Jtr - crossprod(J, r))) / max(abs(ne$Jtr)), 1e-7, label = paste(lab, "Jtr"))
+    }
+  }
+  x <- matrix(runif(40), 40, 1)
+  expect_error(lsmoe:::cpp_normal_equations(x, rnorm(40), numeric(0), rnorm(5), expert_sigmoid(TRUE), 2L, 1L,
+                                            "softmax", TRUE, TRUE), "output-weighted tanh")
+})
+
+test_that("reciprocal output weights: the change of coordinates keeps the function and the box", {
+  set.seed(22)
+  e <- expert_tanh(output_weight = TRUE)
+  k <- 3L
+  d <- 2L
+  x <- matrix(rnorm(200), 100, 2)
+  th <- rnorm(lsmoe:::n_free_params(k, d, d + 2))
+  ic <- lsmoe:::output_weight_index(k, d)
+  th[ic] <- c(-3, 0.5, 40)  # a negative weight, a small one, one above bound_output = 20
+  phi <- lsmoe:::to_reciprocal(th, k, d, "softmax", 20)
+  expect_equal(phi[ic], 1 / c(3, 0.5, 20))
+  back <- lsmoe:::from_reciprocal(phi, k, d, "softmax")
+  expect_true(all(back[ic] > 0))
+  # the negative weight moved its sign into (a, b): the same expert, the same fitted values
+  clip <- th
+  clip[ic[3]] <- 20
+  expect_equal(lsmoe:::cpp_fitted(x, back, e, k), lsmoe:::cpp_fitted(x, clip, e, k), tolerance = 1e-14)
+  # columns of a matrix are mapped one by one
+  m <- cbind(th, -th)
+  expect_equal(lsmoe:::to_reciprocal(m, k, d, "softmax", 20)[, 2], lsmoe:::to_reciprocal(-th, k, d, "softmax", 20))
+  expect_equal(lsmoe:::from_reciprocal(lsmoe:::to_reciprocal(m, k, d, "softmax", 20), k, d, "softmax")[, 1], back)
+  # used only for tanh experts with an output weight and a finite bound_output
+  expect_true(lsmoe:::uses_reciprocal(e, lse_control()))
+  expect_false(lsmoe:::uses_reciprocal(e, lse_control(reciprocal_weight = FALSE)))
+  expect_false(lsmoe:::uses_reciprocal(e, lse_control(bound_output = Inf)))
+  expect_false(lsmoe:::uses_reciprocal(expert_sigmoid(TRUE), lse_control()))
+  expect_false(lsmoe:::uses_reciprocal(expert_tanh(), lse_control()))
+  expect_error(lse_control(reciprocal_weight = NA), "`reciprocal_weight`", class = "lsmoe_error_input")
+  expect_error(lse_control(reciprocal_weight = "yes"), "`reciprocal_weight`", class = "lsmoe_error_input")
+})
+
+test_that("reciprocal output weights reach the linear limit on the bound where (a, b, c) crawls", {
+  # airquality, k = 2, output-weighted tanh experts: the best fit sends both experts towards
+  # linear functions (|c| up to bound_output on the standardised scale, a and b small). From
+  # the same 50 starts (same seed), the fit with s = 1 / c converges with both weights held on the
+  # bound; the fit in (a, b, c) does not converge within max_iter and ends higher.
+  aq <- stats::na.omit(airquality)
+  e <- expert_tanh(output_weight = TRUE)
+  set.seed(1)
+  r <- moe_lse(Ozone ~ Temp + Wind, data = aq, k = 2, expert = e, control = lse_control(restart = FALSE))
+  set.seed(1)
+  a <- moe_lse(Ozone ~ Temp + Wind, data = aq, k = 2, expert = e,
+               control = lse_control(restart = FALSE, warn = FALSE, reciprocal_weight = FALSE))
+  expect_true(r$converged)
+  expect_lt(r$rss, a$rss)
+  sy <- sqrt(mean(aq$Ozone^2))  # the standardisation of output-weighted experts
+  cw <- unname(r$coefficients$eta[, "c"])
+  expect_true(all(cw > 0))  # the sign is carried by (a, b)
+  expect_equal(cw, rep(20 * sy, 2), tolerance = 1e-12)
+  expect_true(all(r$bound_flags[lsmoe:::output_weight_index(2, 2)]))
+  # on the standardised scale: the RSS there is the fit's, a weight moved inside the bound
+  # raises it (KKT), and nls.lm started at the estimates, in (a, b, c) within the same box,
+  # does not improve them
+  sc <- lsmoe:::fit_scales(r$x, r$y, NULL, e, TRUE, "softmax")
+  xs <- sweep(sweep(r$x, 2, sc$mx), 2, sc$sx, "/")
+  ys <- r$y / sc$sy
+  fn <- function(t) lsmoe:::cpp_residuals(xs, ys, t, e, 2L)$residuals
+  th <- lsmoe:::transform_params(r$coefficients, sc, e, inverse = TRUE)
+  th <- lsmoe:::pack_theta(th$beta0, th$beta1, th$eta)
+  ic <- lsmoe:::output_weight_index(2, 2)
+  expect_equal(sum(fn(th)^2) * sc$sy^2, r$rss, tolerance = 1e-10)
+  for (j in ic) {
+    inside <- th
+    inside[j] <- inside[j] * (1 - 1e-4)
+    expect_gt(sum(fn(inside)^2), sum(fn(th)^2))
+  }
+  skip_if_not_installed("minpack.lm")
+  b <- lsmoe:::theta_bounds(2, 2, e, lse_control())
+  again <- suppressWarnings(minpack.lm::nls.lm(th, lower = b$lower, upper = b$upper, fn = fn,
+                            control = minpack.lm::nls.lm.control(maxiter = 1000, ftol = 1e-12, ptol = 1e-12)))
+  expect_gte(sum(fn(again$par)^2), sum(fn(th)^2) * (1 - 1e-8))
 })
