@@ -57,9 +57,10 @@
 #' Since tanh is odd, \eqn{c} and \eqn{-c} with \eqn{(-a, -b)} give the same expert: a start's
 #' negative weight moves its sign into \eqn{(a, b)}, and every estimate has \eqn{c > 0} (the
 #' sign symmetry of the parametrisation is removed). The box holds
-#' \eqn{10^{-4}} `bound_output` \eqn{\le c \le} `bound_output` (a weight cannot pass through 0
-#' during a fit, and need not); the other bounds are unchanged. Other experts, and tanh experts
-#' with `bound_output = Inf`, are fitted in their own parameters.
+#' \eqn{c_{\min} \le c \le} `bound_output`, with \eqn{c_{\min}} \eqn{10^{-4}} times the smaller
+#' of `bound_output` and the root mean square of the (standardised) response (a weight cannot pass
+#' through 0 during a fit, and need not); the other bounds are unchanged. Other experts, and tanh experts
+#' with `bound_output` above 1e50 or `Inf`, are fitted in their own parameters.
 #'
 #' **Stopping.** A start has converged when an accepted step reduces the RSS by at most
 #' `ftol` relative and the predicted reduction is as small (status 1), when the step changes the

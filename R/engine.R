@@ -167,8 +167,9 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
 core_fit <- function(x, y, w, k, expert, starts, control, screen = integer(0), refine = integer(0), gate = "softmax") {
   d <- ncol(x)
   recip <- uses_reciprocal(expert, control)
-  b <- theta_bounds(k, d, expert, control, gate, reciprocal = recip)
-  if (recip) starts <- to_reciprocal(starts, k, d, gate, control$bound_output)
+  c_min <- if (recip) reciprocal_c_min(y, control$bound_output)
+  b <- theta_bounds(k, d, expert, control, gate, reciprocal = recip, c_min = c_min)
+  if (recip) starts <- to_reciprocal(starts, k, d, gate, control$bound_output, c_min)
   starts <- pmin(pmax(starts, b$lower), b$upper)
   res <- cpp_lse_fit(x, y, as.numeric(w), expert, k, starts, b$lower, b$upper, control, screen, refine, gate,
                      use_simd(), recip)

@@ -195,6 +195,17 @@ measures_compatible <- function(G, G0, same_expert = TRUE, arg = "G", arg0 = "G0
   invisible(TRUE)
 }
 
+# Atoms of output-weighted tanh experts in the form with c >= 0: (a, b, c) and (-a, -b, -c) give
+# the same expert (tanh is odd), and fits report c > 0 (lse_control(), "Reciprocal output
+# weights"), so the Voronoi cells and losses compare atoms in that form. Other measures as given.
+canonical_atoms <- function(G) {
+  if (!identical(G$expert$name, "tanh") || !isTRUE(G$expert$output_weight)) return(G)
+  q <- ncol(G$eta)
+  neg <- G$eta[, q] < 0
+  G$eta[neg, ] <- -G$eta[neg, ]
+  G
+}
+
 # Table of a measure's parameters, one row per atom.
 measure_table <- function(G) {
   xn <- if (G$d == 1) "x" else paste0("x", seq_len(G$d))

@@ -28,8 +28,8 @@ unpack_theta <- function(theta, k, d, q, gate = NULL) {
 
 # Lower/upper bounds of theta from the control's bound groups. With `reciprocal = TRUE`, the box
 # of the fit's coordinates where every output weight c of a tanh expert is replaced by s = 1 / |c|
-# (uses_reciprocal()): 1 / bound_output <= s <= 1e4 / bound_output.
-theta_bounds <- function(k, d, expert, control, gate = NULL, reciprocal = FALSE) {
+# (uses_reciprocal()): 1 / bound_output <= s <= 1 / c_min (see reciprocal_c_min()).
+theta_bounds <- function(k, d, expert, control, gate = NULL, reciprocal = FALSE, c_min = NULL) {
   groups <- c(rep("gate", gated_components(k, gate) * (d + 1)), rep(expert_bound_groups(expert, d), k))
   b <- c(gate = control$bound_gate, expert = control$bound_expert, output = control$bound_output)[groups]
   lower <- -unname(b)
@@ -37,7 +37,7 @@ theta_bounds <- function(k, d, expert, control, gate = NULL, reciprocal = FALSE)
   if (reciprocal) {
     ic <- output_weight_index(k, d, gate)
     lower[ic] <- 1 / control$bound_output
-    upper[ic] <- 1e4 / control$bound_output
+    upper[ic] <- 1 / c_min
   }
   list(lower = lower, upper = upper)
 }
@@ -45,10 +45,10 @@ theta_bounds <- function(k, d, expert, control, gate = NULL, reciprocal = FALSE)
 # Reciprocal output weights (lse_control(), "Reciprocal output weights"; ReciprocalWeightProblem
 # in inst/include/lsmoe/lse.hpp): an output-weighted tanh expert c tanh(a'x + b) is fitted as
 # tanh(a'x + b) / s with s = 1 / |c| (tanh is odd: the sign of c moves into a and b), under a
-# finite bound_output.
+# bound_output of at most 1e50 (J'J in s grows like c^4: it stays finite).
 uses_reciprocal <- function(expert, control) {
   !isFALSE(control$reciprocal_weight) && expert$name == "tanh" && isTRUE(expert$output_weight) &&
-    is.finite(control$bound_output)
+    control$bound_output <= 1e50
 }
 
 # Positions in theta of the output weights c (one per component; the last expert parameter).
@@ -56,16 +56,25 @@ output_weight_index <- function(k, d, gate = NULL) {
   gated_components(k, gate) * (d + 1) + seq_len(k) * (d + 2)
 }
 
+# The smallest |c| of the box with reciprocal output weights: 1e-4 times the smaller of
+# bound_output and the root mean square of the response y the fit runs on (1 after the
+# standardisation), so that an expert can shrink far below the response's scale.
+reciprocal_c_min <- function(y, bound_output) {
+  ry <- sqrt(mean(y^2))
+  if (!is.finite(ry) || ry <= 0) ry <- 1
+  1e-4 * min(bound_output, ry)
+}
+
 # theta (a vector or the columns of a p x S matrix) to the fit's coordinates: each c < 0 flips
-# the sign of its (a, b), and s = 1 / |c|, with |c| taken within [1e-4, 1] * bound_output.
-to_reciprocal <- function(theta, k, d, gate, bound_output) {
+# the sign of its (a, b), and s = 1 / |c|, with |c| taken within [c_min, bound_output].
+to_reciprocal <- function(theta, k, d, gate, bound_output, c_min) {
   m <- as.matrix(theta)
   ic <- output_weight_index(k, d, gate)
   for (j in seq_len(k)) {
     cc <- m[ic[j], ]
     ab <- ic[j] - seq_len(d + 1)
     m[ab, ] <- sweep(m[ab, , drop = FALSE], 2, ifelse(cc < 0, -1, 1), "*")
-    m[ic[j], ] <- 1 / pmin(pmax(abs(cc), 1e-4 * bound_output), bound_output)
+    m[ic[j], ] <- 1 / pmin(pmax(abs(cc), c_min), bound_output)
   }
   if (is.matrix(theta)) m else drop(m)
 }

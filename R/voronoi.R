@@ -9,7 +9,9 @@
 #' \deqn{A_j = \{ i : \|\omega_i - \omega^*_j\| \le \|\omega_i - \omega^*_l\| \ \forall l \},}{A_j = { i : ||omega_i - omega*_j|| <= ||omega_i - omega*_l|| for all l },}
 #' with the Euclidean distance on \eqn{R^{d+q}}. A fitted atom equidistant from several true atoms
 #' belongs to the cell of the lowest \eqn{j} (convention). \eqn{|A_j|} counts the fitted atoms
-#' that approximate true atom \eqn{j}.
+#' that approximate true atom \eqn{j}. Atoms of output-weighted tanh experts are compared in the
+#' form with \eqn{c \ge 0}: \eqn{(a, b, c)} and \eqn{(-a, -b, -c)} give the same expert, and
+#' [moe_lse()] reports \eqn{c > 0}.
 #'
 #' With `align = "moment"` (default; `TRUE` means the same) the gating slopes of \eqn{G} are
 #' first shifted as in [voronoi_loss()] (by \eqn{t_1}, which makes the weight-averaged slopes of
@@ -48,8 +50,8 @@
 #' voronoi_cells(G, G0)
 #' @export
 voronoi_cells <- function(G, G0, align = c("moment", "none")) {
-  G <- as_measure_arg(G, "G")
-  G0 <- as_measure_arg(G0, "G0")
+  G <- canonical_atoms(as_measure_arg(G, "G"))
+  G0 <- canonical_atoms(as_measure_arg(G0, "G0"))
   measures_compatible(G, G0)
   align <- match_align(align)
   if (align == "infimum") {
@@ -123,7 +125,9 @@ print.voronoi_cells <- function(x, ...) {
 #' an output-weighted ridge expert \eqn{\eta = (a, b, c)} the output weight adds
 #' \eqn{|\Delta c_{ij}|^r} (it is treated like \eqn{b}); for [expert_constant()],
 #' \eqn{\eta = b} and the expert term is \eqn{|\Delta b_{ij}|^r}. In D1 the whole vector
-#' \eqn{\eta} (including any \eqn{c}) enters through \eqn{\|\Delta\eta_{ij}\|}.
+#' \eqn{\eta} (including any \eqn{c}) enters through \eqn{\|\Delta\eta_{ij}\|}. Atoms of
+#' output-weighted tanh experts are compared in the form with \eqn{c \ge 0} (as in
+#' [voronoi_cells()]).
 #'
 #' An empty cell contributes its weight term \eqn{e^{\beta^*_{0j}}}. Neither loss is symmetric;
 #' both are zero exactly when \eqn{G = G_*}, and neither depends on the order of the atoms
@@ -239,8 +243,8 @@ print.voronoi_cells <- function(x, ...) {
 #' @export
 voronoi_loss <- function(G, G0, type = c("D1", "D2", "D3"), r = 2, align = c("moment", "infimum", "none"),
                          terms = FALSE, bound_gate = lse_control()$bound_gate) {
-  G <- as_measure_arg(G, "G")
-  G0 <- as_measure_arg(G0, "G0")
+  G <- canonical_atoms(as_measure_arg(G, "G"))
+  G0 <- canonical_atoms(as_measure_arg(G0, "G0"))
   measures_compatible(G, G0)
   if (missing(type)) type <- "D1"
   if (gate_name(G0$gate) == "sigmoid") {

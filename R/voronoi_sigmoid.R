@@ -6,7 +6,8 @@
 #' cell \eqn{A_j} of the reference atom j nearest in \eqn{(\beta_1, \eta)} (Euclidean; ties to
 #' the lowest j), with \eqn{\Delta\beta_{1ij} = \beta_{1i} - \beta^*_{1j}},
 #' \eqn{\Delta\eta_{ij} = \eta_i - \eta^*_j} and \eqn{s} the sigmoid. The sigmoid gate has no
-#' translation invariance, so there is no alignment.
+#' translation invariance, so there is no alignment. Atoms of output-weighted tanh experts are
+#' compared in the form with \eqn{c \ge 0} (see [voronoi_cells()]).
 #'
 #' * `"D1"` (Regime 1: every over-fitted true atom has gating slope 0; reference \eqn{G_*}):
 #'   \deqn{\sum_j \Big|\sum_{i \in A_j} s(\beta_{0i}) - s(\beta^*_{0j})\Big|
@@ -57,8 +58,8 @@
 #' @export
 voronoi_loss_sigmoid <- function(G, G0, type = c("D1", "D2", "D3"), r = 2) {
   type <- match_choice(type, c("D1", "D2", "D3"), "type")
-  G <- as_measure_arg(G, "G")
-  G0 <- as_measure_arg(G0, "G0")
+  G <- canonical_atoms(as_measure_arg(G, "G"))
+  G0 <- canonical_atoms(as_measure_arg(G0, "G0"))
   for (a in list(list(G, "G"), list(G0, "G0"))) {
     if (gate_name(a[[1]]$gate) != "sigmoid") {
       lsmoe_abort(sprintf("`%s` must be a sigmoid-gated measure (gate = gate_sigmoid()); use voronoi_loss() for softmax-gated ones.",

@@ -449,8 +449,20 @@ test_that("reciprocal output weights: the change of coordinates keeps the functi
   th <- rnorm(lsmoe:::n_free_params(k, d, d + 2))
   ic <- lsmoe:::output_weight_index(k, d)
   th[ic] <- c(-3, 0.5, 40)  # a negative weight, a small one, one above bound_output = 20
-  phi <- lsmoe:::to_reciprocal(th, k, d, "softmax", 20)
+  phi <- lsmoe:::to_reciprocal(th, k, d, "softmax", 20, 1e-4)
   expect_equal(phi[ic], 1 / c(3, 0.5, 20))
+  # a weight below c_min is raised to it
+  tiny <- th
+  tiny[ic[2]] <- 1e-9
+  expect_equal(lsmoe:::to_reciprocal(tiny, k, d, "softmax", 20, 1e-4)[ic[2]], 1e4)
+  # c_min: 1e-4 times the smaller of bound_output and the response's root mean square
+  expect_equal(lsmoe:::reciprocal_c_min(c(3, -4), 20), 1e-4 * sqrt(12.5))
+  expect_equal(lsmoe:::reciprocal_c_min(c(300, -400), 20), 1e-4 * 20)
+  expect_equal(lsmoe:::reciprocal_c_min(c(0, 0), 20), 1e-4)
+  b <- lsmoe:::theta_bounds(k, d, e, lse_control(), "softmax", reciprocal = TRUE, c_min = 1e-3)
+  expect_equal(b$lower[ic], rep(1 / 20, k))
+  expect_equal(b$upper[ic], rep(1e3, k))
+  expect_equal(b[["lower"]][-ic], lsmoe:::theta_bounds(k, d, e, lse_control())$lower[-ic])
   back <- lsmoe:::from_reciprocal(phi, k, d, "softmax")
   expect_true(all(back[ic] > 0))
   # the negative weight moved its sign into (a, b): the same expert, the same fitted values
@@ -459,12 +471,14 @@ test_that("reciprocal output weights: the change of coordinates keeps the functi
   expect_equal(lsmoe:::cpp_fitted(x, back, e, k), lsmoe:::cpp_fitted(x, clip, e, k), tolerance = 1e-14)
   # columns of a matrix are mapped one by one
   m <- cbind(th, -th)
-  expect_equal(lsmoe:::to_reciprocal(m, k, d, "softmax", 20)[, 2], lsmoe:::to_reciprocal(-th, k, d, "softmax", 20))
-  expect_equal(lsmoe:::from_reciprocal(lsmoe:::to_reciprocal(m, k, d, "softmax", 20), k, d, "softmax")[, 1], back)
+  expect_equal(lsmoe:::to_reciprocal(m, k, d, "softmax", 20, 1e-4)[, 2], lsmoe:::to_reciprocal(-th, k, d, "softmax", 20, 1e-4))
+  expect_equal(lsmoe:::from_reciprocal(lsmoe:::to_reciprocal(m, k, d, "softmax", 20, 1e-4), k, d, "softmax")[, 1], back)
   # used only for tanh experts with an output weight and a finite bound_output
   expect_true(lsmoe:::uses_reciprocal(e, lse_control()))
   expect_false(lsmoe:::uses_reciprocal(e, lse_control(reciprocal_weight = FALSE)))
   expect_false(lsmoe:::uses_reciprocal(e, lse_control(bound_output = Inf)))
+  expect_false(lsmoe:::uses_reciprocal(e, lse_control(bound_output = 1e60)))
+  expect_true(lsmoe:::uses_reciprocal(e, lse_control(bound_output = 1e50)))
   expect_false(lsmoe:::uses_reciprocal(expert_sigmoid(TRUE), lse_control()))
   expect_false(lsmoe:::uses_reciprocal(expert_tanh(), lse_control()))
   expect_error(lse_control(reciprocal_weight = NA), "`reciprocal_weight`", class = "lsmoe_error_input")

@@ -70,6 +70,29 @@ test_that("hand-computed losses: d = 2 with an output weight, and constant exper
   expect_equal(loss(G, G0, "D2", r = 2, align = FALSE), 2 * (25 + 1 + 0.25 + 4) + 1, tolerance = 1e-10)
   expect_equal(loss(G, G0, "D2", r = 3, align = FALSE), 2 * (125 + 1 + 0.125 + 8) + 1, tolerance = 1e-10)
 
+  # (a, b, c) and (-a, -b, -c) are the same tanh expert: the atoms are compared with c >= 0, so
+  # a fitted atom written with the other sign has the same loss
+  Gm <- mixing_measure(log(2), c(3, 4), -c(1.6, 2.8, -0.5, 3), expert_tanh(output_weight = TRUE))
+  G0m <- mixing_measure(0, c(0, 0), -c(1, 2, 0, 1), expert_tanh(output_weight = TRUE))
+  for (pair in list(list(Gm, G0), list(G, G0m), list(Gm, G0m))) {
+    expect_equal(loss(pair[[1]], pair[[2]], "D1", align = FALSE), loss(G, G0, "D1", align = FALSE), tolerance = 1e-14)
+    expect_equal(loss(pair[[1]], pair[[2]], "D2", r = 2, align = FALSE), loss(G, G0, "D2", r = 2, align = FALSE),
+                 tolerance = 1e-14)
+  }
+  expect_equal(as.numeric(voronoi_loss(G0m, G0, align = "none")), 0)
+  # the same function: predictions agree, so the identification loses nothing
+  xx <- matrix(rnorm(20), 10, 2)
+  expect_equal(predict(Gm, xx), predict(G, xx), tolerance = 1e-14)
+  # a tanh expert without output weight is compared as given: (a, b) and (-a, -b) differ
+  Gt <- mixing_measure(0, c(0, 0), c(1, 2, 0.5), expert_tanh())
+  Gt2 <- mixing_measure(0, c(0, 0), -c(1, 2, 0.5), expert_tanh())
+  expect_gt(as.numeric(voronoi_loss(Gt2, Gt, align = "none")), 0)
+  # sigmoid gates too
+  Gs0 <- mixing_measure(0, c(1, 0), c(1, 2, 0, 1), expert_tanh(output_weight = TRUE), gate_sigmoid())
+  Gs <- mixing_measure(0, c(1, 0), -c(1, 2, 0, 1), expert_tanh(output_weight = TRUE), gate_sigmoid())
+  expect_equal(as.numeric(voronoi_loss(Gs, Gs0)), 0)
+  expect_identical(voronoi_cells(Gm, G0m)$size, 1L)
+
   # constant experts (eta = b), d = 1: true atoms (0, 1) and (0, 3), weights 1 and 1
   G0c <- mixing_measure(c(0, 0), c(0, 0), c(1, 3), expert_constant())
   # fitted (0.5, 1.5) weight 0.5 -> cell 1; fitted (-0.2, 3) weight 2 -> cell 2
