@@ -55,16 +55,16 @@
 #' tends to the linear function \eqn{L^\top x + M} as \eqn{c \to \infty} with \eqn{c a = L},
 #' \eqn{c b = M}; on many data sets the RSS keeps falling along that valley up to the bound on
 #' \eqn{c}. In \eqn{(a, b, c)} the valley is a hyperbola, which Levenberg-Marquardt follows in
-#' short steps (fits end at the iteration limit). With `reciprocal_weight = TRUE` (default) and a
-#' finite `bound_output`, the fitter works with \eqn{s = 1/c} in place of \eqn{c}: the expert is
+#' short steps (fits end at the iteration limit). With `reciprocal_weight = TRUE` (default) and
+#' `bound_output` at most 1e50, the fitter works with \eqn{s = 1/c} in place of \eqn{c}: the expert is
 #' \eqn{\tanh(a^\top x + b)/s} and the valley the straight ray \eqn{(a, b, s) = s (L, M, 1)}.
 #' Since tanh is odd, \eqn{c} and \eqn{-c} with \eqn{(-a, -b)} give the same expert: a start's
 #' negative weight moves its sign into \eqn{(a, b)}, and every estimate has \eqn{c > 0} (the
 #' sign symmetry of the parametrisation is removed). The box holds
 #' \eqn{c_{\min} \le c \le} `bound_output`, with \eqn{c_{\min}} \eqn{10^{-4}} times the smaller
 #' of `bound_output` and the root mean square of the (standardised) response (a weight cannot pass
-#' through 0 during a fit, and need not); the other bounds are unchanged. Other experts, and tanh experts
-#' with `bound_output` above 1e50 or `Inf`, are fitted in their own parameters.
+#' through 0 during a fit, and need not); the other bounds are unchanged. Other experts, and tanh
+#' experts with `bound_output` above 1e50 or `Inf`, are fitted in their own parameters.
 #'
 #' **Stopping.** A start has converged when an accepted step reduces the RSS by at most
 #' `ftol` relative and the predicted reduction is as small (status 1), when the step changes the
