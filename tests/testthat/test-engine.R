@@ -483,6 +483,10 @@ test_that("reciprocal output weights: the change of coordinates keeps the functi
   expect_false(lsmoe:::uses_reciprocal(expert_tanh(), lse_control()))
   expect_error(lse_control(reciprocal_weight = NA), "`reciprocal_weight`", class = "lsmoe_error_input")
   expect_error(lse_control(reciprocal_weight = "yes"), "`reciprocal_weight`", class = "lsmoe_error_input")
+  ctl <- lse_control(n_starts = 1)
+  ctl$reciprocal_weight <- NA  # edited by hand: validated again
+  expect_error(moe_lse(x[, 1], x[, 2], k = 2, expert = e, control = ctl), "`reciprocal_weight`",
+               class = "lsmoe_error_input")
 })
 
 test_that("reciprocal output weights reach the linear limit on the bound where (a, b, c) crawls", {
