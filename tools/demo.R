@@ -24,7 +24,10 @@
 #   bound_gate = bound_expert = 50 (transitions no sharper than about 1 ms) are kept. The RSS
 #   surface has many local minima; "data" starts mostly end at the iteration limit on poorer
 #   minima, while 200 random starts reached the same best RSS with all 8 seeds tried.
-# * linear: lse_control(n_starts = 20, standardize = FALSE), default bounds: the same best RSS with all 8 seeds tried.
+# * linear: lse_control(n_starts = 20): the default standardisation and bounds (bound_output = 20
+#   response standard deviations per input standard deviation; on the raw scale, standardize =
+#   FALSE, 20 g per unit of times / 60 would cut off the steep rebound): the same best RSS with
+#   all 8 seeds tried.
 # * flexmix: 10 runs (seeds 1-10) of flexmix(accel ~ times, k = 3,
 #   concomitant = FLXPmultinom(~ times)), keeping the run with the largest log-likelihood (its own
 #   criterion); the RSS of that run's gating-weighted mean is reported, with the range over runs.
@@ -76,7 +79,7 @@ cat(sprintf("Estimates on a bound: %d (output weights at the |c| <= 200 bound: %
             fit_tanh$on_bound, sum(abs(ct[, "c"]) >= 200 * (1 - 1e-4))))
 
 # ---- k = 3 linear experts ----------------------------------------------------------------------
-ctl_lin <- lse_control(n_starts = 20, standardize = FALSE)
+ctl_lin <- lse_control(n_starts = 20)
 set.seed(2024)
 t_lin <- system.time(
   fit_lin <- moe_lse(accel ~ I(times / 60), data = mcycle, k = 3, expert = expert_linear(), control = ctl_lin)
