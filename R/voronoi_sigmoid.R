@@ -36,12 +36,14 @@
 #' @param G0 The reference measure (\eqn{G_*} for D1 and D2, \eqn{\bar G} for D3), sigmoid-gated,
 #'   with the same input dimension and expert family.
 #' @param type `"D1"` (default), `"D2"` or `"D3"`.
-#' @param r Exponent of D2, a finite number >= 1 (default 2); ignored otherwise.
+#' @param r Exponent of D2, a number in \[1, 100\] (default 2, as for [voronoi_loss()]); ignored
+#'   otherwise.
 #' @returns An object of class `voronoi_loss_sigmoid`: a list with `value` (the loss), `type`,
 #'   `r`, `assignment` (integer k: the cell of every atom of `G`), `size` (integer \eqn{k_*}: atoms
 #'   per cell), `distance` (k x \eqn{k_*}) and `breakdown` (a data frame per reference atom:
 #'   `atom`, `cell_size`, `weight_term`, `parameter_term`). `as.double()` gives the value.
-#'   Errors of class `lsmoe_error_input` for measures that are not sigmoid-gated or do not match.
+#'   Errors of class `lsmoe_error_input` for measures that are not sigmoid-gated or do not match,
+#'   for an invalid `type` or `r`, and for a loss that overflows (not finite).
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024b). Sigmoid gating is more sample efficient than
 #' softmax gating in mixture of experts. NeurIPS 2024. \doi{10.48550/arXiv.2405.13997}
@@ -67,8 +69,14 @@ voronoi_loss_sigmoid <- function(G, G0, type = c("D1", "D2", "D3"), r = 2) {
     }
   }
   measures_compatible(G, G0)
-  r <- check_number(r, "r", min = 1)
-  res <- cpp_voronoi_loss_sigmoid(G$beta0, G$beta1, t(G$eta), G0$beta0, G0$beta1, t(G0$eta), G0$expert, type, r)
+  r <- check_number(r, "r", min = 1, max = 100)
+  res <- tryCatch(cpp_voronoi_loss_sigmoid(G$beta0, G$beta1, t(G$eta), G0$beta0, G0$beta1, t(G0$eta), G0$expert, type, r),
+                  error = function(e) {
+                    if (!grepl("not finite", conditionMessage(e), fixed = TRUE)) stop(e)
+                    lsmoe_abort(sprintf(paste0("The %s loss between `G` and `G0` overflows (it is not finite): the ",
+                                               "deviations between the atoms are too large%s."), type,
+                                        if (type == "D2") sprintf(" for r = %s", format(r)) else ""), arg = "G")
+                  })
   structure(list(
     value = res$value, type = type, r = if (type == "D2") r else NA_real_,
     assignment = as.integer(res$assignment), size = as.integer(res$size), distance = res$distance,

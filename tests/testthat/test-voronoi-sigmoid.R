@@ -110,6 +110,11 @@ test_that("input errors are classed and name the argument", {
   expect_error(voronoi_loss_sigmoid(G, soft), class = "lsmoe_error_input")
   expect_error(voronoi_loss_sigmoid(G, G0, "D2", r = 0.5), class = "lsmoe_error_input")
   expect_error(voronoi_loss_sigmoid(G, G0, "D4"), class = "lsmoe_error_input")
+  # r as voronoi_loss() takes it (at most 100); a D2 whose powers overflow is a classed error
+  expect_error(voronoi_loss_sigmoid(G, G0, "D2", r = 1e10), "`r`", class = "lsmoe_error_input")
+  far <- sg(G0$beta0, G0$beta1 + 1e10, G0$eta, G0$expert)
+  expect_error(voronoi_loss_sigmoid(far, G0, "D2", r = 100), "overflows", class = "lsmoe_error_input")
+  expect_true(is.finite(voronoi_loss_sigmoid(far, G0, "D2", r = 2)$value))
   Gr <- sg(G0$beta0, G0$beta1, cbind(G0$eta[, 1], 0), expert_relu())
   expect_error(voronoi_loss_sigmoid(G, Gr), class = "lsmoe_error_input")
   expect_output(print(voronoi_loss_sigmoid(G, G0)), "D1 =")
