@@ -203,6 +203,17 @@ validate_ident <- function(x, arg = "x", nested = FALSE) {
   x$d <- whole("d")
   x$order <- whole("order")
   string("verdict", c("identifiable", "not identifiable", "undecided"))
+  g <- get("gate")
+  if (!is.null(g)) {
+    gn <- if (is.list(g)) g[["name", exact = TRUE]]
+    if (!is.character(gn) || length(gn) != 1 || !gn %in% c("softmax", "sigmoid")) {
+      bad(sprintf("`gate` must be a gate object (gate_softmax() or gate_sigmoid()), not %s", describe(g)))
+    }
+  }
+  rg <- get("regime")
+  if (!is.null(rg) && !(is.numeric(rg) && length(rg) == 1 && rg %in% 1:2)) {
+    bad(sprintf("`regime` must be 1 or 2, not %s", describe(rg)))
+  }
   if (!nested && identical(get("scope"), "universal")) {
     cf <- get("configs")
     if (!is.data.frame(cf) || !nrow(cf) || !is.numeric(cf$k) || anyNA(cf$k) || !is.character(cf$verdict)) {

@@ -90,6 +90,7 @@ voronoi_loss_sigmoid <- function(G, G0, type = c("D1", "D2", "D3"), r = 2) {
 #' @param ... Unused.
 #' @export
 print.voronoi_loss_sigmoid <- function(x, ...) {
+  check_vls_object(x)
   lab <- if (x$type == "D2") sprintf("D2 (r = %s)", format(x$r)) else x$type
   cat(sprintf("<voronoi_loss_sigmoid> %s = %s\n", lab, format(signif(x$value, 6))))
   print(x$breakdown, row.names = FALSE)
@@ -98,7 +99,29 @@ print.voronoi_loss_sigmoid <- function(x, ...) {
 
 #' @rdname voronoi_loss_sigmoid
 #' @export
-as.double.voronoi_loss_sigmoid <- function(x, ...) as.double(x$value)
+as.double.voronoi_loss_sigmoid <- function(x, ...) {
+  v <- if (is.list(x)) x[["value", exact = TRUE]]
+  if (!is.numeric(v) || length(v) != 1) {
+    invalid_object("voronoi_loss_sigmoid", sprintf("`value` must be a single number, not %s", describe(v)))
+  }
+  as.double(v)
+}
+
+# A voronoi_loss_sigmoid object, possibly edited by hand: the fields print() uses.
+check_vls_object <- function(x) {
+  bad <- function(what) invalid_object("voronoi_loss_sigmoid", what)
+  if (!is.list(x)) bad(sprintf("it must be a list, not %s", describe(unclass(x))))
+  ty <- x[["type", exact = TRUE]]
+  if (!is.character(ty) || length(ty) != 1 || is.na(ty) || !ty %in% c("D1", "D2", "D3")) {
+    bad(sprintf("`type` must be \"D1\", \"D2\" or \"D3\", not %s", describe(ty)))
+  }
+  v <- x[["value", exact = TRUE]]
+  if (!is.numeric(v) || length(v) != 1) bad(sprintf("`value` must be a single number, not %s", describe(v)))
+  r <- x[["r", exact = TRUE]]
+  if (ty == "D2" && (!is.numeric(r) || length(r) != 1)) bad(sprintf("`r` must be a single number, not %s", describe(r)))
+  if (!is.data.frame(x[["breakdown", exact = TRUE]])) bad("`breakdown` must be a data frame")
+  invisible(x)
+}
 
 #' The best k-atom approximation of a sigmoid-gated truth (G-bar)
 #'

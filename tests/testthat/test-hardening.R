@@ -456,3 +456,27 @@ test_that("confint() rejects NA or empty parm with a classed error (fuzz seed 1,
   expect_error(confint(f, parm = NA_integer_), "`parm`", class = "lsmoe_error_input")
   expect_error(confint(f, parm = integer(0)), "`parm`", class = "lsmoe_error_input")
 })
+
+test_that("print() and as.double() reject hand-edited Voronoi losses and identifiability checks", {
+  # the unclassed errors the fuzzer (seed 1) found on hand-edited objects
+  G0 <- mixing_measure(c(1, -1), c(0, 4), rbind(c(2, 0), c(-1, 1)), expert_linear(), gate_sigmoid())
+  G <- mixing_measure(c(0.3, -1.1), c(0.05, 4.1), rbind(c(2.1, 0), c(-1, 1.1)), expert_linear(), gate_sigmoid())
+  vls <- voronoi_loss_sigmoid(G, G0, "D2")
+  edit <- function(obj, field, value) { obj[[field]] <- value; obj }
+  for (e in list(list("type", c("a", "b")), list("type", new.env()), list("type", as.Date("2020-01-01")),
+                 list("type", NA_character_), list("value", "a"), list("value", quote(x)), list("r", "a"),
+                 list("breakdown", 1))) {
+    bad <- edit(vls, e[[1]], e[[2]])
+    err_object(capture.output(print(bad)), paste0("`", e[[1]], "`"))
+  }
+  err_object(as.double(edit(vls, "value", quote(x))), "`value`")
+  err_object(capture.output(print(edit(vls, "breakdown", NULL))), "`breakdown`")
+  err_object(capture.output(print(structure(1, class = "voronoi_loss_sigmoid"))), "list")
+  expect_output(print(vls), "D2")
+  expect_identical(as.double(vls), vls$value)
+  ident <- check_identifiability(expert_linear(), rbind(c(1, 0), c(1, 0.5)), n_x = 200)
+  err_object(capture.output(print(edit(ident, "gate", 2))), "`gate`")
+  err_object(capture.output(print(edit(ident, "gate", list(name = NA_integer_)))), "`gate`")
+  err_object(capture.output(print(edit(ident, "regime", "a"))), "`regime`")
+  expect_output(print(ident), "identifiab")
+})
