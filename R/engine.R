@@ -162,8 +162,8 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
 
 # The C++ multistart fit (cpp_lse_fit) of starts (p x S, packed theta) within the box of
 # lse_control(), with reciprocal output weights where they apply (uses_reciprocal()). Returns
-# cpp_lse_fit's list with `theta` in theta coordinates, `bound_flags` (free parameters on a bound
-# of the box the fit ran in) and `reciprocal` (whether it did).
+# cpp_lse_fit's list with `theta` in theta coordinates and `bound_flags` (free parameters on a
+# bound of the box the fit ran in).
 core_fit <- function(x, y, w, k, expert, starts, control, screen = integer(0), refine = integer(0), gate = "softmax") {
   d <- ncol(x)
   recip <- uses_reciprocal(expert, control)
@@ -174,7 +174,6 @@ core_fit <- function(x, y, w, k, expert, starts, control, screen = integer(0), r
   res <- cpp_lse_fit(x, y, as.numeric(w), expert, k, starts, b$lower, b$upper, control, screen, refine, gate,
                      use_simd(), recip)
   res$bound_flags <- on_bound_flags(res$theta, b)
-  res$reciprocal <- recip
   if (recip) {
     res$theta <- from_reciprocal(res$theta, k, d, gate)
     res$params <- NULL  # holds s = 1 / c: not used

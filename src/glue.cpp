@@ -53,6 +53,15 @@ class FastProblem {
 // The build of the fused pass that FastProblem uses: "avx2" or "portable".
 std::string kernel_name(bool simd) { return simd && lsmoe::simd::avx2_available() ? "avx2" : "portable"; }
 
+// The index in theta of the first expert parameter, for lsmoe::ReciprocalWeightProblem, which
+// only output-weighted tanh experts have.
+template <class Gate>
+int reciprocal_first(const lsmoe::Expert& e, int k) {
+  if (!(e.family == lsmoe::Family::tanh && e.output_weight))
+    throw std::invalid_argument("reciprocal output weights are for output-weighted tanh experts only");
+  return Gate::gated(k) * (e.d + 1);
+}
+
 // Runs the multistart fit for one expert family (activation policy Act) and one gate policy.
 template <class Act, class Gate>
 lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, const lsmoe::Data& full, const lsmoe::Data* screen,
@@ -68,7 +77,7 @@ lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, const lsmoe::Data& full, 
   // reciprocal output weights (lsmoe::ReciprocalWeightProblem): starts, bounds and estimates hold
   // s = 1 / c in place of c
   typedef lsmoe::ReciprocalWeightProblem<P> C;
-  const int first = Gate::gated(k) * (e.d + 1);
+  const int first = reciprocal_first<Gate>(e, k);
   const C cf(pf, first, k, e.d);
   std::unique_ptr<C> cs, cr;
   if (ps) cs.reset(new C(*ps, first, k, e.d));
@@ -125,8 +134,6 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   ctl.project = !control.containsElementNamed("bounds_method") ||
                 Rcpp::as<std::string>(control["bounds_method"]) == "projection";
   ctl.restart = !control.containsElementNamed("restart") || Rcpp::as<bool>(control["restart"]);
-  if (reciprocal && !(e.family == lsmoe::Family::tanh && e.output_weight))
-    throw std::invalid_argument("reciprocal output weights are for output-weighted tanh experts only");
   const Eigen::Index n = x.rows();
   if (y.size() != n) throw std::invalid_argument("x and y differ in the number of observations");
   if (w.size() != 0 && w.size() != n) throw std::invalid_argument("weights have the wrong length");
@@ -197,9 +204,7 @@ Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen
       typedef FastProblem<decltype(act), decltype(g)> P;
       const P prob(e, k, full, threads, simd);
       if (!reciprocal) return prob.eval(theta, s, true);
-      if (!(e.family == lsmoe::Family::tanh && e.output_weight))
-        throw std::invalid_argument("reciprocal output weights are for output-weighted tanh experts only");
-      return lsmoe::ReciprocalWeightProblem<P>(prob, decltype(g)::gated(k) * (e.d + 1), k, e.d).eval(theta, s, true);
+      return lsmoe::ReciprocalWeightProblem<P>(prob, reciprocal_first<decltype(g)>(e, k), k, e.d).eval(theta, s, true);
     });
   });
   return Rcpp::List::create(Rcpp::Named("rss") = rss, Rcpp::Named("JtJ") = s.A, Rcpp::Named("Jtr") = s.g);

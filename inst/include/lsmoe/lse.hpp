@@ -478,10 +478,6 @@ class ReciprocalWeightProblem {
     }
     return F;
   }
-  void fitted(const Eigen::VectorXd& phi, double* f) const {
-    to_theta(phi, theta_);
-    base_.fitted(theta_, f);
-  }
 
  private:
   int c_index(int j) const { return first_ + j * (d_ + 2) + d_ + 1; }
