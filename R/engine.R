@@ -151,6 +151,17 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
   if (!is.finite(res$rss)) {
     lsmoe_abort("Every start gave a non-finite RSS: check `x` and `y` for extreme values.", arg = "x")
   }
+  res$start_round <- integer(length(res$start_rss))
+  if (is.null(start) && control$n_perturb > 0) {
+    rows <- if (length(w)) which(w > 0) else seq_len(n)
+    large <- length(rows) > control$screen_rows
+    if (large && !length(screen)) {
+      screen <- as.integer(sort(rows[sample.int(length(rows), control$screen_rows)]))
+      if (length(rows) > control$refine_rows) refine <- as.integer(sort(rows[sample.int(length(rows), control$refine_rows)]))
+    }
+    res <- perturb_search(xs, ys, w, k, expert, control, res, if (large) screen else integer(0),
+                          if (large) refine else integer(0), gn)
+  }
   par <- transform_params(unpack_theta(res$theta, k, d, q, gn), sc, expert)
   res$rss <- res$rss * sc$sy^2
   res$start_rss <- res$start_rss * sc$sy^2
@@ -158,6 +169,45 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
   res$refine_rss <- res$refine_rss * sc$sy^2
   list(par = par, theta = pack_theta(par$beta0, par$beta1, par$eta, gn), res = res, scales = sc,
        bound_flags = res$bound_flags)
+}
+
+# Perturbation search (lse_control(), "Perturbation search"): rounds of n_perturb starts, each the
+# best fit so far with one component's gate, expert or both drawn anew (perturb_theta()), run like
+# the multistart's starts (on data with more than screen_rows rows: screened on `screen`, refined
+# on `refine`, the best one finished on all rows; otherwise every one finished). A round's best
+# fit replaces the best fit when its RSS is smaller by more than a relative 1e-9; the search
+# stops after perturb_patience rounds in a row without such an improvement, or after 50 rounds.
+# Returns `res` (core_fit()'s list for the best fit) with every perturbed start appended to the
+# per-start vectors (start_round: 0 for the multistart, r for round r) and `best` indexing them.
+perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gate) {
+  sc <- data_scales(x, y)
+  b <- theta_bounds(k, ncol(x), expert, control, gate)
+  ctl <- control
+  ctl$n_finish <- if (length(screen)) 1L else control$n_perturb
+  per_start <- c("start_rss", "start_status", "start_iterations", "screen_rss", "refine_rss")
+  best_fields <- c("theta", "rss", "iterations", "evaluations", "jacobians", "status", "message", "converged",
+                   "on_bound", "bound_flags")
+  stale <- 0L
+  round <- 0L
+  while (stale < control$perturb_patience && round < 50L) {
+    round <- round + 1L
+    cand <- vapply(seq_len(control$n_perturb), function(i) perturb_theta(res$theta, x, y, k, expert, sc, gate),
+                   numeric(length(res$theta)))
+    # within 90% of the bounds, as every start (make_starts())
+    cand <- pmin(pmax(cand, 0.9 * b$lower), 0.9 * b$upper)
+    r <- core_fit(x, y, w, k, expert, matrix(cand, nrow = length(res$theta)), ctl, screen, refine, gate)
+    offset <- length(res$start_rss)
+    for (nm in per_start) res[[nm]] <- c(res[[nm]], r[[nm]])
+    res$start_round <- c(res$start_round, rep(round, length(r$start_rss)))
+    if (is.finite(r$rss) && r$rss < res$rss * (1 - 1e-9)) {
+      res[best_fields] <- r[best_fields]
+      res$best <- offset + r$best
+      stale <- 0L
+    } else {
+      stale <- stale + 1L
+    }
+  }
+  res
 }
 
 # The C++ multistart fit (cpp_lse_fit) of starts (p x S, packed theta) within the box of

@@ -142,10 +142,17 @@ print.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
   print(signif(coef(x, matrix = TRUE), digits))
   cat(sprintf("\nRSS %s; residual standard error %s on %d degrees of freedom\n",
               format(signif(x$rss, digits)), format(signif(sigma(x), digits)), df.residual(x)))
-  cat(sprintf("%s after %d iterations (best of %d starts)\n",
-              if (x$converged) "Converged" else "NOT converged", x$iterations, nrow(x$starts)))
+  cat(sprintf("%s after %d iterations (best of %s)\n",
+              if (x$converged) "Converged" else "NOT converged", x$iterations, describe_starts(x$starts)))
   if (x$on_bound > 0) cat(sprintf("%d estimate(s) on a bound\n", x$on_bound))
   invisible(orig)
+}
+
+# "50 starts" or "50 starts and 20 perturbed starts" (column `round` of a fit's `starts`).
+describe_starts <- function(starts) {
+  pert <- if (is.null(starts$round)) 0L else sum(starts$round > 0, na.rm = TRUE)
+  n0 <- nrow(starts) - pert
+  paste0(n0, if (n0 == 1) " start" else " starts", if (pert > 0) sprintf(" and %d perturbed", pert) else "")
 }
 
 #' @rdname moe_lse-methods
@@ -201,8 +208,10 @@ print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L),
   if (length(x$na.action)) cat(sprintf("  (%d observation(s) deleted due to missingness)\n", length(x$na.action)))
   cat(sprintf("R-squared: %s   AIC: %s   BIC: %s\n", format(signif(x$r_squared, digits)),
               format(signif(x$AIC, digits + 2)), format(signif(x$BIC, digits + 2))))
-  cat(sprintf("Optimizer: %s; %d iterations; start %d of %d was best\n",
-              x$message, x$iterations, x$best_start, nrow(x$starts)))
+  rb <- if (is.null(x$starts$round)) 0L else x$starts$round[x$best_start]
+  cat(sprintf("Optimizer: %s; %d iterations; best: start %d%s of %s\n",
+              x$message, x$iterations, x$best_start,
+              if (isTRUE(rb > 0)) sprintf(" (perturbation round %d)", rb) else "", describe_starts(x$starts)))
   rss <- sort(x$starts$rss, na.last = TRUE)
   near <- sum(rss <= rss[1] * (1 + 1e-3), na.rm = TRUE)
   cat(sprintf("Smallest RSS over starts: %s%s; %d of %d start(s) within 0.1%% of the best\n",

@@ -24,8 +24,9 @@
 #'
 #' The objective is non-convex: the fit runs lsmoe's own Levenberg-Marquardt on the normal
 #' equations (analytic Jacobian, one fused pass over the observations per iteration, C++) from
-#' many starts within box bounds and keeps the smallest RSS (see [lse_control()] for the
-#' screening of starts on subsamples). Inputs and, where the experts allow it, the response are
+#' many starts within box bounds, perturbs the best fit one component at a time while that lowers
+#' the RSS, and keeps the smallest RSS (see [lse_control()] for the screening of starts on
+#' subsamples and the perturbation search). Inputs and, where the experts allow it, the response are
 #' standardised inside the fitter, so the defaults suit data on any scale; every estimate is
 #' reported on the data's scale.
 #'
@@ -60,7 +61,8 @@
 #' @param start `NULL` (default: starts from `control`) or a user start `list(beta0, beta1, eta)`
 #'   with `beta0` of length k, `beta1` a k x d matrix and `eta` a k x q matrix (one row per
 #'   component), or a list of such lists. When given, only these starts are used (more than
-#'   `n_finish` of them are screened and refined as generated starts are, see [lse_control()]).
+#'   `n_finish` of them are screened and refined as generated starts are, see [lse_control()]),
+#'   and no perturbation search follows.
 #' @param control A list from [lse_control()] (or a plain list of its arguments).
 #' @param gate The gate: `gate_softmax()` (default, the last component anchored) or
 #'   `gate_sigmoid()` (one sigmoid per expert, no anchoring), or its name; see [gates].
@@ -79,8 +81,10 @@
 #'   of the best start; `on_bound`: number of estimates on a bound (on the scale the bounds hold, see
 #'   [lse_control()]) and `bound_flags` (logical, one per free parameter);
 #' * `starts`: data frame of every start (`start`, `rss`, `status`, `iterations`, and `screen_rss`,
-#'   `refine_rss` on the subsamples); an RSS is `NA` where it was not computed (a start screened out
-#'   before the finish) or is not finite (the start's `status` tells which); `best_start`;
+#'   `refine_rss` on the subsamples; `round`: 0 for the multistart's starts, r for the perturbed
+#'   starts of round r of the perturbation search, see [lse_control()]); an RSS is `NA` where it was
+#'   not computed (a start screened out before the finish) or is not finite (the start's `status`
+#'   tells which); `best_start`: the row of `starts` whose fit is the estimate;
 #' * `kernel`: the build of the fused pass that ran, `"avx2"` or `"portable"` (option
 #'   `lsmoe.simd`, see [lsmoe-package]);
 #' * `control`, `x` (n x d inputs, without an intercept column), `y`, `response_name`;
@@ -360,7 +364,8 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control, gate = gate_softm
     bound_flags = eng$bound_flags,
     starts = data.frame(start = seq_along(res$start_rss), rss = na_if_nonfinite(res$start_rss),
                         status = res$start_status, iterations = res$start_iterations,
-                        screen_rss = na_if_nonfinite(res$screen_rss), refine_rss = na_if_nonfinite(res$refine_rss)),
+                        screen_rss = na_if_nonfinite(res$screen_rss), refine_rss = na_if_nonfinite(res$refine_rss),
+                        round = res$start_round),
     best_start = res$best, kernel = res$kernel, control = control, x = x, y = y
   ), class = "moe_lse")
 }

@@ -33,16 +33,43 @@ random_eta <- function(x, y, k, expert, sc) {
   }, numeric(q)), nrow = q))
 }
 
+# Random gating parameters of one component, c(beta0, beta1): slopes N(0, (2 / sx)^2), the
+# logit's zero near a randomly chosen row.
+random_gate_row <- function(x, sc) {
+  b1 <- stats::rnorm(ncol(x), 0, 2 / sc$sx)
+  c(-sum(b1 * x[sample.int(nrow(x), 1), ]) + stats::rnorm(1), b1)
+}
+
 random_start <- function(x, y, k, expert, sc = data_scales(x, y), gate = "softmax") {
   d <- ncol(x)
   beta1 <- matrix(0, k, d)
   beta0 <- numeric(k)
   for (j in seq_len(gated_components(k, gate))) {
-    beta1[j, ] <- stats::rnorm(d, 0, 2 / sc$sx)
-    beta0[j] <- -sum(beta1[j, ] * x[sample.int(nrow(x), 1), ]) + stats::rnorm(1)
+    g <- random_gate_row(x, sc)
+    beta0[j] <- g[1]
+    beta1[j, ] <- g[-1]
   }
   eta <- random_eta(x, y, k, expert, sc)
   list(beta0 = beta0, beta1 = beta1, eta = eta)
+}
+
+# A perturbed start for the perturbation search (lse_control(), "Perturbation search"): the fit
+# theta (packed) with one component, chosen at random, given new random gating parameters, new
+# random expert parameters, or both (each with probability 1/3), drawn as random_start() draws
+# them. Under the softmax gate the anchored last component's new logit is subtracted from the
+# others when packing (the same gate).
+perturb_theta <- function(theta, x, y, k, expert, sc, gate = "softmax") {
+  d <- ncol(x)
+  par <- unpack_theta(theta, k, d, expert_q(expert, d), gate)
+  j <- sample.int(k, 1)
+  part <- sample.int(3, 1)  # 1: gate and expert, 2: gate, 3: expert
+  if (part != 3) {
+    g <- random_gate_row(x, sc)
+    par$beta0[j] <- g[1]
+    par$beta1[j, ] <- g[-1]
+  }
+  if (part != 2) par$eta[j, ] <- random_eta(x, y, 1, expert, sc)
+  pack_theta(par$beta0, par$beta1, par$eta, gate)
 }
 
 # Data-driven start: k-means partition of standardised x; per-part least squares expert;

@@ -84,6 +84,7 @@ validate_fit <- function(object, arg = "object") {
     bad(sprintf("`starts` must be a data frame of starts with a numeric column rss, not %s", describe(st)))
   }
   whole("best_start", max = nrow(st))
+  check_start_rounds(st, bad)
   bf <- get("bound_flags")
   if (!is.null(bf) && (!is.logical(bf) || length(bf) != p || anyNA(bf))) {
     bad(sprintf("`bound_flags` must be %d TRUE/FALSE values, not %s", p, describe(bf)))
@@ -135,6 +136,15 @@ na_if_nonfinite <- function(v) replace(as.numeric(v), !is.finite(v), NA_real_)
 # `digits` of a print method: a whole number of significant digits between 1 and 22.
 check_digits <- function(digits, arg = "digits") check_count(digits, arg, min = 1, max = 22)
 
+# The column `round` of a fit's starts (perturbation rounds, lse_control()), when present: whole
+# numbers >= 0; `bad` raises the caller's classed error.
+check_start_rounds <- function(st, bad) {
+  rd <- st$round
+  if (!is.null(rd) && (!is.numeric(rd) || anyNA(rd) || any(!is.finite(rd) | rd < 0 | rd != round(rd)))) {
+    bad(sprintf("`starts$round` must be whole numbers >= 0, not %s", describe(rd)))
+  }
+}
+
 # A summary.moe_lse object as its print method needs it (it may be edited by hand).
 validate_summary <- function(x, arg = "x") {
   bad <- function(what) {
@@ -167,6 +177,7 @@ validate_summary <- function(x, arg = "x") {
   if (!is.numeric(r) || length(r) != 5) bad(sprintf("`residuals` must be 5 quantiles, not %s", describe(r)))
   st <- get("starts")
   if (!is.data.frame(st) || !is.numeric(st$rss)) bad(sprintf("`starts` must be a data frame with a numeric column rss, not %s", describe(st)))
+  check_start_rounds(st, bad)
   for (nm in c("message", "vcov_type")) {
     v <- get(nm)
     if (!is.character(v) || length(v) != 1 || is.na(v)) bad(sprintf("`%s` must be a string, not %s", nm, describe(v)))

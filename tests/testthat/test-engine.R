@@ -284,12 +284,12 @@ test_that("a best fit stopped by the iteration limit is restarted once and then 
   set.seed(1)
   # (in (a, b, c) coordinates, where this was found: reciprocal_weight = FALSE)
   a <- moe_lse(eruptions ~ waiting, data = faithful, k = 2, expert = e,
-               control = lse_control(restart = FALSE, warn = FALSE, reciprocal_weight = FALSE))
+               control = lse_control(restart = FALSE, warn = FALSE, reciprocal_weight = FALSE, n_perturb = 0))
   skip_if(a$converged, "on this machine the fit converges without the restart")
   expect_identical(a$status, 10L)
   set.seed(1)
   expect_warning(b <- moe_lse(eruptions ~ waiting, data = faithful, k = 2, expert = e,
-                              control = lse_control(reciprocal_weight = FALSE)), NA)
+                              control = lse_control(reciprocal_weight = FALSE, n_perturb = 0)), NA)
   expect_true(b$converged)
   expect_lte(b$rss, a$rss)
   expect_gt(b$iterations, a$control$max_iter)  # both runs counted
@@ -303,15 +303,16 @@ test_that("by default every start is finished on data with at most screen_rows r
   x <- runif(300)
   y <- sin(6 * x) + rnorm(300, sd = 0.1)
   set.seed(1)
-  f <- moe_lse(x, y, k = 2, expert = "linear", control = lse_control(n_starts = 8))
+  # (the multistart alone: n_perturb = 0)
+  f <- moe_lse(x, y, k = 2, expert = "linear", control = lse_control(n_starts = 8, n_perturb = 0))
   expect_false(any(f$starts$status == 13L))
   expect_true(all(is.finite(f$starts$rss)))
   set.seed(1)
-  g <- moe_lse(x, y, k = 2, expert = "linear", control = lse_control(n_starts = 8, n_finish = 8))
+  g <- moe_lse(x, y, k = 2, expert = "linear", control = lse_control(n_starts = 8, n_finish = 8, n_perturb = 0))
   expect_identical(f$rss, g$rss)
   expect_identical(f$starts$rss, g$starts$rss)
   set.seed(1)
-  h <- moe_lse(x, y, k = 2, expert = "linear", control = lse_control(n_starts = 8, screen_rows = 100))
+  h <- moe_lse(x, y, k = 2, expert = "linear", control = lse_control(n_starts = 8, screen_rows = 100, n_perturb = 0))
   expect_equal(sum(h$starts$status != 13L), 3)
   expect_null(lse_control()$n_finish)
 })
@@ -492,15 +493,15 @@ test_that("reciprocal output weights: the change of coordinates keeps the functi
 test_that("reciprocal output weights reach the linear limit on the bound where (a, b, c) crawls", {
   # airquality, k = 2, output-weighted tanh experts: the best fit sends both experts towards
   # linear functions (|c| up to bound_output on the standardised scale, a and b small). From
-  # the same 50 starts (same seed), the fit with s = 1 / c converges with both weights held on the
+  # the same 50 starts (same seed, no perturbation search), the fit with s = 1 / c converges with both weights held on the
   # bound; the fit in (a, b, c) does not converge within max_iter and ends higher.
   aq <- stats::na.omit(airquality)
   e <- expert_tanh(output_weight = TRUE)
   set.seed(1)
-  r <- moe_lse(Ozone ~ Temp + Wind, data = aq, k = 2, expert = e, control = lse_control(restart = FALSE))
+  r <- moe_lse(Ozone ~ Temp + Wind, data = aq, k = 2, expert = e, control = lse_control(restart = FALSE, n_perturb = 0))
   set.seed(1)
   a <- moe_lse(Ozone ~ Temp + Wind, data = aq, k = 2, expert = e,
-               control = lse_control(restart = FALSE, warn = FALSE, reciprocal_weight = FALSE))
+               control = lse_control(restart = FALSE, warn = FALSE, reciprocal_weight = FALSE, n_perturb = 0))
   expect_true(r$converged)
   expect_lt(r$rss, a$rss)
   sy <- sqrt(mean(aq$Ozone^2))  # the standardisation of output-weighted experts

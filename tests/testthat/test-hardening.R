@@ -241,7 +241,8 @@ test_that("methods reject hand-edited fits with a classed error naming the argum
     list("nobs", 1e9), list("nobs", as.Date("2020-01-01")), list("expert", "spline"), list(c("expert", "degree"), 46342L),
     list("gate", "tanh"), list("k", 1e9), list("d", 0), list("fitted.values", NULL), list("residuals", Inf),
     list("starts", 1), list("best_start", 99), list("converged", NA), list(c("control", "xtol"), quote(x)),
-    list(c("control", "n_starts"), -1), list("weights", rep(-1, 80)), list("bound_flags", "a"), list("terms", 1)
+    list(c("control", "n_starts"), -1), list("weights", rep(-1, 80)), list("bound_flags", "a"), list("terms", 1),
+    list(c("starts", "round"), "a"), list(c("starts", "round"), -1), list(c("starts", "round"), 0.5)
   )
   methods <- list(
     coef = function(f) coef(f), print = function(f) print(f), summary = function(f) summary(f),
@@ -275,6 +276,9 @@ test_that("methods reject hand-edited fits with a classed error naming the argum
   s <- summary(fit)
   s$coefficients <- 1
   err_object(print(s), "`coefficients`")
+  s <- summary(fit)
+  s$starts$round <- "a"
+  err_object(print(s), "starts\\$round")
 })
 
 test_that("a fit's start table holds NA, not NaN, for RSS values not computed", {

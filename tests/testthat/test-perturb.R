@@ -1,0 +1,155 @@
+# The perturbation search after the multistart (lse_control(), "Perturbation search").
+
+sine_data <- function() {
+  set.seed(42)
+  x <- runif(400, -3, 3)
+  list(x = x, y = 2 * sin(2 * x) + 0.3 * x + rnorm(400, sd = 0.1))
+}
+
+test_that("a perturbed start redraws one component and keeps the others", {
+  set.seed(5)
+  x <- matrix(runif(200), 100, 2)
+  y <- rnorm(100)
+  e <- expert_tanh(output_weight = TRUE)
+  sc <- lsmoe:::data_scales(x, y)
+  k <- 4
+  q <- 4
+  for (gate in c("softmax", "sigmoid")) {
+    th <- lsmoe:::pack_theta(rnorm(k), matrix(rnorm(2 * k), k, 2), matrix(rnorm(k * q), k, q), gate)
+    P <- lsmoe:::unpack_theta(th, k, 2, q, gate)
+    seen <- character(0)
+    for (i in 1:60) {
+      Q <- lsmoe:::unpack_theta(lsmoe:::perturb_theta(th, x, y, k, e, sc, gate), k, 2, q, gate)
+      # logits of the full gate, made unique under the softmax by anchoring the first component
+      lp <- cbind(P$beta0, P$beta1)
+      lq <- cbind(Q$beta0, Q$beta1)
+      if (gate == "softmax") {
+        lp <- sweep(lp, 2, lp[1, ])
+        lq <- sweep(lq, 2, lq[1, ])
+      }
+      gate_changed <- which(rowSums(abs(lp - lq)) > 1e-12)
+      eta_changed <- which(rowSums(abs(P$eta - Q$eta)) > 0)
+      j <- unique(c(eta_changed, if (gate == "sigmoid") gate_changed))
+      if (gate == "softmax" && length(gate_changed)) {
+        # with the first component anchored, a new logit of component j changes row j only
+        # (or, when j = 1, every other row by the same amount)
+        jg <- if (length(gate_changed) == 1) gate_changed else 1L
+        if (length(gate_changed) > 1) {
+          dd <- lp - lq
+          expect_equal(unname(sweep(dd[-1, , drop = FALSE], 2, dd[2, ])), matrix(0, k - 1, 3))
+        }
+        j <- unique(c(j, jg))
+      }
+      expect_length(j, 1)  # exactly one component changed
+      seen <- union(seen, c(if (length(eta_changed)) "expert", if (length(gate_changed)) "gate"))
+    }
+    expect_setequal(seen, c("expert", "gate"))
+  }
+})
+
+test_that("the perturbation search finds better optima than the multistart alone and never a worse one", {
+  dat <- sine_data()
+  e <- expert_tanh(output_weight = TRUE)
+  set.seed(99)
+  best <- moe_lse(dat$x, dat$y, k = 3, expert = e,
+                  control = lse_control(n_starts = 100, n_perturb = 20, perturb_patience = 4))$rss
+  fits <- lapply(c(0, 10), function(np) lapply(1:10, function(s) {
+    set.seed(s)
+    moe_lse(dat$x, dat$y, k = 3, expert = e, control = lse_control(n_starts = 5, n_perturb = np, warn = FALSE))
+  }))
+  rss <- lapply(fits, function(f) vapply(f, `[[`, 0, "rss"))
+  reached <- vapply(rss, function(r) sum(r <= best * (1 + 1e-6)), 0)
+  expect_gte(reached[2], reached[1] + 2)
+  # the same seed gives the same multistart; the search only accepts improvements
+  expect_true(all(rss[[2]] <= rss[[1]]))
+  for (s in 1:10) {
+    a <- fits[[1]][[s]]$starts
+    b <- fits[[2]][[s]]$starts
+    expect_identical(b[b$round == 0, ], a)
+  }
+})
+
+test_that("the starts table records the rounds, the best start and the stopping rule", {
+  dat <- sine_data()
+  e <- expert_tanh(output_weight = TRUE)
+  set.seed(3)
+  f <- moe_lse(dat$x, dat$y, k = 3, expert = e, control = lse_control(n_starts = 5, n_perturb = 4, perturb_patience = 2))
+  st <- f$starts
+  expect_identical(st$start, seq_len(nrow(st)))
+  expect_identical(sum(st$round == 0), 5L)
+  rounds <- max(st$round)
+  expect_gte(rounds, 2)
+  expect_identical(as.vector(table(st$round[st$round > 0])), rep(4L, rounds))
+  expect_identical(st$rss[f$best_start], f$rss)
+  # the rule: a round's best replaces the best fit when smaller by more than 1e-9 relative; the
+  # search stops after perturb_patience = 2 such rounds in a row
+  best <- min(st$rss[st$round == 0])
+  stale <- integer(rounds)
+  for (r in seq_len(rounds)) {
+    cand <- min(st$rss[st$round == r])
+    stale[r] <- if (cand < best * (1 - 1e-9)) 0L else if (r == 1) 1L else stale[r - 1] + 1L
+    if (cand < best * (1 - 1e-9)) best <- cand
+  }
+  expect_identical(stale[rounds], 2L)
+  expect_true(all(stale[-rounds] < 2L))
+  expect_identical(f$rss, best)
+  expect_lte(f$rss, min(st$rss) * (1 + 1e-9))
+  expect_output(print(f), sprintf("best of 5 starts and %d perturbed", 4 * rounds))
+})
+
+test_that("on large data the perturbed starts are screened and one per round is finished", {
+  dat <- sine_data()
+  set.seed(4)
+  f <- moe_lse(dat$x, dat$y, k = 3, expert = "linear",
+               control = lse_control(n_starts = 6, n_perturb = 5, screen_rows = 100, refine_rows = 200))
+  st <- f$starts
+  pert <- st[st$round > 0, ]
+  expect_gt(nrow(pert), 0)
+  expect_true(all(is.finite(pert$screen_rss)))
+  finished <- tapply(is.finite(pert$rss), pert$round, sum)
+  expect_true(all(finished == 1))
+  expect_identical(st$rss[f$best_start], f$rss)
+  # weighted: rows of weight zero are never drawn into the subsamples, so they cannot matter
+  w <- rep(1:0, c(300, 100))
+  set.seed(4)
+  g <- moe_lse(dat$x, dat$y, weights = w, k = 3, expert = "linear",
+               control = lse_control(n_starts = 6, n_perturb = 5, screen_rows = 100, refine_rows = 200))
+  set.seed(4)
+  h <- moe_lse(dat$x[1:300], dat$y[1:300], k = 3, expert = "linear",
+               control = lse_control(n_starts = 6, n_perturb = 5, screen_rows = 100, refine_rows = 200))
+  expect_equal(g$rss, h$rss, tolerance = 1e-10)
+  expect_identical(g$starts$round, h$starts$round)
+})
+
+test_that("no perturbation search with given starts or n_perturb = 0; same seed, same fit for 1 and 2 threads", {
+  dat <- sine_data()
+  st <- list(beta0 = c(0, 0), beta1 = matrix(c(1, 0), 2, 1), eta = rbind(c(1, 0), c(-1, 1)))
+  f <- moe_lse(dat$x, dat$y, k = 2, expert = "linear", start = st)
+  expect_identical(nrow(f$starts), 1L)
+  expect_identical(f$starts$round, 0L)
+  set.seed(1)
+  g <- moe_lse(dat$x, dat$y, k = 2, expert = "linear", control = lse_control(n_starts = 4, n_perturb = 0))
+  expect_identical(nrow(g$starts), 4L)
+  fits <- lapply(1:2, function(t) {
+    set.seed(7)
+    moe_lse(dat$x, dat$y, k = 3, expert = "linear", gate = gate_sigmoid(),
+            control = lse_control(n_starts = 4, n_perturb = 3, threads = t))
+  })
+  expect_gt(max(fits[[1]]$starts$round), 0)
+  expect_identical(fits[[1]]$theta, fits[[2]]$theta)
+  expect_identical(fits[[1]]$starts, fits[[2]]$starts)
+})
+
+test_that("n_perturb and perturb_patience reject bad values with classed errors naming them", {
+  for (v in list(-1, 1.5, NA, "10", c(1, 2), 1e6)) {
+    expect_error(lse_control(n_perturb = v), class = "lsmoe_error_input")
+    err <- tryCatch(lse_control(n_perturb = v), error = identity)
+    expect_identical(err$arg, "n_perturb")
+  }
+  for (v in list(0, -2, 2.5, NA, "2", 1001)) {
+    err <- tryCatch(lse_control(perturb_patience = v), error = identity)
+    expect_s3_class(err, "lsmoe_error_input")
+    expect_identical(err$arg, "perturb_patience")
+  }
+  expect_identical(lse_control(n_perturb = 0)$n_perturb, 0L)
+})
