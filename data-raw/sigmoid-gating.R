@@ -97,7 +97,7 @@ truths_soft <- lapply(seq_len(nrow(cases)), function(i) truth(cases$regime[i], c
 
 # G-bar of the Regime 2 truths (k = 3), and its stability when the noiseless sample doubles
 quiet_gbar <- function(G0, n, label) {
-  withCallingHandlers(gbar_measure(G0, k = 3, n = n, x = unif),
+  withCallingHandlers(gbar_measure(G0, k = 3, n = n, x = unif, control = lse_control(n_starts = 10, n_perturb = 0)),
                       lsmoe_warning_gbar = function(w) {
                         logf("G-bar (%s, n = %g): %s", label, n, conditionMessage(w))
                         invokeRestart("muffleWarning")
@@ -198,7 +198,7 @@ one <- function(t) {
   sim <- simulate_moe(G0, n = n, noise_sd = 0.1, x = unif)
   eps <- as.vector(sim$y) - as.vector(predict(G0, sim$x))
   y_soft <- as.vector(predict(G0s, sim$x)) + eps
-  ctl <- lse_control(n_starts = 10, warn = FALSE)
+  ctl <- lse_control(n_starts = 10, warn = FALSE, n_perturb = 0)  # as stored: before the perturbation search
   sg <- fit_both(sim$x, sim$y, G0$expert, gate_sigmoid(), near_starts(G0, gbars[[i]], "sigmoid"), ctl)
   sm <- fit_both(sim$x, y_soft, G0$expert, gate_softmax(), near_starts(G0s, NULL, "softmax"), ctl)
   reg <- function(M, T) sqrt(mean((predict(M, xs_eval) - predict(T, xs_eval))^2))

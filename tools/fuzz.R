@@ -144,12 +144,16 @@ P$vcov_type <- c("\"HC0\"", "\"HC1\"", "\"HC3\"", "NA", "c(\"HC0\", \"HC1\")", "
 P$ctrl_ok <- c("FIX$ctrl", "lse_control(n_starts = 2, max_iter = 50, warn = FALSE)", "list(n_starts = 1, warn = FALSE)",
                "lse_control(n_starts = 1, start_strategy = \"random\", warn = FALSE)",
                "lse_control(n_starts = 1, start_strategy = \"data\", bound_output = 100, warn = FALSE)",
-               "lse_control(n_starts = 2, reciprocal_weight = FALSE, warn = FALSE)")
+               "lse_control(n_starts = 2, reciprocal_weight = FALSE, warn = FALSE)",
+               "lse_control(n_starts = 2, n_perturb = 3, perturb_patience = 1, warn = FALSE)",
+               "lse_control(n_starts = 1, n_perturb = 0, warn = FALSE)")
 P$ctrl_bad <- c("lse_control(bound_gate = 1e308, n_starts = 1)", "lse_control(bound_expert = 1e308, n_starts = 1)",
                 "lse_control(bound_output = 1e308, n_starts = 1)", "lse_control(bound_expert = 1e-300, n_starts = 1)",
                 "lse_control(bound_gate = 1e-300, n_starts = 1)", "lse_control(step_bound = 1e308, n_starts = 1)",
                 "lse_control(bound_output = 1e-300, n_starts = 1)", "lse_control(bound_output = 1e50, n_starts = 1)",
                 "fz_edit(FIX$ctrl, \"reciprocal_weight\", NA)", "fz_edit(FIX$ctrl, \"reciprocal_weight\", \"yes\")",
+                "fz_edit(FIX$ctrl, \"n_perturb\", -1)", "fz_edit(FIX$ctrl, \"perturb_patience\", 0)",
+                "fz_edit(FIX$ctrl, \"n_perturb\", NA)", "lse_control(perturb_patience = 1e4, n_starts = 1)",
                 "lse_control(step_bound = 1e-300, n_starts = 1)", "lse_control(ftol = 1e308, n_starts = 1)",
                 "lse_control(max_iter = 1, n_starts = 1)", "lse_control(threads = 2, n_starts = 1)",
                 "lse_control(n_starts = .Machine$integer.max)", "lse_control(n_starts = 1e6)",
