@@ -148,7 +148,7 @@ print.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
   invisible(orig)
 }
 
-# "50 starts" or "50 starts and 20 perturbed starts" (column `round` of a fit's `starts`).
+# "50 starts" or "50 starts and 20 perturbed" (column `round` of a fit's `starts`).
 describe_starts <- function(starts) {
   pert <- if (is.null(starts$round)) 0L else sum(starts$round > 0, na.rm = TRUE)
   n0 <- nrow(starts) - pert
