@@ -46,8 +46,10 @@
 #' a mixture often has all but one component right (two experts sharing a region that one would
 #' serve, while another region is fitted by none); random starts reach the best optimum's basin
 #' rarely (on the tanh cases of `bench/realdata.R`, 1 to 5 of 200 starts in 8 cases), a start that
-#' keeps the good components and redraws one reaches it far more often. `n_perturb = 0` turns the
-#' search off. The `starts` of a fit list the perturbed starts too (column `round`).
+#' keeps the good components and redraws one reaches it far more often: on the 24 cases of
+#' `bench/realdata.R`, default fits reach the RSS of a 300-start fit in at least 4 of 5 seeds in 20
+#' cases (before the search: 14, against a 300-start fit without it), at 1.8 times the fits. `n_perturb = 0` turns the search off. The
+#' `starts` of a fit list the perturbed starts too (column `round`).
 #'
 #' **Bounds (compact parameter space).** The theory assumes a compact parameter set; the fitter
 #' keeps every parameter in a box and reports how many estimates end on a bound. With
