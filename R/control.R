@@ -97,7 +97,7 @@
 #' restart converges in 5 iterations; on the 12 output-weighted tanh cases of
 #' `bench/realdata.R`, 46 of 60 default fits converged with it against 34 without (in
 #' \eqn{(a, b, c)}, before the reciprocal output weights above). The fit's
-#' `iterations` then count both runs.
+#' `iterations` and `evaluations` then count both runs.
 #'
 #' @param n_starts Number of starts, whole number from 1 to 1e5. Default 50.
 #' @param start_strategy One of `"mixed"` (default), `"data"`, `"random"`.

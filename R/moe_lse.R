@@ -78,7 +78,7 @@
 #' * `fitted.values`, `residuals` (\eqn{y - \hat f}, unweighted), one per row used;
 #' * `weights` (`NULL` for an unweighted fit);
 #' * `converged` (logical), `status` (integer code) and `message`; `iterations` and `evaluations`
-#'   of the best start; `on_bound`: number of estimates on a bound (on the scale the bounds hold, see
+#'   (passes over the rows) of the best start; `on_bound`: number of estimates on a bound (on the scale the bounds hold, see
 #'   [lse_control()]) and `bound_flags` (logical, one per free parameter);
 #' * `starts`: data frame of every start (`start`, `rss`, `status`, `iterations`, and `screen_rss`,
 #'   `refine_rss` on the subsamples; `round`: 0 for the multistart's starts, r for the perturbed

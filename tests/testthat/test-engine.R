@@ -293,6 +293,7 @@ test_that("a best fit stopped by the iteration limit is restarted once and then 
   expect_true(b$converged)
   expect_lte(b$rss, a$rss)
   expect_gt(b$iterations, a$control$max_iter)  # both runs counted
+  expect_gt(b$evaluations, a$evaluations)
   expect_identical(b$best_start, a$best_start)
   # the restart only continues the fit: the other starts are unchanged
   expect_identical(b$starts[-b$best_start, ], a$starts[-a$best_start, ])

@@ -588,7 +588,9 @@ inline MultiFit fit_multi(const P& full, const P* screen, const P* refine, const
   if (ctl.restart && b.status == iteration_limit && std::isfinite(b.rss)) {
     Fit r = lm_fit(full, b.theta, bounds, ctl, interrupt);
     if (std::isfinite(r.rss) && r.rss <= b.rss) {  // always, unless the pass is not deterministic
-      r.iterations += b.iterations;
+      r.iterations += b.iterations;  // the fit's counts cover both runs
+      r.evaluations += b.evaluations;
+      r.jacobians += b.jacobians;
       b = r;
     }
   }
