@@ -45,8 +45,8 @@
 #' `perturb_patience` rounds in a row without improvement, or after 50 rounds. A local optimum of
 #' a mixture often has all but one component right (two experts sharing a region that one would
 #' serve, while another region is fitted by none); random starts reach the best optimum's basin
-#' rarely (on the tanh cases of `bench/realdata.R`, 1 to 5 of 200 starts in 8 cases), a start that
-#' keeps the good components and redraws one reaches it far more often: on the 24 cases of
+#' rarely (on the tanh cases of `bench/realdata.R`, at most 5 of 200 starts in 10 of 12 cases),
+#' a start that keeps the good components and redraws one reaches it far more often: on the 24 cases of
 #' `bench/realdata.R`, default fits reach the RSS of a 300-start fit in at least 4 of 5 seeds in 20
 #' cases (before the search: 14, against a 300-start fit without it), at 1.8 times the fits. `n_perturb = 0` turns the search off. The
 #' `starts` of a fit list the perturbed starts too (column `round`).
