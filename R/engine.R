@@ -136,29 +136,26 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
     }, numeric(p))
   }
   starts <- matrix(starts, nrow = p)
+  # rows of positive weight, and random subsamples of them for screening and refining
+  rows <- if (length(w)) which(w > 0) else seq_len(n)
+  subsample <- function(m) as.integer(if (length(rows) > m) sort(rows[sample.int(length(rows), m)]) else rows)
+  draw_subsamples <- function() {
+    screen <<- subsample(control$screen_rows)
+    if (length(rows) > control$refine_rows) refine <<- subsample(control$refine_rows)
+  }
   if (is.null(control$n_finish)) {  # default: finish every start on small data, else the best 3
-    n_rows <- if (length(w)) sum(w > 0) else n
-    control$n_finish <- if (n_rows <= control$screen_rows) ncol(starts) else 3L
+    control$n_finish <- if (length(rows) <= control$screen_rows) ncol(starts) else 3L
   }
   # more starts than n_finish (generated or given): screen, refine, finish (lse_control())
-  if (ncol(starts) > control$n_finish) {
-    rows <- if (length(w)) which(w > 0) else seq_len(n)
-    subsample <- function(m) as.integer(if (length(rows) > m) sort(rows[sample.int(length(rows), m)]) else rows)
-    screen <- subsample(control$screen_rows)
-    if (length(rows) > control$refine_rows) refine <- subsample(control$refine_rows)
-  }
+  if (ncol(starts) > control$n_finish) draw_subsamples()
   res <- core_fit(xs, ys, w, k, expert, starts, control, screen, refine, gn)
   if (!is.finite(res$rss)) {
     lsmoe_abort("Every start gave a non-finite RSS: check `x` and `y` for extreme values.", arg = "x")
   }
   res$start_round <- integer(length(res$start_rss))
-  if (is.null(start) && control$n_perturb > 0) {
-    rows <- if (length(w)) which(w > 0) else seq_len(n)
+  if (is.null(start) && control$n_perturb > 0) {  # perturbation search after generated starts
     large <- length(rows) > control$screen_rows
-    if (large && !length(screen)) {
-      screen <- as.integer(sort(rows[sample.int(length(rows), control$screen_rows)]))
-      if (length(rows) > control$refine_rows) refine <- as.integer(sort(rows[sample.int(length(rows), control$refine_rows)]))
-    }
+    if (large && !length(screen)) draw_subsamples()
     res <- perturb_search(xs, ys, w, k, expert, control, res, if (large) screen else integer(0),
                           if (large) refine else integer(0), gn)
   }
