@@ -18,9 +18,20 @@
 #'
 #' **Starts (global search).** `n_starts` starts are drawn: `"data"` starts partition the rows by
 #' k-means (on standardised `x`, at most 5000 rows), fit one expert by least squares in each part
-#' and set the gate to the softmax that picks the nearest centre; `"random"` starts draw gating
-#' and expert parameters at random on the standardised scale; `"mixed"` (default) makes a fifth of
-#' the starts (at least one) data starts and the rest random. With more than `n_finish` starts,
+#' and set the gate to the softmax that picks the nearest centre; `"tree"` starts partition the
+#' rows by a regression tree with k leaves (CART's least squares splits with constant leaves,
+#' grown greedily along the coordinate axes and, with d > 1, 8 random directions per split, each
+#' split chosen on a random half of the rows as in bagging; at most 2000 rows), fit one expert
+#' per leaf and set the gate to the multinomial logistic regression of the leaf labels (logistic
+#' regressions under [gate_sigmoid()]), its logits multiplied by a sharpness drawn from
+#' \{1, 3, 10\} and kept within half of `bound_gate`; `"random"` starts draw gating and expert
+#' parameters at random on the standardised scale; `"mixed"` (default) makes a fifth of the starts
+#' (at least one) data starts, a fifth tree starts (none when k = 1 or `n_starts` < 3) and the rest
+#' random. Why tree starts: an optimum whose gate is a steep hyperplane split is the basin of few
+#' random or k-means starts, while a tree split that isolates the same rows, with a sharpened
+#' gate, lies in it: on airquality (`Ozone ~ Temp + Wind`, k = 2 linear experts) 4 of 300 random,
+#' 0 of 300 k-means and 239 of 300 tree starts reach the best optimum, and default fits reach it
+#' in 20 of 20 seeds (14 of 20 before tree starts). With more than `n_finish` starts,
 #' (by default: on data with more than `screen_rows` rows, with more than 3 starts)
 #' every start is first run for at most `screen_iter` iterations on a random subsample of
 #' `screen_rows` rows (all rows when there are fewer), and the `n_finish` starts with the smallest
@@ -100,7 +111,7 @@
 #' `iterations` and `evaluations` then count both runs.
 #'
 #' @param n_starts Number of starts, whole number from 1 to 1e5. Default 50.
-#' @param start_strategy One of `"mixed"` (default), `"data"`, `"random"`.
+#' @param start_strategy One of `"mixed"` (default), `"data"`, `"tree"`, `"random"`.
 #' @param n_finish Number of screened starts run to convergence, whole number >= 1, or `NULL`
 #'   (default): every start when the data have at most `screen_rows` rows (the screening would
 #'   use all rows anyway, and on small real data sets the best optimum is often found by only a
@@ -145,6 +156,9 @@
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
 #'
+#' Breiman, L., Friedman, J. H., Olshen, R. A. and Stone, C. J. (1984). *Classification and
+#' Regression Trees*. Wadsworth. \doi{10.1201/9781315139470}
+#'
 #' Madsen, K., Nielsen, H. B. and Tingleff, O. (2004). *Methods for Non-Linear Least Squares
 #' Problems*, 2nd ed. Technical University of Denmark.
 #'
@@ -157,7 +171,7 @@
 #' @examples
 #' lse_control(n_starts = 100, bound_expert = 20)
 #' @export
-lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "random"), n_finish = NULL,
+lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "tree", "random"), n_finish = NULL,
                         screen_rows = 2000, screen_iter = 30, refine_rows = 20000, max_iter = 500,
                         ftol = 1e-10, xtol = 1e-10, gtol = 0, damping = 0.1,
                         bound_gate = 50, bound_expert = 50, bound_output = 20, standardize = TRUE,
@@ -165,10 +179,10 @@ lse_control <- function(n_starts = 50, start_strategy = c("mixed", "data", "rand
                         reciprocal_weight = TRUE, n_perturb = 10, perturb_patience = 2) {
   bounds_method <- match_choice(bounds_method, c("projection", "transform"), "bounds_method")
   if (!is.character(start_strategy)) {
-    lsmoe_abort("`start_strategy` must be one of \"mixed\", \"data\", \"random\".", arg = "start_strategy")
+    lsmoe_abort("`start_strategy` must be one of \"mixed\", \"data\", \"tree\", \"random\".", arg = "start_strategy")
   }
   start_strategy <- tryCatch(match.arg(start_strategy),
-    error = function(e) lsmoe_abort(sprintf("`start_strategy` must be one of \"mixed\", \"data\", \"random\", not \"%s\".",
+    error = function(e) lsmoe_abort(sprintf("`start_strategy` must be one of \"mixed\", \"data\", \"tree\", \"random\", not \"%s\".",
                                             paste(start_strategy, collapse = ", ")), arg = "start_strategy"))
   structure(list(
     n_starts = check_count(n_starts, "n_starts", max = 1e5),

@@ -72,6 +72,25 @@ perturb_theta <- function(theta, x, y, k, expert, sc, gate = "softmax") {
   pack_theta(par$beta0, par$beta1, par$eta, gate)
 }
 
+# Expert parameters (k x q) of a partition of the rows (cluster: labels 1..k): each part's least
+# squares expert (a short fit from two random starts; exact for linear experts).
+part_experts <- function(x, y, cluster, k, expert, control, sc) {
+  q <- expert_q(expert, ncol(x))
+  eta <- matrix(0, k, q)
+  one <- lse_control(max_iter = 100, n_finish = 2, bound_gate = control$bound_gate, bound_expert = control$bound_expert,
+                     bound_output = control$bound_output, standardize = FALSE, warn = FALSE,
+                     reciprocal_weight = !isFALSE(control$reciprocal_weight))
+  for (j in seq_len(k)) {
+    rows <- cluster == j
+    xj <- x[rows, , drop = FALSE]
+    yj <- y[rows]
+    st <- matrix(vapply(1:2, function(s) random_eta(xj, yj, 1, expert, sc), numeric(q)), nrow = q)
+    fit <- core_fit(xj, yj, numeric(0), 1L, expert, st, one)
+    eta[j, ] <- if (all(is.finite(fit$theta))) fit$theta else st[, 1]
+  }
+  eta
+}
+
 # Data-driven start: k-means partition of standardised x; per-part least squares expert;
 # a softmax gate that selects the nearest centre (logits -||z - m_j||^2 / (2 s^2)), or sigmoid
 # gates from logistic regressions of each part's indicator on x (see sigmoid_gate_start()).
@@ -108,26 +127,14 @@ data_start <- function(x, y, k, expert, control, sc = data_scales(x, y), gate = 
       beta1 <- beta1 * shrink
     }
   }
-  eta <- matrix(0, k, q)
-  one <- lse_control(max_iter = 100, n_finish = 2, bound_gate = control$bound_gate, bound_expert = control$bound_expert,
-                     bound_output = control$bound_output, standardize = FALSE, warn = FALSE,
-                     reciprocal_weight = !isFALSE(control$reciprocal_weight))
-  for (j in seq_len(k)) {
-    rows <- km$cluster == j
-    xj <- x[rows, , drop = FALSE]
-    yj <- y[rows]
-    st <- vapply(1:2, function(s) random_eta(xj, yj, 1, expert, sc), numeric(q))
-    st <- matrix(st, nrow = q)
-    fit <- core_fit(xj, yj, numeric(0), 1L, expert, st, one)
-    eta[j, ] <- if (all(is.finite(fit$theta))) fit$theta else st[, 1]
-  }
+  eta <- part_experts(x, y, km$cluster, k, expert, control, sc)
   list(beta0 = beta0, beta1 = beta1, eta = eta)
 }
 
 # Sigmoid gates of a data start: gate j is the logistic regression of the indicator of part j on
 # the standardised inputs z (a few Newton steps with a small ridge, so that separable parts stay
 # finite), mapped back to the scale of x and kept within half the gating bound.
-sigmoid_gate_start <- function(z, cluster, k, sc, control) {
+sigmoid_gate_start <- function(z, cluster, k, sc, control, sharpen = 1) {
   d <- ncol(z)
   Z <- cbind(1, z)
   beta0 <- numeric(k)
@@ -141,6 +148,7 @@ sigmoid_gate_start <- function(z, cluster, k, sc, control) {
       H <- crossprod(Z, Z * wt) + diag(1e-2 * nrow(Z), d + 1)
       b <- b + solve(H, crossprod(Z, t - p) - 1e-2 * nrow(Z) * b)
     }
+    b <- b * sharpen
     big <- max(abs(b))
     if (is.finite(control$bound_gate) && big > 0.5 * control$bound_gate) b <- b * 0.5 * control$bound_gate / big
     beta1[j, ] <- b[-1] / sc$sx
@@ -149,20 +157,135 @@ sigmoid_gate_start <- function(z, cluster, k, sc, control) {
   list(beta0 = beta0, beta1 = beta1)
 }
 
-# Starts as columns of a matrix (n_free x S).
+# Tree start: a partition of the rows into k parts by a regression tree grown greedily on the
+# standardised inputs z (CART's least squares splits with constant leaves, Breiman et al. 1984),
+# randomised as in bagging: k - 1 times, the split of largest RSS reduction over every part, every
+# cut between distinct projected values that leaves at least m_min rows on each side and the
+# directions of the coordinate axes plus (d > 1) 8 random unit directions drawn anew for each
+# split, chosen on a random half of the rows and applied to all of them. Then a softmax gate from
+# the multinomial logistic regression of the part labels on z (softmax_gate_start()) or sigmoid
+# gates from logistic regressions (sigmoid_gate_start()), with their logits multiplied by a
+# sharpness drawn from {1, 3, 10} (a hard split is often the basin of a steep gate) and kept
+# within half the gating bound; per-part least squares experts (part_experts()). On more than
+# 2000 rows the tree is grown on a random subsample of 2000.
+tree_start <- function(x, y, k, expert, control, sc = data_scales(x, y), gate = "softmax") {
+  d <- ncol(x)
+  q <- expert_q(expert, d)
+  if (k == 1) return(data_start(x, y, k, expert, control, sc, gate))
+  if (nrow(x) > 2000) {
+    rows <- sample.int(nrow(x), 2000)
+    x <- x[rows, , drop = FALSE]
+    y <- y[rows]
+  }
+  n <- nrow(x)
+  z <- sweep(sweep(x, 2, sc$mx), 2, sc$sx, "/")
+  m_min <- max(q + 1L, 3L)
+  half <- seq_len(n) %in% sample.int(n, ceiling(n / 2))
+  cluster <- rep(1L, n)
+  for (s in seq_len(k - 1L)) {
+    dirs <- diag(d)
+    if (d > 1) {
+      r <- matrix(stats::rnorm(d * 8), d)
+      dirs <- cbind(dirs, sweep(r, 2, sqrt(colSums(r^2)), "/"))
+    }
+    best <- list(gain = -Inf)
+    for (j in seq_len(s)) {
+      rows <- which(cluster == j & half)
+      sp <- tree_splits(z[rows, , drop = FALSE], y[rows], dirs, ceiling(m_min / 2))
+      if (length(sp$gain) && max(sp$gain) > best$gain) {
+        u <- which.max(sp$gain)
+        best <- list(gain = sp$gain[u], part = j, dir = dirs[, u], cut = sp$cut[u])
+      }
+    }
+    if (!is.finite(best$gain)) return(random_start(x, y, k, expert, sc, gate))
+    cluster[cluster == best$part & drop(z %*% best$dir) > best$cut] <- s + 1L
+  }
+  if (any(tabulate(cluster, k) < m_min)) return(random_start(x, y, k, expert, sc, gate))
+  sharpen <- c(1, 3, 10)[sample.int(3L, 1L)]
+  g <- if (gate_name(gate) == "sigmoid") sigmoid_gate_start(z, cluster, k, sc, control, sharpen)
+       else softmax_gate_start(z, cluster, k, sc, control, sharpen)
+  list(beta0 = g$beta0, beta1 = g$beta1, eta = part_experts(x, y, cluster, k, expert, control, sc))
+}
+
+# The best least squares split (constant leaves) of one part (rows z, y) along each direction
+# (column of dirs), cuts between distinct projected values leaving at least m_min rows on each
+# side: list(gain = RSS reduction, cut = the midpoint between the projections on either side),
+# one entry per direction with an admissible cut.
+tree_splits <- function(z, y, dirs, m_min) {
+  m <- nrow(z)
+  gain <- cut <- numeric(0)
+  if (m < 2 * m_min) return(list(gain = gain, cut = cut))
+  y <- y - mean(y)
+  for (u in seq_len(ncol(dirs))) {
+    t <- drop(z %*% dirs[, u])
+    o <- order(t)
+    ts <- t[o]
+    i <- seq_len(m - 1L)
+    ok <- i >= m_min & i <= m - m_min & ts[i + 1L] - ts[i] > 1e-10 * (1 + abs(ts[i]))
+    if (!any(ok)) next
+    # RSS of two constant leaves = sum(y^2) - S^2 / i - S^2 / (m - i), S the sum of the first i
+    # (y centred: the other sum is -S)
+    cs <- cumsum(y[o])[i]
+    red <- ifelse(ok, cs^2 / i + cs^2 / (m - i), -Inf)
+    b <- which.max(red)
+    gain <- c(gain, red[b])
+    cut <- c(cut, (ts[b] + ts[b + 1L]) / 2)
+  }
+  list(gain = gain, cut = cut)
+}
+
+# Softmax gate of a start from a partition: the multinomial logistic regression of the part
+# labels on the standardised inputs z (last part the reference; Newton steps with a ridge of
+# 1e-3 n, so that separable parts stay finite), logits multiplied by `sharpen`, kept within half
+# the gating bound, and mapped back to the scale of x.
+softmax_gate_start <- function(z, cluster, k, sc, control, sharpen = 1) {
+  n <- nrow(z)
+  Z <- cbind(1, z)
+  p <- ncol(Z)
+  K <- k - 1L
+  Y <- outer(cluster, seq_len(K), "==") * 1
+  lambda <- 1e-3 * n
+  B <- matrix(0, p, K)  # column j: part j's (intercept, slopes)
+  for (it in 1:25) {
+    L <- cbind(Z %*% B, 0)
+    P <- exp(L - apply(L, 1, max))
+    P <- (P / rowSums(P))[, seq_len(K), drop = FALSE]
+    g <- as.vector(crossprod(Z, Y - P) - lambda * B)
+    H <- diag(lambda, K * p)
+    for (a in seq_len(K)) for (b in seq_len(K)) {
+      w <- if (a == b) P[, a] * (1 - P[, a]) else -P[, a] * P[, b]
+      H[(a - 1L) * p + seq_len(p), (b - 1L) * p + seq_len(p)] <- H[(a - 1L) * p + seq_len(p), (b - 1L) * p + seq_len(p)] +
+        crossprod(Z, Z * w)
+    }
+    step <- solve(H, g)
+    B <- B + step
+    if (max(abs(step)) < 1e-8) break
+  }
+  B <- B * sharpen
+  big <- max(abs(B))
+  if (is.finite(control$bound_gate) && big > 0.5 * control$bound_gate) B <- B * 0.5 * control$bound_gate / big
+  beta1 <- rbind(sweep(t(B[-1, , drop = FALSE]), 2, sc$sx, "/"), 0)
+  list(beta0 = c(B[1, ] - drop(beta1[seq_len(K), , drop = FALSE] %*% sc$mx), 0), beta1 = beta1)
+}
+
+# Starts as columns of a matrix (n_free x S). "mixed": a fifth k-means starts (at least one), a
+# fifth tree starts (none with k = 1 or fewer than 3 starts), the rest random.
 make_starts <- function(x, y, k, expert, control, gate = "softmax") {
   sc <- data_scales(x, y)
   kinds <- switch(control$start_strategy,
     data = rep("data", control$n_starts),
+    tree = rep("tree", control$n_starts),
     random = rep("random", control$n_starts),
     mixed = {
       n_data <- max(1L, round(control$n_starts / 5))
-      c(rep("data", n_data), rep("random", control$n_starts - n_data))
+      n_tree <- if (k > 1) min(round(control$n_starts / 5), control$n_starts - n_data) else 0L
+      c(rep("data", n_data), rep("tree", n_tree), rep("random", control$n_starts - n_data - n_tree))
     }
   )
   b <- theta_bounds(k, ncol(x), expert, control, gate)
   vapply(kinds, function(kind) {
-    s <- if (kind == "data") data_start(x, y, k, expert, control, sc, gate) else random_start(x, y, k, expert, sc, gate)
+    s <- switch(kind, data = data_start(x, y, k, expert, control, sc, gate),
+                tree = tree_start(x, y, k, expert, control, sc, gate), random_start(x, y, k, expert, sc, gate))
     # keep every start within 90% of its bounds (see data_start())
     pmin(pmax(pack_theta(s$beta0, s$beta1, s$eta, gate), 0.9 * b$lower), 0.9 * b$upper)
   }, numeric(n_free_params(k, ncol(x), expert_q(expert, ncol(x)), gate)))

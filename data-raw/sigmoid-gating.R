@@ -97,6 +97,8 @@ truths_soft <- lapply(seq_len(nrow(cases)), function(i) truth(cases$regime[i], c
 
 # G-bar of the Regime 2 truths (k = 3), and its stability when the noiseless sample doubles
 quiet_gbar <- function(G0, n, label) {
+  # as stored: before the perturbation search and before tree starts (lsmoe at commit b70d520
+  # draws the generated starts of the stored run; later versions make 2 of the 10 tree starts)
   withCallingHandlers(gbar_measure(G0, k = 3, n = n, x = unif, control = lse_control(n_starts = 10, n_perturb = 0)),
                       lsmoe_warning_gbar = function(w) {
                         logf("G-bar (%s, n = %g): %s", label, n, conditionMessage(w))

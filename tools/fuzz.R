@@ -144,6 +144,7 @@ P$vcov_type <- c("\"HC0\"", "\"HC1\"", "\"HC3\"", "NA", "c(\"HC0\", \"HC1\")", "
 P$ctrl_ok <- c("FIX$ctrl", "lse_control(n_starts = 2, max_iter = 50, warn = FALSE)", "list(n_starts = 1, warn = FALSE)",
                "lse_control(n_starts = 1, start_strategy = \"random\", warn = FALSE)",
                "lse_control(n_starts = 1, start_strategy = \"data\", bound_output = 100, warn = FALSE)",
+               "lse_control(n_starts = 3, start_strategy = \"tree\", warn = FALSE)",
                "lse_control(n_starts = 2, reciprocal_weight = FALSE, warn = FALSE)",
                "lse_control(n_starts = 2, n_perturb = 3, perturb_patience = 1, warn = FALSE)",
                "lse_control(n_starts = 1, n_perturb = 0, warn = FALSE)")
