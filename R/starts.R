@@ -235,8 +235,8 @@ tree_splits <- function(z, y, dirs, m_min) {
 }
 
 # Softmax gate of a start from a partition: the multinomial logistic regression of the part
-# labels on the standardised inputs z (last part the reference; Newton steps with a ridge of
-# 1e-3 n, so that separable parts stay finite), logits multiplied by `sharpen`, kept within half
+# labels on the standardised inputs z (last part the reference; at most 15 Newton steps with a
+# ridge of 1e-3 n, so that separable parts stay finite), logits multiplied by `sharpen`, kept within half
 # the gating bound, and mapped back to the scale of x.
 softmax_gate_start <- function(z, cluster, k, sc, control, sharpen = 1) {
   n <- nrow(z)
@@ -246,9 +246,11 @@ softmax_gate_start <- function(z, cluster, k, sc, control, sharpen = 1) {
   Y <- outer(cluster, seq_len(K), "==") * 1
   lambda <- 1e-3 * n
   B <- matrix(0, p, K)  # column j: part j's (intercept, slopes)
-  for (it in 1:25) {
+  for (it in 1:15) {
     L <- cbind(Z %*% B, 0)
-    P <- exp(L - apply(L, 1, max))
+    top <- L[, 1]
+    for (j in seq_len(K)) top <- pmax(top, L[, j + 1L])
+    P <- exp(L - top)
     P <- (P / rowSums(P))[, seq_len(K), drop = FALSE]
     g <- as.vector(crossprod(Z, Y - P) - lambda * B)
     H <- diag(lambda, K * p)
@@ -259,7 +261,7 @@ softmax_gate_start <- function(z, cluster, k, sc, control, sharpen = 1) {
     }
     step <- solve(H, g)
     B <- B + step
-    if (max(abs(step)) < 1e-8) break
+    if (max(abs(step)) < 1e-6) break
   }
   B <- B * sharpen
   big <- max(abs(B))
