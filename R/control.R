@@ -59,7 +59,8 @@
 #' rarely (on the tanh cases of `bench/realdata.R`, at most 5 of 200 starts in 10 of 12 cases),
 #' a start that keeps the good components and redraws one reaches it far more often: on the 24 cases of
 #' `bench/realdata.R`, default fits reach the RSS of a 300-start fit in at least 4 of 5 seeds in 20
-#' cases (before the search: 14, against a 300-start fit without it), at 1.8 times the fits. `n_perturb = 0` turns the search off. The
+#' cases (before the search: 14, against a 300-start fit without it), at 1.8 times the fits (both
+#' before tree starts). `n_perturb = 0` turns the search off. The
 #' `starts` of a fit list the perturbed starts too (column `round`).
 #'
 #' **Bounds (compact parameter space).** The theory assumes a compact parameter set; the fitter
