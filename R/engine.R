@@ -152,12 +152,12 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
   if (!is.finite(res$rss)) {
     lsmoe_abort("Every start gave a non-finite RSS: check `x` and `y` for extreme values.", arg = "x")
   }
-  res$start_round <- integer(length(res$start_rss))
+  res$start_round <- res$start_chain <- integer(length(res$start_rss))
   if (is.null(start) && control$n_perturb > 0) {  # perturbation search after generated starts
     large <- length(rows) > control$screen_rows
     if (large && !length(screen)) draw_subsamples()
     res <- perturb_search(xs, ys, w, k, expert, control, res, if (large) screen else integer(0),
-                          if (large) refine else integer(0), gn)
+                          if (large) refine else integer(0), gn, starts)
   }
   par <- transform_params(unpack_theta(res$theta, k, d, q, gn), sc, expert)
   res$rss <- res$rss * sc$sy^2
@@ -168,15 +168,20 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
        bound_flags = res$bound_flags)
 }
 
-# Perturbation search (lse_control(), "Perturbation search"): rounds of n_perturb starts, each the
-# best fit so far with one component's gate, expert or both drawn anew (perturb_theta()), run like
-# the multistart's starts (on data with more than screen_rows rows: screened on `screen`, refined
-# on `refine`, the best one finished on all rows; otherwise every one finished). A round's best
-# fit replaces the best fit when its RSS is smaller by more than a relative 1e-9; the search
-# stops after perturb_patience rounds in a row without such an improvement, or after 50 rounds.
-# Returns `res` (core_fit()'s list for the best fit) with every perturbed start appended to the
-# per-start vectors (start_round: 0 for the multistart, r for round r) and `best` indexing them.
-perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gate) {
+# Perturbation search (lse_control(), "Perturbation search"): chains of rounds of n_perturb
+# starts, each the chain's best fit so far with one component's gate, expert or both drawn anew
+# (perturb_theta()), run like the multistart's starts (on data with more than screen_rows rows:
+# screened on `screen`, refined on `refine`, the best one finished on all rows; otherwise every
+# one finished). A round's best fit replaces the chain's best when its RSS is smaller by more
+# than a relative 1e-9; a chain stops after perturb_patience rounds in a row without such an
+# improvement, or after 50 rounds. Chains start from the perturb_chains best distinct optima of
+# the multistart (RSS apart by more than a relative 1e-6; `starts` are the multistart's starts,
+# p x S; a start's optimum is refitted from it) when every start was finished on all rows, else
+# from the best fit only. Returns `res` (core_fit()'s list for the best fit of all chains) with
+# every perturbed start appended to the per-start vectors (start_round: 0 for the multistart, r
+# for round r of its chain; start_chain: 0 for the multistart, else the multistart start its
+# chain began from) and `best` indexing them.
+perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gate, starts) {
   sc <- data_scales(x, y)
   b <- theta_bounds(k, ncol(x), expert, control, gate)
   ctl <- control
@@ -184,26 +189,49 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
   per_start <- c("start_rss", "start_status", "start_iterations", "screen_rss", "refine_rss")
   best_fields <- c("theta", "rss", "iterations", "evaluations", "jacobians", "status", "message", "converged",
                    "on_bound", "bound_flags")
-  stale <- 0L
-  round <- 0L
-  while (stale < control$perturb_patience && round < 50L) {
-    round <- round + 1L
-    cand <- vapply(seq_len(control$n_perturb), function(i) perturb_theta(res$theta, x, y, k, expert, sc, gate),
-                   numeric(length(res$theta)))
-    # within 90% of the bounds, as every start (make_starts())
-    cand <- pmin(pmax(cand, 0.9 * b$lower), 0.9 * b$upper)
-    r <- core_fit(x, y, w, k, expert, matrix(cand, nrow = length(res$theta)), ctl, screen, refine, gate)
-    offset <- length(res$start_rss)
-    for (nm in per_start) res[[nm]] <- c(res[[nm]], r[[nm]])
-    res$start_round <- c(res$start_round, rep(round, length(r$start_rss)))
-    if (is.finite(r$rss) && r$rss < res$rss * (1 - 1e-9)) {
-      res[best_fields] <- r[best_fields]
-      res$best <- offset + r$best
-      stale <- 0L
-    } else {
-      stale <- stale + 1L
+  res$start_chain <- integer(length(res$start_rss))
+  from <- res$best
+  if (!length(screen) && control$perturb_chains > 1) {
+    r0 <- res$start_rss
+    for (i in order(r0)) {
+      if (length(from) >= control$perturb_chains) break
+      if (is.finite(r0[i]) && all(abs(r0[i] / r0[from] - 1) > 1e-6)) from <- c(from, i)
     }
   }
+  one <- control
+  one$n_finish <- 1L
+  overall <- NULL
+  for (s in from) {
+    cur <- if (s == res$best) res[best_fields] else core_fit(x, y, w, k, expert, starts[, s, drop = FALSE], one, gate = gate)[best_fields]
+    cur_best <- s
+    stale <- 0L
+    round <- 0L
+    while (stale < control$perturb_patience && round < 50L) {
+      round <- round + 1L
+      cand <- vapply(seq_len(control$n_perturb), function(i) perturb_theta(cur$theta, x, y, k, expert, sc, gate),
+                     numeric(length(cur$theta)))
+      # within 90% of the bounds, as every start (make_starts())
+      cand <- pmin(pmax(cand, 0.9 * b$lower), 0.9 * b$upper)
+      r <- core_fit(x, y, w, k, expert, matrix(cand, nrow = length(cur$theta)), ctl, screen, refine, gate)
+      offset <- length(res$start_rss)
+      for (nm in per_start) res[[nm]] <- c(res[[nm]], r[[nm]])
+      res$start_round <- c(res$start_round, rep(round, length(r$start_rss)))
+      res$start_chain <- c(res$start_chain, rep(s, length(r$start_rss)))
+      if (is.finite(r$rss) && r$rss < cur$rss * (1 - 1e-9)) {
+        cur <- r[best_fields]
+        cur_best <- offset + r$best
+        stale <- 0L
+      } else {
+        stale <- stale + 1L
+      }
+    }
+    if (is.null(overall) || cur$rss < overall$rss) {
+      overall <- cur
+      overall_best <- cur_best
+    }
+  }
+  res[best_fields] <- overall
+  res$best <- overall_best
   res
 }
 

@@ -211,7 +211,10 @@ print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L),
   rb <- if (is.null(x$starts$round)) 0L else x$starts$round[x$best_start]
   cat(sprintf("Optimizer: %s; %d iterations; best: start %d%s of %s\n",
               x$message, x$iterations, x$best_start,
-              if (isTRUE(rb > 0)) sprintf(" (perturbation round %d)", rb) else "", describe_starts(x$starts)))
+              if (isTRUE(rb > 0)) {
+                ch <- if (is.null(x$starts$chain)) 0L else x$starts$chain[x$best_start]
+                sprintf(" (perturbation round %d%s)", rb, if (isTRUE(ch > 0)) sprintf(" of the chain from start %d", ch) else "")
+              } else "", describe_starts(x$starts)))
   rss <- sort(x$starts$rss, na.last = TRUE)
   near <- sum(rss <= rss[1] * (1 + 1e-3), na.rm = TRUE)
   cat(sprintf("Smallest RSS over starts: %s%s; %d of %d start(s) within 0.1%% of the best\n",

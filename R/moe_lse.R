@@ -82,7 +82,8 @@
 #'   [lse_control()]) and `bound_flags` (logical, one per free parameter);
 #' * `starts`: data frame of every start (`start`, `rss`, `status`, `iterations`, and `screen_rss`,
 #'   `refine_rss` on the subsamples; `round`: 0 for the multistart's starts, r for the perturbed
-#'   starts of round r of the perturbation search, see [lse_control()]); an RSS is `NA` where it was
+#'   starts of round r of a chain of the perturbation search, see [lse_control()]; `chain`: 0 for
+#'   the multistart's starts, else the row of the multistart start that chain began from); an RSS is `NA` where it was
 #'   not computed (a start screened out before the finish) or is not finite (the start's `status`
 #'   tells which); `best_start`: the row of `starts` whose fit is the estimate;
 #' * `kernel`: the build of the fused pass that ran, `"avx2"` or `"portable"` (option
@@ -365,7 +366,7 @@ lse_fit_engine <- function(x, y, w, k, expert, start, control, gate = gate_softm
     starts = data.frame(start = seq_along(res$start_rss), rss = na_if_nonfinite(res$start_rss),
                         status = res$start_status, iterations = res$start_iterations,
                         screen_rss = na_if_nonfinite(res$screen_rss), refine_rss = na_if_nonfinite(res$refine_rss),
-                        round = res$start_round),
+                        round = res$start_round, chain = res$start_chain),
     best_start = res$best, kernel = res$kernel, control = control, x = x, y = y
   ), class = "moe_lse")
 }

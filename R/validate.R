@@ -139,9 +139,11 @@ check_digits <- function(digits, arg = "digits") check_count(digits, arg, min = 
 # The column `round` of a fit's starts (perturbation rounds, lse_control()), when present: whole
 # numbers >= 0; `bad` raises the caller's classed error.
 check_start_rounds <- function(st, bad) {
-  rd <- st$round
-  if (!is.null(rd) && (!is.numeric(rd) || anyNA(rd) || any(!is.finite(rd) | rd < 0 | rd != round(rd)))) {
-    bad(sprintf("`starts$round` must be whole numbers >= 0, not %s", describe(rd)))
+  for (nm in c("round", "chain")) {
+    rd <- st[[nm]]
+    if (!is.null(rd) && (!is.numeric(rd) || anyNA(rd) || any(!is.finite(rd) | rd < 0 | rd != round(rd)))) {
+      bad(sprintf("`starts$%s` must be whole numbers >= 0, not %s", nm, describe(rd)))
+    }
   }
 }
 

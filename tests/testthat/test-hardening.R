@@ -242,7 +242,8 @@ test_that("methods reject hand-edited fits with a classed error naming the argum
     list("gate", "tanh"), list("k", 1e9), list("d", 0), list("fitted.values", NULL), list("residuals", Inf),
     list("starts", 1), list("best_start", 99), list("converged", NA), list(c("control", "xtol"), quote(x)),
     list(c("control", "n_starts"), -1), list("weights", rep(-1, 80)), list("bound_flags", "a"), list("terms", 1),
-    list(c("starts", "round"), "a"), list(c("starts", "round"), -1), list(c("starts", "round"), 0.5)
+    list(c("starts", "round"), "a"), list(c("starts", "round"), -1), list(c("starts", "round"), 0.5),
+    list(c("starts", "chain"), "a"), list(c("starts", "chain"), -2), list(c("starts", "chain"), NA)
   )
   methods <- list(
     coef = function(f) coef(f), print = function(f) print(f), summary = function(f) summary(f),

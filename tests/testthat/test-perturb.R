@@ -69,32 +69,68 @@ test_that("the perturbation search finds better optima than the multistart alone
   }
 })
 
-test_that("the starts table records the rounds, the best start and the stopping rule", {
+test_that("the starts table records the chains, rounds, the best start and the stopping rule", {
   dat <- sine_data()
   e <- expert_tanh(output_weight = TRUE)
   set.seed(3)
-  f <- moe_lse(dat$x, dat$y, k = 3, expert = e, control = lse_control(n_starts = 5, n_perturb = 4, perturb_patience = 2))
+  f <- moe_lse(dat$x, dat$y, k = 3, expert = e,
+               control = lse_control(n_starts = 5, n_perturb = 4, perturb_patience = 2, perturb_chains = 3))
   st <- f$starts
   expect_identical(st$start, seq_len(nrow(st)))
   expect_identical(sum(st$round == 0), 5L)
-  rounds <- max(st$round)
-  expect_gte(rounds, 2)
-  expect_identical(as.vector(table(st$round[st$round > 0])), rep(4L, rounds))
+  expect_identical(st$chain[st$round == 0], rep(0L, 5))
   expect_identical(st$rss[f$best_start], f$rss)
-  # the rule: a round's best replaces the best fit when smaller by more than 1e-9 relative; the
-  # search stops after perturb_patience = 2 such rounds in a row
-  best <- min(st$rss[st$round == 0])
-  stale <- integer(rounds)
-  for (r in seq_len(rounds)) {
-    cand <- min(st$rss[st$round == r])
-    stale[r] <- if (cand < best * (1 - 1e-9)) 0L else if (r == 1) 1L else stale[r - 1] + 1L
-    if (cand < best * (1 - 1e-9)) best <- cand
+  # the chains start from the best distinct optima of the multistart (RSS apart by > 1e-6 relative)
+  r0 <- st$rss[1:5]
+  origin <- which.min(r0)
+  for (i in order(r0)) if (length(origin) < 3 && all(abs(r0[i] / r0[origin] - 1) > 1e-6)) origin <- c(origin, i)
+  expect_gte(length(origin), 2)
+  expect_identical(unique(st$chain[st$round > 0]), origin)
+  # per chain, the rule: a round's best replaces the chain's best when smaller by more than 1e-9
+  # relative; the chain stops after perturb_patience = 2 such rounds in a row
+  chain_best <- numeric(0)
+  for (ch in origin) {
+    rows <- st$chain == ch
+    rounds <- max(st$round[rows])
+    expect_identical(as.vector(table(st$round[rows])), rep(4L, rounds))
+    best <- r0[ch]
+    stale <- integer(rounds)
+    for (r in seq_len(rounds)) {
+      cand <- min(st$rss[rows & st$round == r])
+      stale[r] <- if (cand < best * (1 - 1e-9)) 0L else if (r == 1) 1L else stale[r - 1] + 1L
+      if (cand < best * (1 - 1e-9)) best <- cand
+    }
+    expect_identical(stale[rounds], 2L)
+    expect_true(all(stale[-rounds] < 2L))
+    chain_best <- c(chain_best, best)
   }
-  expect_identical(stale[rounds], 2L)
-  expect_true(all(stale[-rounds] < 2L))
-  expect_identical(f$rss, best)
+  expect_equal(f$rss, min(chain_best), tolerance = 1e-10)
   expect_lte(f$rss, min(st$rss) * (1 + 1e-9))
-  expect_output(print(f), sprintf("best of 5 starts and %d perturbed", 4 * rounds))
+  expect_output(print(f), sprintf("best of 5 starts and %d perturbed", sum(st$round > 0)))
+  # one chain: the search from the best fit alone, whose rows are the first chain's
+  set.seed(3)
+  g <- moe_lse(dat$x, dat$y, k = 3, expert = e,
+               control = lse_control(n_starts = 5, n_perturb = 4, perturb_patience = 2, perturb_chains = 1))
+  expect_identical(unique(g$starts$chain[g$starts$round > 0]), origin[1])
+  first <- st[st$round == 0 | st$chain == origin[1], ]
+  rownames(first) <- NULL
+  expect_identical(first$rss, g$starts$rss)
+})
+
+test_that("chains from other optima reach lower optima than one chain from the best", {
+  dat <- sine_data()
+  e <- expert_tanh(output_weight = TRUE)
+  set.seed(99)
+  best <- moe_lse(dat$x, dat$y, k = 3, expert = e,
+                  control = lse_control(n_starts = 100, n_perturb = 20, perturb_patience = 4))$rss
+  rss <- sapply(c(1, 3), function(ch) vapply(1:10, function(s) {
+    set.seed(s)
+    moe_lse(dat$x, dat$y, k = 3, expert = e,
+            control = lse_control(n_starts = 5, perturb_chains = ch, warn = FALSE))$rss
+  }, 0))
+  # never worse for the same seed (the first chain is the one-chain search), better overall
+  expect_true(all(rss[, 2] <= rss[, 1] * (1 + 1e-12)))
+  expect_gt(sum(rss[, 2] <= best * (1 + 1e-6)), sum(rss[, 1] <= best * (1 + 1e-6)))
 })
 
 test_that("on large data the perturbed starts are screened and one per round is finished", {
@@ -108,6 +144,8 @@ test_that("on large data the perturbed starts are screened and one per round is 
   expect_true(all(is.finite(pert$screen_rss)))
   finished <- tapply(is.finite(pert$rss), pert$round, sum)
   expect_true(all(finished == 1))
+  # one chain, from the best fit of the multistart, however many chains are asked for
+  expect_identical(unique(pert$chain), which.min(st$rss[st$round == 0]))
   expect_identical(st$rss[f$best_start], f$rss)
   # weighted: rows of weight zero are never drawn into the subsamples, so they cannot matter
   w <- rep(1:0, c(300, 100))
@@ -140,7 +178,7 @@ test_that("no perturbation search with given starts or n_perturb = 0; same seed,
   expect_identical(fits[[1]]$starts, fits[[2]]$starts)
 })
 
-test_that("n_perturb and perturb_patience reject bad values with classed errors naming them", {
+test_that("n_perturb, perturb_patience and perturb_chains reject bad values with classed errors naming them", {
   for (v in list(-1, 1.5, NA, "10", c(1, 2), 1e6)) {
     expect_error(lse_control(n_perturb = v), class = "lsmoe_error_input")
     err <- tryCatch(lse_control(n_perturb = v), error = identity)
@@ -150,6 +188,11 @@ test_that("n_perturb and perturb_patience reject bad values with classed errors 
     err <- tryCatch(lse_control(perturb_patience = v), error = identity)
     expect_s3_class(err, "lsmoe_error_input")
     expect_identical(err$arg, "perturb_patience")
+  }
+  for (v in list(0, -1, 1.5, NA, "3", 1001)) {
+    err <- tryCatch(lse_control(perturb_chains = v), error = identity)
+    expect_s3_class(err, "lsmoe_error_input")
+    expect_identical(err$arg, "perturb_chains")
   }
   expect_identical(lse_control(n_perturb = 0)$n_perturb, 0L)
 })
