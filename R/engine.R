@@ -189,7 +189,6 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
   per_start <- c("start_rss", "start_status", "start_iterations", "screen_rss", "refine_rss")
   best_fields <- c("theta", "rss", "iterations", "evaluations", "jacobians", "status", "message", "converged",
                    "on_bound", "bound_flags")
-  res$start_chain <- integer(length(res$start_rss))
   from <- res$best
   if (!length(screen) && control$perturb_chains > 1) {
     r0 <- res$start_rss
@@ -198,11 +197,14 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
       if (is.finite(r0[i]) && all(abs(r0[i] / r0[from] - 1) > 1e-6)) from <- c(from, i)
     }
   }
+  # a chain's origin refitted as the multistart fitted it (only the best start is restarted there)
   one <- control
   one$n_finish <- 1L
+  one$restart <- FALSE
   overall <- NULL
   for (s in from) {
     cur <- if (s == res$best) res[best_fields] else core_fit(x, y, w, k, expert, starts[, s, drop = FALSE], one, gate = gate)[best_fields]
+    if (!is.finite(cur$rss)) next
     cur_best <- s
     stale <- 0L
     round <- 0L
