@@ -160,9 +160,10 @@ sigmoid_gate_start <- function(z, cluster, k, sc, control, sharpen = 1) {
 # Tree start: a partition of the rows into k parts by a regression tree grown greedily on the
 # standardised inputs z (CART's least squares splits with constant leaves, Breiman et al. 1984),
 # randomised as in bagging: k - 1 times, the split of largest RSS reduction over every part, every
-# cut between distinct projected values that leaves at least m_min rows on each side and the
-# directions of the coordinate axes plus (d > 1) 8 random unit directions drawn anew for each
-# split, chosen on a random half of the rows and applied to all of them. Then a softmax gate from
+# cut between distinct projected values and the directions of the coordinate axes plus (d > 1) 8
+# random unit directions drawn anew for each split, chosen on a random half of the rows (at least
+# m_min / 2 of them on each side) and applied to all rows; a tree with a part of fewer than m_min
+# rows gives a random start instead. Then a softmax gate from
 # the multinomial logistic regression of the part labels on z (softmax_gate_start()) or sigmoid
 # gates from logistic regressions (sigmoid_gate_start()), with their logits multiplied by a
 # sharpness drawn from {1, 3, 10} (a hard split is often the basin of a steep gate) and kept
@@ -236,8 +237,8 @@ tree_splits <- function(z, y, dirs, m_min) {
 
 # Softmax gate of a start from a partition: the multinomial logistic regression of the part
 # labels on the standardised inputs z (last part the reference; at most 15 Newton steps with a
-# ridge of 1e-3 n, so that separable parts stay finite), logits multiplied by `sharpen`, kept within half
-# the gating bound, and mapped back to the scale of x.
+# ridge of 1e-3 n, so that separable parts stay finite), logits multiplied by `sharpen`, kept
+# within half the gating bound, and mapped back to the scale of x.
 softmax_gate_start <- function(z, cluster, k, sc, control, sharpen = 1) {
   n <- nrow(z)
   Z <- cbind(1, z)
