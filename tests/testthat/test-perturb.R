@@ -6,6 +6,31 @@ sine_data <- function() {
   list(x = x, y = 2 * sin(2 * x) + 0.3 * x + rnorm(400, sd = 0.1))
 }
 
+# The best RSS of the sine problem's output-weighted tanh fit, k = 3 (a long search), computed
+# once for the file.
+sine_best <- local({
+  best <- NULL
+  function() {
+    if (is.null(best)) {
+      dat <- sine_data()
+      set.seed(99)
+      best <<- moe_lse(dat$x, dat$y, k = 3, expert = expert_tanh(output_weight = TRUE),
+                       control = lse_control(n_starts = 100, n_perturb = 20, perturb_patience = 4))$rss
+    }
+    best
+  }
+})
+
+# Fits of the sine problem with 5 starts for seeds 1 to 10; `...` further lse_control() arguments.
+sine_fits <- function(...) {
+  dat <- sine_data()
+  lapply(1:10, function(s) {
+    set.seed(s)
+    moe_lse(dat$x, dat$y, k = 3, expert = expert_tanh(output_weight = TRUE),
+            control = lse_control(n_starts = 5, warn = FALSE, ...))
+  })
+}
+
 test_that("a perturbed start redraws one component and keeps the others", {
   set.seed(5)
   x <- matrix(runif(200), 100, 2)
@@ -48,15 +73,8 @@ test_that("a perturbed start redraws one component and keeps the others", {
 })
 
 test_that("the perturbation search finds better optima than the multistart alone and never a worse one", {
-  dat <- sine_data()
-  e <- expert_tanh(output_weight = TRUE)
-  set.seed(99)
-  best <- moe_lse(dat$x, dat$y, k = 3, expert = e,
-                  control = lse_control(n_starts = 100, n_perturb = 20, perturb_patience = 4))$rss
-  fits <- lapply(c(0, 10), function(np) lapply(1:10, function(s) {
-    set.seed(s)
-    moe_lse(dat$x, dat$y, k = 3, expert = e, control = lse_control(n_starts = 5, n_perturb = np, warn = FALSE))
-  }))
+  best <- sine_best()
+  fits <- lapply(c(0, 10), function(np) sine_fits(n_perturb = np))
   rss <- lapply(fits, function(f) vapply(f, `[[`, 0, "rss"))
   reached <- vapply(rss, function(r) sum(r <= best * (1 + 1e-6)), 0)
   expect_gte(reached[2], reached[1] + 2)
@@ -118,16 +136,8 @@ test_that("the starts table records the chains, rounds, the best start and the s
 })
 
 test_that("chains from other optima reach lower optima than one chain from the best", {
-  dat <- sine_data()
-  e <- expert_tanh(output_weight = TRUE)
-  set.seed(99)
-  best <- moe_lse(dat$x, dat$y, k = 3, expert = e,
-                  control = lse_control(n_starts = 100, n_perturb = 20, perturb_patience = 4))$rss
-  rss <- sapply(c(1, 3), function(ch) vapply(1:10, function(s) {
-    set.seed(s)
-    moe_lse(dat$x, dat$y, k = 3, expert = e,
-            control = lse_control(n_starts = 5, perturb_chains = ch, warn = FALSE))$rss
-  }, 0))
+  best <- sine_best()
+  rss <- sapply(c(1, 3), function(ch) vapply(sine_fits(perturb_chains = ch), `[[`, 0, "rss"))
   # never worse for the same seed (the first chain is the one-chain search), better overall
   expect_true(all(rss[, 2] <= rss[, 1] * (1 + 1e-12)))
   expect_gt(sum(rss[, 2] <= best * (1 + 1e-6)), sum(rss[, 1] <= best * (1 + 1e-6)))
