@@ -159,6 +159,9 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
     res <- perturb_search(xs, ys, w, k, expert, control, res, if (large) screen else integer(0),
                           if (large) refine else integer(0), gn, starts)
   }
+  if (control$polish && res$status == 10L && length(rows) <= control$refine_rows) {
+    res <- newton_polish(xs, ys, w, k, expert, control, res, gn)
+  }
   par <- transform_params(unpack_theta(res$theta, k, d, q, gn), sc, expert)
   res$rss <- res$rss * sc$sy^2
   res$start_rss <- res$start_rss * sc$sy^2
@@ -234,6 +237,81 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
   }
   res[best_fields] <- overall
   res$best <- overall_best
+  res
+}
+
+# Newton polish (lse_control(), "Stopping"): a best fit that stopped at the iteration limit is
+# crawling along a curved valley that the Gauss-Newton model J'J does not see (large residuals:
+# the second-order term sum r_i H_i of the Hessian matters), typically towards a bound (a tanh
+# expert or a gate turning into a step). Newton's method with the full Hessian follows it:
+# stats::nlminb (PORT, trust region, box bounds) with the analytic gradient 2 J'W r and the
+# Hessian by central differences of that gradient, at most 200 iterations, in theta coordinates
+# on the standardised scale within the fit's box (output weights of tanh experts fitted in
+# s = 1 / c held in [c_min, bound_output], their sign moved into (a, b) as to_reciprocal()
+# does); then Levenberg-Marquardt runs from the polished point (restart = FALSE), so that the
+# fit's status, convergence and bound counts are those of the usual stopping rules. Kept only
+# when its RSS is at most the fit's (otherwise `res` is returned unchanged). The best start's
+# row in the per-start vectors is updated with it, and its iterations and evaluations (passes)
+# count the polish: one pass per RSS or gradient, 2p per Hessian.
+newton_polish <- function(x, y, w, k, expert, control, res, gate) {
+  d <- ncol(x)
+  b <- theta_bounds(k, d, expert, control, gate)
+  theta <- res$theta
+  if (uses_reciprocal(expert, control)) {
+    c_min <- reciprocal_c_min(y, control$bound_output)
+    theta <- from_reciprocal(to_reciprocal(theta, k, d, gate, control$bound_output, c_min), k, d, gate)
+    b$lower[output_weight_index(k, d, gate)] <- c_min
+  }
+  theta <- pmin(pmax(theta, b$lower), b$upper)
+  keep <- if (length(w)) w > 0 else rep(TRUE, length(y))
+  xk <- x[keep, , drop = FALSE]
+  yk <- y[keep]
+  sw <- if (length(w)) sqrt(w[keep]) else 1
+  p <- length(theta)
+  passes <- 0
+  pass <- function(t, jac) {
+    passes <<- passes + 1
+    z <- cpp_residuals(xk, yk, t, expert, k, gate)
+    list(r = z$residuals * sw, J = if (jac) z$jacobian * sw)
+  }
+  obj <- function(t) {
+    z <- pass(t, FALSE)
+    v <- sum(z$r^2)
+    if (is.finite(v)) v else Inf
+  }
+  grad <- function(t) {
+    z <- pass(t, TRUE)
+    2 * drop(crossprod(z$J, z$r))
+  }
+  hess <- function(t) {
+    H <- vapply(seq_len(p), function(i) {
+      e <- 1e-6 * max(1, abs(t[i]))
+      tp <- tm <- t
+      tp[i] <- t[i] + e
+      tm[i] <- t[i] - e
+      (grad(tp) - grad(tm)) / (2 * e)
+    }, numeric(p))
+    (H + t(H)) / 2
+  }
+  # a failure of the polish (a non-finite gradient far out in the box) leaves the fit as it was
+  o <- tryCatch(suppressWarnings(stats::nlminb(theta, obj, grad, hess, lower = b$lower, upper = b$upper,
+                                               control = list(iter.max = 200, eval.max = 400, rel.tol = 1e-15))),
+                error = function(e) NULL)
+  if (is.null(o) || !all(is.finite(o$par)) || !is.finite(o$objective) || o$objective > res$rss) return(res)
+  one <- control
+  one$n_finish <- 1L
+  one$restart <- FALSE
+  r <- core_fit(x, y, w, k, expert, matrix(o$par), one, gate = gate)
+  if (!is.finite(r$rss) || r$rss > res$rss) return(res)
+  bi <- res$best
+  res$iterations <- res$iterations + o$iterations + r$iterations
+  res$evaluations <- res$evaluations + passes + r$evaluations
+  res$jacobians <- res$jacobians + r$jacobians
+  for (nm in c("theta", "rss", "status", "converged", "on_bound", "bound_flags")) res[[nm]] <- r[[nm]]
+  res$message <- paste(r$message, "(after a Newton polish)")
+  res$start_rss[bi] <- r$rss
+  res$start_status[bi] <- r$status
+  res$start_iterations[bi] <- res$iterations
   res
 }
 

@@ -241,7 +241,7 @@ test_that("a default call the experts cannot follow is an error, not a useless f
   x <- runif(200)
   expect_warning(moe_lse(x, 0.9 + 0.2 * (x > 0.5) + rnorm(200, sd = 0.01) - 0.1 * 0, k = 1,
                          expert = expert_sigmoid(), start = list(beta0 = 0, beta1 = matrix(0), eta = matrix(c(0, -30), 1)),
-                         control = lse_control(max_iter = 1, warn = FALSE)),
+                         control = lse_control(max_iter = 1, warn = FALSE, polish = FALSE)),
                  class = "lsmoe_warning_fit")
 })
 
@@ -279,17 +279,19 @@ test_that("the new lse_control() arguments reject bad values with classed errors
 test_that("a best fit stopped by the iteration limit is restarted once and then converges", {
   # faithful, k = 2, output-weighted tanh experts: the best start crawls to the iteration limit
   # (one expert tends to a linear function, another to a step); from where it stopped, a run
-  # with fresh damping and scaling converges
+  # with fresh damping and scaling converges (the Newton polish, which would end the crawl too, is
+  # off here)
   e <- expert_tanh(output_weight = TRUE)
   set.seed(1)
   # (in (a, b, c) coordinates, where this was found: reciprocal_weight = FALSE)
   a <- moe_lse(eruptions ~ waiting, data = faithful, k = 2, expert = e,
-               control = lse_control(restart = FALSE, warn = FALSE, reciprocal_weight = FALSE, n_perturb = 0))
+               control = lse_control(restart = FALSE, warn = FALSE, reciprocal_weight = FALSE, n_perturb = 0,
+                                     polish = FALSE))
   skip_if(a$converged, "on this machine the fit converges without the restart")
   expect_identical(a$status, 10L)
   set.seed(1)
   expect_warning(b <- moe_lse(eruptions ~ waiting, data = faithful, k = 2, expert = e,
-                              control = lse_control(reciprocal_weight = FALSE, n_perturb = 0)), NA)
+                              control = lse_control(reciprocal_weight = FALSE, n_perturb = 0, polish = FALSE)), NA)
   expect_true(b$converged)
   expect_lte(b$rss, a$rss)
   expect_gt(b$iterations, a$control$max_iter)  # both runs counted
@@ -502,7 +504,8 @@ test_that("reciprocal output weights reach the linear limit on the bound where (
   r <- moe_lse(Ozone ~ Temp + Wind, data = aq, k = 2, expert = e, control = lse_control(restart = FALSE, n_perturb = 0))
   set.seed(1)
   a <- moe_lse(Ozone ~ Temp + Wind, data = aq, k = 2, expert = e,
-               control = lse_control(restart = FALSE, warn = FALSE, reciprocal_weight = FALSE, n_perturb = 0))
+               control = lse_control(restart = FALSE, warn = FALSE, reciprocal_weight = FALSE, n_perturb = 0,
+                                     polish = FALSE))
   expect_true(r$converged)
   expect_lt(r$rss, a$rss)
   sy <- sqrt(mean(aq$Ozone^2))  # the standardisation of output-weighted experts

@@ -106,16 +106,22 @@ test_that("a user start is used as given and a list of starts gives one fit per 
 
 test_that("non-convergence gives a classed warning and converged = FALSE", {
   sim <- sim_sigmoid2(n = 500, d = 1, noise_sd = 0.05, seed = 3)
-  expect_warning(fit <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(max_iter = 1, n_starts = 1, restart = FALSE)),
+  expect_warning(fit <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(max_iter = 1, n_starts = 1, restart = FALSE, polish = FALSE)),
                  class = "lsmoe_warning_convergence")
   expect_false(fit$converged)
   expect_equal(fit$iterations, 1)
   expect_match(fit$message, "iteration limit")
   # with the default restart the best fit runs max_iter iterations once more, and still warns
-  expect_warning(fit2 <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(max_iter = 1, n_starts = 1)),
+  # without the Newton polish
+  expect_warning(fit2 <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(max_iter = 1, n_starts = 1, polish = FALSE)),
                  class = "lsmoe_warning_convergence")
   expect_false(fit2$converged)
   expect_equal(fit2$iterations, 2)
+  # with it (the default) the fit converges after the polish, silently
+  expect_no_warning(fit3 <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(max_iter = 1, n_starts = 1)))
+  expect_true(fit3$converged)
+  expect_lt(fit3$rss, fit2$rss)
+  expect_match(fit3$message, "after a Newton polish", fixed = TRUE)
 })
 
 test_that("generated starts stay strictly inside the bounds", {

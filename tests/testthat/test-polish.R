@@ -1,0 +1,132 @@
+# Newton polish of a best fit that stopped at the iteration limit (lse_control(polish), engine.R
+# newton_polish()).
+
+# A k = 2 sigmoid problem started off its optimum and stopped after a few iterations.
+polish_problem <- function() {
+  s <- sim_sigmoid2(300, 1, 0.1, seed = 11)
+  start <- list(beta0 = c(1, 0), beta1 = matrix(c(0.5, 0), 2, 1), eta = rbind(c(1, -1), c(1, 1)))
+  c(s, list(start = start))
+}
+polish_fit <- function(s, polish, max_iter = 4, w = NULL, x = s$x, y = s$y, ...) {
+  moe_lse_fit(x, y, weights = w, k = 2, expert = expert_sigmoid(), start = s$start,
+              control = lse_control(max_iter = max_iter, polish = polish, warn = FALSE, ...))
+}
+
+test_that("a fit stopped at the iteration limit is polished to the optimum an independent optimizer finds", {
+  skip_if_not_installed("minpack.lm")
+  s <- polish_problem()
+  raw <- polish_fit(s, polish = FALSE)
+  expect_false(raw$converged)
+  expect_identical(raw$status, 10L)
+  pol <- polish_fit(s, polish = TRUE)
+  expect_true(pol$converged)
+  expect_match(pol$message, "Newton polish", fixed = TRUE)
+  expect_lt(pol$rss, raw$rss)
+  expect_identical(pol$on_bound, 0L)
+  # minpack.lm's Levenberg-Marquardt from the same start, run to convergence, on the user's scale
+  th0 <- lsmoe:::pack_theta(s$start$beta0, s$start$beta1, s$start$eta)
+  ref <- minpack.lm::nls.lm(th0, fn = function(th) s$y - ref_f_theta(th, s$x, expert_sigmoid(), 2),
+                            control = minpack.lm::nls.lm.control(maxiter = 1000, ftol = 1e-14, ptol = 1e-14))
+  ref_rss <- sum(ref$fvec^2)
+  expect_lte(pol$rss, ref_rss * (1 + 1e-8))
+  expect_lt(abs(pol$rss / ref_rss - 1), 1e-8)
+  # a stationary point: the RSS's central-difference gradient vanishes at the estimate
+  rss_at <- function(th) sum((s$y - ref_f_theta(th, s$x, expert_sigmoid(), 2))^2)
+  g <- vapply(seq_along(pol$theta), function(i) {
+    e <- 1e-6 * max(1, abs(pol$theta[i]))
+    tp <- tm <- pol$theta
+    tp[i] <- tp[i] + e
+    tm[i] <- tm[i] - e
+    (rss_at(tp) - rss_at(tm)) / (2 * e)
+  }, 0)
+  expect_lt(max(abs(g)), 1e-4 * pol$rss)
+  # the starts table holds the polished fit in the best start's row
+  expect_identical(pol$starts$rss[pol$best_start], pol$rss)
+  expect_identical(pol$starts$status[pol$best_start], pol$status)
+  expect_gt(pol$iterations, raw$iterations)
+  expect_gt(pol$evaluations, raw$evaluations)
+})
+
+test_that("the polish leaves converged fits, polish = FALSE and data beyond refine_rows alone", {
+  s <- polish_problem()
+  same <- function(a, b) {
+    for (nm in setdiff(names(a), c("control", "call"))) expect_identical(a[[nm]], b[[nm]], label = nm)
+  }
+  long <- polish_fit(s, polish = TRUE, max_iter = 500)
+  expect_true(long$converged)
+  same(long, polish_fit(s, polish = FALSE, max_iter = 500))
+  expect_false(grepl("polish", long$message))
+  big <- polish_fit(s, polish = TRUE, refine_rows = 100)
+  expect_identical(big$status, 10L)
+  expect_identical(big$theta, polish_fit(s, polish = FALSE, refine_rows = 100)$theta)
+})
+
+test_that("the polish minimises the weighted RSS: integer weights equal repeated rows", {
+  s <- polish_problem()
+  w <- rep(c(1, 2, 0), length.out = nrow(s$x))
+  rows <- rep(seq_len(nrow(s$x)), w)
+  pw <- polish_fit(s, polish = TRUE, w = w)
+  pr <- polish_fit(s, polish = TRUE, x = s$x[rows, , drop = FALSE], y = s$y[rows])
+  expect_true(pw$converged)
+  expect_true(pr$converged)
+  expect_match(pw$message, "Newton polish", fixed = TRUE)
+  expect_equal(pw$rss, pr$rss, tolerance = 1e-8)
+  expect_equal(pw$theta, pr$theta, tolerance = 1e-5)
+})
+
+test_that("on mcycle (k = 3, output-weighted tanh) the polish ends the crawl at a bounded minimum", {
+  skip_if_not_installed("MASS")
+  skip_on_cran()
+  fit_mc <- function(polish) {
+    set.seed(1)
+    moe_lse(accel ~ times, data = MASS::mcycle, k = 3, expert = expert_tanh(output_weight = TRUE),
+            control = lse_control(n_starts = 10, polish = polish, warn = FALSE))
+  }
+  raw <- fit_mc(FALSE)
+  pol <- fit_mc(TRUE)
+  expect_identical(raw$status, 10L)
+  expect_true(pol$converged)
+  expect_lt(pol$rss, raw$rss)
+  # L-BFGS-B (stats::optim, not PORT's Newton) within the same box on the standardised scale:
+  # no lower RSS near the polished estimate, a clearly lower one near the unpolished estimate
+  ns <- asNamespace("lsmoe")
+  ex <- pol$expert
+  sc <- ns$fit_scales(pol$x, pol$y, numeric(0), ex, TRUE, "softmax")
+  xs <- sweep(sweep(pol$x, 2, sc$mx), 2, sc$sx, "/")
+  ys <- (pol$y - sc$my) / sc$sy
+  b <- ns$theta_bounds(3, 1, ex, pol$control, "softmax")
+  ic <- ns$output_weight_index(3, 1, "softmax")
+  b$lower[ic] <- ns$reciprocal_c_min(ys, pol$control$bound_output)
+  internal <- function(f) {
+    m <- as_mixing_measure(f)
+    th <- ns$transform_params(list(beta0 = m$beta0, beta1 = m$beta1, eta = m$eta), sc, ex, inverse = TRUE)
+    pmin(pmax(ns$pack_theta(th$beta0, th$beta1, th$eta), b$lower), b$upper)
+  }
+  obj <- function(t) sum((ys - ref_f_theta(t, xs, ex, 3))^2)
+  # the analytic gradient 2 J'r (J checked against finite differences in test-engine.R)
+  grad <- function(t) {
+    z <- ns$cpp_residuals(xs, ys, t, ex, 3L, "softmax")
+    2 * drop(crossprod(z$jacobian, z$residuals))
+  }
+  improve <- function(f) {
+    th <- internal(f)
+    o <- stats::optim(th, obj, grad, method = "L-BFGS-B", lower = b$lower, upper = b$upper,
+                      control = list(maxit = 2000, factr = 1, pgtol = 0))
+    o$value / obj(th) - 1
+  }
+  expect_gt(improve(pol), -1e-7)
+  expect_lt(improve(raw), -1e-5)
+})
+
+test_that("polish must be TRUE or FALSE (classed error naming it)", {
+  for (v in list(NA, "yes", 1, c(TRUE, FALSE), NULL)) {
+    err <- tryCatch(lse_control(polish = v), error = identity)
+    expect_s3_class(err, "lsmoe_error_input")
+    expect_identical(err$arg, "polish")
+  }
+  ctl <- lse_control()
+  expect_true(ctl$polish)
+  ctl$polish <- "no"
+  s <- polish_problem()
+  expect_error(moe_lse_fit(s$x, s$y, k = 2, control = ctl), class = "lsmoe_error_input")
+})
