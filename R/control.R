@@ -127,8 +127,8 @@
 #' after the perturbation search) is usually crawling along a curved valley towards a bound (a
 #' tanh expert or a gate turning into a step, an output weight growing), where the residuals are
 #' large and the Gauss-Newton model \eqn{J^\top J} misses the second-order term
-#' \eqn{\sum_i r_i \nabla^2 r_i} of the Hessian of the RSS. With `polish = TRUE` (default) and data of at most
-#' `refine_rows` rows (of positive weight), it is polished by Newton's method with the full Hessian:
+#' \eqn{\sum_i r_i \nabla^2 r_i} of the Hessian of the RSS. With `polish = TRUE` (default), data of at most
+#' `refine_rows` rows (of positive weight) and at most 200 parameters, it is polished by Newton's method with the full Hessian:
 #' [stats::nlminb()] (PORT's trust-region Newton method with box bounds) on the standardised
 #' scale within the box of the fit (output weights of tanh experts in \eqn{[c_{\min},}
 #' `bound_output`\eqn{]}), with the analytic gradient \eqn{2 J^\top W r} and the Hessian by
@@ -176,8 +176,8 @@
 #' @param restart Logical, default `TRUE`: run a best fit that stopped at the iteration limit once
 #'   more from where it stopped, with fresh damping and scaling (see Stopping).
 #' @param polish Logical, default `TRUE`: polish a best fit that stopped at the iteration limit by
-#'   Newton's method with the full Hessian, on data of at most `refine_rows` rows (see Newton
-#'   polish).
+#'   Newton's method with the full Hessian, on data of at most `refine_rows` rows and with at
+#'   most 200 parameters (see Newton polish).
 #' @param reciprocal_weight Logical, default `TRUE`: fit the output weights of tanh experts
 #'   through their reciprocals (see Reciprocal output weights).
 #' @param n_perturb Perturbed starts per round of the perturbation search, whole number from 0

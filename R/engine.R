@@ -159,7 +159,7 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
     res <- perturb_search(xs, ys, w, k, expert, control, res, if (large) screen else integer(0),
                           if (large) refine else integer(0), gn, starts)
   }
-  if (control$polish && res$status == 10L && length(rows) <= control$refine_rows) {
+  if (control$polish && res$status == 10L && length(rows) <= control$refine_rows && p <= 200) {
     res <- newton_polish(xs, ys, w, k, expert, control, res, gn)
   }
   par <- transform_params(unpack_theta(res$theta, k, d, q, gn), sc, expert)

@@ -199,7 +199,7 @@ message(sprintf("load average at the start: %s", load_start))
 one_start_control <- function(threads) {
   lse_control(n_starts = 1, ftol = tol, xtol = tol, gtol = 0, max_iter = max_iter,
               bound_gate = Inf, bound_expert = Inf, bound_output = Inf, standardize = FALSE,
-              threads = threads, warn = FALSE)
+              threads = threads, warn = FALSE, polish = FALSE)  # the Levenberg-Marquardt fit alone
 }
 
 for (n in ns) {

@@ -40,10 +40,11 @@ for (n in ns) for (en in names(truths)) {
   st$beta0 <- st$beta0 + 0.3
   for (th in 1:2) {
     fit_m <- function(m) {
-      # restart = FALSE: one run of max_iter iterations (a fit stopped by max_iter is otherwise run
-      # once more, and its passes then count both runs)
+      # restart = FALSE, polish = FALSE: one run of max_iter iterations (a fit stopped by max_iter
+      # is otherwise run once more, and on data of at most refine_rows rows polished by Newton's
+      # method, and its passes then count those too)
       ctl <- lse_control(max_iter = m, ftol = 0, xtol = 0, gtol = 0, threads = th, warn = FALSE, standardize = FALSE,
-                          bound_gate = Inf, bound_expert = Inf, bound_output = Inf, restart = FALSE)
+                          bound_gate = Inf, bound_expert = Inf, bound_output = Inf, restart = FALSE, polish = FALSE)
       f <- NULL
       c <- cpu(f <- moe_lse_fit(x, y, k = k, expert = experts[[en]], start = list(st), control = ctl))
       e <- {
