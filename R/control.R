@@ -130,8 +130,8 @@
 #' \eqn{\sum_i r_i \nabla^2 r_i} of the Hessian of the RSS. With `polish = TRUE` (default), data of at most
 #' `refine_rows` rows (of positive weight) and at most 200 parameters, it is polished by Newton's method with the full Hessian:
 #' [stats::nlminb()] (PORT's trust-region Newton method with box bounds) on the standardised
-#' scale within the box of the fit (output weights of tanh experts in \eqn{[c_{\min},}
-#' `bound_output`\eqn{]}), with the analytic gradient \eqn{2 J^\top W r} and the Hessian by
+#' scale, in the coordinates and within the box of the fit (with reciprocal output weights in
+#' \eqn{s = 1/c}), with the analytic gradient \eqn{2 J^\top W r} and the Hessian by
 #' central differences of it, at most 200 Newton iterations; Levenberg-Marquardt then runs from
 #' the polished point, so that the status and convergence are those of the rules above. The
 #' polish is kept when its RSS is at most the fit's; the fit's `message` then ends in

@@ -245,34 +245,36 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
 # the second-order term sum r_i H_i of the Hessian matters), typically towards a bound (a tanh
 # expert or a gate turning into a step). Newton's method with the full Hessian follows it:
 # stats::nlminb (PORT, trust region, box bounds) with the analytic gradient 2 J'W r and the
-# Hessian by central differences of that gradient, at most 200 iterations, in theta coordinates
-# on the standardised scale within the fit's box (output weights of tanh experts fitted in
-# s = 1 / c held in [c_min, bound_output], their sign moved into (a, b) as to_reciprocal()
-# does); then Levenberg-Marquardt runs from the polished point (restart = FALSE), so that the
+# Hessian by central differences of that gradient, at most 200 iterations, in the coordinates
+# and box of the fit on the standardised scale (with reciprocal output weights, s = 1 / c in
+# place of each output weight c of a tanh expert, as core_fit() runs: a valley where c grows is
+# then a straight ray); then Levenberg-Marquardt runs from the polished point (restart = FALSE), so that the
 # fit's status, convergence and bound counts are those of the usual stopping rules. Kept only
 # when its RSS is at most the fit's (otherwise `res` is returned unchanged). The best start's
 # row in the per-start vectors is updated with it, and its iterations and evaluations (passes)
 # count the polish: one pass per RSS or gradient, 2p per Hessian.
 newton_polish <- function(x, y, w, k, expert, control, res, gate) {
   d <- ncol(x)
-  b <- theta_bounds(k, d, expert, control, gate)
-  theta <- res$theta
-  if (uses_reciprocal(expert, control)) {
-    c_min <- reciprocal_c_min(y, control$bound_output)
-    theta <- from_reciprocal(to_reciprocal(theta, k, d, gate, control$bound_output, c_min), k, d, gate)
-    b$lower[output_weight_index(k, d, gate)] <- c_min
-  }
-  theta <- pmin(pmax(theta, b$lower), b$upper)
+  recip <- uses_reciprocal(expert, control)
+  c_min <- if (recip) reciprocal_c_min(y, control$bound_output)
+  b <- theta_bounds(k, d, expert, control, gate, reciprocal = recip, c_min = c_min)
+  # the fit's coordinates phi (s = 1 / c in place of the output weights c of tanh experts)
+  to_theta <- if (recip) function(phi) from_reciprocal(phi, k, d, gate) else identity
+  ic <- if (recip) output_weight_index(k, d, gate) else integer(0)
+  phi <- if (recip) to_reciprocal(res$theta, k, d, gate, control$bound_output, c_min) else res$theta
+  phi <- pmin(pmax(phi, b$lower), b$upper)
   keep <- if (length(w)) w > 0 else rep(TRUE, length(y))
   xk <- x[keep, , drop = FALSE]
   yk <- y[keep]
   sw <- if (length(w)) sqrt(w[keep]) else 1
-  p <- length(theta)
+  p <- length(phi)
   passes <- 0
   pass <- function(t, jac) {
     passes <<- passes + 1
-    z <- cpp_residuals(xk, yk, t, expert, k, gate)
-    list(r = z$residuals * sw, J = if (jac) z$jacobian * sw)
+    z <- cpp_residuals(xk, yk, to_theta(t), expert, k, gate)
+    J <- if (jac) z$jacobian * sw
+    if (jac && recip) J[, ic] <- -J[, ic, drop = FALSE] / rep(t[ic]^2, each = nrow(J))  # dc / ds = -1 / s^2
+    list(r = z$residuals * sw, J = J)
   }
   obj <- function(t) {
     z <- pass(t, FALSE)
@@ -294,14 +296,14 @@ newton_polish <- function(x, y, w, k, expert, control, res, gate) {
     (H + t(H)) / 2
   }
   # a failure of the polish (a non-finite gradient far out in the box) leaves the fit as it was
-  o <- tryCatch(suppressWarnings(stats::nlminb(theta, obj, grad, hess, lower = b$lower, upper = b$upper,
+  o <- tryCatch(suppressWarnings(stats::nlminb(phi, obj, grad, hess, lower = b$lower, upper = b$upper,
                                                control = list(iter.max = 200, eval.max = 400, rel.tol = 1e-15))),
                 error = function(e) NULL)
   if (is.null(o) || !all(is.finite(o$par)) || !is.finite(o$objective) || o$objective > res$rss) return(res)
   one <- control
   one$n_finish <- 1L
   one$restart <- FALSE
-  r <- core_fit(x, y, w, k, expert, matrix(o$par), one, gate = gate)
+  r <- core_fit(x, y, w, k, expert, matrix(to_theta(o$par)), one, gate = gate)
   if (!is.finite(r$rss) || r$rss > res$rss) return(res)
   bi <- res$best
   res$iterations <- res$iterations + o$iterations + r$iterations

@@ -130,3 +130,28 @@ test_that("polish must be TRUE or FALSE (classed error naming it)", {
   s <- polish_problem()
   expect_error(moe_lse_fit(s$x, s$y, k = 2, control = ctl), class = "lsmoe_error_input")
 })
+
+test_that("the polish works under the sigmoid gate with reciprocal output weights, d = 2", {
+  set.seed(5)
+  n <- 400
+  x <- matrix(runif(2 * n, -1, 1), n, 2, dimnames = list(NULL, c("x1", "x2")))
+  y <- 2 * tanh(3 * x[, 1] - 1) / (1 + exp(-4 * x[, 2])) + 0.5 * tanh(x[, 1] + x[, 2]) + rnorm(n, sd = 0.05)
+  start <- list(beta0 = c(0.2, -0.2), beta1 = rbind(c(1, 1), c(-1, 0.5)), eta = rbind(c(1, 0, 0, 1), c(0, 1, 0, 1)))
+  fit <- function(...) {
+    moe_lse_fit(x, y, k = 2, expert = expert_tanh(output_weight = TRUE), gate = gate_sigmoid(), start = start,
+                control = lse_control(warn = FALSE, ...))
+  }
+  raw <- fit(max_iter = 3, polish = FALSE)
+  expect_identical(raw$status, 10L)
+  pol <- fit(max_iter = 3)
+  expect_true(pol$converged)
+  expect_match(pol$message, "Newton polish", fixed = TRUE)
+  long <- fit(max_iter = 5000, polish = FALSE)
+  expect_true(long$converged)
+  expect_lt(pol$rss, raw$rss)
+  # within 1e-5 of the optimum of a long run: what is left is the flat valley of an output weight
+  # growing towards its bound (tanh tending to a linear function), where the RSS falls by less
+  # than ftol per step
+  expect_lt(pol$rss / long$rss - 1, 1e-5)
+  expect_true(all(pol$coefficients$eta[, 4] > 0))  # output weights kept positive, as the fitter does
+})
