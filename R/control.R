@@ -131,15 +131,17 @@
 #' `refine_rows` rows (of positive weight) and at most 200 parameters, it is polished by Newton's method with the full Hessian:
 #' [stats::nlminb()] (PORT's trust-region Newton method with box bounds) on the standardised
 #' scale, in the coordinates and within the box of the fit (with reciprocal output weights in
-#' \eqn{s = 1/c}), with the analytic gradient \eqn{2 J^\top W r} and the Hessian by
-#' central differences of it, at most 200 Newton iterations; Levenberg-Marquardt then runs from
+#' \eqn{s = 1/c}), with the analytic gradient \eqn{2 J^\top W r} and the Hessian by forward
+#' differences of it (\eqn{p + 1} passes over the rows), for at most about as many passes as the
+#' Levenberg-Marquardt iterations of all starts (\eqn{p + 3} per Newton iteration; 10 to 200
+#' iterations), so that it at most about doubles the time of a call; Levenberg-Marquardt then runs from
 #' the polished point, so that the status and convergence are those of the rules above. The
 #' polish is kept when its RSS is at most the fit's; the fit's `message` then ends in
-#' "(after a Newton polish)", and its `iterations` and `evaluations` (passes over the rows: one
-#' per RSS or gradient, \eqn{2p} per Hessian) include it. On `bench/realdata.R` it ends the
+#' "(after a Newton polish)", and its `iterations` and `evaluations` (passes over the rows)
+#' include it. On `bench/realdata.R` it ends the
 #' 4 default fits of the previous run that stopped at the iteration limit (mcycle and
-#' airquality, k = 3, output-weighted tanh experts), each at a lower RSS (mcycle: 61421.80
-#' from 61446.37 and 61433.16, below the 300-start reference 61511.73).
+#' airquality, k = 3, output-weighted tanh experts), each at a lower RSS (mcycle: 61421.80 from
+#' 61446.37 and 61433.16, below the 300-start reference 61511.73).
 #'
 #' @param n_starts Number of starts, whole number from 1 to 1e5. Default 50.
 #' @param start_strategy One of `"mixed"` (default), `"data"`, `"tree"`, `"random"`.

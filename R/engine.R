@@ -245,14 +245,15 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
 # the second-order term sum r_i H_i of the Hessian matters), typically towards a bound (a tanh
 # expert or a gate turning into a step). Newton's method with the full Hessian follows it:
 # stats::nlminb (PORT, trust region, box bounds) with the analytic gradient 2 J'W r and the
-# Hessian by central differences of that gradient, at most 200 iterations, in the coordinates
+# Hessian by forward differences of that gradient, for at most about as many passes over the
+# rows as the starts' LM iterations (polish_iterations()), in the coordinates
 # and box of the fit on the standardised scale (with reciprocal output weights, s = 1 / c in
 # place of each output weight c of a tanh expert, as core_fit() runs: a valley where c grows is
 # then a straight ray); then Levenberg-Marquardt runs from the polished point (restart = FALSE), so that the
 # fit's status, convergence and bound counts are those of the usual stopping rules. Kept only
 # when its RSS is at most the fit's (otherwise `res` is returned unchanged). The best start's
 # row in the per-start vectors is updated with it, and its iterations and evaluations (passes)
-# count the polish: one pass per RSS or gradient, 2p per Hessian.
+# count the polish: one pass per RSS or gradient, p + 1 per Hessian.
 newton_polish <- function(x, y, w, k, expert, control, res, gate) {
   d <- ncol(x)
   recip <- uses_reciprocal(expert, control)
@@ -285,19 +286,23 @@ newton_polish <- function(x, y, w, k, expert, control, res, gate) {
     z <- pass(t, TRUE)
     2 * drop(crossprod(z$J, z$r))
   }
-  hess <- function(t) {
+  hess <- function(t) {  # forward differences of the gradient
+    g0 <- grad(t)
     H <- vapply(seq_len(p), function(i) {
       e <- 1e-6 * max(1, abs(t[i]))
-      tp <- tm <- t
+      tp <- t
       tp[i] <- t[i] + e
-      tm[i] <- t[i] - e
-      (grad(tp) - grad(tm)) / (2 * e)
+      (grad(tp) - g0) / e
     }, numeric(p))
     (H + t(H)) / 2
   }
+  # about as many passes as the multistart and the search made (their iterations; p + 3 passes
+  # per Newton iteration), 10 to 200 iterations
+  iter_max <- polish_iterations(res$start_iterations, p)
   # a failure of the polish (a non-finite gradient far out in the box) leaves the fit as it was
   o <- tryCatch(suppressWarnings(stats::nlminb(phi, obj, grad, hess, lower = b$lower, upper = b$upper,
-                                               control = list(iter.max = 200, eval.max = 400, rel.tol = 1e-15))),
+                                               control = list(iter.max = iter_max, eval.max = 2L * iter_max,
+                                                              rel.tol = 1e-15))),
                 error = function(e) NULL)
   if (is.null(o) || !all(is.finite(o$par)) || !is.finite(o$objective) || o$objective > res$rss) return(res)
   one <- control
@@ -315,6 +320,13 @@ newton_polish <- function(x, y, w, k, expert, control, res, gate) {
   res$start_status[bi] <- r$status
   res$start_iterations[bi] <- res$iterations
   res
+}
+
+# The Newton polish's iteration limit: the LM iterations of all starts (each about a pass over
+# the rows) over the passes of a Newton iteration (p + 3: the RSS, the gradient and p + 1 for the
+# Hessian), within 10 to 200.
+polish_iterations <- function(start_iterations, p) {
+  as.integer(min(200, max(10, sum(start_iterations, na.rm = TRUE) %/% (p + 3))))
 }
 
 # The C++ multistart fit (cpp_lse_fit) of starts (p x S, packed theta) within the box of
