@@ -45,6 +45,12 @@ test_that("a fit stopped at the iteration limit is polished to the optimum an in
   expect_identical(pol$starts$status[pol$best_start], pol$status)
   expect_gt(pol$iterations, raw$iterations)
   expect_gt(pol$evaluations, raw$evaluations)
+  # print() says so; a hand-edited fit without a message still prints
+  expect_match(paste(capture.output(print(pol)), collapse = "\n"), "and a Newton polish", fixed = TRUE)
+  expect_false(any(grepl("Newton polish", capture.output(print(raw)), fixed = TRUE)))
+  edited <- pol
+  edited$message <- NULL
+  expect_output(print(edited), "Converged after")
 })
 
 test_that("the polish leaves converged fits, polish = FALSE and data beyond refine_rows alone", {
