@@ -132,8 +132,8 @@
 #' [stats::nlminb()] (PORT's trust-region Newton method with box bounds) on the standardised
 #' scale, in the coordinates and within the box of the fit (with reciprocal output weights in
 #' \eqn{s = 1/c}), with the analytic gradient \eqn{2 J^\top W r} and the Hessian by forward
-#' differences of it (\eqn{p + 1} passes over the rows), for at most about as many passes as the
-#' Levenberg-Marquardt iterations of all starts (\eqn{p + 3} per Newton iteration; 10 to 200
+#' differences of it (\eqn{p} passes over the rows), for at most about as many passes as the
+#' Levenberg-Marquardt iterations of all starts (\eqn{p + 2} per Newton iteration; 10 to 200
 #' iterations), so that it at most about doubles the time of a call; Levenberg-Marquardt then runs from
 #' the polished point, so that the status and convergence are those of the rules above. The
 #' polish is kept when its RSS is at most the fit's; the fit's `message` then ends in

@@ -201,9 +201,7 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
     }
   }
   # a chain's origin refitted as the multistart fitted it (only the best start is restarted there)
-  one <- control
-  one$n_finish <- 1L
-  one$restart <- FALSE
+  one <- single_fit_control(control)
   overall <- NULL
   for (s in from) {
     cur <- if (s == res$best) res[best_fields] else core_fit(x, y, w, k, expert, starts[, s, drop = FALSE], one, gate = gate)[best_fields]
@@ -253,7 +251,7 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
 # fit's status, convergence and bound counts are those of the usual stopping rules. Kept only
 # when its RSS is at most the fit's (otherwise `res` is returned unchanged). The best start's
 # row in the per-start vectors is updated with it, and its iterations and evaluations (passes)
-# count the polish: one pass per RSS or gradient, p + 1 per Hessian.
+# count the polish: one pass per RSS or gradient, p more per Hessian.
 newton_polish <- function(x, y, w, k, expert, control, res, gate) {
   d <- ncol(x)
   recip <- uses_reciprocal(expert, control)
@@ -282,9 +280,13 @@ newton_polish <- function(x, y, w, k, expert, control, res, gate) {
     v <- sum(z$r^2)
     if (is.finite(v)) v else Inf
   }
+  last <- list(t = NULL, g = NULL)  # nlminb asks for the gradient, then the Hessian, at a point
   grad <- function(t) {
+    if (identical(t, last$t)) return(last$g)
     z <- pass(t, TRUE)
-    2 * drop(crossprod(z$J, z$r))
+    g <- 2 * drop(crossprod(z$J, z$r))
+    last <<- list(t = t, g = g)
+    g
   }
   hess <- function(t) {  # forward differences of the gradient
     g0 <- grad(t)
@@ -292,11 +294,12 @@ newton_polish <- function(x, y, w, k, expert, control, res, gate) {
       e <- 1e-6 * max(1, abs(t[i]))
       tp <- t
       tp[i] <- t[i] + e
-      (grad(tp) - g0) / e
+      z <- pass(tp, TRUE)
+      (2 * drop(crossprod(z$J, z$r)) - g0) / e
     }, numeric(p))
     (H + t(H)) / 2
   }
-  # about as many passes as the multistart and the search made (their iterations; p + 3 passes
+  # about as many passes as the multistart and the search made (their iterations; p + 2 passes
   # per Newton iteration), 10 to 200 iterations
   iter_max <- polish_iterations(res$start_iterations, p)
   # a failure of the polish (a non-finite gradient far out in the box) leaves the fit as it was
@@ -305,10 +308,7 @@ newton_polish <- function(x, y, w, k, expert, control, res, gate) {
                                                               rel.tol = 1e-15))),
                 error = function(e) NULL)
   if (is.null(o) || !all(is.finite(o$par)) || !is.finite(o$objective) || o$objective > res$rss) return(res)
-  one <- control
-  one$n_finish <- 1L
-  one$restart <- FALSE
-  r <- core_fit(x, y, w, k, expert, matrix(to_theta(o$par)), one, gate = gate)
+  r <- core_fit(x, y, w, k, expert, matrix(to_theta(o$par)), single_fit_control(control), gate = gate)
   if (!is.finite(r$rss) || r$rss > res$rss) return(res)
   bi <- res$best
   res$iterations <- res$iterations + o$iterations + r$iterations
@@ -323,10 +323,17 @@ newton_polish <- function(x, y, w, k, expert, control, res, gate) {
 }
 
 # The Newton polish's iteration limit: the LM iterations of all starts (each about a pass over
-# the rows) over the passes of a Newton iteration (p + 3: the RSS, the gradient and p + 1 for the
-# Hessian), within 10 to 200.
+# the rows) over the passes of a Newton iteration (p + 2: the RSS, the gradient and p more for
+# the Hessian), within 10 to 200.
 polish_iterations <- function(start_iterations, p) {
-  as.integer(min(200, max(10, sum(start_iterations, na.rm = TRUE) %/% (p + 3))))
+  as.integer(min(200, max(10, sum(start_iterations, na.rm = TRUE) %/% (p + 2))))
+}
+
+# A control that fits one given start as the multistart fits its starts, without the restart.
+single_fit_control <- function(control) {
+  control$n_finish <- 1L
+  control$restart <- FALSE
+  control
 }
 
 # The C++ multistart fit (cpp_lse_fit) of starts (p x S, packed theta) within the box of
