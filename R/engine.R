@@ -159,6 +159,7 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
     res <- perturb_search(xs, ys, w, k, expert, control, res, if (large) screen else integer(0),
                           if (large) refine else integer(0), gn, starts)
   }
+  if (reanchor_applies(control, k, d, gn, res$bound_flags)) res <- reanchor_best(xs, ys, w, k, expert, control, res, gn)
   if (control$polish && res$status == 10L && length(rows) <= control$refine_rows && p <= 200) {
     res <- newton_polish(xs, ys, w, k, expert, control, res, gn)
   }
@@ -207,6 +208,7 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
     cur <- if (s == res$best) res[best_fields] else core_fit(x, y, w, k, expert, starts[, s, drop = FALSE], one, gate = gate)[best_fields]
     if (!is.finite(cur$rss)) next
     cur_best <- s
+    reanchored <- NULL
     stale <- 0L
     round <- 0L
     while (stale < control$perturb_patience && round < 50L) {
@@ -215,6 +217,13 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
                      numeric(length(cur$theta)))
       # within 90% of the bounds, as every start (make_starts())
       cand <- pmin(pmax(cand, 0.9 * b$lower), 0.9 * b$upper)
+      # and the chain's best fit under its other anchorings, when its gate is on a bound (once
+      # for each best fit: the refits from the same point are the same)
+      if (!identical(cur$theta, reanchored) && reanchor_applies(control, k, ncol(x), gate, cur$bound_flags)) {
+        cand <- cbind(cand, reanchor_thetas(cur$theta, k, ncol(x), expert_q(expert, ncol(x)), b, gate))
+        reanchored <- cur$theta
+      }
+      if (!length(screen)) ctl$n_finish <- ncol(cand)
       r <- core_fit(x, y, w, k, expert, matrix(cand, nrow = length(cur$theta)), ctl, screen, refine, gate)
       offset <- length(res$start_rss)
       for (nm in per_start) res[[nm]] <- c(res[[nm]], r[[nm]])
@@ -235,6 +244,38 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
   }
   res[best_fields] <- overall
   res$best <- overall_best
+  res
+}
+
+# Re-anchoring of the best fit (lse_control(), "Re-anchoring"): while a gating parameter of the
+# best fit is on its bound, its k - 1 other anchorings (reanchor_thetas()) are fitted from where
+# it stands (single-start control: no restart); the best of them replaces it when its RSS is
+# smaller by more than a relative 1e-9, at most k - 1 times. The fit's message then ends in
+# "(after re-anchoring the gate)", its iterations and evaluations count the fits, and the best
+# start's row in the per-start vectors is updated with it.
+reanchor_best <- function(x, y, w, k, expert, control, res, gate) {
+  d <- ncol(x)
+  b <- theta_bounds(k, d, expert, control, gate)
+  ctl <- single_fit_control(control)
+  ctl$n_finish <- k - 1L
+  moved <- FALSE
+  for (i in seq_len(k - 1)) {
+    if (!reanchor_applies(control, k, d, gate, res$bound_flags)) break
+    r <- core_fit(x, y, w, k, expert, reanchor_thetas(res$theta, k, d, expert_q(expert, d), b, gate), ctl, gate = gate)
+    res$iterations <- res$iterations + r$iterations
+    res$evaluations <- res$evaluations + r$evaluations
+    res$jacobians <- res$jacobians + r$jacobians
+    if (!is.finite(r$rss) || r$rss >= res$rss * (1 - 1e-9)) break
+    for (nm in c("theta", "rss", "status", "converged", "message", "on_bound", "bound_flags")) res[[nm]] <- r[[nm]]
+    moved <- TRUE
+  }
+  if (moved) {
+    res$message <- paste(res$message, "(after re-anchoring the gate)")
+    bi <- res$best
+    res$start_rss[bi] <- res$rss
+    res$start_status[bi] <- res$status
+    res$start_iterations[bi] <- res$iterations
+  }
   res
 }
 

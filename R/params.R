@@ -26,6 +26,28 @@ unpack_theta <- function(theta, k, d, q, gate = NULL) {
   )
 }
 
+# Re-anchoring (lse_control(), "Re-anchoring"): the k - 1 other anchorings of a softmax-gated
+# theta. Component j (j < k) becomes the anchored last component, the others keep their order;
+# every gate difference, hence the regression function, is unchanged, but the box holds the
+# gating parameters relative to the anchor, so a gate difference that is held at a bound under
+# one anchor may be free under another. Returns a p x (k - 1) matrix, clamped into the box b.
+reanchor_thetas <- function(theta, k, d, q, b, gate = "softmax") {
+  par <- unpack_theta(theta, k, d, q, gate)
+  m <- vapply(seq_len(k - 1), function(j) {
+    o <- c(seq_len(k)[-j], j)
+    pack_theta(par$beta0[o], par$beta1[o, , drop = FALSE], par$eta[o, , drop = FALSE], gate)
+  }, numeric(length(theta)))
+  matrix(pmin(pmax(m, b$lower), b$upper), nrow = length(theta))
+}
+
+# Whether re-anchoring may change a fit: the control asks for it, the gate is softmax with k >= 3
+# components (with k = 2 the other anchoring negates the gate, and the box is symmetric) under a
+# finite bound_gate, and a gating parameter of the fit is on its bound.
+reanchor_applies <- function(control, k, d, gate, bound_flags) {
+  isTRUE(control$reanchor) && gate_name(gate) == "softmax" && k >= 3 && is.finite(control$bound_gate) &&
+    any(bound_flags[seq_len((k - 1) * (d + 1))])
+}
+
 # Lower/upper bounds of theta from the control's bound groups. With `reciprocal = TRUE`, the box
 # of the fit's coordinates where every output weight c of a tanh expert is replaced by s = 1 / |c|
 # (uses_reciprocal()): 1 / bound_output <= s <= 1 / c_min (see reciprocal_c_min()).

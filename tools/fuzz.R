@@ -150,14 +150,16 @@ P$ctrl_ok <- c("FIX$ctrl", "lse_control(n_starts = 2, max_iter = 50, warn = FALS
                "lse_control(n_starts = 4, n_perturb = 2, perturb_chains = 4, warn = FALSE)",
                "lse_control(n_starts = 1, n_perturb = 0, warn = FALSE)",
                "lse_control(n_starts = 1, max_iter = 2, warn = FALSE)",
-               "lse_control(n_starts = 2, max_iter = 3, polish = FALSE, warn = FALSE)")
+               "lse_control(n_starts = 2, max_iter = 3, polish = FALSE, warn = FALSE)",
+               "lse_control(n_starts = 3, bound_gate = 2, warn = FALSE)",
+               "lse_control(n_starts = 3, bound_gate = 2, reanchor = FALSE, warn = FALSE)")
 P$ctrl_bad <- c("lse_control(bound_gate = 1e308, n_starts = 1)", "lse_control(bound_expert = 1e308, n_starts = 1)",
                 "lse_control(bound_output = 1e308, n_starts = 1)", "lse_control(bound_expert = 1e-300, n_starts = 1)",
                 "lse_control(bound_gate = 1e-300, n_starts = 1)", "lse_control(step_bound = 1e308, n_starts = 1)",
                 "lse_control(bound_output = 1e-300, n_starts = 1)", "lse_control(bound_output = 1e50, n_starts = 1)",
                 "fz_edit(FIX$ctrl, \"reciprocal_weight\", NA)", "fz_edit(FIX$ctrl, \"reciprocal_weight\", \"yes\")",
                 "fz_edit(FIX$ctrl, \"n_perturb\", -1)", "fz_edit(FIX$ctrl, \"perturb_patience\", 0)",
-                "fz_edit(FIX$ctrl, \"n_perturb\", NA)", "lse_control(perturb_patience = 1e4, n_starts = 1)", "lse_control(perturb_chains = 0)", "fz_edit(FIX$ctrl, \"perturb_chains\", 2.5)", "fz_edit(FIX$ctrl, \"polish\", NA)", "lse_control(polish = \"yes\")",
+                "fz_edit(FIX$ctrl, \"n_perturb\", NA)", "lse_control(perturb_patience = 1e4, n_starts = 1)", "lse_control(perturb_chains = 0)", "fz_edit(FIX$ctrl, \"perturb_chains\", 2.5)", "fz_edit(FIX$ctrl, \"polish\", NA)", "lse_control(polish = \"yes\")", "fz_edit(FIX$ctrl, \"reanchor\", NA)", "lse_control(reanchor = 1)",
                 "lse_control(step_bound = 1e-300, n_starts = 1)", "lse_control(ftol = 1e308, n_starts = 1)",
                 "lse_control(max_iter = 1, n_starts = 1)", "lse_control(threads = 2, n_starts = 1)",
                 "lse_control(n_starts = .Machine$integer.max)", "lse_control(n_starts = 1e6)",
