@@ -187,7 +187,9 @@
 #' the best refit replaces it when its RSS is smaller by more than a relative \eqn{10^{-9}},
 #' at most k - 1 times in a row. This runs for the best fit of the search (its `message` then
 #' ends in "(after re-anchoring the gate)", its `iterations` and `evaluations` count the refits,
-#' and the best start's row of `starts` holds the result) and, inside the perturbation search,
+#' and the best start's row of `starts` holds the result; before the Newton polish, and again,
+#' at most 3 times in all, when the polish or re-anchoring moved the fit: a polish can take a gate
+#' to its bound, a re-anchored refit can stop at the iteration limit) and, inside the perturbation search,
 #' for each chain's best fit (its k - 1 anchorings join every round's perturbed starts). With
 #' k = 2 the other anchoring negates the gate, and the box is symmetric; the sigmoid gate has no
 #' anchor. On faithful (`eruptions ~ waiting`, k = 3, linear experts) the best known fit, RSS

@@ -159,9 +159,21 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
     res <- perturb_search(xs, ys, w, k, expert, control, res, if (large) screen else integer(0),
                           if (large) refine else integer(0), gn, starts)
   }
-  if (reanchor_applies(control, k, d, gn, res$bound_flags)) res <- reanchor_best(xs, ys, w, k, expert, control, res, gn)
-  if (control$polish && res$status == 10L && length(rows) <= control$refine_rows && p <= 200) {
-    res <- newton_polish(xs, ys, w, k, expert, control, res, gn)
+  # finishing the best fit: re-anchoring when its gate is on a bound, the Newton polish when it
+  # stops at the iteration limit; each again (at most 3 rounds) only after the other moved it (a
+  # polish can take a gate to its bound, a re-anchored refit can stop at the limit)
+  tried <- NULL
+  for (i in 1:3) {
+    before <- res$theta
+    if (!identical(res$theta, tried) && reanchor_applies(control, k, d, gn, res$bound_flags)) {
+      res <- reanchor_best(xs, ys, w, k, expert, control, res, gn)
+      tried <- res$theta
+    }
+    if ((i == 1 || !identical(res$theta, before)) && control$polish && res$status == 10L &&
+        length(rows) <= control$refine_rows && p <= 200) {
+      res <- newton_polish(xs, ys, w, k, expert, control, res, gn)
+    }
+    if (identical(res$theta, before)) break
   }
   par <- transform_params(unpack_theta(res$theta, k, d, q, gn), sc, expert)
   res$rss <- res$rss * sc$sy^2
@@ -213,8 +225,8 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
     round <- 0L
     while (stale < control$perturb_patience && round < 50L) {
       round <- round + 1L
-      cand <- vapply(seq_len(control$n_perturb), function(i) perturb_theta(cur$theta, x, y, k, expert, sc, gate),
-                     numeric(length(cur$theta)))
+      cand <- matrix(vapply(seq_len(control$n_perturb), function(i) perturb_theta(cur$theta, x, y, k, expert, sc, gate),
+                            numeric(length(cur$theta))), nrow = length(cur$theta))  # p x n_perturb, also for p = 1
       # within 90% of the bounds, as every start (make_starts())
       cand <- pmin(pmax(cand, 0.9 * b$lower), 0.9 * b$upper)
       # and the chain's best fit under its other anchorings, when its gate is on a bound (once
@@ -224,7 +236,7 @@ perturb_search <- function(x, y, w, k, expert, control, res, screen, refine, gat
         reanchored <- cur$theta
       }
       if (!length(screen)) ctl$n_finish <- ncol(cand)
-      r <- core_fit(x, y, w, k, expert, matrix(cand, nrow = length(cur$theta)), ctl, screen, refine, gate)
+      r <- core_fit(x, y, w, k, expert, cand, ctl, screen, refine, gate)
       offset <- length(res$start_rss)
       for (nm in per_start) res[[nm]] <- c(res[[nm]], r[[nm]])
       res$start_round <- c(res$start_round, rep(round, length(r$start_rss)))
@@ -266,17 +278,26 @@ reanchor_best <- function(x, y, w, k, expert, control, res, gate) {
     res$evaluations <- res$evaluations + r$evaluations
     res$jacobians <- res$jacobians + r$jacobians
     if (!is.finite(r$rss) || r$rss >= res$rss * (1 - 1e-9)) break
-    for (nm in c("theta", "rss", "status", "converged", "message", "on_bound", "bound_flags")) res[[nm]] <- r[[nm]]
+    message <- finish_message(r$message, res$message, "(after re-anchoring the gate)")
+    for (nm in c("theta", "rss", "status", "converged", "on_bound", "bound_flags")) res[[nm]] <- r[[nm]]
+    res$message <- message
     moved <- TRUE
   }
   if (moved) {
-    res$message <- paste(res$message, "(after re-anchoring the gate)")
     bi <- res$best
     res$start_rss[bi] <- res$rss
     res$start_status[bi] <- res$status
     res$start_iterations[bi] <- res$iterations
   }
   res
+}
+
+# A fit's message after a finishing step (re-anchoring, the Newton polish): the message of the
+# refit that replaced it, then the steps that led there, e.g. "converged: ... (after re-anchoring
+# the gate) (after a Newton polish)".
+finish_message <- function(new, old, step) {
+  prev <- if (length(old) == 1 && !is.na(old)) regmatches(old, gregexpr("\\(after [^)]*\\)", old))[[1]] else character(0)
+  paste(c(new, unique(c(prev, step))), collapse = " ")
 }
 
 # Newton polish (lse_control(), "Stopping"): a best fit that stopped at the iteration limit is
@@ -356,7 +377,7 @@ newton_polish <- function(x, y, w, k, expert, control, res, gate) {
   res$evaluations <- res$evaluations + passes + r$evaluations
   res$jacobians <- res$jacobians + r$jacobians
   for (nm in c("theta", "rss", "status", "converged", "on_bound", "bound_flags")) res[[nm]] <- r[[nm]]
-  res$message <- paste(r$message, "(after a Newton polish)")
+  res$message <- finish_message(r$message, res$message, "(after a Newton polish)")
   res$start_rss[bi] <- r$rss
   res$start_status[bi] <- r$status
   res$start_iterations[bi] <- res$iterations

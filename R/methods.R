@@ -142,10 +142,11 @@ print.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
   print(signif(coef(x, matrix = TRUE), digits))
   cat(sprintf("\nRSS %s; residual standard error %s on %d degrees of freedom\n",
               format(signif(x$rss, digits)), format(signif(sigma(x), digits)), df.residual(x)))
+  said <- function(what) isTRUE(grepl(what, x$message, fixed = TRUE))
+  steps <- c(if (said("re-anchoring the gate")) "re-anchoring the gate", if (said("Newton polish")) "a Newton polish")
   cat(sprintf("%s after %d iterations%s (best of %s)\n",
               if (x$converged) "Converged" else "NOT converged", x$iterations,
-              if (isTRUE(grepl("Newton polish", x$message, fixed = TRUE))) " and a Newton polish" else "",
-              describe_starts(x$starts)))
+              paste0(" and ", steps, collapse = ""), describe_starts(x$starts)))
   if (x$on_bound > 0) cat(sprintf("%d estimate(s) on a bound\n", x$on_bound))
   invisible(orig)
 }

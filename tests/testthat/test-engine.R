@@ -535,3 +535,17 @@ test_that("reciprocal output weights reach the linear limit on the bound where (
                             control = minpack.lm::nls.lm.control(maxiter = 1000, ftol = 1e-12, ptol = 1e-12)))
   expect_gte(sum(fn(again$par)^2), sum(fn(th)^2) * (1 - 1e-8))
 })
+
+test_that("a one-parameter model (k = 1, constant expert) goes through the whole default search", {
+  # the perturbation search's starts form a 1 x n_perturb matrix (fuzz call 4958, seed 1)
+  set.seed(2)
+  x <- matrix(runif(60))
+  y <- rnorm(60, 3)
+  fit <- moe_lse_fit(x, y, k = 1, expert = expert_constant())
+  expect_true(fit$converged)
+  expect_equal(fit$rss, sum((y - mean(y))^2), tolerance = 1e-10)
+  expect_equal(unname(fitted(fit)), rep(mean(y), 60), tolerance = 1e-8)
+  expect_gt(sum(fit$starts$round > 0), 0)  # the perturbation search ran
+  fit2 <- moe_lse_fit(x, y, k = 1, expert = expert_constant(), control = lse_control(n_starts = 1, max_iter = 2, warn = FALSE))
+  expect_equal(fit2$rss, fit$rss, tolerance = 1e-8)
+})

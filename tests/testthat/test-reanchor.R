@@ -85,6 +85,26 @@ test_that("a fit whose gate is held at a bound is re-anchored to the optimum of 
   # the starts table holds it in the best start's row; the count of iterations includes it
   expect_identical(fit$starts$rss[fit$best_start], fit$rss)
   expect_gt(fit$iterations, raw$iterations)
+  # print() says so
+  expect_match(paste(capture.output(print(fit)), collapse = "\n"), "iterations and re-anchoring the gate", fixed = TRUE)
+  expect_false(any(grepl("re-anchoring", capture.output(print(raw)), fixed = TRUE)))
+})
+
+test_that("re-anchoring and the Newton polish finish a fit stopped at the iteration limit together", {
+  full <- reanchor_fit(TRUE)
+  for (mi in c(5, 10)) {
+    # stopped before its gate reaches the bound: the polish takes it there, re-anchoring moves
+    # on from there, and the polish ends a re-anchored refit that stops at the limit
+    fit <- reanchor_fit(TRUE, max_iter = mi)
+    expect_true(fit$converged)
+    expect_match(fit$message, "(after a Newton polish)", fixed = TRUE)
+    expect_match(fit$message, "(after re-anchoring the gate)", fixed = TRUE)
+    expect_equal(fit$rss, full$rss, tolerance = 1e-8)
+    # without re-anchoring the polish ends at the fit held at the bound
+    raw <- reanchor_fit(FALSE, max_iter = mi)
+    expect_true(raw$converged)
+    expect_lt(fit$rss, raw$rss * (1 - 1e-3))
+  }
 })
 
 test_that("re-anchoring leaves fits alone where it cannot apply", {
