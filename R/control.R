@@ -143,6 +143,32 @@
 #' airquality, k = 3, output-weighted tanh experts), each at a lower RSS (mcycle: 61421.80 from
 #' 61446.37 and 61433.16, below the 300-start reference 61511.73).
 #'
+#' **Re-anchoring.** Under the softmax gate the last component is anchored (its gating
+#' parameters are 0) and `bound_gate` bounds the others' gating parameters, i.e. their
+#' differences from the anchor's. Since the order of the components is arbitrary, the box is not
+#' invariant under relabelling: a difference of two non-anchored gates can reach twice
+#' `bound_gate`, one with the anchor only `bound_gate`, so the same mixing measure may lie inside
+#' the box under one anchor and outside it under another. The least squares estimator is
+#' defined over mixing measures, so every anchoring is admissible. With `reanchor = TRUE` (default),
+#' k of at least 3 and a finite `bound_gate`, a fit with a gating parameter on its bound (a gate
+#' that wants to be steeper than the box allows) is refitted under each of its k - 1 other
+#' anchorings (component j made the last one and its gate subtracted from every gate: the same
+#' regression function, clamped into the box where a difference exceeds it), from where it stands;
+#' the best refit replaces it when its RSS is smaller by more than a relative \eqn{10^{-9}},
+#' at most k - 1 times in a row. This runs for the best fit of the search (its `message` then
+#' ends in "(after re-anchoring the gate)", its `iterations` and `evaluations` count the refits,
+#' and the best start's row of `starts` holds the result; before the Newton polish, and again,
+#' at most 3 times in all, when the polish or re-anchoring moved the fit: a polish can take a gate
+#' to its bound, a re-anchored refit can stop at the iteration limit) and, inside the perturbation search,
+#' for each chain's best fit (its k - 1 anchorings join every round's perturbed starts). With
+#' k = 2 the other anchoring negates the gate, and the box is symmetric; the sigmoid gate has no
+#' anchor. On faithful (`eruptions ~ waiting`, k = 3, linear experts) the best known fit, RSS
+#' 35.76351, has a steep gate between two of its experts (slope difference 4.18 per minute of
+#' waiting, beyond the box's 3.68 under the default scaling) and is inside the box only when the
+#' steep expert is the anchor: default fits whose best optimum is the same fit under another
+#' anchoring (RSS 35.81133, the gate on its bound) reach it in 2 of 5 seeds of
+#' `bench/realdata.R`, against 0 of 5 without re-anchoring.
+#'
 #' @param n_starts Number of starts, whole number from 1 to 1e5. Default 50.
 #' @param start_strategy One of `"mixed"` (default), `"data"`, `"tree"`, `"random"`.
 #' @param n_finish Number of screened starts run to convergence, whole number >= 1, or `NULL`
@@ -173,32 +199,6 @@
 #'   threads are used only when each gets at least two chunks.
 #' @param warn Logical, default `TRUE`: warn (class `lsmoe_warning_convergence`) when the best
 #'   fit has not converged.
-#' **Re-anchoring.** Under the softmax gate the last component is anchored (its gating
-#' parameters are 0) and `bound_gate` bounds the others' gating parameters, i.e. their
-#' differences from the anchor's. Since the order of the components is arbitrary, the box is not
-#' invariant under relabelling: a difference of two non-anchored gates can reach twice
-#' `bound_gate`, one with the anchor only `bound_gate`, so the same mixing measure may lie inside
-#' the box under one anchor and outside it under another. The least squares estimator is
-#' defined over mixing measures, so every anchoring is admissible. With `reanchor = TRUE` (default),
-#' k of at least 3 and a finite `bound_gate`, a fit with a gating parameter on its bound (a gate
-#' that wants to be steeper than the box allows) is refitted under each of its k - 1 other
-#' anchorings (component j made the last one and its gate subtracted from every gate: the same
-#' regression function, clamped into the box where a difference exceeds it), from where it stands;
-#' the best refit replaces it when its RSS is smaller by more than a relative \eqn{10^{-9}},
-#' at most k - 1 times in a row. This runs for the best fit of the search (its `message` then
-#' ends in "(after re-anchoring the gate)", its `iterations` and `evaluations` count the refits,
-#' and the best start's row of `starts` holds the result; before the Newton polish, and again,
-#' at most 3 times in all, when the polish or re-anchoring moved the fit: a polish can take a gate
-#' to its bound, a re-anchored refit can stop at the iteration limit) and, inside the perturbation search,
-#' for each chain's best fit (its k - 1 anchorings join every round's perturbed starts). With
-#' k = 2 the other anchoring negates the gate, and the box is symmetric; the sigmoid gate has no
-#' anchor. On faithful (`eruptions ~ waiting`, k = 3, linear experts) the best known fit, RSS
-#' 35.76351, has a steep gate between two of its experts (slope difference 4.18 per minute of
-#' waiting, beyond the box's 3.68 under the default scaling) and is inside the box only when the
-#' steep expert is the anchor: default fits whose best optimum is the same fit under another
-#' anchoring (RSS 35.81133, the gate on its bound) reach it in 2 of 5 seeds of
-#' `bench/realdata.R`, against 0 of 5 without re-anchoring.
-#'
 #' @param bounds_method How the bounds are kept: `"projection"` (default) or `"transform"` (see
 #'   Bounds).
 #' @param restart Logical, default `TRUE`: run a best fit that stopped at the iteration limit once
