@@ -165,7 +165,7 @@ lse_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()
   tried <- NULL
   for (i in 1:3) {
     before <- res$theta
-    if (!identical(res$theta, tried) && reanchor_applies(control, k, d, gn, res$bound_flags)) {
+    if (!identical(res$theta, tried)) {  # reanchor_best() returns res unchanged where it does not apply
       res <- reanchor_best(xs, ys, w, k, expert, control, res, gn)
       tried <- res$theta
     }
@@ -270,7 +270,6 @@ reanchor_best <- function(x, y, w, k, expert, control, res, gate) {
   b <- theta_bounds(k, d, expert, control, gate)
   ctl <- single_fit_control(control)
   ctl$n_finish <- k - 1L
-  moved <- FALSE
   for (i in seq_len(k - 1)) {
     if (!reanchor_applies(control, k, d, gate, res$bound_flags)) break
     r <- core_fit(x, y, w, k, expert, reanchor_thetas(res$theta, k, d, expert_q(expert, d), b, gate), ctl, gate = gate)
@@ -278,26 +277,26 @@ reanchor_best <- function(x, y, w, k, expert, control, res, gate) {
     res$evaluations <- res$evaluations + r$evaluations
     res$jacobians <- res$jacobians + r$jacobians
     if (!is.finite(r$rss) || r$rss >= res$rss * (1 - 1e-9)) break
-    message <- finish_message(r$message, res$message, "(after re-anchoring the gate)")
-    for (nm in c("theta", "rss", "status", "converged", "on_bound", "bound_flags")) res[[nm]] <- r[[nm]]
-    res$message <- message
-    moved <- TRUE
-  }
-  if (moved) {
-    bi <- res$best
-    res$start_rss[bi] <- res$rss
-    res$start_status[bi] <- res$status
-    res$start_iterations[bi] <- res$iterations
+    res <- adopt_finish(res, r, "(after re-anchoring the gate)")
   }
   res
 }
 
-# A fit's message after a finishing step (re-anchoring, the Newton polish): the message of the
-# refit that replaced it, then the steps that led there, e.g. "converged: ... (after re-anchoring
-# the gate) (after a Newton polish)".
-finish_message <- function(new, old, step) {
+# `res` (core_fit()'s list) with its best fit replaced by the refit `r` of a finishing step
+# (re-anchoring, the Newton polish; their counts are added by the caller): the best fit's fields,
+# the message of `r` followed by every step that led there (e.g. "converged: ... (after
+# re-anchoring the gate) (after a Newton polish)"), and the best start's row of the per-start
+# vectors.
+adopt_finish <- function(res, r, step) {
+  old <- res$message
   prev <- if (length(old) == 1 && !is.na(old)) regmatches(old, gregexpr("\\(after [^)]*\\)", old))[[1]] else character(0)
-  paste(c(new, unique(c(prev, step))), collapse = " ")
+  for (nm in c("theta", "rss", "status", "converged", "on_bound", "bound_flags")) res[[nm]] <- r[[nm]]
+  res$message <- paste(c(r$message, unique(c(prev, step))), collapse = " ")
+  bi <- res$best
+  res$start_rss[bi] <- res$rss
+  res$start_status[bi] <- res$status
+  res$start_iterations[bi] <- res$iterations
+  res
 }
 
 # Newton polish (lse_control(), "Stopping"): a best fit that stopped at the iteration limit is
@@ -372,16 +371,10 @@ newton_polish <- function(x, y, w, k, expert, control, res, gate) {
   if (is.null(o) || !all(is.finite(o$par)) || !is.finite(o$objective) || o$objective > res$rss) return(res)
   r <- core_fit(x, y, w, k, expert, matrix(to_theta(o$par)), single_fit_control(control), gate = gate)
   if (!is.finite(r$rss) || r$rss > res$rss) return(res)
-  bi <- res$best
   res$iterations <- res$iterations + o$iterations + r$iterations
   res$evaluations <- res$evaluations + passes + r$evaluations
   res$jacobians <- res$jacobians + r$jacobians
-  for (nm in c("theta", "rss", "status", "converged", "on_bound", "bound_flags")) res[[nm]] <- r[[nm]]
-  res$message <- finish_message(r$message, res$message, "(after a Newton polish)")
-  res$start_rss[bi] <- r$rss
-  res$start_status[bi] <- r$status
-  res$start_iterations[bi] <- res$iterations
-  res
+  adopt_finish(res, r, "(after a Newton polish)")
 }
 
 # The Newton polish's iteration limit: the LM iterations of all starts (each about a pass over
