@@ -33,6 +33,7 @@ bench: install
 	$(R_LIBS_ENV) Rscript --vanilla bench/pass.R
 	$(R_LIBS_ENV) Rscript --vanilla bench/paired.R
 	$(R_LIBS_ENV) Rscript --vanilla bench/realdata.R
+	$(R_LIBS_ENV) LSMOE_BENCH_SEEDS=6:10 Rscript --vanilla bench/realdata.R
 	$(R_LIBS_ENV) Rscript --vanilla bench/reanchor.R
 
 # Seeded fuzzer over every exported function and S3 method, each call in a forked child:
