@@ -30,8 +30,7 @@
 #' random. Why tree starts: an optimum whose gate is a steep hyperplane split is the basin of few
 #' random or k-means starts, while a tree split that isolates the same rows, with a sharpened
 #' gate, lies in it: on airquality (`Ozone ~ Temp + Wind`, k = 2 linear experts) 4 of 300 random,
-#' 0 of 300 k-means and 239 of 300 tree starts reach the best optimum, and default fits reach it
-#' in 20 of 20 seeds (14 of 20 before tree starts). With more than `n_finish` starts,
+#' 0 of 300 k-means and 239 of 300 tree starts reach the best optimum. With more than `n_finish` starts,
 #' (by default: on data with more than `screen_rows` rows, with more than 3 starts)
 #' every start is first run for at most `screen_iter` iterations on a random subsample of
 #' `screen_rows` rows (all rows when there are fewer), and the `n_finish` starts with the smallest
@@ -39,11 +38,8 @@
 #' there are at most `refine_rows`, otherwise on a random subsample of `refine_rows` rows, after
 #' which the best of them is finished on all rows (it then starts close to the optimum and needs
 #' few passes over the data). All draws use R's random number generator, so `set.seed()` makes a
-#' fit reproducible. More starts find the best optimum more often, at a proportional cost: on the
-#' 12 output-weighted tanh cases of `bench/realdata.R` (small data sets, every start finished),
-#' without the perturbation search below, fits reach the RSS of a 300-start fit in at least 4 of
-#' 5 seeds in 4 cases with 50 starts, 6 with `n_starts = 100` (twice the time) and 8 with
-#' `n_starts = 150` (3.4 times).
+#' fit reproducible. More starts find the best optimum more often, at a proportional cost
+#' (`bench/NOTES.md` has the measurements).
 #'
 #' **Perturbation search.** After the multistart of generated starts (not when [moe_lse()] is
 #' given `start`), the best fit is perturbed (an iterated local search, or basin hopping, over the
@@ -57,10 +53,8 @@
 #' a mixture often has all but one component right (two experts sharing a region that one would
 #' serve, while another region is fitted by none); random starts reach the best optimum's basin
 #' rarely (on the tanh cases of `bench/realdata.R`, at most 5 of 200 starts in 10 of 12 cases),
-#' a start that keeps the good components and redraws one reaches it far more often: on the 24 cases of
-#' `bench/realdata.R`, default fits reach the RSS of a 300-start fit in at least 4 of 5 seeds in 20
-#' cases (before the search: 14, against a 300-start fit without it), at 1.8 times the fits (both
-#' before tree starts). `n_perturb = 0` turns the search off. When every start was finished on
+#' a start that keeps the good components and redraws one reaches it far more often
+#' (`bench/NOTES.md` has the measurements). `n_perturb = 0` turns the search off. When every start was finished on
 #' all rows (data with at most `screen_rows` rows, by default), the search runs as `perturb_chains`
 #' chains: one from each of the `perturb_chains` best distinct optima of the multistart (RSS apart
 #' by more than a relative \eqn{10^{-6}}; a start's optimum is refitted from the start), each with
@@ -68,10 +62,7 @@
 #' runs, from the best fit. Why chains: the best optima found on the real data sets are often
 #' reached by perturbing a good optimum that is not the multistart's best (faithful, k = 3 linear
 #' experts: none of 200 starts of any kind reaches the best known RSS, while the search from a
-#' tree start's optimum does). On the 24 cases of `bench/realdata.R` (seeds 1-5), default fits
-#' with 3 chains reach the RSS of the previous run's 300-start reference (one chain) in at least 4
-#' of 5 seeds in 22 cases, against 17 with one chain, at 1.7 times the seconds (2.0 times the
-#' fits; 5 chains gave 23 cases in a prototype). The `starts` of a fit list the perturbed starts too
+#' tree start's optimum does). The `starts` of a fit list the perturbed starts too
 #' (columns `round`, the round within its chain, and `chain`, the row of the multistart start the
 #' chain began from; 0 for the multistart's own rows).
 #'
@@ -83,8 +74,7 @@
 #' that wants to be a hard switch, an output weight that wants to grow without end) is reached
 #' and recognised; with `"transform"` the fit runs in unbounded variables through a smooth change
 #' of variables (the MINUIT/lmfit sine transform), which approaches such an optimum only slowly.
-#' On the real-data cases of `bench/realdata.R` projection reaches the best optimum in at least
-#' 4 of 5 seeds in 12 of 24 cases against 10 with the transform. Gating parameters
+#' Gating parameters
 #' (\eqn{\beta_0, \beta_1}) lie in `[-bound_gate, bound_gate]`; expert parameters inside a
 #' nonlinearity in `[-bound_expert, bound_expert]`; response-scale expert parameters (output
 #' weights, linear and constant experts) in `[-bound_output, bound_output]` (see [experts]). With
@@ -117,10 +107,7 @@
 #' there is run once more from where it stopped, for at most `max_iter` further iterations, with
 #' the initial damping and a fresh scaling: the running maximum of \eqn{\mathrm{diag}(J^\top J)}
 #' that scales the damping can grow large on the way to an optimum and then slow the fit to a
-#' crawl. From the end of such a fit (faithful data, k = 2, output-weighted tanh experts) the
-#' restart converges in 5 iterations; on the 12 output-weighted tanh cases of
-#' `bench/realdata.R`, 46 of 60 default fits converged with it against 34 without (in
-#' \eqn{(a, b, c)}, before the reciprocal output weights above). The fit's
+#' crawl. The fit's
 #' `iterations` and `evaluations` then count both runs.
 #'
 #' **Newton polish.** A best fit that still stops at the iteration limit after the restart (and
@@ -138,10 +125,7 @@
 #' the polished point, so that the status and convergence are those of the rules above. The
 #' polish is kept when its RSS is at most the fit's; the fit's `message` then ends in
 #' "(after a Newton polish)", and its `iterations` and `evaluations` (passes over the rows)
-#' include it. On `bench/realdata.R` it ends the
-#' 4 default fits of the previous run that stopped at the iteration limit (mcycle and
-#' airquality, k = 3, output-weighted tanh experts), each at a lower RSS (mcycle: 61421.80 from
-#' 61446.37 and 61433.16, below the 300-start reference 61511.73).
+#' include it.
 #'
 #' **Re-anchoring.** Under the softmax gate the last component is anchored (its gating
 #' parameters are 0) and `bound_gate` bounds the others' gating parameters, i.e. their
@@ -165,9 +149,8 @@
 #' anchor. On faithful (`eruptions ~ waiting`, k = 3, linear experts) the best known fit, RSS
 #' 35.76351, has a steep gate between two of its experts (slope difference 4.18 per minute of
 #' waiting, beyond the box's 3.68 under the default scaling) and is inside the box only when the
-#' steep expert is the anchor: default fits whose best optimum is the same fit under another
-#' anchoring (RSS 35.81133, the gate on its bound) reach it in 2 of 5 seeds of
-#' `bench/realdata.R`, against 0 of 5 without re-anchoring.
+#' steep expert is the anchor; fits that reach the same fit under another anchoring (RSS
+#' 35.81133, the gate on its bound) are taken to it by re-anchoring.
 #'
 #' @param n_starts Number of starts, whole number from 1 to 1e5. Default 50.
 #' @param start_strategy One of `"mixed"` (default), `"data"`, `"tree"`, `"random"`.

@@ -52,13 +52,44 @@
 #' @name experts
 NULL
 
+# The expert families and their traits: the one place where the R code asks what a family is.
+#   phi            the label of h without an output weight ("%d": the polynomial degree)
+#   ridge          h depends on x through a'x + b (FALSE: h = b, eta = b)
+#   output_weight  whether an output weight c may be added
+#   range          the values h can reach without an output weight (NULL: any); check_reachable()
+#   response       how the response is standardised (fit_scales(), transform_params()) and random
+#                  expert parameters drawn (random_eta()): "affine" (h is affine in its parameters:
+#                  y centred under the softmax gate and scaled by its sd, a and b scaled with y),
+#                  "power" (y scaled by its root mean square, a and b by its degree-th root),
+#                  "bounded" (y unscaled, or scaled by its root mean square with an output weight)
+#   inner          a, b lie inside a nonlinearity (bound_expert; otherwise bound_output); for
+#                  polynomial experts from degree 2 on
+#   reciprocal     with an output weight, fitted through s = 1 / c (uses_reciprocal())
+expert_traits <- list(
+  sigmoid = list(phi = "sigmoid(a'x + b)", ridge = TRUE, output_weight = TRUE, range = c(0, 1), response = "bounded",
+                 inner = TRUE, reciprocal = FALSE),
+  tanh = list(phi = "tanh(a'x + b)", ridge = TRUE, output_weight = TRUE, range = c(-1, 1), response = "bounded",
+              inner = TRUE, reciprocal = TRUE),
+  linear = list(phi = "a'x + b", ridge = TRUE, output_weight = FALSE, range = NULL, response = "affine",
+                inner = FALSE, reciprocal = FALSE),
+  polynomial = list(phi = "(a'x + b)^%d", ridge = TRUE, output_weight = FALSE, range = NULL, response = "power",
+                    inner = TRUE, reciprocal = FALSE),
+  relu = list(phi = "max(0, a'x + b)", ridge = TRUE, output_weight = TRUE, range = c(0, Inf), response = "bounded",
+              inner = TRUE, reciprocal = FALSE),
+  gelu = list(phi = "gelu(a'x + b)", ridge = TRUE, output_weight = TRUE, range = c(-0.17, Inf), response = "bounded",
+              inner = TRUE, reciprocal = FALSE),
+  constant = list(phi = "b", ridge = FALSE, output_weight = FALSE, range = NULL, response = "affine",
+                  inner = FALSE, reciprocal = FALSE)
+)
+expert_families <- names(expert_traits)
+
+# One trait of an expert's family (see expert_traits).
+expert_trait <- function(expert, trait) expert_traits[[expert$name]][[trait]]
+
 new_expert <- function(name, degree = 1L, output_weight = FALSE) {
   output_weight <- check_flag(output_weight, "output_weight")
-  phi <- switch(name,
-    sigmoid = "sigmoid(a'x + b)", tanh = "tanh(a'x + b)", linear = "a'x + b",
-    polynomial = sprintf("(a'x + b)^%d", degree), relu = "max(0, a'x + b)",
-    gelu = "gelu(a'x + b)", constant = "b"
-  )
+  phi <- expert_traits[[name]]$phi
+  if (grepl("%d", phi, fixed = TRUE)) phi <- sprintf(phi, degree)
   label <- if (output_weight) paste0("c * ", phi) else phi
   structure(list(name = name, degree = as.integer(degree), output_weight = output_weight, label = label),
             class = "moe_expert")
@@ -102,8 +133,6 @@ print.moe_expert <- function(x, ...) {
   cat("<moe_expert> ", x$name, ": h(x, eta) = ", x$label, "\n", sep = "")
   invisible(orig)
 }
-
-expert_families <- c("sigmoid", "tanh", "linear", "polynomial", "relu", "gelu", "constant")
 
 expert_constructors <- function() {
   list(sigmoid = expert_sigmoid, tanh = expert_tanh, linear = expert_linear, polynomial = expert_polynomial,
@@ -165,13 +194,13 @@ validate_expert <- function(expert, arg) {
   if (!is.logical(ow) || length(ow) != 1 || is.na(ow)) {
     bad(sprintf("`output_weight` must be TRUE or FALSE, not %s", describe(ow)))
   }
-  if (ow && name %in% c("linear", "polynomial", "constant")) {
+  if (ow && !expert_traits[[name]]$output_weight) {
     bad(sprintf("%s experts have no output weight (`output_weight` must be FALSE)", name))
   }
   new_expert(name, as.integer(degree), ow)
 }
 
-is_ridge <- function(expert) expert$name != "constant"
+is_ridge <- function(expert) expert_trait(expert, "ridge")
 
 # Number of expert parameters q for input dimension d.
 expert_q <- function(expert, d) {
@@ -188,7 +217,6 @@ expert_param_names <- function(expert, xnames) {
 # Bound group of each expert parameter: "expert" (inside a nonlinearity) or "output".
 expert_bound_groups <- function(expert, d) {
   if (!is_ridge(expert)) return("output")
-  inner <- expert$name %in% c("sigmoid", "tanh", "relu", "gelu") ||
-    (expert$name == "polynomial" && expert$degree >= 2)
+  inner <- expert_trait(expert, "inner") && !(expert_trait(expert, "response") == "power" && expert$degree < 2)
   c(rep(if (inner) "expert" else "output", d + 1), if (expert$output_weight) "output")
 }

@@ -248,7 +248,7 @@ boot_refits <- function(object, nboot, seed) {
   gate <- as_gate(object$gate)
   one <- function(b) {
     ystar <- fv + stats::rnorm(length(fv), sd = sd)
-    f <- tryCatch(lse_fit_engine(x, ystar, wk, k, expert, start, ctl, gate), error = function(e) NULL)
+    f <- tryCatch(moe_fit(x, ystar, wk, k, expert, start, ctl, gate), error = function(e) NULL)
     if (is.null(f)) return(rep(NA_real_, length(object$theta)))
     f$theta
   }

@@ -142,8 +142,7 @@ print.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
   print(signif(coef(x, matrix = TRUE), digits))
   cat(sprintf("\nRSS %s; residual standard error %s on %d degrees of freedom\n",
               format(signif(x$rss, digits)), format(signif(sigma(x), digits)), df.residual(x)))
-  said <- function(what) isTRUE(grepl(what, x$message, fixed = TRUE))
-  steps <- c(if (said("re-anchoring the gate")) "re-anchoring the gate", if (said("Newton polish")) "a Newton polish")
+  steps <- intersect(c("re-anchoring the gate", "a Newton polish"), x$finish_steps)
   cat(sprintf("%s after %d iterations%s (best of %s)\n",
               if (x$converged) "Converged" else "NOT converged", x$iterations,
               paste0(" and ", steps, collapse = ""), describe_starts(x$starts)))

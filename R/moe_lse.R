@@ -280,13 +280,13 @@ check_dots_empty <- function(...) {
 # and must not steer the starts) but get fitted values and residuals; equal weights are an
 # unweighted fit.
 fit_weighted <- function(x, y, w, k, expert, start, control, gate = gate_softmax()) {
-  if (is.null(w)) return(lse_fit_engine(x, y, numeric(0), k, expert, start, control, gate))
+  if (is.null(w)) return(moe_fit(x, y, numeric(0), k, expert, start, control, gate))
   keep <- w > 0
   wk <- w[keep]
   if (all(keep)) {
-    fit <- lse_fit_engine(x, y, if (all(wk == wk[1]) && wk[1] == 1) numeric(0) else wk, k, expert, start, control, gate)
+    fit <- moe_fit(x, y, if (all(wk == wk[1]) && wk[1] == 1) numeric(0) else wk, k, expert, start, control, gate)
   } else {
-    fit <- lse_fit_engine(x[keep, , drop = FALSE], y[keep], wk, k, expert, start, control, gate)
+    fit <- moe_fit(x[keep, , drop = FALSE], y[keep], wk, k, expert, start, control, gate)
     fit$fitted.values <- cpp_fitted(x, fit$theta, fit$expert, fit$k, fit$control$threads, fit$gate$name, use_simd())
     fit$residuals <- y - fit$fitted.values
     fit$x <- x
@@ -294,79 +294,4 @@ fit_weighted <- function(x, y, w, k, expert, start, control, gate = gate_softmax
   }
   fit$weights <- w
   fit
-}
-
-# The fitter behind both interfaces: x (n x d, checked), y (n), w (n positive weights, or numeric(0)
-# for an unweighted fit). Rows with zero weight never reach it (see fit_weighted()).
-lse_fit_engine <- function(x, y, w, k, expert, start, control, gate = gate_softmax()) {
-  x <- check_x(x)
-  y <- check_y(y, nrow(x))
-  if (!is.finite(drop(crossprod(y)))) lsmoe_abort("`y` is too large: its sum of squares overflows; rescale it.", arg = "y")
-  xmax <- max(abs(range(x)))
-  # n xmax^2 bounds every column's sum of squares: only near overflow are the columns summed
-  big <- if (xmax^2 * nrow(x) < .Machine$double.xmax / 2) FALSE else !is.finite(colSums(x^2))
-  if (any(big)) {
-    # the standardisation and the starts need the spread of every input
-    lsmoe_abort(sprintf("`x` is too large: the sum of squares of input(s) %s overflows; rescale it.",
-                        paste0("`", colnames(x)[big], "`", collapse = ", ")), arg = "x")
-  }
-  control <- as_control(control)
-  if (!control$standardize && xmax > 1e3) {
-    lsmoe_warn(sprintf(paste0("`x` has values up to %.3g in absolute value and `standardize = FALSE`: the bounds and ",
-                              "random starts then refer to the scale of `x`; rescale `x` or standardise."), xmax),
-               class = "lsmoe_warning_scale")
-  }
-  k <- check_count(k, "k", max = 1000)
-  expert <- as_expert(expert)
-  gate <- as_gate(gate)
-  n <- nrow(x)
-  d <- ncol(x)
-  q <- expert_q(expert, d)
-  p <- n_free_params(k, d, q, gate)
-  if (n < p) {
-    lsmoe_abort(sprintf("Too few observations: %d rows of `x` for %d free parameters (k = %d, d = %d, q = %d).",
-                        n, p, k, d, q), arg = "x")
-  }
-  if (!is.null(start)) {
-    if (!is.list(start) || length(start) == 0) {
-      lsmoe_abort(sprintf("`start` must be a list(beta0, beta1, eta) or a list of such lists, not %s.", describe(start)), arg = "start")
-    }
-    if (!is.null(start$beta0) || !is.list(start[[1]])) start <- list(start)
-    start <- lapply(seq_along(start), function(s) {
-      check_start(start[[s]], k, d, q, arg = if (length(start) > 1) sprintf("start[[%d]]", s) else "start")
-    })
-  }
-  check_reachable(y, expert)
-  eng <- lse_engine(x, y, w, k, expert, start, control, gate)
-  res <- eng$res
-  par <- eng$par
-  xnames <- colnames(x)
-  comp <- paste0("expert", seq_len(k))
-  names(par$beta0) <- comp
-  dimnames(par$beta1) <- list(comp, xnames)
-  dimnames(par$eta) <- list(comp, expert_param_names(expert, xnames))
-  fitted <- cpp_fitted(x, eng$theta, expert, k, control$threads, gate$name, use_simd())
-  tss <- if (length(w)) sum(w * (y - sum(w * y) / sum(w))^2) else if (n > 1) stats::var(y) * (n - 1) else 0
-  if (tss > 0 && res$rss > tss) {
-    lsmoe_warn(sprintf(paste0("The fit is worse than a constant (R-squared %.3g): the %s experts cannot follow ",
-                              "the response; try experts on the response's scale (output_weight = TRUE, linear)."),
-                       1 - res$rss / tss, expert$label), class = "lsmoe_warning_fit")
-  }
-  if (!res$converged && control$warn) {
-    lsmoe_warn(sprintf("The least squares fit did not converge (%s) after %d iterations.", res$message, res$iterations),
-               class = "lsmoe_warning_convergence")
-  }
-  structure(list(
-    call = NULL, expert = expert, gate = gate, k = k, d = d, q = q,
-    coefficients = par, theta = eng$theta, rss = res$rss, nobs = n,
-    fitted.values = fitted, residuals = y - fitted,
-    converged = res$converged, status = res$status, message = res$message,
-    iterations = res$iterations, evaluations = res$evaluations, on_bound = res$on_bound,
-    bound_flags = eng$bound_flags,
-    starts = data.frame(start = seq_along(res$start_rss), rss = na_if_nonfinite(res$start_rss),
-                        status = res$start_status, iterations = res$start_iterations,
-                        screen_rss = na_if_nonfinite(res$screen_rss), refine_rss = na_if_nonfinite(res$refine_rss),
-                        round = res$start_round, chain = res$start_chain),
-    best_start = res$best, kernel = res$kernel, control = control, x = x, y = y
-  ), class = "moe_lse")
 }

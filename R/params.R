@@ -1,11 +1,21 @@
 # Parameter bookkeeping shared by the fitter, the methods and the theory functions.
 # User-facing parameters: beta0 (length k), beta1 (k x d), eta (k x q).
-# The C++ core's free vector theta, with kg gated components (kg = k - 1 for the softmax gate,
-# whose last component is anchored at 0; kg = k for the sigmoid gate, which has no anchoring):
+# The C++ core's free vector theta (lsmoe::Layout in inst/include/lsmoe), with kg gated
+# components (kg = k - 1 for the softmax gate, whose last component is anchored at 0; kg = k for
+# the sigmoid gate, which has no anchoring):
 # [beta0_1..beta0_kg] [beta1 kg x d, column-major] [eta as q x k, column-major].
 # `gate` is a moe_gate, a gate name, or NULL (softmax).
 
-n_free_params <- function(k, d, q, gate = NULL) as.integer(gated_components(k, gate) * (d + 1) + k * q)
+# Positions in theta: beta0 (kg), beta1 (kg x d), eta (k x q, row j the component j), gating
+# (the kg (d + 1) gating parameters) and p, the number of free parameters.
+theta_layout <- function(k, d, q, gate = NULL) {
+  kg <- gated_components(k, gate)
+  ng <- kg * (d + 1)
+  list(kg = kg, beta0 = seq_len(kg), beta1 = matrix(kg + seq_len(kg * d), kg, d), gating = seq_len(ng),
+       eta = t(matrix(ng + seq_len(k * q), q, k)), p = as.integer(ng + k * q))
+}
+
+n_free_params <- function(k, d, q, gate = NULL) theta_layout(k, d, q, gate)$p
 
 pack_theta <- function(beta0, beta1, eta, gate = NULL) {
   k <- length(beta0)
@@ -16,13 +26,12 @@ pack_theta <- function(beta0, beta1, eta, gate = NULL) {
 }
 
 unpack_theta <- function(theta, k, d, q, gate = NULL) {
-  kg <- gated_components(k, gate)
-  ng <- kg * (d + 1)
-  b1 <- matrix(theta[kg + seq_len(kg * d)], kg, d)
+  lay <- theta_layout(k, d, q, gate)
+  b1 <- matrix(theta[lay$beta1], lay$kg, d)
   list(
-    beta0 = if (kg == k) theta[seq_len(k)] else c(theta[seq_len(kg)], 0),
-    beta1 = if (kg == k) b1 else rbind(b1, matrix(0, 1, d)),
-    eta = t(matrix(theta[ng + seq_len(k * q)], q, k))
+    beta0 = if (lay$kg == k) theta[lay$beta0] else c(theta[lay$beta0], 0),
+    beta1 = if (lay$kg == k) b1 else rbind(b1, matrix(0, 1, d)),
+    eta = matrix(theta[lay$eta], k, q)
   )
 }
 
@@ -45,14 +54,14 @@ reanchor_thetas <- function(theta, k, d, q, b, gate = "softmax") {
 # finite bound_gate, and a gating parameter of the fit is on its bound.
 reanchor_applies <- function(control, k, d, gate, bound_flags) {
   isTRUE(control$reanchor) && gate_name(gate) == "softmax" && k >= 3 && is.finite(control$bound_gate) &&
-    any(bound_flags[seq_len((k - 1) * (d + 1))])
+    any(bound_flags[theta_layout(k, d, 1L, gate)$gating])
 }
 
 # Lower/upper bounds of theta from the control's bound groups. With `reciprocal = TRUE`, the box
 # of the fit's coordinates where every output weight c of a tanh expert is replaced by s = 1 / |c|
 # (uses_reciprocal()): 1 / bound_output <= s <= 1 / c_min (see reciprocal_c_min()).
 theta_bounds <- function(k, d, expert, control, gate = NULL, reciprocal = FALSE, c_min = NULL) {
-  groups <- c(rep("gate", gated_components(k, gate) * (d + 1)), rep(expert_bound_groups(expert, d), k))
+  groups <- c(rep("gate", length(theta_layout(k, d, 1L, gate)$gating)), rep(expert_bound_groups(expert, d), k))
   b <- c(gate = control$bound_gate, expert = control$bound_expert, output = control$bound_output)[groups]
   lower <- -unname(b)
   upper <- unname(b)
@@ -69,14 +78,12 @@ theta_bounds <- function(k, d, expert, control, gate = NULL, reciprocal = FALSE,
 # tanh(a'x + b) / s with s = 1 / |c| (tanh is odd: the sign of c moves into a and b), under a
 # bound_output of at most 1e50 (J'J in s grows like c^4: it stays finite).
 uses_reciprocal <- function(expert, control) {
-  !isFALSE(control$reciprocal_weight) && expert$name == "tanh" && isTRUE(expert$output_weight) &&
+  !isFALSE(control$reciprocal_weight) && expert_trait(expert, "reciprocal") && isTRUE(expert$output_weight) &&
     control$bound_output <= 1e50
 }
 
 # Positions in theta of the output weights c (one per component; the last expert parameter).
-output_weight_index <- function(k, d, gate = NULL) {
-  gated_components(k, gate) * (d + 1) + seq_len(k) * (d + 2)
-}
+output_weight_index <- function(k, d, gate = NULL) theta_layout(k, d, d + 2L, gate)$eta[, d + 2]
 
 # The smallest |c| of the box with reciprocal output weights: 1e-4 times the smaller of
 # bound_output and the root mean square of the response y the fit runs on (1 after the
@@ -91,10 +98,11 @@ reciprocal_c_min <- function(y, bound_output) {
 # the sign of its (a, b), and s = 1 / |c|, with |c| taken within [c_min, bound_output].
 to_reciprocal <- function(theta, k, d, gate, bound_output, c_min) {
   m <- as.matrix(theta)
-  ic <- output_weight_index(k, d, gate)
+  eta <- theta_layout(k, d, d + 2L, gate)$eta
+  ic <- eta[, d + 2]
   for (j in seq_len(k)) {
     cc <- m[ic[j], ]
-    ab <- ic[j] - seq_len(d + 1)
+    ab <- eta[j, seq_len(d + 1)]
     m[ab, ] <- sweep(m[ab, , drop = FALSE], 2, ifelse(cc < 0, -1, 1), "*")
     m[ic[j], ] <- 1 / pmin(pmax(abs(cc), c_min), bound_output)
   }

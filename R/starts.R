@@ -14,13 +14,13 @@ random_eta <- function(x, y, k, expert, sc) {
   q <- expert_q(expert, d)
   t(matrix(vapply(seq_len(k), function(j) {
     x0 <- x[sample.int(nrow(x), 1), ]
-    switch(expert$name,
+    switch(if (is_ridge(expert)) expert_trait(expert, "response") else "constant",
       constant = y[sample.int(length(y), 1)],
-      linear = {
+      affine = {
         a <- stats::rnorm(d, 0, sc$sy / sc$sx)
         c(a, sc$my - sum(a * sc$mx) + stats::rnorm(1, 0, sc$sy))
       },
-      polynomial = {
+      power = {
         s <- max(abs(y))^(1 / expert$degree)
         a <- stats::rnorm(d, 0, s / sc$sx) / d
         c(a, stats::rnorm(1, 0, s))
@@ -85,7 +85,7 @@ part_experts <- function(x, y, cluster, k, expert, control, sc) {
     xj <- x[rows, , drop = FALSE]
     yj <- y[rows]
     st <- matrix(vapply(1:2, function(s) random_eta(xj, yj, 1, expert, sc), numeric(q)), nrow = q)
-    fit <- core_fit(xj, yj, numeric(0), 1L, expert, st, one)
+    fit <- core_fit(fit_problem(xj, yj, numeric(0), 1L, expert, "softmax", one), st, one$n_finish)
     eta[j, ] <- if (all(is.finite(fit$theta))) fit$theta else st[, 1]
   }
   eta

@@ -79,6 +79,10 @@ validate_fit <- function(object, arg = "object") {
   if (!is.logical(conv) || length(conv) != 1 || is.na(conv)) bad(sprintf("`converged` must be TRUE or FALSE, not %s", describe(conv)))
   msg <- get("message")
   if (!is.null(msg) && (!is.character(msg) || length(msg) != 1)) bad(sprintf("`message` must be a string, not %s", describe(msg)))
+  fs <- get("finish_steps")
+  if (!is.null(fs) && (!is.character(fs) || anyNA(fs))) {
+    bad(sprintf("`finish_steps` must be NULL or a character vector, not %s", describe(fs)))
+  }
   st <- get("starts")
   if (!is.data.frame(st) || nrow(st) < 1 || !is_num(st$rss)) {
     bad(sprintf("`starts` must be a data frame of starts with a numeric column rss, not %s", describe(st)))
@@ -177,6 +181,10 @@ validate_summary <- function(x, arg = "x") {
   }
   r <- get("residuals")
   if (!is.numeric(r) || length(r) != 5) bad(sprintf("`residuals` must be 5 quantiles, not %s", describe(r)))
+  fs <- get("finish_steps")
+  if (!is.null(fs) && (!is.character(fs) || anyNA(fs))) {
+    bad(sprintf("`finish_steps` must be NULL or a character vector, not %s", describe(fs)))
+  }
   st <- get("starts")
   if (!is.data.frame(st) || !is.numeric(st$rss)) bad(sprintf("`starts` must be a data frame with a numeric column rss, not %s", describe(st)))
   check_start_rounds(st, bad)

@@ -213,8 +213,8 @@ gbar_measure <- function(G0, k = NULL, n = 1e5, x = NULL, control = lse_control(
   }
   starts <- unlist(lapply(seq_len(G0$k), function(j) lapply(1:2, function(s) split_start(j))), recursive = FALSE)
   if (m == 1) starts <- list(list(beta0 = G0$beta0, beta1 = G0$beta1, eta = G0$eta))
-  fit1 <- lse_fit_engine(X, f0, numeric(0), k, G0$expert, starts, control, gate_sigmoid())
-  fit2 <- tryCatch(lse_fit_engine(X, f0, numeric(0), k, G0$expert, NULL, control, gate_sigmoid()),
+  fit1 <- moe_fit(X, f0, numeric(0), k, G0$expert, starts, control, gate_sigmoid())
+  fit2 <- tryCatch(moe_fit(X, f0, numeric(0), k, G0$expert, NULL, control, gate_sigmoid()),
                    error = function(e) NULL)
   fit <- if (!is.null(fit2) && fit2$rss < fit1$rss) fit2 else fit1
   p <- fit$coefficients

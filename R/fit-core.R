@@ -1,0 +1,42 @@
+# The one call of the C++ Levenberg-Marquardt multistart (cpp_lse_fit, lsmoe::fit_multi) that
+# every stage of the fit makes (fit.R).
+
+# Fits the starts (p x S, packed theta on the problem's scale) of the problem `prob`
+# (fit_problem()) within its box: with more starts than n_finish, each runs screen_iter iterations
+# on the rows `screen`, then (with `refine` rows) on those, and the best n_finish are finished on
+# all rows (lse_control(), "Screening"); a best fit stopped at the iteration limit runs once more
+# when `restart`. With reciprocal output weights (prob$recip) the starts are mapped to the fit's
+# coordinates and the estimates back. Returns cpp_lse_fit's list with `theta` in theta coordinates
+# and `bound_flags` (free parameters on a bound of the box the fit ran in).
+core_fit <- function(prob, starts, n_finish, restart = prob$control$restart, screen = integer(0), refine = integer(0)) {
+  if (prob$recip) starts <- to_reciprocal(starts, prob$k, prob$d, prob$gate, prob$control$bound_output, prob$c_min)
+  b <- prob$box
+  starts <- pmin(pmax(starts, b$lower), b$upper)
+  ctl <- prob$control
+  ctl$n_finish <- as.integer(n_finish)
+  ctl$restart <- restart
+  res <- cpp_lse_fit(prob$x, prob$y, as.numeric(prob$w), prob$expert, prob$k, starts, b$lower, b$upper, ctl,
+                     screen, refine, prob$gate, use_simd(), prob$recip)
+  res$bound_flags <- on_bound_flags(res$theta, b)
+  if (prob$recip) {
+    res$theta <- from_reciprocal(res$theta, prob$k, prob$d, prob$gate)
+    res$params <- NULL  # holds s = 1 / c: not used
+  }
+  res
+}
+
+# One start fitted as the multistart fits its starts, without the restart.
+core_fit_one <- function(prob, start) core_fit(prob, start, n_finish = 1L, restart = FALSE)
+
+# Free parameters within a relative 1e-4 of a finite bound (the core's count_on_bound()).
+on_bound_flags <- function(theta, b) {
+  (is.finite(b$lower) & theta - b$lower <= 1e-4 * pmax(1, abs(b$lower))) |
+    (is.finite(b$upper) & b$upper - theta <= 1e-4 * pmax(1, abs(b$upper)))
+}
+
+# Whether the fused pass may run on its AVX2 build: options(lsmoe.simd), default TRUE (see the
+# package documentation, "Package options").
+use_simd <- function() check_flag(getOption("lsmoe.simd", TRUE), "lsmoe.simd")
+
+# The C++ fit's status code for a fit stopped by the iteration limit (lsmoe::Status).
+status_iteration_limit <- 10L
