@@ -40,3 +40,8 @@ use_simd <- function() check_flag(getOption("lsmoe.simd", TRUE), "lsmoe.simd")
 
 # The C++ fit's status code for a fit stopped by the iteration limit (lsmoe::Status).
 status_iteration_limit <- 10L
+# A refit (a perturbed start, another anchoring) replaces the best fit when its RSS is smaller by
+# more than this relative amount.
+rss_improvement <- 1e-9
+# Optima whose RSS differ by more than this relative amount are distinct (perturbation chains).
+rss_distinct <- 1e-6

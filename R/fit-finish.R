@@ -5,7 +5,7 @@
 finish_fit <- function(prob, res) {
   res$finish_steps <- character(0)
   ctl <- prob$control
-  polish_applies <- ctl$polish && length(prob$rows) <= ctl$refine_rows && prob$p <= 200
+  polish_applies <- ctl$polish && length(prob$rows) <= ctl$refine_rows && prob$p <= polish_max_params
   tried <- NULL
   for (i in 1:3) {
     before <- res$theta
@@ -34,7 +34,7 @@ reanchor_best <- function(prob, res) {
     res$iterations <- res$iterations + r$iterations
     res$evaluations <- res$evaluations + r$evaluations
     res$jacobians <- res$jacobians + r$jacobians
-    if (!is.finite(r$rss) || r$rss >= res$rss * (1 - 1e-9)) break
+    if (!is.finite(r$rss) || r$rss >= res$rss * (1 - rss_improvement)) break
     res <- adopt_finish(res, r, "re-anchoring the gate")
   }
   res
@@ -129,3 +129,6 @@ newton_polish <- function(prob, res) {
 polish_iterations <- function(start_iterations, p) {
   as.integer(min(200, max(10, sum(start_iterations, na.rm = TRUE) %/% (p + 2))))
 }
+
+# The most free parameters of a fit the Newton polish runs on (its Hessian costs p passes).
+polish_max_params <- 200L

@@ -26,7 +26,7 @@ search_perturb <- function(prob, res) {
     r0 <- res$start_rss
     for (i in order(r0)) {
       if (length(from) >= ctl$perturb_chains) break
-      if (is.finite(r0[i]) && all(abs(r0[i] / r0[from] - 1) > 1e-6)) from <- c(from, i)
+      if (is.finite(r0[i]) && all(abs(r0[i] / r0[from] - 1) > rss_distinct)) from <- c(from, i)
     }
   }
   overall <- NULL
@@ -38,7 +38,7 @@ search_perturb <- function(prob, res) {
     reanchored <- NULL
     stale <- 0L
     round <- 0L
-    while (stale < ctl$perturb_patience && round < 50L) {
+    while (stale < ctl$perturb_patience && round < perturb_max_rounds) {
       round <- round + 1L
       cand <- matrix(vapply(seq_len(ctl$n_perturb), function(i) perturb_theta(cur$theta, prob$x, prob$y, prob$k, prob$expert, sc, prob$gate),
                             numeric(prob$p)), nrow = prob$p)  # p x n_perturb, also for p = 1
@@ -55,7 +55,7 @@ search_perturb <- function(prob, res) {
       for (nm in per_start) res[[nm]] <- c(res[[nm]], r[[nm]])
       res$start_round <- c(res$start_round, rep(round, length(r$start_rss)))
       res$start_chain <- c(res$start_chain, rep(s, length(r$start_rss)))
-      if (is.finite(r$rss) && r$rss < cur$rss * (1 - 1e-9)) {
+      if (is.finite(r$rss) && r$rss < cur$rss * (1 - rss_improvement)) {
         cur <- r[best_fields]
         cur_best <- offset + r$best
         stale <- 0L
@@ -72,3 +72,6 @@ search_perturb <- function(prob, res) {
   res$best <- overall_best
   res
 }
+
+# The most rounds of one chain of the perturbation search.
+perturb_max_rounds <- 50L

@@ -225,6 +225,7 @@ check_identifiability <- function(expert, eta = NULL, d = NULL, order = 2, n_x =
                                   box = c(-1, 1), points = c("chebyshev", "uniform"), k = 1:3,
                                   n_configs = 4, seed = NULL, prescreen = TRUE, tol = NULL,
                                   gate = "softmax", regime = 1, beta0 = NULL, beta1 = NULL) {
+  # Longer than 60 lines: its length is the validation of every argument, one after another, before the check of the given atoms or of each random atom configuration.
   expert <- as_expert(expert)
   gate <- as_gate(gate, "gate")
   sig <- gate$name == "sigmoid"
@@ -481,6 +482,7 @@ check_ident_gate <- function(beta0, beta1, regime, eta, d) {
 # The check for given atoms (eta: k x q, validated; gp: the sigmoid gate's list(beta0, beta1), else NULL).
 ident_check_atoms <- function(expert, eta, d, order, n_x, x, box, points, prescreen, gate = gate_softmax(),
                               regime = 1L, gp = NULL) {
+  # Longer than 60 lines: its length is the validation of the points and the limits of the polynomial and ReLU families, before one C++ call.
   sig <- gate$name == "sigmoid"
   m <- ident_check_size(expert, d, nrow(eta), order, n_x, x)
   x_given <- !is.null(x)
@@ -617,6 +619,7 @@ fmt_ratio <- function(r) if (is.na(r)) "-" else format(signif(r, 3))
 #' @param ... Unused.
 #' @export
 print.identifiability_check <- function(x, n_show = 5, ...) {
+  # Longer than 60 lines: a print method: one cat() per line of the printed report.
   orig <- x
   n_show <- check_count(n_show, "n_show", min = 0)
   x <- validate_ident(x)

@@ -100,6 +100,7 @@ pinv_sym <- function(A, rtol = 1e-10) {
 # as fixed), `sing` (unidentified), `C` (the rest). Jacobian columns of C are projected off those
 # of `sing` (proj = A_SS^+ A_SC), and V_CC is the covariance of theta_C.
 lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE) {
+  # Longer than 60 lines: one linear-algebra computation whose intermediate index sets and matrices are all returned; split, they would travel through every part.
   type <- match_choice(type, c("classical", "HC0", "HC1"), "type")
   tol <- check_number(tol, "tol", min = 0, max = 1, strict_min = TRUE)
   w <- object$weights

@@ -161,7 +161,26 @@ moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = e
   mf <- mf[c(1L, m)]
   mf$drop.unused.levels <- TRUE
   mf[[1L]] <- quote(stats::model.frame)
-  mf <- tryCatch(eval(mf, parent.frame()), error = function(e) {
+  env <- parent.frame()
+  fr <- moe_frame(mf, env)
+  fit <- fit_weighted(fr$x, fr$y, fr$w, k, expert, start, control, gate)
+  fit$call <- cl
+  fit$terms <- fr$terms
+  fit$model <- fr$model
+  fit$xlevels <- stats::.getXlevels(fr$terms, fr$model)
+  fit$contrasts <- fr$contrasts
+  fit$na.action <- attr(fr$model, "na.action")
+  fit$response_name <- fr$yname
+  fit
+}
+
+# The first stage of a formula fit (fit.R): the model frame of the call `mf` (a call of
+# stats::model.frame) evaluated in `env`, and from it the response y, the weights w (NULL or
+# checked), the inputs x (formula_inputs()), terms, contrasts and the response's label. Errors of
+# class lsmoe_error_input for a frame that cannot be built, offsets, a missing or non-numeric or
+# non-finite response, no rows, no inputs and non-finite inputs.
+moe_frame <- function(mf, env) {
+  mf <- tryCatch(eval(mf, env), error = function(e) {
     lsmoe_abort(paste0("Cannot build the model frame of `formula` from `data`: ", conditionMessage(e)), arg = "data")
   })
   tt <- attr(mf, "terms")
@@ -180,8 +199,7 @@ moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = e
                         yname, sum(!is.finite(y))), arg = "formula")
   }
   if (length(y) == 0) lsmoe_abort("No rows left to fit (after `subset` and `na.action`).", arg = "data")
-  w <- stats::model.weights(mf)
-  w <- check_weights(w, length(y))
+  w <- check_weights(stats::model.weights(mf), length(y))
   fm <- formula_inputs(tt, mf)
   X <- fm$x
   if (ncol(X) == 0) {
@@ -192,15 +210,7 @@ moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = e
     lsmoe_abort(sprintf("Input variable(s) %s must be finite: they have NaN or infinite values.",
                         paste0("`", colnames(X)[bad], "`", collapse = ", ")), arg = "data")
   }
-  fit <- fit_weighted(X, y, w, k, expert, start, control, gate)
-  fit$call <- cl
-  fit$terms <- tt
-  fit$model <- mf
-  fit$xlevels <- stats::.getXlevels(tt, mf)
-  fit$contrasts <- fm$contrasts
-  fit$na.action <- attr(mf, "na.action")
-  fit$response_name <- yname
-  fit
+  list(x = X, y = y, w = w, terms = tt, model = mf, contrasts = fm$contrasts, yname = yname)
 }
 
 #' @rdname moe_lse

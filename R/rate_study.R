@@ -107,6 +107,7 @@
 rate_study <- function(G0, n, reps = 20, k = NULL, noise_sd = 0.1, losses = c("D1", "regression"),
                        start = c("near_truth", "data", "both"), control = NULL, x = NULL, r = 2,
                        jitter = 0.1, n_mc = 1e4, align = NULL, keep_fits = TRUE, truth = "truth") {
+  # Longer than 60 lines: its length is the validation of every argument and the task list, before one future_lapply() over the tasks.
   G0 <- as_measure_arg(G0, "G0")
   if (!is.numeric(n) || length(n) < 1 || any(!is.finite(n)) || any(n != round(n)) || any(n < 2) ||
       any(n > .Machine$integer.max) || is.unsorted(n, strictly = TRUE)) {
@@ -592,6 +593,7 @@ loss_label <- function(df) {
 #' @export
 plot.rate_study <- function(x, what = c("loss", "local", "terms", "cells"), loss = NULL, align = "moment",
                             window = 0.5, use_ggplot = requireNamespace("ggplot2", quietly = TRUE), ...) {
+  # Longer than 60 lines: its length is the validation of the arguments and two parallel drawings (ggplot2 and base graphics) of the same plot.
   check_study_df(x)
   what <- match_choice(what, c("loss", "local", "terms", "cells"), "what")
   use_ggplot <- check_flag(use_ggplot, "use_ggplot")
@@ -713,6 +715,7 @@ plot_rate_local <- function(x, df, window, use_ggplot) {
 }
 
 plot_rate_parts <- function(x, df, what, loss, align, use_ggplot) {
+  # Longer than 60 lines: the ggplot2 and base-graphics drawings of the same three plots, side by side so that they stay alike.
   need <- c("weight_term", "split_term", "single_term", "cells", "align")
   if (!all(need %in% names(df))) {
     lsmoe_abort("`x` has no decomposition or cell columns: it comes from an older rate_study().", arg = "x")

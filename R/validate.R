@@ -7,6 +7,7 @@
 # with `expert` and `gate` rebuilt from their validated names, so that the compiled code only
 # ever sees well-formed objects.
 validate_fit <- function(object, arg = "object") {
+  # Longer than 60 lines: a flat list of field checks, the fit's schema read top to bottom.
   bad <- function(what) {
     lsmoe_abort(sprintf("`%s` is not a valid moe_lse fit: %s. Refit it with moe_lse() or moe_lse_fit().", arg, what),
                 class = c("lsmoe_error_fit_object", "lsmoe_error_input"), arg = arg)
@@ -202,6 +203,7 @@ validate_summary <- function(x, arg = "x") {
 # An identifiability_check as its print method reads it (it may be edited by hand). Returns it
 # with `expert` rebuilt and the counts as integers.
 validate_ident <- function(x, arg = "x", nested = FALSE) {
+  # Longer than 60 lines: a flat list of field checks, the object's schema read top to bottom.
   bad <- function(what) invalid_object("identifiability_check", what, arg)
   if (!is.list(x)) bad(sprintf("it must be a list, not %s", describe(unclass(x))))
   get <- function(nm) x[[nm, exact = TRUE]]

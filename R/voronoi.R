@@ -243,6 +243,7 @@ print.voronoi_cells <- function(x, ...) {
 #' @export
 voronoi_loss <- function(G, G0, type = c("D1", "D2", "D3"), r = 2, align = c("moment", "infimum", "none"),
                          terms = FALSE, bound_gate = lse_control()$bound_gate) {
+  # Longer than 60 lines: its length is the validation of the arguments and of the two measures, before one C++ call.
   G <- canonical_atoms(as_measure_arg(G, "G"))
   G0 <- canonical_atoms(as_measure_arg(G0, "G0"))
   measures_compatible(G, G0)
