@@ -1,5 +1,5 @@
-# The sigmoid gate: core against an independent R implementation, finite differences, recovery;
-# the softmax gate unchanged.
+# gates.R: the sigmoid gate: core against an independent R implementation, finite differences, recovery;
+# the softmax gate unchanged; print methods of hand-edited gates (and experts).
 
 # f_G under the sigmoid gate, in R: sum_j plogis(beta0_j + x beta1_j) h(x, eta_j).
 ref_fG_sig <- function(x, beta0, beta1, eta, expert, parts = FALSE) {
@@ -238,4 +238,16 @@ test_that("sigmoid-gated mixing measures: weights sigmoid(beta0), prediction and
   bad <- G0
   bad$gate <- "logit"
   expect_error(predict(bad, x), class = "lsmoe_error_input")
+})
+
+test_that("print methods of experts and gates validate hand-edited objects", {
+  e <- expert_sigmoid()
+  e$name <- 1
+  err_input(print(e), "`x`")
+  g <- gate_sigmoid()
+  g$name <- "relu"
+  err_input(print(g), "`x`")
+  g <- gate_sigmoid()
+  g$label <- function() 1
+  expect_output(print(g), "sigmoid\\(beta1_i' x \\+ beta0_i\\)")  # the label is rebuilt from the name
 })

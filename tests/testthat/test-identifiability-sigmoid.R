@@ -1,4 +1,5 @@
-# check_identifiability(gate = ...): the sigmoid gate's families (paper-notes section 7; arXiv:2405.13997).
+# identifiability.R with the sigmoid gate: check_identifiability(gate = ...), the sigmoid gate's families
+# (paper-notes section 7; arXiv:2405.13997).
 
 # An independent implementation of the expert h(x, eta) (x: n x d matrix, eta: a, b[, c]).
 h_ref <- function(expert, x, eta) {

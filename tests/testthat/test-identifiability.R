@@ -1,4 +1,5 @@
-# check_identifiability(): strong identifiability decided in high precision (paper-notes section 3).
+# identifiability.R: check_identifiability(), strong identifiability decided in high precision
+# (paper-notes section 3).
 
 # random "gentle" ridge atoms: slopes +-U(0.5, 2), intercepts U(-1, 1)
 gentle_atoms <- function(d, k) {

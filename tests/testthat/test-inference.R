@@ -1,4 +1,4 @@
-# vcov(), confint(), predict(se.fit), sigma()/df.residual()/logLik() and anova() (issue 9).
+# inference.R: vcov(), confint(), predict(se.fit), sigma()/df.residual()/logLik() and anova() (issue 9).
 
 test_that("vcov() is sigma^2 (J'WJ)^-1 with a finite-difference Jacobian, and HC0 the sandwich", {
   sim <- sim_sigmoid2(n = 1500, d = 1, noise_sd = 0.1, seed = 21)
@@ -196,4 +196,13 @@ test_that("anova() tabulates fits, tests nested same-k fits with F, and none acr
   d2$y <- d2$y + 1
   expect_error(anova(f1, moe_lse(y ~ x, data = d2, k = 2, expert = "linear")), "same response",
                class = "lsmoe_error_input")
+})
+
+test_that("confint() rejects NA or empty parm with a classed error (fuzz seed 1, call 8901)", {
+  set.seed(2)
+  x <- runif(200)
+  y <- ifelse(x < 0.5, 1 + x, 3 - 2 * x) + rnorm(200, sd = 0.1)
+  f <- moe_lse(x, y, k = 2, expert = "linear", control = lse_control(n_starts = 3))
+  expect_error(confint(f, parm = NA_integer_), "`parm`", class = "lsmoe_error_input")
+  expect_error(confint(f, parm = integer(0)), "`parm`", class = "lsmoe_error_input")
 })

@@ -1,3 +1,6 @@
+# methods.R: S3 methods of moe_lse fits: their definitions, plot(), print() arguments, formula(), terms(),
+# model.frame(), model.matrix() as lm's, and predict() with newdata.
+
 test_that("methods of moe_lse fits agree with their definitions", {
   set.seed(2)
   x <- runif(300)
@@ -81,4 +84,103 @@ test_that("plot() honours `which`, covers the fitted curve and labels axes from 
   expect_lte(usr[3], min(d$dist))
   expect_gte(usr[4], 10)
   expect_error(plot(fit, which = 7), "`which`", class = "lsmoe_error_input")
+})
+
+test_that("print methods check `digits` and `n_show` (classed errors naming them)", {
+  fit <- fit_small()
+  for (dg in list("a", NA, NULL, 0, 23, c(3, 4), 3.5, Inf, TRUE)) {
+    err_input(print(fit, digits = dg), "`digits`")
+    err_input(print(summary(fit), digits = dg), "`digits`")
+  }
+  # valid digits still print, and print() returns the object itself
+  expect_output(out <- print(fit, digits = 3), "Least squares softmax-gated")
+  expect_identical(out, fit)
+  s <- summary(fit)
+  expect_output(out <- print(s, digits = 22), "Residual standard error")
+  expect_identical(out, s)
+  ident <- check_identifiability(expert_linear(), rbind(c(1, 0), c(1, 0.5)), n_x = 200)
+  for (ns in list(NA, -1, "a", c(1, 2), Inf, 1.5, NULL)) err_input(print(ident, n_show = ns), "`n_show`")
+  expect_output(print(ident, n_show = 0), "identifiab")
+  # n_show = 0 shows no relation line, n_show = 1 at most one
+  rel0 <- capture.output(print(ident, n_show = 0))
+  rel1 <- capture.output(print(ident, n_show = 1))
+  expect_gte(length(rel1), length(rel0))
+})
+
+test_that("formula interface and predict() check newdata", {
+  set.seed(1)
+  d <- data.frame(t = runif(200), u = runif(200))
+  d$y <- sin(3 * d$t) + d$u + rnorm(200, sd = 0.1)
+  fit <- moe_lse(y ~ t + u, data = d, k = 2, expert = expert_linear(), control = lse_control(warn = FALSE))
+  expect_equal(colnames(fit$x), c("t", "u"))
+  err <- function(expr, pattern) expect_error(expr, pattern, class = "lsmoe_error_input")
+  err(predict(fit, newdata = data.frame(t = 1)), "`newdata`")
+  err(predict(fit, newdata = data.frame(t = NA, u = 1)), "`newdata`")
+  err(predict(fit, newdata = 1:3), "`newdata`")
+  # NA in a predictor: dropped by na.omit (the default), an error naming na.action with na.fail
+  dna <- transform(d, t = ifelse(t > 0.9, NA, t))
+  fna <- moe_lse(y ~ t, data = dna, k = 1, expert = "linear")
+  expect_equal(nobs(fna), sum(!is.na(dna$t)))
+  err(moe_lse(y ~ t, data = dna, k = 2, na.action = na.fail), "missing values")
+  fm <- moe_lse(as.matrix(d[c("t", "u")]), d$y, k = 2, expert = expert_linear(), control = lse_control(warn = FALSE))
+  err(predict(fm, newdata = matrix(1, 2, 3)), "`newdata`")
+  err(predict(fm, newdata = data.frame(a = 1)), "`newdata`")
+  expect_equal(predict(fm, newdata = data.frame(u = 0.5, t = 0.2)),
+               predict(fm, newdata = matrix(c(0.2, 0.5), 1)))
+})
+
+test_that("predict() matches named matrix columns by name", {
+  set.seed(7)
+  X <- cbind(a = runif(200), b = 5 * runif(200))
+  y <- X[, 1] - 0.2 * X[, 2] + rnorm(200, sd = 0.05)
+  fm <- moe_lse(X, y, k = 1, expert = "linear")
+  expect_equal(predict(fm, X[1:3, ]), predict(fm, X[1:3, c("b", "a")]))
+  expect_equal(predict(fm, unname(X[1:3, ])), predict(fm, X[1:3, ]))
+  expect_error(predict(fm, data.frame(zz = 1, ww = 2)), "lacks", class = "lsmoe_error_input")
+})
+
+test_that("formula(), terms(), model.frame(), model.matrix() and the call equal lm's on Boston", {
+  skip_if_not_installed("MASS")
+  Boston <- MASS::Boston
+  set.seed(1)
+  fit <- moe_lse(medv ~ lstat + rm, data = Boston, k = 2, expert = "linear", control = lse_control(n_starts = 2))
+  l <- lm(medv ~ lstat + rm, data = Boston)
+  expect_identical(formula(fit), formula(l))
+  expect_identical(class(formula(fit)), "formula")
+  expect_equal(terms(fit), terms(l))
+  expect_equal(model.frame(fit), model.frame(l))
+  expect_equal(dim(model.frame(fit)), c(506L, 3L))
+  expect_equal(model.matrix(fit), model.matrix(l))
+  expect_equal(unname(fit$x), unname(model.matrix(l)[, -1]))
+  expect_equal(nobs(fit), nobs(l))
+  expect_match(paste(deparse(fit$call), collapse = " "), "^moe_lse\\(formula = medv ~ lstat \\+ rm, data = Boston")
+  # model.frame() with new arguments recomputes, as lm's does
+  expect_equal(model.frame(fit, data = Boston[1:10, ]), model.frame(l, data = Boston[1:10, ]))
+  expect_equal(nrow(model.frame(fit, data = Boston[1:10, ])), 10L)
+})
+
+test_that("predict(): 0-row newdata, unnamed columns (issue 12), overflow, variables named in errors", {
+  set.seed(5)
+  x <- runif(200)
+  y <- 1 + x^2 + rnorm(200, sd = 0.05)
+  X <- cbind(x, x^2)
+  f <- moe_lse(X, y, k = 2, expert = "linear", control = lse_control(warn = FALSE))
+  expect_equal(colnames(f$x), c("x", "x2"))
+  expect_equal(predict(f, X), unname(fitted(f)))
+  expect_identical(predict(f, X[0, , drop = FALSE]), numeric(0))
+  d <- data.frame(x = x, y = y, g = factor(sample(c("a", "b"), 200, TRUE)))
+  fd <- moe_lse(y ~ x + g, data = d, k = 2, expert = "linear", control = lse_control(warn = FALSE))
+  expect_identical(predict(fd, d[0, ]), numeric(0))
+  expect_equal(dim(predict(fd, d[0, ], type = "gate")), c(0L, 2L))
+  expect_error(predict(fd, data.frame(x = 0.5)), "`g`", class = "lsmoe_error_input")
+  expect_error(predict(fd, data.frame(x = 0.5, g = 1)), "'g'", class = "lsmoe_error_input")
+  expect_error(predict(fd, data.frame(x = Inf, g = "a")), "`x`", class = "lsmoe_error_input")
+  # a huge input: a finite prediction or a classed warning, never a silent NaN
+  warned <- FALSE
+  v <- withCallingHandlers(predict(f, cbind(x = 1e308, 1e308)),
+                           lsmoe_warning_nonfinite = function(w) { warned <<- TRUE; invokeRestart("muffleWarning") })
+  expect_true(all(is.finite(v)) || warned)
+  v2 <- withCallingHandlers(predict(fd, data.frame(x = -1e308, g = "b")),
+                            lsmoe_warning_nonfinite = function(w) { warned <<- TRUE; invokeRestart("muffleWarning") })
+  expect_true(all(is.finite(v2)) || warned)
 })

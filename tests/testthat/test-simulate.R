@@ -1,3 +1,5 @@
+# simulate.R: simulate_moe() and simulate() for fits: draws, validation, overflow, hand-edited fits.
+
 G_sim <- function() {
   mixing_measure(beta0 = c(-3, 0), beta1 = c(6, 0), eta = rbind(c(4, -1), c(-4, 3)), expert = expert_sigmoid())
 }
@@ -100,4 +102,53 @@ test_that("simulate() for fits follows stats::simulate conventions", {
   set.seed(100)
   expect_equal(s3$sim_1, unname(fitted(fit)) + rnorm(150, sd = sigma), tolerance = 1e-12)
   expect_error(simulate(fit, nsim = 0), class = "lsmoe_error_input")
+})
+
+test_that("simulate_moe() with a huge noise_sd is an error, not -Inf", {
+  G <- G_sig()
+  set.seed(1)
+  # with 200 draws some |eps| exceed 1.8 sd, so some y = f + eps overflow
+  expect_error(simulate_moe(G, 200, noise_sd = 1e308), "`noise_sd`", class = "lsmoe_error_nonfinite")
+  expect_error(simulate_moe(G, 200, noise_sd = 1e308), class = "lsmoe_error_input")
+  err_input(simulate_moe(G, 5, noise_sd = Inf), "`noise_sd`")
+  # a large but representable sd is fine
+  set.seed(1)
+  s <- simulate_moe(G, 200, noise_sd = 1e300)
+  expect_true(all(is.finite(s$y)))
+})
+
+test_that("simulate_moe() with overflowing f_G is an error naming x (or G)", {
+  # h = 10 x overflows at x = 1e308 (the gate is then exactly (1, 0) or (0, 1))
+  G <- mixing_measure(c(0, 0), c(1, -1), rbind(c(10, 0), c(-10, 0)), expert = expert_linear())
+  expect_error(simulate_moe(G, x = c(0.5, 1e308, -1e308), noise_sd = 0), "2 of 3", class = "lsmoe_error_nonfinite")
+  cnd <- tryCatch(simulate_moe(G, x = c(0.5, 1e308, -1e308), noise_sd = 0), error = function(e) e)
+  expect_identical(cnd$arg, "x")
+  Gp <- mixing_measure(0, 1, c(1e10, 0), expert = expert_polynomial(50))
+  expect_error(simulate_moe(Gp, 5, noise_sd = 0), class = "lsmoe_error_nonfinite")
+  cnd <- tryCatch(simulate_moe(Gp, 5, noise_sd = 0), error = function(e) e)
+  expect_identical(cnd$arg, "G")
+})
+
+test_that("simulate_moe() limits the number of drawn values and wraps a failing x()", {
+  G <- G_sig()
+  for (n in list(1e9, .Machine$integer.max, 1e8 + 1)) err_input(simulate_moe(G, n, noise_sd = 0.1), "`n`")
+  err_input(simulate_moe(G, 10, noise_sd = 0.1, x = function(n) stop("boom")), "`x`.*boom")
+  err_input(regression_error(G, G, n_mc = 1e9), "`n_mc`")
+})
+
+test_that("simulate() for a hand-edited moe_lse fit gives classed errors", {
+  set.seed(2)
+  s <- simulate_moe(G_sig(), 100, noise_sd = 0.05)
+  fit <- moe_lse(s$x, s$y, k = 2, control = lse_control(n_starts = 1, warn = FALSE))
+  err_input(simulate(fit, nsim = 1e9), "`nsim`")
+  err_input(simulate(fit, nsim = 1, seed = "a"), "`seed`")
+  err_input(simulate(fit, nsim = 1, seed = 1e10), "`seed`")
+  f2 <- fit
+  f2$rss <- NaN
+  err_input(simulate(f2), "`object`")
+  f2 <- fit
+  f2$fitted.values <- "a"
+  err_input(simulate(f2), "`object`")
+  # the fit itself still simulates reproducibly
+  expect_identical(simulate(fit, nsim = 2, seed = 3), simulate(fit, nsim = 2, seed = 3))
 })

@@ -1,4 +1,4 @@
-# tidy(), glance(), augment() through generics (issue 9).
+# tidiers.R: tidy(), glance(), augment() through generics (issue 9).
 
 test_that("tidy(), glance() and augment() return the documented columns and agree with the methods", {
   skip_if_not_installed("MASS")

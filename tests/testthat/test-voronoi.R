@@ -1,4 +1,4 @@
-# Voronoi cells, Voronoi losses and the regression error. Expected values are worked out by hand
+# voronoi.R: Voronoi cells, Voronoi losses and the regression error. Expected values are worked out by hand
 # from the formulas of paper-notes section 4, with the arithmetic written out.
 
 loss <- function(G, G0, ...) as.numeric(voronoi_loss(G, G0, ...))
@@ -522,4 +522,43 @@ test_that("overflowing and underflowing losses are a classed error and a classed
   expect_equal(v2, 1e-10, tolerance = 1e-6)
   # equal measures: 0 without a warning
   expect_silent(expect_identical(voronoi_loss(G0, G0, "D2", r = 100, align = "none")$value, 0))
+})
+
+test_that("regression_error() between measures whose difference overflows is a classed error", {
+  G <- mixing_measure(c(0, 0), c(1, 0), rbind(c(1e300, 0), c(-1e300, 0)), expert = "linear")
+  G0 <- mixing_measure(c(0, 0), c(1, 0), rbind(c(1, 0), c(2, 0)), expert = "linear")
+  expect_error(regression_error(G, G0, n_mc = 100), class = "lsmoe_error_nonfinite")
+  # an ordinary pair stays finite
+  expect_true(is.finite(regression_error(G0, G0, n_mc = 100)))
+})
+
+test_that("regression_error() evaluates in chunks: the same value as in one pass", {
+  G <- G_sig()
+  G0 <- mixing_measure(beta0 = c(-5, 0), beta1 = c(9, 0), eta = rbind(c(12, -9), c(-11, 3)), expert = expert_sigmoid())
+  set.seed(9)
+  X <- matrix(runif(2.5e6), ncol = 1)
+  set.seed(9)
+  v <- regression_error(G, G0, n_mc = 2.5e6)
+  D2 <- (predict(G, X) - predict(G0, X))^2
+  expect_equal(as.numeric(v), sqrt(mean(D2)))
+  expect_equal(attr(v, "se"), sd(D2) / sqrt(length(D2)) / (2 * sqrt(mean(D2))))
+})
+
+test_that("print() of hand-edited Voronoi cells and losses is a classed error", {
+  G <- G_sig()
+  G3 <- mixing_measure(c(-5, 0, 0.1), c(10, 0, 0.2), rbind(c(12, -9), c(-12, 3), c(-11, 3.1)), expert = expert_sigmoid())
+  vc <- voronoi_cells(G3, G)
+  vl <- voronoi_loss(G3, G)
+  expect_output(print(vc), "voronoi_cells")
+  expect_output(print(vl), "voronoi_loss")
+  vc$size <- NaN
+  err_input(print(vc), "`size`")
+  vc <- voronoi_cells(G3, G)
+  vc$cells <- list()
+  err_input(print(vc), "`size`")
+  vl$type <- matrix(1:4, 2)
+  err_input(print(vl), "`type`")
+  vl <- voronoi_loss(G3, G)
+  vl$shift <- 2
+  err_input(print(vl), "`shift`")
 })

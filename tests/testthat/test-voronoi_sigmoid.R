@@ -1,4 +1,5 @@
-# Voronoi losses of sigmoid-gated measures (D1, D2,r, D3) and G-bar.
+# voronoi_sigmoid.R: Voronoi losses of sigmoid-gated measures (D1, D2,r, D3), G-bar (gbar_measure()), hand-edited
+# losses, and the stored sigmoid-versus-softmax study (data-raw/sigmoid-gating.R) recomputed from its estimates.
 
 sg <- function(beta0, beta1, eta, e = expert_linear()) mixing_measure(beta0, beta1, eta, e, gate_sigmoid())
 
@@ -29,6 +30,7 @@ ref_sig_loss <- function(G, G0, type, r = 2) {
 }
 
 G0 <- sg(c(1, -1), c(0, 4), rbind(c(2, 0), c(-1, 1)))
+
 G <- sg(c(0.3, 0.2, -1.1), c(0.05, -0.02, 4.1), rbind(c(2.1, 0), c(1.9, 0.05), c(-1, 1.1)))
 
 test_that("D1, D2 and D3 are 0 at the reference", {
@@ -193,4 +195,78 @@ test_that("voronoi_loss() dispatches sigmoid-gated measures to their own losses"
   # a softmax measure has no D3
   G0s <- mixing_measure(c(0.5, 0), c(2, 0), rbind(c(1, 0.5), c(-2, 1)), expert_linear())
   expect_error(voronoi_loss(G0s, G0s, type = "D3"), class = "lsmoe_error_input")
+})
+
+test_that("gbar_measure() refuses a noiseless sample too large to fit, before allocating it", {
+  G0 <- mixing_measure(beta0 = 0.5, beta1 = 6, eta = rbind(c(8, -4)), expert = expert_sigmoid(),
+                       gate = gate_sigmoid())
+  expect_error(gbar_measure(G0, n = 1e8), "`n`", class = "lsmoe_error_input")
+  expect_error(gbar_measure(G0, n = 1e7 + 1), "`n`", class = "lsmoe_error_input")
+})
+
+test_that("print() and as.double() reject hand-edited Voronoi losses and identifiability checks", {
+  # the unclassed errors the fuzzer (seed 1) found on hand-edited objects
+  G0 <- mixing_measure(c(1, -1), c(0, 4), rbind(c(2, 0), c(-1, 1)), expert_linear(), gate_sigmoid())
+  G <- mixing_measure(c(0.3, -1.1), c(0.05, 4.1), rbind(c(2.1, 0), c(-1, 1.1)), expert_linear(), gate_sigmoid())
+  vls <- voronoi_loss_sigmoid(G, G0, "D2")
+  edit <- function(obj, field, value) { obj[[field]] <- value; obj }
+  for (e in list(list("type", c("a", "b")), list("type", new.env()), list("type", as.Date("2020-01-01")),
+                 list("type", NA_character_), list("value", "a"), list("value", quote(x)), list("r", "a"),
+                 list("breakdown", 1))) {
+    bad <- edit(vls, e[[1]], e[[2]])
+    err_object(capture.output(print(bad)), paste0("`", e[[1]], "`"))
+  }
+  err_object(as.double(edit(vls, "value", quote(x))), "`value`")
+  err_object(capture.output(print(edit(vls, "breakdown", NULL))), "`breakdown`")
+  err_object(capture.output(print(structure(1, class = "voronoi_loss_sigmoid"))), "list")
+  expect_output(print(vls), "D2")
+  expect_identical(as.double(vls), vls$value)
+  ident <- check_identifiability(expert_linear(), rbind(c(1, 0), c(1, 0.5)), n_x = 200)
+  err_object(capture.output(print(edit(ident, "gate", 2))), "`gate`")
+  err_object(capture.output(print(edit(ident, "gate", list(name = NA_integer_)))), "`gate`")
+  err_object(capture.output(print(edit(ident, "regime", "a"))), "`regime`")
+  expect_output(print(ident), "identifiab")
+})
+
+test_that("the stored sigmoid-gating study is complete and its losses recompute from its estimates", {
+  path <- system.file("extdata", "sigmoid-gating.rds", package = "lsmoe")
+  skip_if(!nzchar(path), "stored study not installed")
+  st <- readRDS(path)
+  expect_false(isTRUE(st$partial))
+  expect_lte(file.size(path), 2 * 2^20)
+  expect_setequal(unique(st$results$expert), c("relu", "gelu", "linear"))
+  expect_setequal(unique(st$results$regime), 1:2)
+  res <- st$results
+  expect_true(all(is.finite(res$value) & res$value >= 0))
+  # 20 replicates at every n up to 1e5, for every case
+  per <- tapply(res$rep, list(res$n, res$expert, res$regime), function(r) length(unique(r)))
+  expect_true(all(per[as.numeric(dimnames(per)[[1]]) <= 1e5, , ] == st$settings$reps))
+  # every stored loss of a random task per case recomputes from the stored estimates
+  set.seed(11)
+  tk <- st$tasks
+  done <- as.integer(names(st$fits))
+  for (i in seq_len(nrow(st$cases))) {
+    ids <- intersect(tk$id[tk$case == i], done)
+    t <- ids[sample.int(length(ids), 1)]
+    regime <- st$cases$regime[i]
+    ex <- st$cases$expert[i]
+    G0 <- st$truths[[i]]
+    G0s <- st$truths_softmax[[i]]
+    rows <- res[res$regime == regime & res$expert == ex & res$n == tk$n[t] & res$rep == tk$rep[t], ]
+    for (fit in c("lse", "local")) {
+      fs <- st$fits[[as.character(t)]][[paste0("sigmoid_", fit)]]
+      fm <- st$fits[[as.character(t)]][[paste0("softmax_", fit)]]
+      G <- mixing_measure(fs$beta0, fs$beta1, fs$eta, expert = G0$expert, gate = gate_sigmoid())
+      Gs <- mixing_measure(fm$beta0, fm$beta1, fm$eta, expert = G0$expert, gate = gate_softmax())
+      v <- function(loss) rows$value[rows$fit == fit & rows$loss == loss]
+      if (regime == 1) {
+        expect_equal(voronoi_loss_sigmoid(G, G0, "D1")$value, v("D1"), tolerance = 1e-10)
+        expect_equal(voronoi_loss_sigmoid(G, G0, "D2", r = 2)$value, v("D2"), tolerance = 1e-10)
+      } else {
+        expect_equal(voronoi_loss_sigmoid(G, st$gbars[[i]], "D3")$value, v("D3"), tolerance = 1e-10)
+      }
+      soft_type <- if (ex == "linear") "D2" else "D1"
+      expect_equal(as.double(voronoi_loss(Gs, G0s, type = soft_type, r = 2)), v("softmax"), tolerance = 1e-10)
+    }
+  }
 })

@@ -1,3 +1,6 @@
+# mixing_measure.R: mixing measures: canonical shapes, validation (also of hand-edited measures),
+# prediction, conversion from fits, and overflowing weights and logits.
+
 test_that("mixing_measure() builds canonical shapes", {
   G <- mixing_measure(c(0.5, 0), c(2, -1), rbind(c(1, 0), c(-1, 2)), expert_sigmoid())
   expect_s3_class(G, "mixing_measure")
@@ -113,4 +116,43 @@ test_that("print() shows k, d, the expert and the weights", {
   expect_match(out[1], "tanh", fixed = TRUE)
   expect_true(any(grepl("weight", out)))
   expect_true(any(grepl("^atom2 +0\\.5 ", out)))
+})
+
+test_that("predict() for a mixing measure warns (classed) where values are not finite", {
+  # newdata of 1e308: linear experts overflow
+  G <- mixing_measure(c(0, 0), c(1, -1), rbind(c(10, 0), c(-10, 0)), expert = expert_linear())
+  expect_warning(f <- predict(G, c(0.5, 1e308)), "1 of 2", class = "lsmoe_warning_nonfinite")
+  expect_true(is.finite(f[1]))
+  expect_false(is.finite(f[2]))
+  # gate logits +-1e300 * x: beta1' x = Inf - Inf is NaN for atom 1, and so is its probability
+  G2 <- mixing_measure(c(0, 0), rbind(c(1e300, 1e300), c(0, 0)), rbind(c(1, 0, 0), c(-1, 0, 0)))
+  expect_warning(g <- predict(G2, rbind(c(1e10, -1e10), c(0.5, 0.5)), type = "gate"), "gate", class = "lsmoe_warning_nonfinite")
+  expect_true(all(is.finite(g[2, ])))
+  expect_equal(sum(g[2, ]), 1)
+  expect_warning(predict(G2, rbind(c(1e10, -1e10))), class = "lsmoe_warning_nonfinite")
+  # finite values: no warning
+  expect_no_warning(predict(G_sig(), c(0, 0.5, 1e308), type = "gate"))
+})
+
+test_that("hand-edited mixing measures are validated by predict() and print()", {
+  edits <- list(list("eta", "a"), list("beta0", NULL), list("beta1", matrix(NA_real_, 2, 1)),
+                list("eta", matrix(1, 3, 2)), list("expert", "nope"), list("beta0", c(1e300, 0)))
+  for (ed in edits) {
+    G <- G_sig()
+    G[ed[[1]]] <- list(ed[[2]])
+    err_input(predict(G, 0.5), "`object`")
+    err_input(print(G), "`x`")
+    err_input(simulate_moe(G, 5, noise_sd = 0.1), "`G`")
+  }
+  err_input(predict(structure(1, class = "mixing_measure"), 0.5), "`object`.*list")
+  expect_output(out <- print(G_sig()), "k = 2 atoms")
+  expect_identical(out, G_sig())
+})
+
+test_that("overflowing weights and infinite logits are handled", {
+  expect_error(mixing_measure(c(800, 0), c(1, 0), rbind(c(1, 0), c(2, 0))), "`beta0`", class = "lsmoe_error_input")
+  G <- mixing_measure(c(700, 0), c(1e308, 0), rbind(c(1, 0), c(2, 0)), expert = "linear")
+  p <- predict(G, c(0.5, 1), type = "gate")
+  expect_true(all(is.finite(p)))
+  expect_equal(unname(p[, 1]), c(1, 1))
 })

@@ -1,5 +1,5 @@
-# The normal-equations Levenberg-Marquardt engine: the fused pass, the optimum against an
-# independent optimizer, thread independence, scaling, and the defaults.
+# fit-core.R: the one C++ call of the fit (core_fit()) and the fused pass through cpp_*(): f_G, the Jacobian,
+# J'J and J'r against references; threads and the SIMD build; the LM optimum, bounds, restart, reciprocal weights.
 
 random_theta <- function(k, d, expert) {
   q <- lsmoe:::expert_q(expert, d)
@@ -195,87 +195,6 @@ test_that("options(lsmoe.simd) must be TRUE or FALSE", {
   expect_identical(moe_lse(runif(50), runif(50), k = 1, expert = expert_linear())$kernel, "portable")
 })
 
-test_that("standardisation: fits of (x, y) and (10 x + 3, 100 y - 7) agree on the user's scale", {
-  set.seed(14)
-  n <- 800
-  x <- runif(n)
-  y <- ifelse(x < 0.5, 1 + 2 * x, 3 - 2 * x) + rnorm(n, sd = 0.05)
-  set.seed(1); f1 <- moe_lse(x, y, k = 2, expert = "linear")
-  set.seed(1); f2 <- moe_lse(10 * x + 3, 100 * y - 7, k = 2, expert = "linear")
-  expect_equal(100 * fitted(f1) - 7, fitted(f2), tolerance = 1e-6)
-  # the same mixture up to the order of the components: match them by the expert slopes
-  c1 <- f1$coefficients
-  c2 <- f2$coefficients
-  o <- order(c2$eta[, 1])[rank(10 * c1$eta[, 1])]
-  gate_diff <- function(co, o) unname(c(co$beta0[o[1]] - co$beta0[o[2]], co$beta1[o[1], 1] - co$beta1[o[2], 1]))
-  g1 <- gate_diff(c1, 1:2)
-  g2 <- gate_diff(c2, o)
-  # gate: beta0 + beta1 x = beta0' + beta1' (10 x + 3)
-  expect_equal(g2[2], g1[2] / 10, tolerance = 1e-5)
-  expect_equal(g2[1], g1[1] - 3 * g1[2] / 10, tolerance = 1e-5)
-  # linear experts: 100 (a x + b) - 7 = a' (10 x + 3) + b'
-  expect_equal(unname(c2$eta[o, 1]), unname(10 * c1$eta[, 1]), tolerance = 1e-5)
-  expect_equal(unname(c2$eta[o, 2]), unname(100 * c1$eta[, 2] - 7 - 30 * c1$eta[, 1]), tolerance = 1e-5)
-  # output-weighted tanh: the response is rescaled, not shifted: c' = 100 c
-  yt <- 2 * tanh(8 * x - 3) * (x > 0.4) + rnorm(n, sd = 0.05)
-  ctl <- lse_control(n_starts = 10, warn = FALSE)  # the step at x = 0.4 pushes a gate towards its bound
-  set.seed(2); g1 <- moe_lse(x, yt, k = 2, expert = expert_tanh(TRUE), control = ctl)
-  set.seed(2); g2 <- moe_lse(10 * x + 3, 100 * yt, k = 2, expert = expert_tanh(TRUE), control = ctl)
-  expect_equal(100 * fitted(g1), fitted(g2), tolerance = 1e-5)
-  expect_equal(sort(unname(g2$coefficients$eta[, 3])), sort(unname(100 * g1$coefficients$eta[, 3])), tolerance = 1e-4)
-  expect_equal(g2$rss, 1e4 * g1$rss, tolerance = 1e-6)
-})
-
-test_that("a default call the experts cannot follow is an error, not a useless fit", {
-  expect_error(moe_lse(eruptions ~ waiting, data = datasets::faithful), class = "lsmoe_error_range")
-  expect_error(moe_lse(eruptions ~ waiting, data = datasets::faithful), "expert_linear")
-  # with experts on the response's scale the default fit beats lm
-  set.seed(1)
-  fit <- moe_lse(eruptions ~ waiting, data = datasets::faithful, expert = "linear")
-  r2 <- function(rss, y) 1 - rss / sum((y - mean(y))^2)
-  lm_rss <- sum(residuals(stats::lm(eruptions ~ waiting, data = datasets::faithful))^2)
-  expect_gt(r2(fit$rss, datasets::faithful$eruptions), r2(lm_rss, datasets::faithful$eruptions))
-  expect_true(fit$converged)
-  # a fit worse than a constant warns
-  set.seed(2)
-  x <- runif(200)
-  expect_warning(moe_lse(x, 0.9 + 0.2 * (x > 0.5) + rnorm(200, sd = 0.01) - 0.1 * 0, k = 1,
-                         expert = expert_sigmoid(), start = list(beta0 = 0, beta1 = matrix(0), eta = matrix(c(0, -30), 1)),
-                         control = lse_control(max_iter = 1, warn = FALSE, polish = FALSE)),
-                 class = "lsmoe_warning_fit")
-})
-
-test_that("default fits find the best optimum that 300 starts find (mcycle, linear experts)", {
-  skip_if_not_installed("MASS")
-  data(mcycle, package = "MASS")
-  set.seed(99)
-  best <- moe_lse(accel ~ times, data = mcycle, k = 3, expert = "linear",
-                  control = lse_control(n_starts = 300))$rss
-  hits <- vapply(1:3, function(s) {
-    set.seed(s)
-    f <- moe_lse(accel ~ times, data = mcycle, k = 3, expert = "linear")
-    expect_true(f$converged)
-    f$rss <= best * (1 + 1e-6)
-  }, logical(1))
-  expect_gte(sum(hits), 2)
-})
-
-test_that("the new lse_control() arguments reject bad values with classed errors naming them", {
-  err <- function(expr, arg) expect_error(expr, paste0("`", arg, "`"), class = "lsmoe_error_input")
-  for (a in c("n_finish", "screen_rows", "screen_iter", "refine_rows")) {
-    err(do.call(lse_control, stats::setNames(list(0), a)), a)
-    err(do.call(lse_control, stats::setNames(list(NA), a)), a)
-    err(do.call(lse_control, stats::setNames(list(2.5), a)), a)
-  }
-  err(lse_control(damping = -1), "damping")
-  err(lse_control(damping = Inf), "damping")
-  err(lse_control(standardize = NA), "standardize")
-  err(lse_control(standardize = "yes"), "standardize")
-  err(lse_control(screen_iter = 1e7), "screen_iter")
-  err(lse_control(restart = NA), "restart")
-  err(lse_control(restart = c(TRUE, FALSE)), "restart")
-})
-
 test_that("a best fit stopped by the iteration limit is restarted once and then converges", {
   # faithful, k = 2, output-weighted tanh experts: the best start crawls to the iteration limit
   # (one expert tends to a linear function, another to a step); from where it stopped, a run
@@ -299,25 +218,6 @@ test_that("a best fit stopped by the iteration limit is restarted once and then 
   expect_identical(b$best_start, a$best_start)
   # the restart only continues the fit: the other starts are unchanged
   expect_identical(b$starts[-b$best_start, ], a$starts[-a$best_start, ])
-})
-
-test_that("by default every start is finished on data with at most screen_rows rows, 3 otherwise", {
-  set.seed(11)
-  x <- runif(300)
-  y <- sin(6 * x) + rnorm(300, sd = 0.1)
-  set.seed(1)
-  # (the multistart alone: n_perturb = 0)
-  f <- moe_lse(x, y, k = 2, expert = "linear", control = lse_control(n_starts = 8, n_perturb = 0))
-  expect_false(any(f$starts$status == 13L))
-  expect_true(all(is.finite(f$starts$rss)))
-  set.seed(1)
-  g <- moe_lse(x, y, k = 2, expert = "linear", control = lse_control(n_starts = 8, n_finish = 8, n_perturb = 0))
-  expect_identical(f$rss, g$rss)
-  expect_identical(f$starts$rss, g$starts$rss)
-  set.seed(1)
-  h <- moe_lse(x, y, k = 2, expert = "linear", control = lse_control(n_starts = 8, screen_rows = 100, n_perturb = 0))
-  expect_equal(sum(h$starts$status != 13L), 3)
-  expect_null(lse_control()$n_finish)
 })
 
 test_that("projected bounds reach an optimum on a bound, hold it exactly and satisfy the KKT sign", {
@@ -360,45 +260,6 @@ test_that("with no bound active, projection and transform reach the same optimum
   expect_equal(fp$on_bound, 0)
   expect_equal(fp$rss, ft$rss, tolerance = 1e-8)
   expect_equal(fitted(fp), fitted(ft), tolerance = 1e-5)
-})
-
-test_that("the range check decides exactly as the median does", {
-  set.seed(71)
-  ex <- expert_sigmoid()
-  for (i in 1:300) {
-    n <- sample(1:9, 1)
-    y <- sample(c(-1, -0.5, 0, 0.5, 1, 1.5, 2), n, replace = TRUE)
-    med <- stats::median(y)
-    outside <- med < 0 || med > 1
-    got <- tryCatch({ lsmoe:::check_reachable(y, ex); FALSE }, lsmoe_error_range = function(e) TRUE)
-    expect_identical(got, outside, info = paste(y, collapse = ","))
-  }
-})
-
-test_that("fitted values come from the fused pass and equal predict() for every family, gate and thread count", {
-  set.seed(72)
-  x <- matrix(runif(3 * 5000), 5000, 3)
-  y0 <- sin(3 * x[, 1]) + x[, 2]
-  xb <- matrix(runif(3 * 20000), 20000, 3)
-  for (gt in list(gate_softmax(), gate_sigmoid())) {
-    for (e in list(expert_sigmoid(), expert_tanh(), expert_linear(), expert_polynomial(2), expert_relu(),
-                   expert_gelu(), expert_constant(), expert_tanh(output_weight = TRUE))) {
-      y <- if (e$name %in% c("sigmoid", "tanh") && !isTRUE(e$output_weight)) plogis(y0) else y0
-      y <- y + rnorm(length(y), 0, 0.05)
-      set.seed(5)
-      f1 <- moe_lse(x, y, k = 2, expert = e, gate = gt, control = lse_control(n_starts = 2, max_iter = 20, warn = FALSE))
-      expect_equal(unname(fitted(f1)), unname(as.vector(predict(f1, newdata = x))), tolerance = 1e-12)
-      expect_equal(sum(residuals(f1)^2), f1$rss, tolerance = 1e-10)
-      set.seed(5)
-      f2 <- update(f1, control = lse_control(n_starts = 2, max_iter = 20, warn = FALSE, threads = 2))
-      expect_identical(fitted(f2), fitted(f1))
-      # 20000 rows: 5 chunks, so 2 threads are used
-      fb1 <- lsmoe:::cpp_fitted(xb, f1$theta, f1$expert, 2L, 1L, gt$name)
-      fb2 <- lsmoe:::cpp_fitted(xb, f1$theta, f1$expert, 2L, 2L, gt$name)
-      expect_identical(fb2, fb1)
-      expect_equal(fb1, unname(as.vector(predict(f1, newdata = xb))), tolerance = 1e-12)
-    }
-  }
 })
 
 test_that("reciprocal output weights: the wrapped pass gives the chain rule's J'J and J'r", {
@@ -444,55 +305,6 @@ test_that("reciprocal output weights: the wrapped pass gives the chain rule's J'
                                             "softmax", TRUE, TRUE), "output-weighted tanh")
 })
 
-test_that("reciprocal output weights: the change of coordinates keeps the function and the box", {
-  set.seed(22)
-  e <- expert_tanh(output_weight = TRUE)
-  k <- 3L
-  d <- 2L
-  x <- matrix(rnorm(200), 100, 2)
-  th <- rnorm(lsmoe:::n_free_params(k, d, d + 2))
-  ic <- lsmoe:::output_weight_index(k, d)
-  th[ic] <- c(-3, 0.5, 40)  # a negative weight, a small one, one above bound_output = 20
-  phi <- lsmoe:::to_reciprocal(th, k, d, "softmax", 20, 1e-4)
-  expect_equal(phi[ic], 1 / c(3, 0.5, 20))
-  # a weight below c_min is raised to it
-  tiny <- th
-  tiny[ic[2]] <- 1e-9
-  expect_equal(lsmoe:::to_reciprocal(tiny, k, d, "softmax", 20, 1e-4)[ic[2]], 1e4)
-  # c_min: 1e-4 times the smaller of bound_output and the response's root mean square
-  expect_equal(lsmoe:::reciprocal_c_min(c(3, -4), 20), 1e-4 * sqrt(12.5))
-  expect_equal(lsmoe:::reciprocal_c_min(c(300, -400), 20), 1e-4 * 20)
-  expect_equal(lsmoe:::reciprocal_c_min(c(0, 0), 20), 1e-4)
-  b <- lsmoe:::theta_bounds(k, d, e, lse_control(), "softmax", reciprocal = TRUE, c_min = 1e-3)
-  expect_equal(b$lower[ic], rep(1 / 20, k))
-  expect_equal(b$upper[ic], rep(1e3, k))
-  expect_equal(b[["lower"]][-ic], lsmoe:::theta_bounds(k, d, e, lse_control())$lower[-ic])
-  back <- lsmoe:::from_reciprocal(phi, k, d, "softmax")
-  expect_true(all(back[ic] > 0))
-  # the negative weight moved its sign into (a, b): the same expert, the same fitted values
-  clip <- th
-  clip[ic[3]] <- 20
-  expect_equal(lsmoe:::cpp_fitted(x, back, e, k), lsmoe:::cpp_fitted(x, clip, e, k), tolerance = 1e-14)
-  # columns of a matrix are mapped one by one
-  m <- cbind(th, -th)
-  expect_equal(lsmoe:::to_reciprocal(m, k, d, "softmax", 20, 1e-4)[, 2], lsmoe:::to_reciprocal(-th, k, d, "softmax", 20, 1e-4))
-  expect_equal(lsmoe:::from_reciprocal(lsmoe:::to_reciprocal(m, k, d, "softmax", 20, 1e-4), k, d, "softmax")[, 1], back)
-  # used only for tanh experts with an output weight and a finite bound_output
-  expect_true(lsmoe:::uses_reciprocal(e, lse_control()))
-  expect_false(lsmoe:::uses_reciprocal(e, lse_control(reciprocal_weight = FALSE)))
-  expect_false(lsmoe:::uses_reciprocal(e, lse_control(bound_output = Inf)))
-  expect_false(lsmoe:::uses_reciprocal(e, lse_control(bound_output = 1e60)))
-  expect_true(lsmoe:::uses_reciprocal(e, lse_control(bound_output = 1e50)))
-  expect_false(lsmoe:::uses_reciprocal(expert_sigmoid(TRUE), lse_control()))
-  expect_false(lsmoe:::uses_reciprocal(expert_tanh(), lse_control()))
-  expect_error(lse_control(reciprocal_weight = NA), "`reciprocal_weight`", class = "lsmoe_error_input")
-  expect_error(lse_control(reciprocal_weight = "yes"), "`reciprocal_weight`", class = "lsmoe_error_input")
-  ctl <- lse_control(n_starts = 1)
-  ctl$reciprocal_weight <- NA  # edited by hand: validated again
-  expect_error(moe_lse(x[, 1], x[, 2], k = 2, expert = e, control = ctl), "`reciprocal_weight`",
-               class = "lsmoe_error_input")
-})
-
 test_that("reciprocal output weights reach the linear limit on the bound where (a, b, c) crawls", {
   # airquality, k = 2, output-weighted tanh experts: the best fit sends both experts towards
   # linear functions (|c| up to bound_output on the standardised scale, a and b small). From
@@ -536,16 +348,72 @@ test_that("reciprocal output weights reach the linear limit on the bound where (
   expect_gte(sum(fn(again$par)^2), sum(fn(th)^2) * (1 - 1e-8))
 })
 
-test_that("a one-parameter model (k = 1, constant expert) goes through the whole default search", {
-  # the perturbation search's starts form a 1 x n_perturb matrix (fuzz call 4958, seed 1)
-  set.seed(2)
-  x <- matrix(runif(60))
-  y <- rnorm(60, 3)
-  fit <- moe_lse_fit(x, y, k = 1, expert = expert_constant())
-  expect_true(fit$converged)
-  expect_equal(fit$rss, sum((y - mean(y))^2), tolerance = 1e-10)
-  expect_equal(unname(fitted(fit)), rep(mean(y), 60), tolerance = 1e-8)
-  expect_gt(sum(fit$starts$round > 0), 0)  # the perturbation search ran
-  fit2 <- moe_lse_fit(x, y, k = 1, expert = expert_constant(), control = lse_control(n_starts = 1, max_iter = 2, warn = FALSE))
-  expect_equal(fit2$rss, fit$rss, tolerance = 1e-8)
+test_that("the C++ regression function matches an independent R implementation", {
+  set.seed(10)
+  for (nm in names(all_experts())) {
+    e <- all_experts()[[nm]]
+    for (d in c(1, 3)) for (k in 1:3) {
+      x <- matrix(runif(40 * d, -1, 1), 40, d)
+      q <- lsmoe:::expert_q(e, d)
+      theta <- rnorm(lsmoe:::n_free_params(k, d, q))
+      p <- lsmoe:::unpack_theta(theta, k, d, q)
+      got <- lsmoe:::cpp_predict(x, p$beta0, p$beta1, t(p$eta), e)
+      ref <- ref_fG(x, p$beta0, p$beta1, p$eta, e, parts = TRUE)
+      expect_equal(drop(got$response), ref$f, tolerance = 1e-12, label = paste(nm, d, k))
+      expect_equal(got$gate, ref$gate, tolerance = 1e-12)
+      expect_equal(got$experts, ref$experts, tolerance = 1e-12)
+    }
+  }
+})
+
+test_that("the analytic Jacobian equals a finite-difference Jacobian for every family, k and d", {
+  set.seed(11)
+  for (nm in names(all_experts())) {
+    e <- all_experts()[[nm]]
+    for (d in c(1, 3)) for (k in 1:3) {
+      n <- 30
+      x <- matrix(runif(n * d, -1, 1), n, d)
+      y <- rnorm(n)
+      q <- lsmoe:::expert_q(e, d)
+      theta <- rnorm(lsmoe:::n_free_params(k, d, q))
+      J <- lsmoe:::cpp_residuals(x, y, theta, e, k)$jacobian
+      h <- 1e-6
+      Jfd <- vapply(seq_along(theta), function(s) {
+        tp <- theta; tm <- theta
+        tp[s] <- tp[s] + h; tm[s] <- tm[s] - h
+        (ref_f_theta(tp, x, e, k) - ref_f_theta(tm, x, e, k)) / (2 * h)
+      }, numeric(n))
+      rel <- max(abs(J - Jfd)) / max(1, max(abs(J)))
+      expect_lt(rel, 1e-6, label = sprintf("%s d=%d k=%d relative error", nm, d, k))
+    }
+  }
+})
+
+test_that("the residuals and RSS are f - y and its squared norm", {
+  set.seed(12)
+  x <- matrix(runif(50), 50, 1)
+  y <- rnorm(50)
+  theta <- rnorm(lsmoe:::n_free_params(2, 1, 2))
+  r <- lsmoe:::cpp_residuals(x, y, theta, expert_sigmoid(), 2L)
+  f <- ref_f_theta(theta, x, expert_sigmoid(), 2)
+  expect_equal(drop(r$residuals), f - y, tolerance = 1e-12)
+  expect_equal(r$rss, sum((f - y)^2), tolerance = 1e-12)
+})
+
+test_that("the gate and f_G stay finite for logits of magnitude 1e4", {
+  x <- matrix(c(-1, 0, 1), 3, 1)
+  for (e in list(expert_sigmoid(), expert_linear(), expert_tanh(TRUE))) {
+    q <- lsmoe:::expert_q(e, 1)
+    eta <- matrix(rep(c(1, 0.5, 2)[seq_len(q)], 3), 3, q, byrow = TRUE)
+    out <- lsmoe:::cpp_predict(x, c(1e4, -1e4, 0), matrix(c(1e4, -1e4, 0), 3, 1), t(eta), e)
+    expect_true(all(is.finite(out$gate)))
+    expect_true(all(is.finite(out$response)))
+    expect_equal(rowSums(out$gate), rep(1, 3), tolerance = 1e-12)
+    # logits: 1e4 (1 + x), -1e4 (1 - x), 0. Component 1 wins wherever x > -1; at x = -1 all
+    # three logits are 0 and the gate splits evenly.
+    expect_equal(out$gate[, 1], c(1 / 3, 1, 1))
+    theta <- lsmoe:::pack_theta(c(1e4, -1e4, 0), matrix(c(1e4, -1e4, 0), 3, 1), eta)
+    J <- lsmoe:::cpp_residuals(x, rep(0, 3), theta, e, 3L)$jacobian
+    expect_true(all(is.finite(J)))
+  }
 })

@@ -1,5 +1,5 @@
-# Newton polish of a best fit that stopped at the iteration limit (lse_control(polish), engine.R
-# newton_polish()).
+# fit-finish.R: finishing the best fit: the Newton polish (newton_polish(), polish_iterations()) and
+# re-anchoring of a softmax gate held at a bound (reanchor_best(); reanchor_thetas(): test-params.R).
 
 # A k = 2 sigmoid problem started off its optimum and stopped after a few iterations.
 polish_problem <- function() {
@@ -7,6 +7,7 @@ polish_problem <- function() {
   start <- list(beta0 = c(1, 0), beta1 = matrix(c(0.5, 0), 2, 1), eta = rbind(c(1, -1), c(1, 1)))
   c(s, list(start = start))
 }
+
 polish_fit <- function(s, polish, max_iter = 4, w = NULL, x = s$x, y = s$y, ...) {
   moe_lse_fit(x, y, weights = w, k = 2, expert = expert_sigmoid(), start = s$start,
               control = lse_control(max_iter = max_iter, polish = polish, warn = FALSE, ...))
@@ -109,7 +110,7 @@ test_that("on mcycle (k = 3, output-weighted tanh) the polish ends the crawl at 
     pmin(pmax(ns$pack_theta(th$beta0, th$beta1, th$eta), b$lower), b$upper)
   }
   obj <- function(t) sum((ys - ref_f_theta(t, xs, ex, 3))^2)
-  # the analytic gradient 2 J'r (J checked against finite differences in test-engine.R)
+  # the analytic gradient 2 J'r (J checked against finite differences in test-fit-core.R)
   grad <- function(t) {
     z <- ns$cpp_residuals(xs, ys, t, ex, 3L, "softmax")
     2 * drop(crossprod(z$jacobian, z$residuals))
@@ -172,4 +173,114 @@ test_that("the polish's iteration limit follows the starts' LM iterations, withi
   expect_identical(lsmoe:::polish_iterations(c(6, NA), 14), 10L)
   expect_identical(lsmoe:::polish_iterations(rep(500, 10), 7), 200L)
   expect_identical(lsmoe:::polish_iterations(c(500, 500, 170), 14), 73L)
+})
+
+# faithful on the standardised scale (mean 0, population sd 1), fitted with standardize = FALSE so
+# that the box is the same for the fit and for the reference optimizers below.
+reanchor_data <- function() {
+  z <- function(v) (v - mean(v)) / sqrt(mean((v - mean(v))^2))
+  list(x = matrix(z(datasets::faithful$waiting)), y = z(datasets::faithful$eruptions))
+}
+
+# A start whose fit ends with a gating slope on its bound (bound_gate = 50): a low and a high
+# line, and a steep third expert where the two clusters of eruptions overlap.
+reanchor_start <- function() {
+  list(beta0 = c(1.4, 1.3, 0), beta1 = matrix(c(-45, -40, 0), 3, 1),
+       eta = rbind(c(0.06, -1.2), c(-19, 1.5), c(0.14, 0.65)))
+}
+
+reanchor_fit <- function(reanchor, ...) {
+  s <- reanchor_data()
+  moe_lse_fit(s$x, s$y, k = 3, expert = expert_linear(), start = reanchor_start(),
+              control = lse_control(standardize = FALSE, reanchor = reanchor, ...))
+}
+
+test_that("a fit whose gate is held at a bound is re-anchored to the optimum of an independent optimizer", {
+  skip_if_not_installed("minpack.lm")
+  s <- reanchor_data()
+  raw <- reanchor_fit(FALSE)
+  expect_true(raw$converged)
+  gate_flags <- raw$bound_flags[1:4]
+  expect_true(any(gate_flags))  # the gate wants to be steeper than the box allows
+  fit <- reanchor_fit(TRUE)
+  expect_true(fit$converged)
+  expect_match(fit$message, "(after re-anchoring the gate)", fixed = TRUE)
+  expect_lt(fit$rss, raw$rss * (1 - 1e-3))
+  expect_equal(fit$rss, sum(residuals(fit)^2), tolerance = 1e-10)
+  # within the box, under its own anchoring
+  expect_true(all(abs(fit$theta[1:4]) <= 50 + 1e-12))
+  expect_true(all(abs(fit$theta[5:10]) <= 20 + 1e-12))
+  # but outside it under another: a gate difference beyond bound_gate, which the fit without
+  # re-anchoring cannot reach in its anchoring
+  b1 <- fit$coefficients$beta1[, 1]
+  expect_gt(max(abs(outer(b1, b1, "-"))), 50 + 1e-6)
+  # minpack.lm's bounded Levenberg-Marquardt from the other anchorings of the raw fit
+  th <- lsmoe:::reanchor_thetas(raw$theta, 3, 1, 2, list(lower = c(rep(-50, 4), rep(-20, 6)),
+                                                        upper = c(rep(50, 4), rep(20, 6))))
+  ref <- vapply(seq_len(ncol(th)), function(j) {
+    r <- minpack.lm::nls.lm(th[, j], lower = c(rep(-50, 4), rep(-20, 6)), upper = c(rep(50, 4), rep(20, 6)),
+                            fn = function(t) s$y - ref_f_theta(t, s$x, expert_linear(), 3),
+                            control = minpack.lm::nls.lm.control(maxiter = 1000, ftol = 1e-14, ptol = 1e-14))
+    sum(r$fvec^2)
+  }, 0)
+  expect_lt(min(ref), raw$rss * (1 - 1e-3))
+  expect_lte(fit$rss, min(ref) * (1 + 1e-8))
+  # and L-BFGS-B in the box, from the estimate, finds nothing lower
+  o <- stats::optim(fit$theta, function(t) sum((s$y - ref_f_theta(t, s$x, expert_linear(), 3))^2),
+                    method = "L-BFGS-B", lower = c(rep(-50, 4), rep(-20, 6)), upper = c(rep(50, 4), rep(20, 6)),
+                    control = list(factr = 1, maxit = 1000))
+  expect_gt(o$value, fit$rss * (1 - 1e-8))
+  # the starts table holds it in the best start's row; the count of iterations includes it
+  expect_identical(fit$starts$rss[fit$best_start], fit$rss)
+  expect_gt(fit$iterations, raw$iterations)
+  # print() says so
+  expect_match(paste(capture.output(print(fit)), collapse = "\n"), "iterations and re-anchoring the gate", fixed = TRUE)
+  expect_false(any(grepl("re-anchoring", capture.output(print(raw)), fixed = TRUE)))
+})
+
+test_that("re-anchoring and the Newton polish finish a fit stopped at the iteration limit together", {
+  full <- reanchor_fit(TRUE)
+  for (mi in c(5, 10)) {
+    # stopped before its gate reaches the bound: the polish takes it there, re-anchoring moves
+    # on from there, and the polish ends a re-anchored refit that stops at the limit
+    fit <- reanchor_fit(TRUE, max_iter = mi)
+    expect_true(fit$converged)
+    expect_match(fit$message, "(after a Newton polish)", fixed = TRUE)
+    expect_match(fit$message, "(after re-anchoring the gate)", fixed = TRUE)
+    expect_equal(fit$rss, full$rss, tolerance = 1e-8)
+    # without re-anchoring the polish ends at the fit held at the bound
+    raw <- reanchor_fit(FALSE, max_iter = mi)
+    expect_true(raw$converged)
+    expect_lt(fit$rss, raw$rss * (1 - 1e-3))
+  }
+})
+
+test_that("re-anchoring leaves fits alone where it cannot apply", {
+  same <- function(a, b) {
+    for (nm in setdiff(names(a), c("control", "call"))) expect_identical(a[[nm]], b[[nm]], label = nm)
+  }
+  s <- reanchor_data()
+  # k = 2 (the other anchoring negates the gate; the box is symmetric), the sigmoid gate (no
+  # anchor), an infinite bound_gate, and a fit whose gate is inside the box
+  for (args in list(list(k = 2, gate = gate_softmax(), bound_gate = 50), list(k = 3, gate = gate_sigmoid(), bound_gate = 50),
+                    list(k = 3, gate = gate_softmax(), bound_gate = Inf), list(k = 3, gate = gate_softmax(), bound_gate = 1e4))) {
+    fits <- lapply(c(TRUE, FALSE), function(ra) {
+      set.seed(4)
+      moe_lse_fit(s$x, s$y, k = args$k, expert = expert_linear(), gate = args$gate,
+                  control = lse_control(n_starts = 5, standardize = FALSE, bound_gate = args$bound_gate, reanchor = ra))
+    })
+    if (identical(args$bound_gate, 1e4)) expect_false(any(fits[[1]]$bound_flags[1:4]))
+    same(fits[[1]], fits[[2]])
+    expect_false(grepl("re-anchoring", fits[[1]]$message, fixed = TRUE))
+  }
+})
+
+test_that("bad reanchor values raise classed errors", {
+  for (bad in list(NA, "yes", 1, c(TRUE, FALSE), NULL)) {
+    expect_error(lse_control(reanchor = bad), class = "lsmoe_error_input")
+  }
+  ctl <- lse_control()
+  ctl$reanchor <- "no"
+  expect_error(moe_lse_fit(matrix(1:10), as.numeric(1:10), k = 3, expert = expert_linear(), control = ctl),
+               class = "lsmoe_error_input")
 })

@@ -1,5 +1,5 @@
-# Tree starts (lse_control(), "Starts"): a regression-tree partition of the rows, a gate fitted
-# to it and per-part experts.
+# starts.R: the start generators: tree starts (tree_splits(), softmax_gate_start(), tree_start()), the mixed
+# strategy and the box of generated starts (make_starts()), and perturbed starts (perturb_theta()).
 
 plateaus <- function(n = 300, seed = 8) {
   set.seed(seed)
@@ -151,4 +151,59 @@ test_that("tree starts work with any thread count and give the same fit", {
 test_that("start_strategy accepts \"tree\" and names it in its error", {
   expect_equal(lse_control(start_strategy = "tree")$start_strategy, "tree")
   expect_error(lse_control(start_strategy = "trees"), class = "lsmoe_error_input", regexp = "\"tree\"")
+})
+
+test_that("generated starts stay strictly inside the bounds", {
+  set.seed(8)
+  x <- matrix(sort(runif(300)), ncol = 1)
+  y <- ifelse(x[, 1] < 0.3, 0, ifelse(x[, 1] < 0.6, 2, -1)) + rnorm(300, sd = 0.1)
+  ctl <- lse_control(n_starts = 6, bound_gate = 5, bound_expert = 4, bound_output = 3)
+  for (e in list(expert_tanh(TRUE), expert_linear())) {
+    st <- lsmoe:::make_starts(x, y, 3, e, ctl)
+    b <- lsmoe:::theta_bounds(3, 1, e, ctl)
+    expect_true(all(st >= 0.9 * b$lower - 1e-12 & st <= 0.9 * b$upper + 1e-12))
+    # the data-driven gate is softened, not clipped: the anchored gate keeps its shape
+    expect_true(all(abs(st[1:4, 1]) <= 0.5 * 5 + 1e-12))
+  }
+})
+
+test_that("a perturbed start redraws one component and keeps the others", {
+  set.seed(5)
+  x <- matrix(runif(200), 100, 2)
+  y <- rnorm(100)
+  e <- expert_tanh(output_weight = TRUE)
+  sc <- lsmoe:::data_scales(x, y)
+  k <- 4
+  q <- 4
+  for (gate in c("softmax", "sigmoid")) {
+    th <- lsmoe:::pack_theta(rnorm(k), matrix(rnorm(2 * k), k, 2), matrix(rnorm(k * q), k, q), gate)
+    P <- lsmoe:::unpack_theta(th, k, 2, q, gate)
+    seen <- character(0)
+    for (i in 1:60) {
+      Q <- lsmoe:::unpack_theta(lsmoe:::perturb_theta(th, x, y, k, e, sc, gate), k, 2, q, gate)
+      # logits of the full gate, made unique under the softmax by anchoring the first component
+      lp <- cbind(P$beta0, P$beta1)
+      lq <- cbind(Q$beta0, Q$beta1)
+      if (gate == "softmax") {
+        lp <- sweep(lp, 2, lp[1, ])
+        lq <- sweep(lq, 2, lq[1, ])
+      }
+      gate_changed <- which(rowSums(abs(lp - lq)) > 1e-12)
+      eta_changed <- which(rowSums(abs(P$eta - Q$eta)) > 0)
+      j <- unique(c(eta_changed, if (gate == "sigmoid") gate_changed))
+      if (gate == "softmax" && length(gate_changed)) {
+        # with the first component anchored, a new logit of component j changes row j only
+        # (or, when j = 1, every other row by the same amount)
+        jg <- if (length(gate_changed) == 1) gate_changed else 1L
+        if (length(gate_changed) > 1) {
+          dd <- lp - lq
+          expect_equal(unname(sweep(dd[-1, , drop = FALSE], 2, dd[2, ])), matrix(0, k - 1, 3))
+        }
+        j <- unique(c(j, jg))
+      }
+      expect_length(j, 1)  # exactly one component changed
+      seen <- union(seen, c(if (length(eta_changed)) "expert", if (length(gate_changed)) "gate"))
+    }
+    expect_setequal(seen, c("expert", "gate"))
+  }
 })

@@ -1,3 +1,6 @@
+# rate_study.R: rate_study(), estimate_rate() and plot(): tidy results, reproducibility, progress, plots
+# and edge cases.
+
 G0_sig <- function() {
   mixing_measure(beta0 = c(-4, 0), beta1 = c(8, 0), eta = rbind(c(6, -2), c(-5, 3)), expert = expert_sigmoid())
 }
@@ -363,4 +366,57 @@ test_that("the stored study of the vignette is a rate_study whose kept fits repr
       expect_identical(paste(tm$cell_size, collapse = ","), rows$cells[i])
     }
   }
+})
+
+test_that("plot() of a rate study checks use_ggplot", {
+  set.seed(1)
+  n <- rep(c(1e3, 1e4, 1e5), each = 3)
+  st <- structure(data.frame(expert = "sigmoid", k = 2, loss = "D1", n = n, value = n^-0.5 * exp(rnorm(9, sd = 0.1))),
+                  class = c("rate_study", "data.frame"))
+  for (u in list(NA, "yes", c(TRUE, FALSE), 1, NULL, logical(0))) err_input(plot(st, use_ggplot = u), "`use_ggplot`")
+  pdf(NULL)
+  on.exit(dev.off())
+  expect_identical(plot(st, use_ggplot = FALSE), st)
+  # a study built by hand (as in ?plot.rate_study) also prints: it has no fit columns
+  expect_output(print(st), "losses: D1; 9 fit(s)\n", fixed = TRUE)
+})
+
+test_that("estimate_rate(): edge cases give classed errors or exact answers, never NaN or a bare warning", {
+  n <- rep(c(100, 1000, 10000), each = 3)
+  # one n, or one n left after dropping missing values
+  err_input(estimate_rate(data.frame(n = 100, value = 1)), "two distinct sample sizes")
+  err_input(estimate_rate(data.frame(n = rep(100, 5), value = 1:5)), "two distinct sample sizes")
+  err_input(estimate_rate(data.frame(n = n, value = NA_real_)), "two distinct sample sizes")
+  err_input(estimate_rate(data.frame(n = n, value = c(rep(NA, 6), rep(1, 3))), window = NULL), "two distinct")
+  # zero or negative losses: log undefined
+  err_input(estimate_rate(data.frame(n = n, value = c(0, n[-1]^-0.5))), "zero or negative")
+  err_input(estimate_rate(data.frame(n = n, value = -n^-0.5)), "zero or negative")
+  # all-equal losses: slope exactly 0 with standard error 0, without a warning
+  expect_no_warning(est <- estimate_rate(data.frame(n = n, value = 0.3)))
+  expect_identical(est$slope, rep(0, nrow(est)))
+  expect_identical(est$se, rep(0, nrow(est)))
+  expect_equal(est$c, rep(0.3, nrow(est)))
+  # an exact power law: the slope and constant, no warning
+  expect_no_warning(est <- estimate_rate(data.frame(n = n, value = 2 * n^-0.5), window = NULL))
+  expect_equal(est$slope, c(-0.5, -0.5))
+  expect_equal(est$c, c(2, 2))
+  # Inf and NA losses are dropped and counted
+  v <- n^-0.5 * exp(c(0.1, -0.1, 0, 0.05, -0.05, 0, 0.02, -0.02, 0))
+  est <- estimate_rate(data.frame(n = n, value = replace(v, c(1, 5), c(Inf, NA))), window = NULL)
+  expect_identical(est$n_dropped, c(2L, 2L))
+  ref <- stats::lm(log(v[-c(1, 5)]) ~ log(n[-c(1, 5)]))
+  expect_equal(est$slope[1], unname(coef(ref)[2]))
+  expect_equal(est$se[1], unname(coef(summary(ref))[2, 2]))
+  expect_equal(est$c[1], unname(exp(coef(ref)[1])))
+  # two points: slope, but no interval (NA, never NaN)
+  est <- estimate_rate(data.frame(n = c(100, 1000), value = c(1, 0.5)), window = NULL)
+  expect_equal(est$slope[1], log(0.5) / log(10))
+  expect_true(all(is.na(est$se)) && !any(is.nan(est$se)))
+  # a window so narrow that it would make billions of windows
+  err_input(estimate_rate(data.frame(n = n, value = v), window = 1e-10), "`window`")
+})
+
+test_that("rate_study() rejects a non-character `losses` with a classed error", {
+  err_input(rate_study(G_sig(), n = c(40, 80), losses = function(...) 1), "`losses`")
+  err_input(rate_study(G_sig(), n = c(40, 80), losses = 1), "`losses`")
 })

@@ -1,0 +1,60 @@
+# fit-object.R: the moe_lse object: fitted values from the fused pass, the convergence warning, the start table.
+
+test_that("fitted values come from the fused pass and equal predict() for every family, gate and thread count", {
+  set.seed(72)
+  x <- matrix(runif(3 * 5000), 5000, 3)
+  y0 <- sin(3 * x[, 1]) + x[, 2]
+  xb <- matrix(runif(3 * 20000), 20000, 3)
+  for (gt in list(gate_softmax(), gate_sigmoid())) {
+    for (e in list(expert_sigmoid(), expert_tanh(), expert_linear(), expert_polynomial(2), expert_relu(),
+                   expert_gelu(), expert_constant(), expert_tanh(output_weight = TRUE))) {
+      y <- if (e$name %in% c("sigmoid", "tanh") && !isTRUE(e$output_weight)) plogis(y0) else y0
+      y <- y + rnorm(length(y), 0, 0.05)
+      set.seed(5)
+      f1 <- moe_lse(x, y, k = 2, expert = e, gate = gt, control = lse_control(n_starts = 2, max_iter = 20, warn = FALSE))
+      expect_equal(unname(fitted(f1)), unname(as.vector(predict(f1, newdata = x))), tolerance = 1e-12)
+      expect_equal(sum(residuals(f1)^2), f1$rss, tolerance = 1e-10)
+      set.seed(5)
+      f2 <- update(f1, control = lse_control(n_starts = 2, max_iter = 20, warn = FALSE, threads = 2))
+      expect_identical(fitted(f2), fitted(f1))
+      # 20000 rows: 5 chunks, so 2 threads are used
+      fb1 <- lsmoe:::cpp_fitted(xb, f1$theta, f1$expert, 2L, 1L, gt$name)
+      fb2 <- lsmoe:::cpp_fitted(xb, f1$theta, f1$expert, 2L, 2L, gt$name)
+      expect_identical(fb2, fb1)
+      expect_equal(fb1, unname(as.vector(predict(f1, newdata = xb))), tolerance = 1e-12)
+    }
+  }
+})
+
+test_that("non-convergence gives a classed warning and converged = FALSE", {
+  sim <- sim_sigmoid2(n = 500, d = 1, noise_sd = 0.05, seed = 3)
+  expect_warning(fit <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(max_iter = 1, n_starts = 1, restart = FALSE, polish = FALSE)),
+                 class = "lsmoe_warning_convergence")
+  expect_false(fit$converged)
+  expect_equal(fit$iterations, 1)
+  expect_match(fit$message, "iteration limit")
+  # with the default restart the best fit runs max_iter iterations once more, and still warns
+  # without the Newton polish
+  expect_warning(fit2 <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(max_iter = 1, n_starts = 1, polish = FALSE)),
+                 class = "lsmoe_warning_convergence")
+  expect_false(fit2$converged)
+  expect_equal(fit2$iterations, 2)
+  # with it (the default) the fit converges after the polish, silently
+  expect_no_warning(fit3 <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(max_iter = 1, n_starts = 1)))
+  expect_true(fit3$converged)
+  expect_lt(fit3$rss, fit2$rss)
+  expect_match(fit3$message, "after a Newton polish", fixed = TRUE)
+})
+
+test_that("a fit's start table holds NA, not NaN, for RSS values not computed", {
+  fit <- fit_small()
+  ctl <- lse_control(n_starts = 20, n_finish = 2, warn = FALSE)
+  set.seed(3)
+  s <- simulate_moe(G_sig(), 100, noise_sd = 0.05)
+  f <- moe_lse(s$x, s$y, k = 2, control = ctl)
+  st <- f$starts
+  for (col in c("rss", "screen_rss", "refine_rss")) expect_false(any(is.nan(st[[col]]) | is.infinite(st[[col]])))
+  # the best start's RSS is the fit's
+  expect_equal(st$rss[f$best_start], f$rss)
+  expect_equal(min(st$rss, na.rm = TRUE), f$rss)
+})
