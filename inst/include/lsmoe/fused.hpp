@@ -1,8 +1,8 @@
 // lsmoe: the fused pass over the observations. One pass evaluates the gate, the experts, the
 // residuals and the Jacobian rows of the (weighted) least squares problem for a block of rows
 // at once, and accumulates J'J (p x p), J'r (p) and the RSS, without ever storing an n x p
-// matrix. Expert families are compile-time policies acting on Eigen arrays, so that exp and
-// the other activations run over whole blocks of rows (vectorised).
+// matrix. Expert families are compile-time policies acting on Eigen arrays (activations.hpp), so
+// that exp and the other activations run over whole blocks of rows (vectorised).
 //
 // Rows are cut into fixed chunks of `chunk_rows` rows; each chunk's partial sums are computed
 // by one thread and the partials are added in chunk order, so the result has the same bits for
@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <vector>
 #include <Eigen/Dense>
+#include "activations.hpp"
 #include "experts.hpp"
 #include "model.hpp"
 
@@ -24,79 +25,6 @@
 #endif
 
 namespace lsmoe {
-
-typedef Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic> ArrayXXd_;
-
-// ---- activation policies: f0 = phi(z), f1 = phi'(z), elementwise over a block ----------------
-struct ActSigmoid {
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
-    f0 = (1.0 + (-z).exp()).inverse();  // exp(-z) = Inf gives 0, never NaN
-    f1 = f0 * (1.0 - f0);
-  }
-};
-struct ActTanh {
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
-    f0 = z.tanh();
-    f1 = 1.0 - f0.square();
-  }
-};
-struct ActLinear {
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
-    f0 = z;
-    f1.setOnes(z.rows(), z.cols());
-  }
-};
-struct ActPolynomial {
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int p) {
-    // f1 = p z^(p-1), f0 = z^p by repeated products (p is small: checked in R)
-    f1.setOnes(z.rows(), z.cols());
-    for (int e = 1; e < p; ++e) f1 *= z;
-    f0 = f1 * z;
-    f1 *= static_cast<double>(p);
-  }
-};
-struct ActRelu {
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
-    f0 = z.max(0.0);
-    f1 = (z > 0.0).cast<double>();
-  }
-};
-struct ActGelu {
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
-    const double inv_sqrt2 = 0.70710678118654752440, inv_sqrt2pi = 0.39894228040143267794;
-    f0.resize(z.rows(), z.cols());
-    f1.resize(z.rows(), z.cols());
-    for (Eigen::Index i = 0; i < z.size(); ++i) {
-      const double zi = z.data()[i];
-      const double Phi = 0.5 * std::erfc(-zi * inv_sqrt2);
-      const double phi = inv_sqrt2pi * std::exp(-0.5 * zi * zi);
-      f0.data()[i] = zi * Phi;
-      f1.data()[i] = Phi + zi * phi;
-    }
-  }
-};
-struct ActConstant {  // h = b: handled apart (no ridge)
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
-    f0.setOnes(z.rows(), z.cols());
-    f1.setZero(z.rows(), z.cols());
-  }
-};
-
-// Calls f(Act()) with the activation policy of a family: the one place where a run-time family
-// becomes a compile-time policy.
-template <class F>
-auto dispatch_family(Family fam, F&& f) -> decltype(f(ActSigmoid())) {
-  switch (fam) {
-  case Family::sigmoid: return f(ActSigmoid());
-  case Family::tanh: return f(ActTanh());
-  case Family::linear: return f(ActLinear());
-  case Family::polynomial: return f(ActPolynomial());
-  case Family::relu: return f(ActRelu());
-  case Family::gelu: return f(ActGelu());
-  case Family::constant: return f(ActConstant());
-  }
-  throw std::invalid_argument("unknown expert family");
-}
 
 // The data of a least squares problem: X (n x d, column-major with leading dimension ldx),
 // y (n), optional square roots of weights sw (n, or nullptr).
@@ -338,7 +266,7 @@ class MoeProblem {
         Zj.setConstant(Eb_[j]);
         for (int u = 0; u < d; ++u) Zj += Ea_(u, j) * xcol(u);
       }
-      Act::eval(S.Z, S.F0, S.F1, e_.degree);
+      Act::block(S.Z, S.F0, S.F1, e_.degree);
       if (e_.output_weight) {
         for (int j = 0; j < k; ++j) {
           S.H.col(j) = Ec_[j] * S.F0.col(j);

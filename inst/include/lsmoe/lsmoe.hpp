@@ -2,6 +2,7 @@
 // Include this header (with `LinkingTo: lsmoe, RcppEigen`) to reuse the core from another package.
 #ifndef LSMOE_LSMOE_HPP
 #define LSMOE_LSMOE_HPP
+#include "activations.hpp"
 #include "experts.hpp"
 #include "gating.hpp"
 #include "model.hpp"

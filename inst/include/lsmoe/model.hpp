@@ -28,12 +28,6 @@ inline GateKind gate_from_string(const std::string& s) {
 // Number of components whose gating parameters are free: k - 1 (softmax, last anchored) or k.
 inline int gated_components(GateKind g, int k) { return g == GateKind::softmax ? k - 1 : k; }
 
-// The logistic function, without overflow for either sign of z.
-inline double sigmoid_stable(double z) {
-  const double e = std::exp(-std::abs(z));
-  return z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-}
-
 // Parameters of a mixture with k components.
 struct Params {
   Eigen::VectorXd beta0;  // k
