@@ -53,13 +53,13 @@ class FastProblem {
 // The build of the fused pass that FastProblem uses: "avx2" or "portable".
 std::string kernel_name(bool simd) { return simd && lsmoe::simd::avx2_available() ? "avx2" : "portable"; }
 
-// The index in theta of the first expert parameter, for lsmoe::ReciprocalWeightProblem, which
-// only output-weighted tanh experts have.
+// The layout of theta for lsmoe::ReciprocalWeightProblem, which only output-weighted tanh experts
+// have.
 template <class Gate>
-int reciprocal_first(const lsmoe::Expert& e, int k) {
+lsmoe::Layout reciprocal_layout(const lsmoe::Expert& e, int k) {
   if (!(e.family == lsmoe::Family::tanh && e.output_weight))
     throw std::invalid_argument("reciprocal output weights are for output-weighted tanh experts only");
-  return Gate::gated(k) * (e.d + 1);
+  return lsmoe::Layout(k, e.d, e.q(), Gate::kind);
 }
 
 // Runs the multistart fit for one expert family (activation policy Act) and one gate policy.
@@ -77,11 +77,11 @@ lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, const lsmoe::Data& full, 
   // reciprocal output weights (lsmoe::ReciprocalWeightProblem): starts, bounds and estimates hold
   // s = 1 / c in place of c
   typedef lsmoe::ReciprocalWeightProblem<P> C;
-  const int first = reciprocal_first<Gate>(e, k);
-  const C cf(pf, first, k, e.d);
+  const lsmoe::Layout layout = reciprocal_layout<Gate>(e, k);
+  const C cf(pf, layout);
   std::unique_ptr<C> cs, cr;
-  if (ps) cs.reset(new C(*ps, first, k, e.d));
-  if (pr) cr.reset(new C(*pr, first, k, e.d));
+  if (ps) cs.reset(new C(*ps, layout));
+  if (pr) cr.reset(new C(*pr, layout));
   return lsmoe::fit_multi(cf, cs.get(), cr.get(), starts, bounds, ctl, interrupt);
 }
 
@@ -204,7 +204,7 @@ Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen
       typedef FastProblem<decltype(act), decltype(g)> P;
       const P prob(e, k, full, threads, simd);
       if (!reciprocal) return prob.eval(theta, s, true);
-      return lsmoe::ReciprocalWeightProblem<P>(prob, reciprocal_first<decltype(g)>(e, k), k, e.d).eval(theta, s, true);
+      return lsmoe::ReciprocalWeightProblem<P>(prob, reciprocal_layout<decltype(g)>(e, k)).eval(theta, s, true);
     });
   });
   return Rcpp::List::create(Rcpp::Named("rss") = rss, Rcpp::Named("JtJ") = s.A, Rcpp::Named("Jtr") = s.g);

@@ -62,7 +62,7 @@ template <class P>
 class LmRun {
  public:
   LmRun(const P& prob, const Control& ctl, const std::function<void()>& interrupt)
-      : prob_(prob), ctl_(ctl), interrupt_(interrupt), dmp(ctl.damping) {}
+      : dmp(ctl.damping), prob_(prob), ctl_(ctl), interrupt_(interrupt) {}
 
   PassSums cur;
   double F = 0.0;

@@ -5,6 +5,7 @@
 #include "activations.hpp"
 #include "experts.hpp"
 #include "gating.hpp"
+#include "layout.hpp"
 #include "model.hpp"
 #include "fused.hpp"
 #include "lse.hpp"

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <Eigen/Dense>
 #include "fused.hpp"
+#include "layout.hpp"
 
 namespace lsmoe {
 
@@ -21,24 +22,23 @@ namespace lsmoe {
 template <class P>
 class ReciprocalWeightProblem {
  public:
-  // first: index of the first expert parameter in theta; k components of d + 2 parameters
-  // (a_1..a_d, b, c), c last
-  ReciprocalWeightProblem(const P& base, int first, int k, int d) : base_(base), first_(first), k_(k), d_(d) {
-    if (first < 0 || first + k * (d + 2) != base.p())
+  // layout: theta's, with q = d + 2 expert parameters (a_1..a_d, b, c), c last
+  ReciprocalWeightProblem(const P& base, const Layout& layout) : base_(base), L_(layout) {
+    if (layout.q != layout.d + 2 || layout.p() != base.p())
       throw std::invalid_argument("reciprocal output weights: wrong layout");
   }
   int p() const { return base_.p(); }
   // theta from phi (every s must be positive)
   void to_theta(const Eigen::VectorXd& phi, Eigen::VectorXd& theta) const {
     theta = phi;
-    for (int j = 0; j < k_; ++j) theta[c_index(j)] = 1.0 / phi[c_index(j)];
+    for (int j = 0; j < L_.k; ++j) theta[c_index(j)] = 1.0 / phi[c_index(j)];
   }
   double eval(const Eigen::VectorXd& phi, PassSums& out, bool jac) const {
     if (phi.size() != p()) throw std::invalid_argument("parameter vector has the wrong length");
     to_theta(phi, theta_);
     const double F = base_.eval(theta_, out, jac);
     if (!jac) return F;
-    for (int j = 0; j < k_; ++j) {
+    for (int j = 0; j < L_.k; ++j) {
       const int c = c_index(j);
       const double t = -1.0 / (phi[c] * phi[c]);  // dc / ds
       out.A.row(c) *= t;
@@ -49,9 +49,9 @@ class ReciprocalWeightProblem {
   }
 
  private:
-  int c_index(int j) const { return first_ + j * (d_ + 2) + d_ + 1; }
+  int c_index(int j) const { return L_.eta(j) + L_.d + 1; }
   const P& base_;
-  int first_, k_, d_;
+  Layout L_;
   mutable Eigen::VectorXd theta_;
 };
 
