@@ -112,7 +112,8 @@ struct Subsample {
 // screen_rows, refine_rows (1-based rows of the screening and refining subsamples, or length 0:
 // no such stage; see lsmoe::fit_multi), gate ("softmax" or "sigmoid"). With reciprocal = TRUE
 // (output-weighted tanh experts only) the starts, bounds and returned theta hold s = 1 / c in
-// place of every output weight c (lsmoe::ReciprocalWeightProblem).
+// place of every output weight c (lsmoe::ReciprocalWeightProblem). `bound_flags` flags the best
+// fit's parameters on a bound of that box (lsmoe::Bounds::on_bound()).
 // [[Rcpp::export]]
 Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w,
                        Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower,
@@ -164,13 +165,16 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
     if (!mf.refine_rss.empty()) refine_rss[s] = mf.refine_rss[s];
   }
   const lsmoe::Fit& b = mf.fits[mf.best];
+  const std::vector<bool> on_bound = bounds.on_bound_flags(b.theta);
   return Rcpp::List::create(
       Rcpp::Named("theta") = b.theta, Rcpp::Named("params") = params_list(model.unpack(b.theta)),
       Rcpp::Named("rss") = b.rss, Rcpp::Named("iterations") = b.iterations,
       Rcpp::Named("evaluations") = b.evaluations, Rcpp::Named("jacobians") = b.jacobians,
       Rcpp::Named("status") = b.status,
       Rcpp::Named("message") = lsmoe::status_message(b.status), Rcpp::Named("converged") = b.converged,
-      Rcpp::Named("on_bound") = b.on_bound, Rcpp::Named("best") = mf.best + 1,
+      Rcpp::Named("on_bound") = b.on_bound,
+      Rcpp::Named("bound_flags") = Rcpp::LogicalVector(on_bound.begin(), on_bound.end()),
+      Rcpp::Named("best") = mf.best + 1,
       Rcpp::Named("start_rss") = start_rss, Rcpp::Named("start_status") = start_status,
       Rcpp::Named("start_iterations") = start_iter, Rcpp::Named("screen_rss") = screen_rss,
       Rcpp::Named("refine_rss") = refine_rss,
