@@ -49,3 +49,12 @@ sanitize: deps
 
 clean:
 	rm -rf $(LIB) check sanitize src/*.o src/*.so
+
+# The standalone C++ tests of the core headers (tests/cpp; a C++ compiler and Eigen's headers, no R
+# at run time), built into $(LIB): prints "N passed, N failed" and fails when a check fails.
+.PHONY: cpp-test
+CPP_TEST_EIGEN = $$(Rscript --vanilla -e 'cat(system.file("include", package = "RcppEigen"))')
+cpp-test:
+	mkdir -p $(LIB)
+	$(CXX) -std=c++14 -O2 -Wall -I inst/include -isystem "$(CPP_TEST_EIGEN)" tests/cpp/test_core.cpp -o $(LIB)/cpp-test
+	$(LIB)/cpp-test

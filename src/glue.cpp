@@ -53,13 +53,13 @@ class FastProblem {
 // The build of the fused pass that FastProblem uses: "avx2" or "portable".
 std::string kernel_name(bool simd) { return simd && lsmoe::simd::avx2_available() ? "avx2" : "portable"; }
 
-// The index in theta of the first expert parameter, for lsmoe::ReciprocalWeightProblem, which
-// only output-weighted tanh experts have.
+// The layout of theta for lsmoe::ReciprocalWeightProblem, which only output-weighted tanh experts
+// have.
 template <class Gate>
-int reciprocal_first(const lsmoe::Expert& e, int k) {
+lsmoe::Layout reciprocal_layout(const lsmoe::Expert& e, int k) {
   if (!(e.family == lsmoe::Family::tanh && e.output_weight))
     throw std::invalid_argument("reciprocal output weights are for output-weighted tanh experts only");
-  return Gate::gated(k) * (e.d + 1);
+  return lsmoe::Layout(k, e.d, e.q(), Gate::kind);
 }
 
 // Runs the multistart fit for one expert family (activation policy Act) and one gate policy.
@@ -77,11 +77,11 @@ lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, const lsmoe::Data& full, 
   // reciprocal output weights (lsmoe::ReciprocalWeightProblem): starts, bounds and estimates hold
   // s = 1 / c in place of c
   typedef lsmoe::ReciprocalWeightProblem<P> C;
-  const int first = reciprocal_first<Gate>(e, k);
-  const C cf(pf, first, k, e.d);
+  const lsmoe::Layout layout = reciprocal_layout<Gate>(e, k);
+  const C cf(pf, layout);
   std::unique_ptr<C> cs, cr;
-  if (ps) cs.reset(new C(*ps, first, k, e.d));
-  if (pr) cr.reset(new C(*pr, first, k, e.d));
+  if (ps) cs.reset(new C(*ps, layout));
+  if (pr) cr.reset(new C(*pr, layout));
   return lsmoe::fit_multi(cf, cs.get(), cr.get(), starts, bounds, ctl, interrupt);
 }
 
@@ -112,7 +112,8 @@ struct Subsample {
 // screen_rows, refine_rows (1-based rows of the screening and refining subsamples, or length 0:
 // no such stage; see lsmoe::fit_multi), gate ("softmax" or "sigmoid"). With reciprocal = TRUE
 // (output-weighted tanh experts only) the starts, bounds and returned theta hold s = 1 / c in
-// place of every output weight c (lsmoe::ReciprocalWeightProblem).
+// place of every output weight c (lsmoe::ReciprocalWeightProblem). `bound_flags` flags the best
+// fit's parameters on a bound of that box (lsmoe::Bounds::on_bound()).
 // [[Rcpp::export]]
 Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w,
                        Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower,
@@ -164,13 +165,16 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
     if (!mf.refine_rss.empty()) refine_rss[s] = mf.refine_rss[s];
   }
   const lsmoe::Fit& b = mf.fits[mf.best];
+  const std::vector<bool> on_bound = bounds.on_bound_flags(b.theta);
   return Rcpp::List::create(
       Rcpp::Named("theta") = b.theta, Rcpp::Named("params") = params_list(model.unpack(b.theta)),
       Rcpp::Named("rss") = b.rss, Rcpp::Named("iterations") = b.iterations,
       Rcpp::Named("evaluations") = b.evaluations, Rcpp::Named("jacobians") = b.jacobians,
       Rcpp::Named("status") = b.status,
       Rcpp::Named("message") = lsmoe::status_message(b.status), Rcpp::Named("converged") = b.converged,
-      Rcpp::Named("on_bound") = b.on_bound, Rcpp::Named("best") = mf.best + 1,
+      Rcpp::Named("on_bound") = b.on_bound,
+      Rcpp::Named("bound_flags") = Rcpp::LogicalVector(on_bound.begin(), on_bound.end()),
+      Rcpp::Named("best") = mf.best + 1,
       Rcpp::Named("start_rss") = start_rss, Rcpp::Named("start_status") = start_status,
       Rcpp::Named("start_iterations") = start_iter, Rcpp::Named("screen_rss") = screen_rss,
       Rcpp::Named("refine_rss") = refine_rss,
@@ -204,7 +208,7 @@ Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen
       typedef FastProblem<decltype(act), decltype(g)> P;
       const P prob(e, k, full, threads, simd);
       if (!reciprocal) return prob.eval(theta, s, true);
-      return lsmoe::ReciprocalWeightProblem<P>(prob, reciprocal_first<decltype(g)>(e, k), k, e.d).eval(theta, s, true);
+      return lsmoe::ReciprocalWeightProblem<P>(prob, reciprocal_layout<decltype(g)>(e, k)).eval(theta, s, true);
     });
   });
   return Rcpp::List::create(Rcpp::Named("rss") = rss, Rcpp::Named("JtJ") = s.A, Rcpp::Named("Jtr") = s.g);

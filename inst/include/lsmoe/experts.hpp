@@ -5,8 +5,8 @@
 
 #include <cmath>
 #include <stdexcept>
-#include <string>
 #include <Eigen/Dense>
+#include "activations.hpp"
 
 namespace lsmoe {
 
@@ -16,63 +16,6 @@ struct XRow {
   Eigen::Index stride;
   double operator[](int u) const { return p[u * stride]; }
 };
-
-enum class Family { sigmoid = 0, tanh = 1, linear = 2, polynomial = 3, relu = 4, gelu = 5, constant = 6 };
-
-inline Family family_from_string(const std::string& s) {
-  if (s == "sigmoid") return Family::sigmoid;
-  if (s == "tanh") return Family::tanh;
-  if (s == "linear") return Family::linear;
-  if (s == "polynomial") return Family::polynomial;
-  if (s == "relu") return Family::relu;
-  if (s == "gelu") return Family::gelu;
-  if (s == "constant") return Family::constant;
-  throw std::invalid_argument("unknown expert family '" + s + "'");
-}
-
-// Activation phi(z) and its first two derivatives.
-inline void activation(Family fam, int degree, double z, double& f0, double& f1, double& f2) {
-  switch (fam) {
-  case Family::sigmoid: {
-    // numerically stable logistic
-    const double e = std::exp(-std::abs(z));  // one exponential, never overflows
-    const double s = z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-    f0 = s; f1 = s * (1.0 - s); f2 = f1 * (1.0 - 2.0 * s);
-    return;
-  }
-  case Family::tanh: {
-    double t = std::tanh(z);
-    f0 = t; f1 = 1.0 - t * t; f2 = -2.0 * t * f1;
-    return;
-  }
-  case Family::linear:
-    f0 = z; f1 = 1.0; f2 = 0.0;
-    return;
-  case Family::polynomial: {
-    const int p = degree;
-    if (p == 0) { f0 = 1.0; f1 = 0.0; f2 = 0.0; return; }
-    double zp2 = p >= 2 ? std::pow(z, p - 2) : 0.0;
-    double zp1 = p >= 1 ? std::pow(z, p - 1) : 0.0;
-    f0 = zp1 * z; f1 = p * zp1; f2 = p * (p - 1) * zp2;
-    return;
-  }
-  case Family::relu:
-    // derivative at 0 taken as 0 (a.e. derivative); second derivative 0 a.e.
-    f0 = z > 0 ? z : 0.0; f1 = z > 0 ? 1.0 : 0.0; f2 = 0.0;
-    return;
-  case Family::gelu: {
-    const double inv_sqrt2 = 0.70710678118654752440;
-    const double inv_sqrt2pi = 0.39894228040143267794;
-    double Phi = 0.5 * std::erfc(-z * inv_sqrt2);
-    double phi = inv_sqrt2pi * std::exp(-0.5 * z * z);
-    f0 = z * Phi; f1 = Phi + z * phi; f2 = phi * (2.0 - z * z);
-    return;
-  }
-  case Family::constant:
-    f0 = 1.0; f1 = 0.0; f2 = 0.0;
-    return;
-  }
-}
 
 // An expert family with input dimension d.
 // Ridge families: eta = (a_1..a_d, b[, c]), h = [c *] phi(a'x + b).

@@ -1,8 +1,8 @@
 // lsmoe: the fused pass over the observations. One pass evaluates the gate, the experts, the
 // residuals and the Jacobian rows of the (weighted) least squares problem for a block of rows
 // at once, and accumulates J'J (p x p), J'r (p) and the RSS, without ever storing an n x p
-// matrix. Expert families are compile-time policies acting on Eigen arrays, so that exp and
-// the other activations run over whole blocks of rows (vectorised).
+// matrix. Expert families are compile-time policies acting on Eigen arrays (activations.hpp), so
+// that exp and the other activations run over whole blocks of rows (vectorised).
 //
 // Rows are cut into fixed chunks of `chunk_rows` rows; each chunk's partial sums are computed
 // by one thread and the partials are added in chunk order, so the result has the same bits for
@@ -16,7 +16,9 @@
 #include <stdexcept>
 #include <vector>
 #include <Eigen/Dense>
+#include "activations.hpp"
 #include "experts.hpp"
+#include "layout.hpp"
 #include "model.hpp"
 
 #ifdef _OPENMP
@@ -24,79 +26,6 @@
 #endif
 
 namespace lsmoe {
-
-typedef Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic> ArrayXXd_;
-
-// ---- activation policies: f0 = phi(z), f1 = phi'(z), elementwise over a block ----------------
-struct ActSigmoid {
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
-    f0 = (1.0 + (-z).exp()).inverse();  // exp(-z) = Inf gives 0, never NaN
-    f1 = f0 * (1.0 - f0);
-  }
-};
-struct ActTanh {
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
-    f0 = z.tanh();
-    f1 = 1.0 - f0.square();
-  }
-};
-struct ActLinear {
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
-    f0 = z;
-    f1.setOnes(z.rows(), z.cols());
-  }
-};
-struct ActPolynomial {
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int p) {
-    // f1 = p z^(p-1), f0 = z^p by repeated products (p is small: checked in R)
-    f1.setOnes(z.rows(), z.cols());
-    for (int e = 1; e < p; ++e) f1 *= z;
-    f0 = f1 * z;
-    f1 *= static_cast<double>(p);
-  }
-};
-struct ActRelu {
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
-    f0 = z.max(0.0);
-    f1 = (z > 0.0).cast<double>();
-  }
-};
-struct ActGelu {
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
-    const double inv_sqrt2 = 0.70710678118654752440, inv_sqrt2pi = 0.39894228040143267794;
-    f0.resize(z.rows(), z.cols());
-    f1.resize(z.rows(), z.cols());
-    for (Eigen::Index i = 0; i < z.size(); ++i) {
-      const double zi = z.data()[i];
-      const double Phi = 0.5 * std::erfc(-zi * inv_sqrt2);
-      const double phi = inv_sqrt2pi * std::exp(-0.5 * zi * zi);
-      f0.data()[i] = zi * Phi;
-      f1.data()[i] = Phi + zi * phi;
-    }
-  }
-};
-struct ActConstant {  // h = b: handled apart (no ridge)
-  static void eval(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int) {
-    f0.setOnes(z.rows(), z.cols());
-    f1.setZero(z.rows(), z.cols());
-  }
-};
-
-// Calls f(Act()) with the activation policy of a family: the one place where a run-time family
-// becomes a compile-time policy.
-template <class F>
-auto dispatch_family(Family fam, F&& f) -> decltype(f(ActSigmoid())) {
-  switch (fam) {
-  case Family::sigmoid: return f(ActSigmoid());
-  case Family::tanh: return f(ActTanh());
-  case Family::linear: return f(ActLinear());
-  case Family::polynomial: return f(ActPolynomial());
-  case Family::relu: return f(ActRelu());
-  case Family::gelu: return f(ActGelu());
-  case Family::constant: return f(ActConstant());
-  }
-  throw std::invalid_argument("unknown expert family");
-}
 
 // The data of a least squares problem: X (n x d, column-major with leading dimension ldx),
 // y (n), optional square roots of weights sw (n, or nullptr).
@@ -137,7 +66,6 @@ struct Scratch {
 // (k - 1 gated components); df/dL_j = W_j (H_j - f).
 struct GateSoftmax {
   static constexpr GateKind kind = GateKind::softmax;
-  static int gated(int k) { return k - 1; }
   static void weights(Scratch& S, int k) {
     if (k > 1) {
       S.m = S.L.rowwise().maxCoeff();
@@ -157,7 +85,6 @@ struct GateSoftmax {
 // df/dL_j = W_j (1 - W_j) H_j.
 struct GateSigmoid {
   static constexpr GateKind kind = GateKind::sigmoid;
-  static int gated(int k) { return k; }
   static void weights(Scratch& S, int) { S.W = (1.0 + (-S.L).exp()).inverse(); }  // exp(-L) = Inf gives 0
   static bool needs_logits(int) { return true; }
   template <class Col>
@@ -175,23 +102,19 @@ auto dispatch_gate(GateKind g, F&& f) -> decltype(f(GateSoftmax())) {
 }
 
 // The mixture-of-experts least squares problem for one activation policy and one gate policy.
-// theta layout as in Model (model.hpp), with kg = Gate::gated(k) gated components (k - 1 for the
-// softmax gate, whose last component is anchored; k for the sigmoid gate):
-//   [beta0_1..beta0_kg] [beta1 kg x d, column-major] [eta q x k, column-major].
+// theta packed as in Layout (layout.hpp).
 template <class Act, class Gate = GateSoftmax>
 class MoeProblem {
  public:
   MoeProblem(const Expert& e, int k, const Data& data, int threads, Eigen::Index chunk_rows = 4096,
              int block_rows = 256)
-      : e_(e), k_(k), data_(data), threads_(std::max(1, threads)), chunk_(chunk_rows), block_(block_rows) {
-    if (k < 1) throw std::invalid_argument("k must be at least 1");
+      : e_(e), L_(k, e.d, e.q(), Gate::kind), p_(L_.p()), data_(data),
+        threads_(std::max(1, threads)), chunk_(chunk_rows), block_(block_rows) {
     if (data.d != e.d) throw std::invalid_argument("x has the wrong number of columns");
     if (data.n < 1) throw std::invalid_argument("no observations");
     if (data.X == nullptr || data.y == nullptr) throw std::invalid_argument("missing data");
     if (data.ldx < data.n) throw std::invalid_argument("leading dimension of x below n");
     if (chunk_ < block_ || chunk_ % block_ != 0) throw std::invalid_argument("chunk rows must be a multiple of block rows");
-    q_ = e.q();
-    p_ = Gate::gated(k) * (e.d + 1) + k * q_;
   }
   int p() const { return p_; }
   Eigen::Index n() const { return data_.n; }
@@ -249,7 +172,8 @@ class MoeProblem {
 
  private:
   Expert e_;
-  int k_, q_, p_;
+  Layout L_;
+  int p_;  // L_.p()
   Data data_;
   int threads_;
   Eigen::Index chunk_;
@@ -287,17 +211,17 @@ class MoeProblem {
   }
 
   void unpack(const Eigen::VectorXd& th) const {
-    const int d = e_.d, km1 = Gate::gated(k_), ng = km1 * (d + 1);
-    B1_.setZero(d, k_);
-    B0_.setZero(k_);
-    for (int j = 0; j < km1; ++j) B0_[j] = th[j];
+    const int d = e_.d, km1 = L_.gated();
+    B1_.setZero(d, L_.k);
+    B0_.setZero(L_.k);
+    for (int j = 0; j < km1; ++j) B0_[j] = th[L_.beta0(j)];
     for (int u = 0; u < d; ++u)
-      for (int j = 0; j < km1; ++j) B1_(u, j) = th[km1 + j + u * km1];
-    Ea_.setZero(d, k_);
-    Eb_.setZero(k_);
-    Ec_.setOnes(k_);
-    for (int j = 0; j < k_; ++j) {
-      const double* eta = th.data() + ng + j * q_;
+      for (int j = 0; j < km1; ++j) B1_(u, j) = th[L_.beta1(j, u)];
+    Ea_.setZero(d, L_.k);
+    Eb_.setZero(L_.k);
+    Ec_.setOnes(L_.k);
+    for (int j = 0; j < L_.k; ++j) {
+      const double* eta = th.data() + L_.eta(j);
       if (!e_.ridge()) {
         Eb_[j] = eta[0];
         continue;
@@ -312,7 +236,7 @@ class MoeProblem {
   // and J'r. Column-wise array expressions over the block's rows: no temporaries, no allocation
   // once the scratch has its size.
   double block(Scratch& S, Eigen::Index b0, Eigen::Index nb, bool jac, Eigen::MatrixXd* A, Eigen::VectorXd* g) const {
-    const int d = e_.d, k = k_, km1 = Gate::gated(k_), ng = km1 * (d + 1), Q = q_;
+    const int d = e_.d, k = L_.k, km1 = L_.gated();
     if (S.W.rows() != nb) {
       S.L.resize(nb, k); S.W.resize(nb, k); S.Z.resize(nb, k); S.H.resize(nb, k); S.DH.resize(nb, k);
       S.m.resize(nb); S.s.resize(nb); S.f.resize(nb); S.r.resize(nb);
@@ -338,7 +262,7 @@ class MoeProblem {
         Zj.setConstant(Eb_[j]);
         for (int u = 0; u < d; ++u) Zj += Ea_(u, j) * xcol(u);
       }
-      Act::eval(S.Z, S.F0, S.F1, e_.degree);
+      Act::block(S.Z, S.F0, S.F1, e_.degree);
       if (e_.output_weight) {
         for (int j = 0; j < k; ++j) {
           S.H.col(j) = Ec_[j] * S.F0.col(j);
@@ -359,13 +283,13 @@ class MoeProblem {
     if (!jac) return rss;
     // Jacobian rows of the block (nb x p), weighted by sqrt(w)
     for (int j = 0; j < km1; ++j) {
-      auto col = S.J.col(j).array();
+      auto col = S.J.col(L_.beta0(j)).array();
       Gate::dlogit(S, j, col);  // d f / d beta0_j
       if (data_.sw) col *= Eigen::Map<const Eigen::ArrayXd>(data_.sw + b0, nb);
-      for (int u = 0; u < d; ++u) S.J.col(km1 + j + u * km1).array() = col * xcol(u);
+      for (int u = 0; u < d; ++u) S.J.col(L_.beta1(j, u)).array() = col * xcol(u);
     }
     for (int j = 0; j < k; ++j) {
-      const int c0 = ng + j * Q;
+      const int c0 = L_.eta(j);
       if (!e_.ridge()) {
         S.J.col(c0).array() = S.W.col(j);
         if (data_.sw) S.J.col(c0).array() *= Eigen::Map<const Eigen::ArrayXd>(data_.sw + b0, nb);

@@ -1,13 +1,25 @@
-// lsmoe: the softmax gate, computed with log-sum-exp.
+// lsmoe: the gates (softmax or sigmoid) and the softmax, computed with log-sum-exp.
 #ifndef LSMOE_GATING_HPP
 #define LSMOE_GATING_HPP
 
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 #include <Eigen/Dense>
 #include "experts.hpp"
 
 namespace lsmoe {
+
+// softmax: g_j = softmax_j(beta0 + beta1 x), the last component anchored (layout.hpp);
+// sigmoid: g_j = sigmoid(beta0_j + beta1_j' x), one gate per expert, all free.
+enum class GateKind { softmax = 0, sigmoid = 1 };
+
+inline GateKind gate_from_string(const std::string& s) {
+  if (s == "softmax") return GateKind::softmax;
+  if (s == "sigmoid") return GateKind::sigmoid;
+  throw std::invalid_argument("unknown gate '" + s + "'");
+}
 
 // Logits z_j = beta0_j + beta1_j' x for one observation, written to z (length k).
 inline void gate_logits(const XRow& x, const Eigen::VectorXd& beta0, const Eigen::MatrixXd& beta1, double* z) {

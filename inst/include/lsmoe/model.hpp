@@ -14,25 +14,9 @@
 #include <Eigen/Dense>
 #include "experts.hpp"
 #include "gating.hpp"
+#include "layout.hpp"
 
 namespace lsmoe {
-
-enum class GateKind { softmax = 0, sigmoid = 1 };
-
-inline GateKind gate_from_string(const std::string& s) {
-  if (s == "softmax") return GateKind::softmax;
-  if (s == "sigmoid") return GateKind::sigmoid;
-  throw std::invalid_argument("unknown gate '" + s + "'");
-}
-
-// Number of components whose gating parameters are free: k - 1 (softmax, last anchored) or k.
-inline int gated_components(GateKind g, int k) { return g == GateKind::softmax ? k - 1 : k; }
-
-// The logistic function, without overflow for either sign of z.
-inline double sigmoid_stable(double z) {
-  const double e = std::exp(-std::abs(z));
-  return z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-}
 
 // Parameters of a mixture with k components.
 struct Params {
@@ -41,9 +25,7 @@ struct Params {
   Eigen::MatrixXd eta;    // q x k (column j = expert parameters of component j)
 };
 
-// Layout of the free parameter vector theta, with kg = k - 1 (softmax) or k (sigmoid) gated
-// components:
-//   [beta0_1 .. beta0_kg] [beta1 as kg x d, column-major] [eta as q x k, column-major]
+// The mixture's parameters packed in theta as in Layout (layout.hpp).
 struct Model {
   Expert expert;
   int k = 1;
@@ -54,38 +36,41 @@ struct Model {
   }
   int d() const { return expert.d; }
   int q() const { return expert.q(); }
-  int n_gated() const { return gated_components(gate, k); }
-  int n_gate() const { return n_gated() * (d() + 1); }
-  int n_free() const { return n_gate() + k * q(); }
+  Layout layout() const { return Layout(k, d(), q(), gate); }
+  int n_gated() const { return layout().gated(); }
+  int n_gate() const { return layout().n_gate(); }
+  int n_free() const { return layout().p(); }
 
   Params unpack(const Eigen::VectorXd& theta) const {
     if (theta.size() != n_free()) throw std::invalid_argument("parameter vector has the wrong length");
-    const int D = d(), Q = q(), km1 = n_gated();
+    const Layout L = layout();
+    const int D = d(), Q = q(), km1 = L.gated();
     Params P;
     P.beta0 = Eigen::VectorXd::Zero(k);
     P.beta1 = Eigen::MatrixXd::Zero(k, D);
     P.eta.resize(Q, k);
-    for (int j = 0; j < km1; ++j) P.beta0[j] = theta[j];
+    for (int j = 0; j < km1; ++j) P.beta0[j] = theta[L.beta0(j)];
     for (int u = 0; u < D; ++u)
-      for (int j = 0; j < km1; ++j) P.beta1(j, u) = theta[km1 + j + u * km1];
+      for (int j = 0; j < km1; ++j) P.beta1(j, u) = theta[L.beta1(j, u)];
     for (int j = 0; j < k; ++j)
-      for (int r = 0; r < Q; ++r) P.eta(r, j) = theta[n_gate() + r + j * Q];
+      for (int r = 0; r < Q; ++r) P.eta(r, j) = theta[L.eta(j) + r];
     return P;
   }
 
   // Pack parameters; a softmax gate is first translated so that the last component is anchored
   // at 0 (a sigmoid gate is packed as it is).
   Eigen::VectorXd pack(const Params& P) const {
-    const int D = d(), Q = q(), km1 = n_gated();
+    const Layout L = layout();
+    const int D = d(), Q = q(), km1 = L.gated();
     if (P.beta0.size() != k || P.beta1.rows() != k || P.beta1.cols() != D || P.eta.rows() != Q || P.eta.cols() != k)
       throw std::invalid_argument("parameters have the wrong shape");
     Eigen::VectorXd theta(n_free());
     const bool anchor = gate == GateKind::softmax;
-    for (int j = 0; j < km1; ++j) theta[j] = P.beta0[j] - (anchor ? P.beta0[k - 1] : 0.0);
+    for (int j = 0; j < km1; ++j) theta[L.beta0(j)] = P.beta0[j] - (anchor ? P.beta0[k - 1] : 0.0);
     for (int u = 0; u < D; ++u)
-      for (int j = 0; j < km1; ++j) theta[km1 + j + u * km1] = P.beta1(j, u) - (anchor ? P.beta1(k - 1, u) : 0.0);
+      for (int j = 0; j < km1; ++j) theta[L.beta1(j, u)] = P.beta1(j, u) - (anchor ? P.beta1(k - 1, u) : 0.0);
     for (int j = 0; j < k; ++j)
-      for (int r = 0; r < Q; ++r) theta[n_gate() + r + j * Q] = P.eta(r, j);
+      for (int r = 0; r < Q; ++r) theta[L.eta(j) + r] = P.eta(r, j);
     return theta;
   }
 
@@ -129,7 +114,8 @@ struct Model {
   double residuals(const Eigen::Ref<const Eigen::MatrixXd>& X, const Eigen::Ref<const Eigen::VectorXd>& y,
                    const Eigen::VectorXd& theta, Eigen::VectorXd& r, Eigen::MatrixXd* J) const {
     const Eigen::Index n = X.rows();
-    const int D = d(), Q = q(), km1 = n_gated(), ng = n_gate();
+    const Layout L = layout();
+    const int D = d(), Q = q(), km1 = L.gated();
     const bool soft = gate == GateKind::softmax;
     const Params P = unpack(theta);
     r.resize(n);
@@ -154,11 +140,11 @@ struct Model {
         for (int j = 0; j < km1; ++j) {
           // d f / d beta0_j: softmax w_j (h_j - f); sigmoid w_j (1 - w_j) h_j
           const double dg = soft ? w[j] * (h[j] - f) : w[j] * (1.0 - w[j]) * h[j];
-          Jm(i, j) = dg;
-          for (int u = 0; u < D; ++u) Jm(i, km1 + j + u * km1) = dg * x[u];
+          Jm(i, L.beta0(j)) = dg;
+          for (int u = 0; u < D; ++u) Jm(i, L.beta1(j, u)) = dg * x[u];
         }
         for (int j = 0; j < k; ++j)
-          for (int s = 0; s < Q; ++s) Jm(i, ng + s + j * Q) = w[j] * g[j * Q + s];
+          for (int s = 0; s < Q; ++s) Jm(i, L.eta(j) + s) = w[j] * g[j * Q + s];
       }
     }
     return r.squaredNorm();
