@@ -33,6 +33,10 @@ cpp_expert_eval <- function(x, eta, expert) {
     .Call(`_lsmoe_cpp_expert_eval`, x, eta, expert)
 }
 
+cpp_bound_flags <- function(theta, lower, upper) {
+    .Call(`_lsmoe_cpp_bound_flags`, theta, lower, upper)
+}
+
 cpp_identifiability <- function(x, eta, expert, order, prescreen, gate, regime, beta0, beta1) {
     .Call(`_lsmoe_cpp_identifiability`, x, eta, expert, order, prescreen, gate, regime, beta0, beta1)
 }

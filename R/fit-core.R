@@ -7,7 +7,7 @@
 # all rows (lse_control(), "Screening"); a best fit stopped at the iteration limit runs once more
 # when `restart`. With reciprocal output weights (prob$recip) the starts are mapped to the fit's
 # coordinates and the estimates back. Returns cpp_lse_fit's list with `theta` in theta coordinates
-# and `bound_flags` (free parameters on a bound of the box the fit ran in).
+# and `bound_flags` (free parameters on a bound of the box the fit ran in, computed by the core).
 core_fit <- function(prob, starts, n_finish, restart = prob$control$restart, screen = integer(0), refine = integer(0)) {
   if (prob$recip) starts <- to_reciprocal(starts, prob$k, prob$d, prob$gate, prob$control$bound_output, prob$c_min)
   b <- prob$box
@@ -17,7 +17,6 @@ core_fit <- function(prob, starts, n_finish, restart = prob$control$restart, scr
   ctl$restart <- restart
   res <- cpp_lse_fit(prob$x, prob$y, as.numeric(prob$w), prob$expert, prob$k, starts, b$lower, b$upper, ctl,
                      screen, refine, prob$gate, use_simd(), prob$recip)
-  res$bound_flags <- on_bound_flags(res$theta, b)
   if (prob$recip) {
     res$theta <- from_reciprocal(res$theta, prob$k, prob$d, prob$gate)
     res$params <- NULL  # holds s = 1 / c: not used
@@ -28,11 +27,9 @@ core_fit <- function(prob, starts, n_finish, restart = prob$control$restart, scr
 # One start fitted as the multistart fits its starts, without the restart.
 core_fit_one <- function(prob, start) core_fit(prob, start, n_finish = 1L, restart = FALSE)
 
-# Free parameters within a relative 1e-4 of a finite bound (the core's count_on_bound()).
-on_bound_flags <- function(theta, b) {
-  (is.finite(b$lower) & theta - b$lower <= 1e-4 * pmax(1, abs(b$lower))) |
-    (is.finite(b$upper) & b$upper - theta <= 1e-4 * pmax(1, abs(b$upper)))
-}
+# Free parameters of theta on a bound of the box b (within a relative 1e-4 of a finite bound: the
+# core's rule, lsmoe::Bounds::on_bound()).
+on_bound_flags <- function(theta, b) cpp_bound_flags(theta, b$lower, b$upper)
 
 # Whether the fused pass may run on its AVX2 build: options(lsmoe.simd), default TRUE (see the
 # package documentation, "Package options").

@@ -142,6 +142,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_bound_flags
+Rcpp::LogicalVector cpp_bound_flags(const Eigen::Map<Eigen::VectorXd> theta, const Eigen::Map<Eigen::VectorXd> lower, const Eigen::Map<Eigen::VectorXd> upper);
+RcppExport SEXP _lsmoe_cpp_bound_flags(SEXP thetaSEXP, SEXP lowerSEXP, SEXP upperSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type lower(lowerSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type upper(upperSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_bound_flags(theta, lower, upper));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_identifiability
 Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, int order, bool prescreen, std::string gate, int regime, const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1);
 RcppExport SEXP _lsmoe_cpp_identifiability(SEXP xSEXP, SEXP etaSEXP, SEXP expertSEXP, SEXP orderSEXP, SEXP prescreenSEXP, SEXP gateSEXP, SEXP regimeSEXP, SEXP beta0SEXP, SEXP beta1SEXP) {
@@ -246,6 +259,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 6},
     {"_lsmoe_cpp_pack", (DL_FUNC) &_lsmoe_cpp_pack, 5},
     {"_lsmoe_cpp_expert_eval", (DL_FUNC) &_lsmoe_cpp_expert_eval, 3},
+    {"_lsmoe_cpp_bound_flags", (DL_FUNC) &_lsmoe_cpp_bound_flags, 3},
     {"_lsmoe_cpp_identifiability", (DL_FUNC) &_lsmoe_cpp_identifiability, 9},
     {"_lsmoe_cpp_ident_columns", (DL_FUNC) &_lsmoe_cpp_ident_columns, 8},
     {"_lsmoe_cpp_voronoi_cells", (DL_FUNC) &_lsmoe_cpp_voronoi_cells, 7},

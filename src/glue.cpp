@@ -291,3 +291,14 @@ Rcpp::List cpp_expert_eval(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map
   return Rcpp::List::create(Rcpp::Named("value") = value, Rcpp::Named("gradient") = grad,
                             Rcpp::Named("hessian") = hess);
 }
+
+// The free parameters of theta on a bound of the box [lower, upper] (lsmoe::Bounds::on_bound()):
+// the rule of cpp_lse_fit's `bound_flags` and `on_bound`, for a fit's theta on another scale.
+// [[Rcpp::export]]
+Rcpp::LogicalVector cpp_bound_flags(const Eigen::Map<Eigen::VectorXd> theta, const Eigen::Map<Eigen::VectorXd> lower,
+                                    const Eigen::Map<Eigen::VectorXd> upper) {
+  if (theta.size() != lower.size()) throw std::invalid_argument("theta and the bounds differ in length");
+  const lsmoe::Bounds bounds(lower, upper);
+  const std::vector<bool> flags = bounds.on_bound_flags(theta);
+  return Rcpp::LogicalVector(flags.begin(), flags.end());
+}
