@@ -13,8 +13,10 @@
 # default-fit seeds per truth), LSMOE_BENCH_SIM_CELLS (a comma-separated subset of cell numbers
 # 1-20, for trials), LSMOE_BENCH_SIM_TAG (a suffix of the output names), LSMOE_BENCH_SIM_BUDGET
 # (minutes after which no new truth is started, default Inf; the tables then say so). Defaults:
-# quick T = 3, S = 1 (60 pairs); full T = 2, S = 1 (40 pairs). Truths are run truth index by truth
-# index over all cells (t = 1 in every cell, then t = 2, ...).
+# quick T = 4, S = 1 (80 pairs); full T = 2, S = 1 (40 pairs). Truths are run truth index by truth
+# index over all cells (t = 1 in every cell, then t = 2, ...). LSMOE_BENCH_SIM_TABLES_ONLY=1 fits
+# nothing: it writes the .md (and the derived columns of the .csv) again from the .csv and
+# -starts.rds of a finished run of the same mode.
 # Besides the .csv (one row per fit) and .md, it writes <name>-starts.rds: the `starts` tables of
 # every fit (for looking at misses; not needed for the tables).
 # This is a script, not a test: it measures, it asserts nothing. One thread, one process.
@@ -85,9 +87,10 @@ args <- commandArgs(trailingOnly = TRUE)
 mode <- if (length(args)) args[1] else Sys.getenv("LSMOE_BENCH_SIM_MODE", "quick")
 if (!mode %in% c("quick", "full")) stop("mode must be \"quick\" or \"full\", not \"", mode, "\"")
 out_dir <- Sys.getenv("LSMOE_BENCH_OUT", if (dir.exists("bench")) "bench" else ".")
-n_truths <- as.integer(Sys.getenv("LSMOE_BENCH_SIM_TRUTHS", if (mode == "quick") "3" else "2"))
+n_truths <- as.integer(Sys.getenv("LSMOE_BENCH_SIM_TRUTHS", if (mode == "quick") "4" else "2"))
 n_seeds <- as.integer(Sys.getenv("LSMOE_BENCH_SIM_SEEDS", "1"))
 budget <- as.numeric(Sys.getenv("LSMOE_BENCH_SIM_BUDGET", "Inf"))  # minutes; no new truth is started after it
+tables_only <- Sys.getenv("LSMOE_BENCH_SIM_TABLES_ONLY", "0") != "0"
 tag <- Sys.getenv("LSMOE_BENCH_SIM_TAG", "")
 base <- file.path(out_dir, paste0("results-simulated", if (mode == "quick") "-quick" else "", tag))
 rel_tol <- 1e-6
@@ -253,56 +256,69 @@ run_fit <- function(X, y, tr, cell, seed, control = lse_control(), start = NULL)
 csv_file <- paste0(base, ".csv")
 md_file <- paste0(base, ".md")
 rds_file <- paste0(base, "-starts.rds")
-load_start <- load_avg()
-bench_start <- Sys.time()
-message(sprintf("mode %s: %d cells x %d truths x %d seeds; load average at the start: %s",
-                mode, length(run_cells), n_truths, n_seeds, load_start))
-rows <- list()
-starts_store <- list()
-stopped <- FALSE
-for (t in seq_len(n_truths)) {  # truth by truth over all cells, so that a run stopped by the budget covers every cell
-  for (ci in run_cells) {
-    if (as.numeric(difftime(Sys.time(), bench_start, units = "mins")) > budget) { stopped <- TRUE; break }
-    cell <- cells[ci, ]
-    tr <- draw_truth(cell, t)
-    set.seed(tr$seed + 500000L)
-    sim <- simulate_moe(tr$G, n = tr$n, noise_sd = tr$noise, x = runif_x(tr$d))
-    id <- sprintf("c%02d-t%d", cell$cell, t)
-    info <- data.frame(cell = cell$cell, family = cell$family, gate = cell$gate, truth = id, truth_seed = tr$seed,
-                       d = tr$d, k = tr$k, n = tr$n, noise = tr$noise, draws = tr$draws, stringsAsFactors = FALSE)
-    ft <- run_fit(sim$x, sim$y, tr, cell, seed = 0, start = tr$start)
-    starts_store[[paste(id, "truth")]] <- ft$starts
-    res <- list(cbind(info, seed = NA_integer_, fit = "truth", ft$row, copied = FALSE))
-    for (s in seq_len(n_seeds)) {
-      fa <- run_fit(sim$x, sim$y, tr, cell, seed = s)
-      # at n <= screen_rows (2000) the default already finishes every start: the same call, the same fit
-      fc <- if (tr$n <= 2000) fa else run_fit(sim$x, sim$y, tr, cell, seed = s, control = lse_control(n_finish = 50))
-      starts_store[[paste(id, s, "default")]] <- fa$starts
-      starts_store[[paste(id, s, "finish_all")]] <- fc$starts
-      res[[length(res) + 1L]] <- cbind(info, seed = s, fit = "default", fa$row, copied = FALSE)
-      res[[length(res) + 1L]] <- cbind(info, seed = s, fit = "finish_all", fc$row, copied = tr$n <= 2000)
+if (!tables_only) {
+  load_start <- load_avg()
+  bench_start <- Sys.time()
+  message(sprintf("mode %s: %d cells x %d truths x %d seeds; load average at the start: %s",
+                  mode, length(run_cells), n_truths, n_seeds, load_start))
+  rows <- list()
+  starts_store <- list()
+  stopped <- FALSE
+  for (t in seq_len(n_truths)) {  # truth by truth over all cells, so that a run stopped by the budget covers every cell
+    for (ci in run_cells) {
+      if (as.numeric(difftime(Sys.time(), bench_start, units = "mins")) > budget) { stopped <- TRUE; break }
+      cell <- cells[ci, ]
+      tr <- draw_truth(cell, t)
+      set.seed(tr$seed + 500000L)
+      sim <- simulate_moe(tr$G, n = tr$n, noise_sd = tr$noise, x = runif_x(tr$d))
+      id <- sprintf("c%02d-t%d", cell$cell, t)
+      info <- data.frame(cell = cell$cell, family = cell$family, gate = cell$gate, truth = id, truth_seed = tr$seed,
+                         d = tr$d, k = tr$k, n = tr$n, noise = tr$noise, draws = tr$draws, stringsAsFactors = FALSE)
+      ft <- run_fit(sim$x, sim$y, tr, cell, seed = 0, start = tr$start)
+      starts_store[[paste(id, "truth")]] <- ft$starts
+      res <- list(cbind(info, seed = NA_integer_, fit = "truth", ft$row, copied = FALSE))
+      for (s in seq_len(n_seeds)) {
+        fa <- run_fit(sim$x, sim$y, tr, cell, seed = s)
+        # at n <= screen_rows (2000) the default already finishes every start: the same call, the same fit
+        fc <- if (tr$n <= 2000) fa else run_fit(sim$x, sim$y, tr, cell, seed = s, control = lse_control(n_finish = 50))
+        starts_store[[paste(id, s, "default")]] <- fa$starts
+        starts_store[[paste(id, s, "finish_all")]] <- fc$starts
+        res[[length(res) + 1L]] <- cbind(info, seed = s, fit = "default", fa$row, copied = FALSE)
+        res[[length(res) + 1L]] <- cbind(info, seed = s, fit = "finish_all", fc$row, copied = tr$n <= 2000)
+      }
+      res <- do.call(rbind, res)
+      rows[[id]] <- res
+      msg <- res[res$fit != "truth", ]
+      message(sprintf("[%s] %s %-11s %-7s d=%d k=%d n=%g sd=%.2f draws=%d | truth %.6g | %s | %.0f s so far",
+                      format(Sys.time(), "%H:%M:%S"), id, cell$family, cell$gate, tr$d, tr$k, tr$n, tr$noise, tr$draws,
+                      res$rss[1], paste(sprintf("%s%d %.6g (%.1fs)", substr(msg$fit, 1, 1), msg$seed, msg$rss, msg$seconds),
+                                        collapse = ", "),
+                      as.numeric(difftime(Sys.time(), bench_start, units = "secs"))))
+      utils::write.csv(do.call(rbind, rows), csv_file, row.names = FALSE)  # after every truth: partial results survive
     }
-    res <- do.call(rbind, res)
-    rows[[id]] <- res
-    msg <- res[res$fit != "truth", ]
-    message(sprintf("[%s] %s %-11s %-7s d=%d k=%d n=%g sd=%.2f draws=%d | truth %.6g | %s | %.0f s so far",
-                    format(Sys.time(), "%H:%M:%S"), id, cell$family, cell$gate, tr$d, tr$k, tr$n, tr$noise, tr$draws,
-                    res$rss[1], paste(sprintf("%s%d %.6g (%.1fs)", substr(msg$fit, 1, 1), msg$seed, msg$rss, msg$seconds),
-                                      collapse = ", "),
-                    as.numeric(difftime(Sys.time(), bench_start, units = "secs"))))
-    utils::write.csv(do.call(rbind, rows), csv_file, row.names = FALSE)  # after every truth: partial results survive
   }
+  run_secs <- as.numeric(difftime(Sys.time(), bench_start, units = "secs"))
+  load_end <- load_avg()
+  attr(starts_store, "run") <- list(mode = mode, n_truths = n_truths, n_seeds = n_seeds, run_cells = run_cells,
+                                    bench_start = bench_start, run_secs = run_secs, load_start = load_start,
+                                    load_end = load_end, stopped = stopped, budget = budget)
+  saveRDS(starts_store, rds_file)
+  res <- do.call(rbind, rows)
+} else {  # the tables again from the .csv and -starts.rds of a finished run
+  res <- utils::read.csv(csv_file, stringsAsFactors = FALSE)
+  res <- res[, setdiff(names(res), c("certificate", "hit", "rel_gap", "fa_at_cert", "fa_near_1e4", "screen_rank"))]
+  res$warnings[is.na(res$warnings)] <- ""
+  res$error[is.na(res$error)] <- ""
+  starts_store <- readRDS(rds_file)
+  for (nm in names(attr(starts_store, "run"))) assign(nm, attr(starts_store, "run")[[nm]])
 }
-saveRDS(starts_store, rds_file)
-run_secs <- as.numeric(difftime(Sys.time(), bench_start, units = "secs"))
-load_end <- load_avg()
 
 # ---- certificates and derived columns ------------------------------------------------------------
-res <- do.call(rbind, rows)
 res$certificate <- NA_real_
 res$hit <- NA
 res$rel_gap <- NA_real_
 res$fa_at_cert <- NA_integer_
+res$fa_near_1e4 <- NA_integer_
 res$screen_rank <- NA_integer_
 for (id in unique(res$truth)) {
   i_truth <- which(res$truth == id & res$fit == "truth")
@@ -322,6 +338,7 @@ for (id in unique(res$truth)) {
       ms_fa <- st_fa[st_fa$round == 0, ]
       at <- which(is.finite(ms_fa$rss) & ms_fa$rss <= cert * (1 + rel_tol))
       res$fa_at_cert[c(i_def, i_fa)] <- length(at)
+      res$fa_near_1e4[c(i_def, i_fa)] <- sum(is.finite(ms_fa$rss) & ms_fa$rss <= cert * (1 + 1e-4))
       ms_def <- st_def[st_def$round == 0, ]
       if (length(at) && !is.null(ms_def$screen_rss) && any(is.finite(ms_def$screen_rss))) {
         rk <- rank(ms_def$screen_rss, na.last = "keep", ties.method = "min")
@@ -372,7 +389,7 @@ overall <- data.frame(group = "all", pairs = nrow(pairs), default_hits = pct(pai
                       default_s = med(pairs$seconds), finish_all_s = med(fa$seconds), stringsAsFactors = FALSE)
 by_d <- by_rows(as.character(pairs$d), "d")
 by_k <- by_rows(as.character(pairs$k), "k")
-by_n <- by_rows(format(pairs$n, scientific = TRUE), "n")
+by_n <- by_rows(sprintf("%.0e", pairs$n), "n")
 by_noise <- by_rows(as.character(pairs$noise), "noise")
 by_gate <- by_rows(pairs$gate, "gate")
 by_screened <- by_rows(ifelse(pairs$n > 2000, "n > 2000 (screened)", "n = 2000 (every start finished)"), "path")
@@ -396,8 +413,23 @@ miss_tab <- if (nrow(miss)) data.frame(
   truth = miss$truth, family = miss$family, gate = miss$gate, d = miss$d, k = miss$k, n = miss$n, noise = miss$noise,
   seed = miss$seed, gap = sprintf("%.2e", miss$rel_gap), finish_all_hit = fa$hit[pairs$hit %in% FALSE],
   truth_gap = sprintf("%.1e", tr_rows$rss[pairs$hit %in% FALSE] / miss$certificate - 1),
-  fa_at_cert = miss$fa_at_cert, screen_rank = miss$screen_rank, near_best = sprintf("%d/%d", miss$near_best, miss$near_total),
+  fa_at_cert = miss$fa_at_cert, fa_near_1e4 = miss$fa_near_1e4, screen_rank = miss$screen_rank, near_best = sprintf("%d/%d", miss$near_best, miss$near_total),
   stringsAsFactors = FALSE) else NULL
+tols <- c(1e-6, 1e-5, 1e-4, 1e-3)
+tol_tab <- do.call(rbind, lapply(list(list("all", rep(TRUE, nrow(pairs))), list("n = 2000", pairs$n <= 2000),
+                                      list("n > 2000", pairs$n > 2000)), function(g) {
+  j <- g[[2]]
+  data.frame(pairs = g[[1]], n = sum(j),
+             t(vapply(tols, function(tl) sprintf("%s / %s", pct(pairs$rel_gap[j] <= tl), pct(fa$rel_gap[j] <= tl)), "")),
+             stringsAsFactors = FALSE)
+}))
+sm <- pairs$hit %in% FALSE & pairs$n > 2000
+stage <- c(
+  sprintf("no start of the 50, finished on all rows, reaches the certificate (fa_at_cert = 0): %d", sum(sm & pairs$fa_at_cert %in% 0)),
+  sprintf("some start reaches it, the screen ranks all of them below the 3 finished (screen_rank > 3): %d",
+          sum(sm & pairs$fa_at_cert > 0 & pairs$screen_rank > 3, na.rm = TRUE)),
+  sprintf("a start the screen ranks in the best 3 reaches it when finished from its start, but the screened fit ends elsewhere: %d",
+          sum(sm & pairs$fa_at_cert > 0 & pairs$screen_rank <= 3, na.rm = TRUE)))
 n_err <- sum(nzchar(res$error))
 warn_tab <- table(unlist(strsplit(res$warnings[nzchar(res$warnings)], ";")))
 
@@ -428,9 +460,15 @@ lines <- c(lines,
   "All pairs:", "", md_table(near_tab, c("default", "pairs", "near_best", "near_best_ms")), "",
   "Pairs with n > 2000 (screened path; only the finished starts have an RSS):", "",
   md_table(near_tab_screened, c("default", "pairs", "near_best", "near_best_ms")), "",
+  "## Hit rates at looser tolerances", "",
+  "Default / finish-all, RSS <= (1 + tol) x certificate:", "",
+  md_table(tol_tab, c("pairs", "n", sprintf("tol %g", tols))), "",
   "## Misses of the default fit", "",
+  sprintf("Screened misses (n > 2000, %d), where the certificate's basin is lost:", sum(sm)), "",
+  paste("-", stage), "",
   "`gap`: default RSS / certificate - 1; `truth_gap`: the truth-start fit's; `fa_at_cert`: of the default's 50 starts,",
-  "how many reach the certificate when finished on all rows (finish-all's multistart rows); `screen_rank`: the best",
+  "how many reach the certificate when finished on all rows (finish-all's multistart rows), `fa_near_1e4` how many end",
+  "within a relative 1e-4 of it; `screen_rank`: the best",
   "screening rank (by screen RSS, 1 = first) among those starts in the default fit (the default finishes the best 3).", "")
 lines <- c(lines, if (is.null(miss_tab)) "None." else md_table(miss_tab, names(miss_tab)), "",
   sprintf("Errors: %d of %d fits. Warnings (fits with the class): %s.", n_err, nrow(res),
