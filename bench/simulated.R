@@ -5,9 +5,12 @@
 #   R_LIBS=/path/to/lib Rscript --vanilla bench/simulated.R [quick|full]
 #
 # Mode: the first argument, or the environment variable LSMOE_BENCH_SIM_MODE; default "quick".
-#   quick  n drawn from {2e3, 2e4}; writes results-simulated-quick.csv and .md (~15-20 min on one
-#          busy core)
-#   full   n drawn from {2e3, 2e4, 2e5}; writes results-simulated.csv and .md (at most ~60 min)
+#   quick  n drawn from {2e3, 2e4}; writes results-simulated-quick.csv and .md (11.5 min at load
+#          3.4 on the shared 2-core machine, 2026-12-07; 3 truths per cell took 12.5 min at load 4.8)
+#   full   n drawn from {2e3, 2e4, 2e5}; writes results-simulated.csv and .md (not yet run in
+#          full: 13 of its 40 truths have n = 2e5, where one finish-all fit took 170 s (tanh
+#          experts, sigmoid gate, d = 2, k = 4, load 1.7) against 3 s for the default; about
+#          45-65 min in all)
 # Other environment variables: LSMOE_BENCH_OUT (directory for the results, default "bench" when
 # it exists, else "."), LSMOE_BENCH_SIM_TRUTHS (T, truths per cell), LSMOE_BENCH_SIM_SEEDS (S,
 # default-fit seeds per truth), LSMOE_BENCH_SIM_CELLS (a comma-separated subset of cell numbers
@@ -70,7 +73,9 @@
 #       (set.seed(0); with one given start there is nothing random left);
 #   (c) finish-all: set.seed(s); the same call with control = lse_control(n_finish = 50): the same
 #       50 starts as (a), every one run to convergence on all rows (at n <= 2000 this is the
-#       default itself, the same call: the default's row is copied, column `copied`).
+#       default itself, the same call: the default's row is copied, column `copied`). Its
+#       perturbation search is the default's: at n > 2000 one chain whose perturbed starts are
+#       screened on 2000 rows and the best one finished.
 # The certificate of (truth, seed) is the smallest RSS of (a), (b) and (c). A fit "hits" when its
 # RSS <= certificate * (1 + 1e-6). Columns near_best / near_total: in the fit's `starts` table,
 # the rows whose RSS is within a relative 1e-3 of the smallest (the "start(s) within 0.1% of the
@@ -419,6 +424,7 @@ tols <- c(1e-6, 1e-5, 1e-4, 1e-3)
 tol_tab <- do.call(rbind, lapply(list(list("all", rep(TRUE, nrow(pairs))), list("n = 2000", pairs$n <= 2000),
                                       list("n > 2000", pairs$n > 2000)), function(g) {
   j <- g[[2]]
+  if (!any(j)) return(NULL)
   data.frame(pairs = g[[1]], n = sum(j),
              t(vapply(tols, function(tl) sprintf("%s / %s", pct(pairs$rel_gap[j] <= tl), pct(fa$rel_gap[j] <= tl)), "")),
              stringsAsFactors = FALSE)
