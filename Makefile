@@ -1,15 +1,35 @@
 # lsmoe developer targets. `make demo` and `make test` work on a fresh machine.
 LIB ?= .lib
 R_LIBS_ENV = R_LIBS=$(CURDIR)/$(LIB):$${R_LIBS:-}
+# Parallel compilation inside R CMD INSTALL and R CMD check: one job per core.
+JOBS ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 1)
+# What an installed package is made of; `make install` reinstalls when one of these is newer than the
+# stamp of the last successful install. The directories count (a file added or removed changes them),
+# except src/, which the build itself writes to (its files count).
+PKG_SOURCES := DESCRIPTION NAMESPACE $(shell find R inst man vignettes data 2>/dev/null) \
+  $(shell find src -type f ! -name '*.o' ! -name '*.so' ! -name '*.dll' ! -name symbols.rds)
+STAMP = $(LIB)/.lsmoe-installed
+STAGE = $(LIB)/.install-stage
 
-.PHONY: deps install demo test check docs bench clean fuzz sanitize
+.PHONY: deps install demo test check docs bench clean fuzz sanitize build-profile
 
 deps:
 	bash tools/deps.sh
 
-install: deps
-	mkdir -p $(LIB)
-	R CMD INSTALL --preclean --no-multiarch --library=$(LIB) .
+install: $(STAMP)
+
+# Installs into a staging library and moves the package into $(LIB) only on success, so that $(LIB)
+# keeps the previous build while this one compiles or when it fails. The stamp is dated from the
+# start, so that a source edited during the build is seen by the next `make install`.
+$(STAMP): $(PKG_SOURCES) | deps
+	rm -rf $(STAGE) && mkdir -p $(STAGE)
+	touch $(STAGE)/stamp
+	MAKEFLAGS=-j$(JOBS) R CMD INSTALL --preclean --no-multiarch --library=$(STAGE) .
+	rm -rf $(LIB)/lsmoe.old
+	if [ -d $(LIB)/lsmoe ]; then mv $(LIB)/lsmoe $(LIB)/lsmoe.old; fi
+	mv $(STAGE)/lsmoe $(LIB)/lsmoe
+	mv $(STAGE)/stamp $@
+	rm -rf $(LIB)/lsmoe.old $(STAGE)
 
 # The main job: fit MASS::mcycle, print the summary, write the plot to a file.
 demo: install
@@ -26,7 +46,8 @@ docs: deps
 
 check: deps
 	rm -rf check && mkdir -p check
-	cd check && R CMD build .. && _R_CHECK_FORCE_SUGGESTS_=false R CMD check --as-cran --no-manual lsmoe_*.tar.gz
+	cd check && MAKEFLAGS=-j$(JOBS) R CMD build .. && \
+	  MAKEFLAGS=-j$(JOBS) _R_CHECK_FORCE_SUGGESTS_=false R CMD check --as-cran --no-manual lsmoe_*.tar.gz
 
 bench: install
 	$(R_LIBS_ENV) Rscript --vanilla bench/fit.R
@@ -46,6 +67,10 @@ fuzz: install
 # Build with -fsanitize=address,undefined into ./sanitize/lib and run the test suite under it.
 sanitize: deps
 	bash tools/sanitize.sh
+
+# CPU seconds and object size (with and without debug information) per translation unit of src/.
+build-profile: deps
+	bash tools/build-profile.sh
 
 clean:
 	rm -rf $(LIB) check sanitize src/*.o src/*.so

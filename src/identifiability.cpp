@@ -1,10 +1,11 @@
 // Thin glue between R and inst/include/lsmoe/identifiability.hpp (the strong-identifiability check in
-// double and high precision). Never exported to users. The header is included here only: its
-// multiprecision templates (150 and 300 bits, the only precisions instantiated) are slow to compile.
+// double and high precision). Never exported to users. The multiprecision code (150 and 300 bits, the
+// only precisions instantiated) is slow to compile: it is compiled in identifiability_lo.cpp and
+// identifiability_hi.cpp (identifiability_mp.h), the double-precision part here.
 // It includes experts.hpp rather than glue.h (all of lsmoe.hpp), which would add about 8 s of compile time.
 #include <RcppEigen.h>
 #include <lsmoe/experts.hpp>
-#include <lsmoe/identifiability.hpp>
+#include "identifiability_mp.h"
 
 // [[Rcpp::depends(RcppEigen, BH)]]
 
@@ -49,7 +50,8 @@ Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen:
   ctl.order = order;
   ctl.prescreen = prescreen;
   const lsmoe::IdentGate g = ident_gate(gate, regime, beta0, beta1);
-  const lsmoe::IdentResult r = lsmoe::check_strong_identifiability<150, 300>(e, eta, x, ctl, g);
+  const lsmoe::IdentResult r = lsmoe::check_strong_identifiability<lsmoe_glue::ident_lo_bits, lsmoe_glue::ident_hi_bits>(
+      e, eta, x, ctl, g);
   const lsmoe::IdentFamily& F = r.family;
   Rcpp::CharacterVector terms(F.col_name.begin(), F.col_name.end());
   const std::size_t nm = F.merged.size();

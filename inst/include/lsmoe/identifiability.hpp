@@ -4,6 +4,10 @@
 // NOT included by lsmoe.hpp: the multiprecision templates are slow to compile, so a translation unit
 // that wants the check includes this header explicitly:
 //     #include <lsmoe/identifiability.hpp>
+// ident_family, ident_matrix and ident_spectrum are function templates without `inline`, so that a
+// build can compile each precision once, in a translation unit of its own (an explicit instantiation
+// definition there, an explicit instantiation declaration, `extern template`, where the check is
+// called; a compiler may still instantiate an inline function that is declared extern, to inline it).
 // It needs Eigen, the standard library, Boost.Multiprecision (with its Eigen glue,
 // boost/multiprecision/eigen.hpp) and Boost.Math (erfc, constants); all header-only: an R package gets
 // them with `LinkingTo: RcppEigen, BH`.
@@ -355,8 +359,8 @@ struct IdentFamily {
 // identically zero column and is never merged. Regime 2: the gate factors depend on x, so coincidences are
 // looked for among the derivatives of F themselves.
 template <class T>
-inline IdentFamily ident_family(const Expert& e, const MatRef& eta, const MatRef& x, int order,
-                                MatT<T>* M = nullptr, const IdentGate& gate = IdentGate()) {
+IdentFamily ident_family(const Expert& e, const MatRef& eta, const MatRef& x, int order,
+                         MatT<T>* M = nullptr, const IdentGate& gate = IdentGate()) {
   using std::abs;
   using std::sqrt;
   if (x.cols() != e.d) throw std::invalid_argument("x must have d columns");
@@ -431,8 +435,8 @@ inline IdentFamily ident_family(const Expert& e, const MatRef& eta, const MatRef
 
 // The n x m matrix of the kept terms, in T (for the sigmoid gate: the derivatives of F).
 template <class T>
-inline MatT<T> ident_matrix(const Expert& e, const MatRef& eta, const MatRef& x,
-                              const IdentFamily& F, const IdentGate& gate = IdentGate()) {
+MatT<T> ident_matrix(const Expert& e, const MatRef& eta, const MatRef& x,
+                     const IdentFamily& F, const IdentGate& gate = IdentGate()) {
   MatT<T> M(x.rows(), F.m());
   Eigen::Index c0 = 0;
   for (Eigen::Index j = 0; j < eta.cols(); ++j) {
@@ -500,8 +504,8 @@ inline std::vector<int> ident_pivot_order(const IdentFamily& F, const std::vecto
 // (on the unit-norm scale) are set to 0; each relation is returned on the original scale with its pivot
 // coefficient 1.
 template <class T>
-inline IdentSpectrum ident_spectrum(MatT<T> M, const IdentFamily& F, int bits, double threshold, double drop,
-                                    bool want_v) {
+IdentSpectrum ident_spectrum(MatT<T> M, const IdentFamily& F, int bits, double threshold, double drop,
+                             bool want_v) {
   using std::abs;
   using std::sqrt;
   const Eigen::Index m = M.cols();
