@@ -4,8 +4,8 @@
 # lse_control()'s n_starts generated ones (make_starts()); fitted by core_fit(). On data with more
 # than n_finish starts, the starts are screened and refined on random subsamples of the rows of
 # positive weight (draw_subsamples(), drawn after the starts); by default (n_finish NULL) every
-# start is finished on data with at most screen_rows rows, else the best 3. Returns core_fit()'s
-# list with `starts` (p x S), `subsamples` (the rows drawn, or NULL) and start_round,
+# start is finished on data with at most screen_rows rows, else the best n_finish_screened.
+# Returns core_fit()'s list with `starts` (p x S), `subsamples` (the rows drawn, or NULL) and start_round,
 # start_chain (0 for every start: see search_perturb()). Error of class lsmoe_error_input when
 # every start gives a non-finite RSS.
 search_starts <- function(prob) {
@@ -20,7 +20,7 @@ search_starts <- function(prob) {
   }
   starts <- matrix(starts, nrow = prob$p)
   n_finish <- if (is.null(ctl$n_finish)) {
-    if (length(prob$rows) <= ctl$screen_rows) ncol(starts) else 3L
+    if (length(prob$rows) <= ctl$screen_rows) ncol(starts) else n_finish_screened
   } else {
     ctl$n_finish
   }
@@ -44,3 +44,7 @@ draw_subsamples <- function(prob) {
   refine <- if (length(rows) > prob$control$refine_rows) subsample(prob$control$refine_rows) else integer(0)
   list(screen = screen, refine = refine)
 }
+
+# The starts finished by default on data with more than screen_rows rows (lse_control(n_finish)):
+# the screen's ranking predicts poorly where a start ends (bench/simulated.R).
+n_finish_screened <- 10L

@@ -3,9 +3,9 @@
 
 # Chains of rounds of n_perturb starts, each the chain's best fit so far with one component's
 # gate, expert or both drawn anew (perturb_theta()), run like the multistart's starts (on data
-# with more than screen_rows rows: screened and refined on the multistart's subsamples, drawn now
-# if it had none, the best one finished on all rows; otherwise every one finished). A round's
-# best fit replaces the chain's best when its RSS is smaller by more than a relative 1e-9; a
+# with more than screen_rows rows: screened on the multistart's subsamples, drawn now if it had
+# none, and the best perturb_finish_screened run on as core_fit() runs screened starts; otherwise
+# every one finished on all rows). A round's best fit replaces the chain's best when its RSS is smaller by more than a relative 1e-9; a
 # chain stops after perturb_patience rounds in a row without such an improvement, or after 50
 # rounds. Chains start from the perturb_chains best distinct optima of the multistart (RSS apart
 # by more than a relative 1e-6; a start's optimum is refitted from it, res$starts) when every
@@ -50,7 +50,7 @@ search_perturb <- function(prob, res) {
         cand <- cbind(cand, reanchor_thetas(cur$theta, prob$k, prob$d, prob$q, b, prob$gate))
         reanchored <- cur$theta
       }
-      r <- if (is.null(sub)) core_fit(prob, cand, ncol(cand)) else core_fit(prob, cand, 1L, screen = sub$screen, refine = sub$refine)
+      r <- if (is.null(sub)) core_fit(prob, cand, ncol(cand)) else core_fit(prob, cand, perturb_finish_screened, screen = sub$screen, refine = sub$refine)
       offset <- length(res$start_rss)
       for (nm in per_start) res[[nm]] <- c(res[[nm]], r[[nm]])
       res$start_round <- c(res$start_round, rep(round, length(r$start_rss)))
@@ -75,3 +75,6 @@ search_perturb <- function(prob, res) {
 
 # The most rounds of one chain of the perturbation search.
 perturb_max_rounds <- 50L
+
+# The perturbed starts of a round finished on all rows on data with more than screen_rows rows.
+perturb_finish_screened <- 3L
