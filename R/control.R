@@ -31,7 +31,8 @@
 #' random or k-means starts, while a tree split that isolates the same rows, with a sharpened
 #' gate, lies in it: on airquality (`Ozone ~ Temp + Wind`, k = 2 linear experts) 4 of 300 random,
 #' 0 of 300 k-means and 239 of 300 tree starts reach the best optimum. With more than `n_finish` starts,
-#' (by default: on data with more than `screen_rows` rows, with more than 10 starts)
+#' (by default: on data with more than `screen_rows` rows, with more than 10 starts, or 3 on data
+#' with more than `refine_rows` rows)
 #' every start is first run for at most `screen_iter` iterations on a random subsample of
 #' `screen_rows` rows (all rows when there are fewer), and the `n_finish` starts with the smallest
 #' subsample RSS are then run to convergence from where their screening ended: on all rows when
@@ -40,9 +41,10 @@
 #' few passes over the data). Why 10: the screen's ranking after `screen_iter` iterations on a
 #' subsample predicts poorly where a start ends on all rows, and on simulated data the least squares
 #' optimum is often reached by one start of 50; on the 38 truths with n = 2e4 of
-#' `bench/simulated.R` (quick mode), default fits reach the best known RSS in 25 with 3 finished
-#' starts and 31 with 10 (and the perturbation search below finishing 3 per round), at about the
-#' same median time, against 37 when every start is finished, at 9 times the time. All draws use
+#' `bench/simulated.R` (quick mode), default fits reached the best known RSS in 25 with 3 finished
+#' starts and 30 with 10 (and the perturbation search below finishing 3 per round), at about the
+#' same median time. On data with more than `refine_rows` rows, where every finish runs on all
+#' rows, 3 are finished (10 took 2.5 times as long at n = 1e6). All draws use
 #' R's random number generator, so `set.seed()` makes a fit reproducible. More starts find the best optimum more often, at a proportional cost
 #' (`bench/NOTES.md` has the measurements).
 #'
@@ -52,7 +54,7 @@
 #' random, given new random gating parameters, new random expert parameters, or both, drawn as the
 #' random starts draw them (the other components kept); they are run as the starts are (on data
 #' with more than `screen_rows` rows screened and refined on subsamples, the best 3 finished on
-#' all rows; otherwise every one finished), and the round's best fit replaces the best fit when its
+#' all rows, 1 beyond `refine_rows` rows; otherwise every one finished), and the round's best fit replaces the best fit when its
 #' RSS is smaller by more than a relative \eqn{10^{-9}}. The search stops after
 #' `perturb_patience` rounds in a row without improvement, or after 50 rounds. A local optimum of
 #' a mixture often has all but one component right (two experts sharing a region that one would
@@ -162,7 +164,8 @@
 #' @param n_finish Number of screened starts run to convergence, whole number >= 1, or `NULL`
 #'   (default): every start when the data have at most `screen_rows` rows (the screening would
 #'   use all rows anyway, and on small real data sets the best optimum is often found by only a
-#'   few starts: see `bench/results-realdata.md`), otherwise 10 (see Starts).
+#'   few starts: see `bench/results-realdata.md`), 10 on data with at most `refine_rows` rows,
+#'   otherwise 3 (see Starts).
 #' @param screen_rows Rows of the screening subsample, whole number >= 1. Default 2000.
 #' @param screen_iter Iterations per start in the screening, whole number >= 1. Default 30.
 #' @param refine_rows Rows of the refining subsample, whole number >= 1. Default 20000.

@@ -4,7 +4,8 @@
 # lse_control()'s n_starts generated ones (make_starts()); fitted by core_fit(). On data with more
 # than n_finish starts, the starts are screened and refined on random subsamples of the rows of
 # positive weight (draw_subsamples(), drawn after the starts); by default (n_finish NULL) every
-# start is finished on data with at most screen_rows rows, else the best n_finish_screened.
+# start is finished on data with at most screen_rows rows, else the best n_finish_screened (up to
+# refine_rows rows) or n_finish_refined (more rows).
 # Returns core_fit()'s list with `starts` (p x S), `subsamples` (the rows drawn, or NULL) and start_round,
 # start_chain (0 for every start: see search_perturb()). Error of class lsmoe_error_input when
 # every start gives a non-finite RSS.
@@ -20,7 +21,8 @@ search_starts <- function(prob) {
   }
   starts <- matrix(starts, nrow = prob$p)
   n_finish <- if (is.null(ctl$n_finish)) {
-    if (length(prob$rows) <= ctl$screen_rows) ncol(starts) else n_finish_screened
+    m <- length(prob$rows)
+    if (m <= ctl$screen_rows) ncol(starts) else if (m <= ctl$refine_rows) n_finish_screened else n_finish_refined
   } else {
     ctl$n_finish
   }
@@ -45,6 +47,10 @@ draw_subsamples <- function(prob) {
   list(screen = screen, refine = refine)
 }
 
-# The starts finished by default on data with more than screen_rows rows (lse_control(n_finish)):
-# the screen's ranking predicts poorly where a start ends (bench/simulated.R).
+# The starts finished by default (lse_control(n_finish)) on data with more than screen_rows rows
+# and at most refine_rows: the screen's ranking predicts poorly where a start ends
+# (bench/simulated.R); on more rows, where a finish costs a pass over all of them per iteration,
+# 3 keep the default fit within about 1 s at n = 1e5 and 10 s at 1e6 (10 took 2.5 times as long
+# at 1e6 with linear experts; bench/NOTES.md).
 n_finish_screened <- 10L
+n_finish_refined <- 3L

@@ -4,8 +4,8 @@
 # Chains of rounds of n_perturb starts, each the chain's best fit so far with one component's
 # gate, expert or both drawn anew (perturb_theta()), run like the multistart's starts (on data
 # with more than screen_rows rows: screened on the multistart's subsamples, drawn now if it had
-# none, and the best perturb_finish_screened run on as core_fit() runs screened starts; otherwise
-# every one finished on all rows). A round's best fit replaces the chain's best when its RSS is smaller by more than a relative 1e-9; a
+# none, and the best perturb_finish_screened (1 on data with more than refine_rows rows) run on as
+# core_fit() runs screened starts; otherwise every one finished on all rows). A round's best fit replaces the chain's best when its RSS is smaller by more than a relative 1e-9; a
 # chain stops after perturb_patience rounds in a row without such an improvement, or after 50
 # rounds. Chains start from the perturb_chains best distinct optima of the multistart (RSS apart
 # by more than a relative 1e-6; a start's optimum is refitted from it, res$starts) when every
@@ -16,6 +16,8 @@
 search_perturb <- function(prob, res) {
   ctl <- prob$control
   sub <- if (length(prob$rows) > ctl$screen_rows) if (is.null(res$subsamples)) draw_subsamples(prob) else res$subsamples
+  # screened rounds finish perturb_finish_screened starts, 1 when there is a refining stage
+  n_fin <- if (length(prob$rows) <= ctl$refine_rows) perturb_finish_screened else 1L
   sc <- data_scales(prob$x, prob$y)
   b <- prob$bounds
   per_start <- c("start_rss", "start_status", "start_iterations", "screen_rss", "refine_rss")
@@ -50,7 +52,7 @@ search_perturb <- function(prob, res) {
         cand <- cbind(cand, reanchor_thetas(cur$theta, prob$k, prob$d, prob$q, b, prob$gate))
         reanchored <- cur$theta
       }
-      r <- if (is.null(sub)) core_fit(prob, cand, ncol(cand)) else core_fit(prob, cand, perturb_finish_screened, screen = sub$screen, refine = sub$refine)
+      r <- if (is.null(sub)) core_fit(prob, cand, ncol(cand)) else core_fit(prob, cand, n_fin, screen = sub$screen, refine = sub$refine)
       offset <- length(res$start_rss)
       for (nm in per_start) res[[nm]] <- c(res[[nm]], r[[nm]])
       res$start_round <- c(res$start_round, rep(round, length(r$start_rss)))
@@ -76,5 +78,7 @@ search_perturb <- function(prob, res) {
 # The most rounds of one chain of the perturbation search.
 perturb_max_rounds <- 50L
 
-# The perturbed starts of a round finished on all rows on data with more than screen_rows rows.
+# The perturbed starts of a round finished on data with more than screen_rows rows and at most
+# refine_rows (beyond, each would first be refined on refine_rows rows: 1, as the default fit's time
+# at n = 1e5 and 1e6 asks; bench/NOTES.md).
 perturb_finish_screened <- 3L

@@ -83,7 +83,7 @@
 # (truth, seed), from (c)'s multistart rows (round 0; the same starts as (a)): fa_at_cert, how
 # many of the 50 starts finished on all rows reach the certificate (1e-6), and from (a)'s
 # screen_rss the best screen rank among those starts (screen_rank; 1 = ranked first; the default
-# finishes the 3 best ranked).
+# finishes the best n_finish_screened: 10 since issue 24, 3 before).
 # Warnings are caught with withCallingHandlers (the fit goes on) and recorded by their first
 # class; errors are recorded (the row gets NA) and never stop the bench.
 
@@ -100,6 +100,8 @@ tag <- Sys.getenv("LSMOE_BENCH_SIM_TAG", "")
 base <- file.path(out_dir, paste0("results-simulated", if (mode == "quick") "-quick" else "", tag))
 rel_tol <- 1e-6
 near_tol <- 1e-3
+# the starts a screened default fit finishes (lse_control(n_finish = NULL)); 3 before issue 24
+n_fin <- tryCatch(get("n_finish_screened", envir = asNamespace("lsmoe")), error = function(e) 3L)
 options(width = 200, warn = 1)
 
 grid <- list(d = c(1L, 2L, 5L), k = 2:4,
@@ -432,10 +434,10 @@ tol_tab <- do.call(rbind, lapply(list(list("all", rep(TRUE, nrow(pairs))), list(
 sm <- pairs$hit %in% FALSE & pairs$n > 2000
 stage <- c(
   sprintf("no start of the 50, finished on all rows, reaches the certificate (fa_at_cert = 0): %d", sum(sm & pairs$fa_at_cert %in% 0)),
-  sprintf("some start reaches it, the screen ranks all of them below the 3 finished (screen_rank > 3): %d",
-          sum(sm & pairs$fa_at_cert > 0 & pairs$screen_rank > 3, na.rm = TRUE)),
-  sprintf("a start the screen ranks in the best 3 reaches it when finished from its start, but the screened fit ends elsewhere: %d",
-          sum(sm & pairs$fa_at_cert > 0 & pairs$screen_rank <= 3, na.rm = TRUE)))
+  sprintf("some start reaches it, the screen ranks all of them below the %d finished (screen_rank > %d): %d", n_fin, n_fin,
+          sum(sm & pairs$fa_at_cert > 0 & pairs$screen_rank > n_fin, na.rm = TRUE)),
+  sprintf("a start the screen ranks in the best %d reaches it when finished from its start, but the screened fit ends elsewhere: %d",
+          n_fin, sum(sm & pairs$fa_at_cert > 0 & pairs$screen_rank <= n_fin, na.rm = TRUE)))
 n_err <- sum(nzchar(res$error))
 warn_tab <- table(unlist(strsplit(res$warnings[nzchar(res$warnings)], ";")))
 
@@ -475,7 +477,7 @@ lines <- c(lines,
   "`gap`: default RSS / certificate - 1; `truth_gap`: the truth-start fit's; `fa_at_cert`: of the default's 50 starts,",
   "how many reach the certificate when finished on all rows (finish-all's multistart rows), `fa_near_1e4` how many end",
   "within a relative 1e-4 of it; `screen_rank`: the best",
-  "screening rank (by screen RSS, 1 = first) among those starts in the default fit (the default finishes the best 3).", "")
+  sprintf("screening rank (by screen RSS, 1 = first) among those starts in the default fit (the default finishes the best %d).", n_fin), "")
 lines <- c(lines, if (is.null(miss_tab)) "None." else md_table(miss_tab, names(miss_tab)), "",
   sprintf("Errors: %d of %d fits. Warnings (fits with the class): %s.", n_err, nrow(res),
           if (length(warn_tab)) paste(names(warn_tab), warn_tab, sep = " ", collapse = ", ") else "none"))
