@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -156,7 +157,7 @@ void test_reciprocal() {
       typedef lsmoe::MoeProblem<lsmoe::ActTanh, decltype(g)> P;
       const P base(e, k, s.data(true), 1);
       const lsmoe::Layout L(k, d, e.q(), gk);
-      const lsmoe::ReciprocalWeightProblem<P> prob(base, L);
+      const lsmoe::ReciprocalWeightProblem prob(base, L);
       Eigen::VectorXd phi = random_theta(prob.p(), 8);
       for (int j = 0; j < k; ++j) phi[L.eta(j) + d + 1] = 0.5 + 0.25 * j;  // s = 1 / c > 0
       lsmoe::PassSums sums, plain;
@@ -204,6 +205,12 @@ void test_recovery() {
     check(fit.rss < 1e-16, tag + ": RSS near zero");
     check(close(fit.theta, theta_true, 1e-6), tag + ": parameters recovered");
     check(fit.evaluations >= fit.jacobians && fit.jacobians >= 1, tag + ": pass counts");
+    // the problem of a run-time family and gate is the same problem
+    const std::unique_ptr<lsmoe::FittedProblem> rt =
+        lsmoe::make_moe_problem(e, k, lsmoe::GateKind::softmax, s.data(false), 1);
+    const lsmoe::Fit fit_rt = lsmoe::lm_fit(*rt, start, none, ctl);
+    check(fit_rt.theta == fit.theta && fit_rt.rss == fit.rss && fit_rt.evaluations == fit.evaluations,
+          tag + ": make_moe_problem() gives the same fit");
   }
   // the multistart with screening keeps the best start
   Eigen::MatrixXd starts(prob.p(), 4);
@@ -218,7 +225,7 @@ void test_recovery() {
   const P screen(e, k, sub.data(false), 1);
   ctl.project = true;
   ctl.n_finish = 2;
-  const lsmoe::MultiFit mf = lsmoe::fit_multi(prob, &screen, static_cast<const P*>(nullptr), starts, none, ctl);
+  const lsmoe::MultiFit mf = lsmoe::fit_multi(prob, &screen, nullptr, starts, none, ctl);
   check(mf.screen_rss.size() == 4 && mf.fits.size() == 4, "multistart: one fit per start");
   check(mf.fits[mf.best].rss < 1e-16, "multistart: the best fit recovers the truth");
   int n_screened = 0;

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 #include <Eigen/Dense>
@@ -20,6 +21,7 @@
 #include "experts.hpp"
 #include "layout.hpp"
 #include "model.hpp"
+#include "problem.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -36,20 +38,6 @@ struct Data {
   int d = 0;
   const double* y = nullptr;
   const double* sw = nullptr;
-};
-
-// Sums of one pass. A holds only its lower triangle until `symmetrize()`.
-struct PassSums {
-  Eigen::MatrixXd A;  // J'J
-  Eigen::VectorXd g;  // J'r
-  double rss = 0.0;
-  void reset(int p, bool jac) {
-    rss = 0.0;
-    if (jac) {
-      A.setZero(p, p);
-      g.setZero(p);
-    }
-  }
 };
 
 // Per-thread scratch for one block of rows.
@@ -101,10 +89,18 @@ auto dispatch_gate(GateKind g, F&& f) -> decltype(f(GateSoftmax())) {
   throw std::invalid_argument("unknown gate");
 }
 
+// A least squares problem whose pass also gives the fitted values.
+class FittedProblem : public Problem {
+ public:
+  // The fitted values f(x_i; theta) of every row, written to f (length n).
+  virtual void fitted(const Eigen::VectorXd& theta, double* f) const = 0;
+};
+
 // The mixture-of-experts least squares problem for one activation policy and one gate policy.
-// theta packed as in Layout (layout.hpp).
+// theta packed as in Layout (layout.hpp). Only this pass is compiled per family and gate; the
+// solvers see it as a Problem (problem.hpp).
 template <class Act, class Gate = GateSoftmax>
-class MoeProblem {
+class MoeProblem final : public FittedProblem {
  public:
   MoeProblem(const Expert& e, int k, const Data& data, int threads, Eigen::Index chunk_rows = 4096,
              int block_rows = 256)
@@ -116,11 +112,11 @@ class MoeProblem {
     if (data.ldx < data.n) throw std::invalid_argument("leading dimension of x below n");
     if (chunk_ < block_ || chunk_ % block_ != 0) throw std::invalid_argument("chunk rows must be a multiple of block rows");
   }
-  int p() const { return p_; }
+  int p() const override { return p_; }
   Eigen::Index n() const { return data_.n; }
 
   // RSS at theta; with sums->A/g requested (jac = true) also J'J (full) and J'r.
-  double eval(const Eigen::VectorXd& theta, PassSums& out, bool jac) const {
+  double eval(const Eigen::VectorXd& theta, PassSums& out, bool jac) const override {
     if (theta.size() != p_) throw std::invalid_argument("parameter vector has the wrong length");
     unpack(theta);
     const Eigen::Index nchunks = n_chunks();
@@ -158,7 +154,7 @@ class MoeProblem {
   // The fitted values f(x_i; theta) of every row, written to f (length n): the same vectorised
   // blocks as eval(), without the Jacobian; rows are independent, so any number of threads gives
   // the same values.
-  void fitted(const Eigen::VectorXd& theta, double* f) const {
+  void fitted(const Eigen::VectorXd& theta, double* f) const override {
     if (theta.size() != p_) throw std::invalid_argument("parameter vector has the wrong length");
     unpack(theta);
     each_chunk([&](Scratch& S, Eigen::Index, Eigen::Index i0, Eigen::Index i1) {
@@ -313,6 +309,17 @@ class MoeProblem {
     return rss;
   }
 };
+
+// The MoeProblem of a run-time expert family and gate (the only place that instantiates all of
+// them: call it from one translation unit).
+inline std::unique_ptr<FittedProblem> make_moe_problem(const Expert& e, int k, GateKind gate, const Data& data,
+                                                       int threads) {
+  return dispatch_family(e.family, [&](auto act) {
+    return dispatch_gate(gate, [&](auto g) -> std::unique_ptr<FittedProblem> {
+      return std::unique_ptr<FittedProblem>(new MoeProblem<decltype(act), decltype(g)>(e, k, data, threads));
+    });
+  });
+}
 
 }  // namespace lsmoe
 
