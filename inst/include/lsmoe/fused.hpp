@@ -1,8 +1,9 @@
 // lsmoe: the fused pass over the observations. One pass evaluates the gate, the experts, the
 // residuals and the Jacobian rows of the (weighted) least squares problem for a block of rows
 // at once, and accumulates J'J (p x p), J'r (p) and the RSS, without ever storing an n x p
-// matrix. Expert families are compile-time policies acting on Eigen arrays (activations.hpp), so
-// that exp and the other activations run over whole blocks of rows (vectorised).
+// matrix. Expert families are policies acting on Eigen arrays (activations.hpp), so that exp and
+// the other activations run over whole blocks of rows (vectorised); the pass reaches a family's
+// block form through a pointer, once per block, and is compiled once per gate policy.
 //
 // Rows are cut into fixed chunks of `chunk_rows` rows; each chunk's partial sums are computed
 // by one thread and the partials are added in chunk order, so the result has the same bits for
@@ -96,15 +97,19 @@ class FittedProblem : public Problem {
   virtual void fitted(const Eigen::VectorXd& theta, double* f) const = 0;
 };
 
-// The mixture-of-experts least squares problem for one activation policy and one gate policy.
-// theta packed as in Layout (layout.hpp). Only this pass is compiled per family and gate; the
-// solvers see it as a Problem (problem.hpp).
-template <class Act, class Gate = GateSoftmax>
-class MoeProblem final : public FittedProblem {
- public:
-  MoeProblem(const Expert& e, int k, const Data& data, int threads, Eigen::Index chunk_rows = 4096,
-             int block_rows = 256)
-      : e_(e), L_(k, e.d, e.q(), Gate::kind), p_(L_.p()), data_(data),
+// An activation's block form (activations.hpp): phi and phi' elementwise over a block of rows.
+typedef void (*ActivationBlock)(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int degree);
+
+// The pass of the mixture-of-experts least squares problem for one gate policy; the activation
+// is called through a pointer, once per block of rows (its loops over the rows are vectorised as
+// before), so that the pass is compiled once per gate, not once per family and gate. Built
+// through MoeProblem.
+template <class Gate>
+class MoePass : public FittedProblem {
+ protected:
+  MoePass(ActivationBlock act, const Expert& e, int k, const Data& data, int threads, Eigen::Index chunk_rows,
+          int block_rows)
+      : act_(act), e_(e), L_(k, e.d, e.q(), Gate::kind), p_(L_.p()), data_(data),
         threads_(std::max(1, threads)), chunk_(chunk_rows), block_(block_rows) {
     if (data.d != e.d) throw std::invalid_argument("x has the wrong number of columns");
     if (data.n < 1) throw std::invalid_argument("no observations");
@@ -112,6 +117,8 @@ class MoeProblem final : public FittedProblem {
     if (data.ldx < data.n) throw std::invalid_argument("leading dimension of x below n");
     if (chunk_ < block_ || chunk_ % block_ != 0) throw std::invalid_argument("chunk rows must be a multiple of block rows");
   }
+
+ public:
   int p() const override { return p_; }
   Eigen::Index n() const { return data_.n; }
 
@@ -167,6 +174,7 @@ class MoeProblem final : public FittedProblem {
   }
 
  private:
+  ActivationBlock act_;
   Expert e_;
   Layout L_;
   int p_;  // L_.p()
@@ -258,7 +266,7 @@ class MoeProblem final : public FittedProblem {
         Zj.setConstant(Eb_[j]);
         for (int u = 0; u < d; ++u) Zj += Ea_(u, j) * xcol(u);
       }
-      Act::block(S.Z, S.F0, S.F1, e_.degree);
+      act_(S.Z, S.F0, S.F1, e_.degree);
       if (e_.output_weight) {
         for (int j = 0; j < k; ++j) {
           S.H.col(j) = Ec_[j] * S.F0.col(j);
@@ -308,6 +316,16 @@ class MoeProblem final : public FittedProblem {
     }
     return rss;
   }
+};
+
+// The mixture-of-experts least squares problem for one activation policy and one gate policy.
+// theta packed as in Layout (layout.hpp). The solvers see it as a Problem (problem.hpp).
+template <class Act, class Gate = GateSoftmax>
+class MoeProblem final : public MoePass<Gate> {
+ public:
+  MoeProblem(const Expert& e, int k, const Data& data, int threads, Eigen::Index chunk_rows = 4096,
+             int block_rows = 256)
+      : MoePass<Gate>(&Act::block, e, k, data, threads, chunk_rows, block_rows) {}
 };
 
 // The MoeProblem of a run-time expert family and gate (the only place that instantiates all of
