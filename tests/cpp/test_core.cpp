@@ -233,6 +233,35 @@ void test_recovery() {
   check(n_screened == 2, "multistart: the starts not finished are marked screened");
 }
 
+// The solvers take any Problem: a straight line y = 2 - 3x through a plain struct (not
+// derived from Problem) and ProblemAdapter.
+struct LineProblem {
+  Eigen::VectorXd x, y;
+  int p() const { return 2; }
+  double eval(const Eigen::VectorXd& th, lsmoe::PassSums& s, bool jac) const {
+    s.reset(2, jac);
+    for (Eigen::Index i = 0; i < x.size(); ++i) {
+      const double r = th[0] + th[1] * x[i] - y[i];
+      s.rss += r * r;
+      if (!jac) continue;
+      const Eigen::Vector2d J(1.0, x[i]);
+      s.A += J * J.transpose();
+      s.g += J * r;
+    }
+    return s.rss;
+  }
+};
+
+void test_any_problem() {
+  LineProblem line;
+  line.x = Eigen::VectorXd::LinSpaced(20, -1.0, 1.0);
+  line.y = (2.0 - 3.0 * line.x.array()).matrix();
+  const lsmoe::ProblemAdapter<LineProblem> prob(line);
+  const lsmoe::Fit fit = lsmoe::lm_fit(prob, Eigen::Vector2d(0.0, 0.0), lsmoe::Bounds::none(2), lsmoe::Control());
+  check(fit.converged && fit.rss < 1e-20, "any problem: converged to the exact line");
+  check(close(fit.theta, Eigen::Vector2d(2.0, -3.0), 1e-10), "any problem: parameters of the line");
+}
+
 // A bound that holds the optimum: the projected fit ends on it, and the on-bound rule flags it.
 void test_bounds() {
   const Sample s = sample(300, 1, 5);
@@ -325,6 +354,7 @@ int main() {
   test_threads();
   test_reciprocal();
   test_recovery();
+  test_any_problem();
   test_bounds();
   test_layout();
   test_status();

@@ -328,8 +328,7 @@ class MoeProblem final : public MoePass<Gate> {
       : MoePass<Gate>(&Act::block, e, k, data, threads, chunk_rows, block_rows) {}
 };
 
-// The MoeProblem of a run-time expert family and gate (the only place that instantiates all of
-// them: call it from one translation unit).
+// The MoeProblem of a run-time expert family and gate.
 inline std::unique_ptr<FittedProblem> make_moe_problem(const Expert& e, int k, GateKind gate, const Data& data,
                                                        int threads) {
   return dispatch_family(e.family, [&](auto act) {

@@ -33,6 +33,21 @@ class Problem {
   virtual double eval(const Eigen::VectorXd& theta, PassSums& sums, bool jac) const = 0;
 };
 
+// Any type with the same p() and eval() as a Problem (a problem written for the template solvers
+// of lsmoe 0.1), seen as one: lm_fit(ProblemAdapter<P>(prob), ...).
+template <class P>
+class ProblemAdapter final : public Problem {
+ public:
+  explicit ProblemAdapter(const P& prob) : prob_(prob) {}
+  int p() const override { return prob_.p(); }
+  double eval(const Eigen::VectorXd& theta, PassSums& sums, bool jac) const override {
+    return prob_.eval(theta, sums, jac);
+  }
+
+ private:
+  const P& prob_;
+};
+
 }  // namespace lsmoe
 
 #endif
