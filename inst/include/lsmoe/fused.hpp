@@ -328,9 +328,10 @@ class MoeProblem final : public MoePass<Gate> {
       : MoePass<Gate>(&Act::block, e, k, data, threads, chunk_rows, block_rows) {}
 };
 
-// The MoeProblem of a run-time expert family and gate.
-inline std::unique_ptr<FittedProblem> make_moe_problem(const Expert& e, int k, GateKind gate, const Data& data,
-                                                       int threads) {
+// The MoeProblem of a run-time expert family and gate. A template (D is always Data) only so that
+// a translation unit that does not call it instantiates none of the problems.
+template <class D = Data>
+std::unique_ptr<FittedProblem> make_moe_problem(const Expert& e, int k, GateKind gate, const D& data, int threads) {
   return dispatch_family(e.family, [&](auto act) {
     return dispatch_gate(gate, [&](auto g) -> std::unique_ptr<FittedProblem> {
       return std::unique_ptr<FittedProblem>(new MoeProblem<decltype(act), decltype(g)>(e, k, data, threads));

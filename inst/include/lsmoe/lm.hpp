@@ -1,8 +1,10 @@
 // lsmoe: the two Levenberg-Marquardt solvers on the normal equations for box bounds, and
 // lm_fit(), which picks one from Control::project. Damping: Nielsen's gain-ratio update, scaled
 // by the running maximum of diag(J'J); stopping rules and pass counts as in lm_step.hpp.
-// interrupt() is called after every iteration (it may throw). Ordinary functions of a Problem
-// (problem.hpp): compiled once, whatever the problem.
+// interrupt() is called after every iteration (it may throw). Functions of a Problem (problem.hpp):
+// compiled once, whatever the problem. The empty template parameter list (`template <class =
+// void>`, never given) only defers their compilation to a translation unit that calls them: one
+// that merely includes this header pays nothing.
 #ifndef LSMOE_LM_HPP
 #define LSMOE_LM_HPP
 
@@ -21,6 +23,7 @@ namespace lsmoe {
 // Bounds through the change of variables of Bounds: the LM runs in the unconstrained u, with
 // J'J and J'r mapped by D = diag(dtheta/du) (A_u = D A D, g_u = D g); the xtol test is relative
 // to ||u||. An optional gradient test stops when |g_i| <= gtol sqrt(A_ii F) for all i.
+template <class = void>
 inline Fit lm_fit_transform(const Problem& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
                             const std::function<void()>& interrupt = {}) {
   const int p = prob.p();
@@ -80,6 +83,7 @@ inline Fit lm_fit_transform(const Problem& prob, const Eigen::VectorXd& theta0, 
 // an output weight that wants to grow) is reached in a few steps, where the change of variables
 // approaches it only linearly. A point where every parameter is held is a KKT point
 // (all_held_kkt). The xtol test is relative to ||theta||.
+template <class = void>
 inline Fit lm_fit_projected(const Problem& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
                             const std::function<void()>& interrupt = {}) {
   const int p = prob.p();
@@ -155,6 +159,7 @@ inline Fit lm_fit_projected(const Problem& prob, const Eigen::VectorXd& theta0, 
   return run.result(theta, bounds);
 }
 
+template <class = void>
 inline Fit lm_fit(const Problem& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
                   const std::function<void()>& interrupt = {}) {
   if (theta0.size() != prob.p()) throw std::invalid_argument("start has the wrong length");

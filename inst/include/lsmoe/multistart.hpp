@@ -42,6 +42,8 @@ struct MultiFit {
 // Initial damping of the refining and finishing stages, relative to Control::damping.
 constexpr double continuation_damping = 1e-4;
 
+// (template <class = void>: see lm.hpp)
+template <class = void>
 inline MultiFit fit_multi(const Problem& full, const Problem* screen, const Problem* refine,
                           const Eigen::Ref<const Eigen::MatrixXd>& starts, const Bounds& bounds, const Control& ctl,
                           const std::function<void()>& interrupt = {}) {
