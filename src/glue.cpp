@@ -17,36 +17,37 @@ static Rcpp::List params_list(const lsmoe::Params& P) {
 namespace {
 
 // lsmoe::MoeProblem whose passes run on the AVX2 kernel (kernel.h) when `simd` is true and the
-// CPU has AVX2 and FMA, else on the portable build. It offers what the LM needs (p(), eval())
-// and fitted(). The portable problem is always built: it checks the arguments.
-template <class Act, class Gate>
-class FastProblem {
+// CPU has AVX2 and FMA, else on the portable build. A plain lsmoe::Problem (what the solvers
+// need) with fitted(): the family and gate are chosen once, in lsmoe::make_moe_problem(), and
+// nothing here is compiled per family and gate. The portable problem is always built: it checks
+// the arguments.
+class FastProblem final : public lsmoe::FittedProblem {
  public:
-  FastProblem(const lsmoe::Expert& e, int k, const lsmoe::Data& data, int threads, bool simd)
-      : base_(e, k, data, threads) {
+  FastProblem(const lsmoe::Expert& e, int k, lsmoe::GateKind gate, const lsmoe::Data& data, int threads, bool simd)
+      : base_(lsmoe::make_moe_problem(e, k, gate, data, threads)) {
     if (!simd) return;
     lsmoe::simd::Spec s;
     s.family = static_cast<int>(e.family); s.degree = e.degree; s.output_weight = e.output_weight; s.d = e.d;
-    s.k = k; s.gate = static_cast<int>(Gate::kind); s.threads = threads;
+    s.k = k; s.gate = static_cast<int>(gate); s.threads = threads;
     s.X = data.X; s.ldx = static_cast<long>(data.ldx); s.n = static_cast<long>(data.n); s.y = data.y; s.sw = data.sw;
     kernel_.reset(lsmoe::simd::make_avx2_kernel(s));
   }
-  int p() const { return base_.p(); }
-  double eval(const VectorXd& theta, lsmoe::PassSums& out, bool jac) const {
-    if (!kernel_) return base_.eval(theta, out, jac);
+  int p() const override { return base_->p(); }
+  double eval(const VectorXd& theta, lsmoe::PassSums& out, bool jac) const override {
+    if (!kernel_) return base_->eval(theta, out, jac);
     if (theta.size() != p()) throw std::invalid_argument("parameter vector has the wrong length");
     out.reset(p(), jac);
     out.rss = kernel_->eval(theta.data(), jac ? out.A.data() : nullptr, jac ? out.g.data() : nullptr, jac);
     return out.rss;
   }
-  void fitted(const VectorXd& theta, double* f) const {
-    if (!kernel_) return base_.fitted(theta, f);
+  void fitted(const VectorXd& theta, double* f) const override {
+    if (!kernel_) return base_->fitted(theta, f);
     if (theta.size() != p()) throw std::invalid_argument("parameter vector has the wrong length");
     kernel_->fitted(theta.data(), f);
   }
 
  private:
-  lsmoe::MoeProblem<Act, Gate> base_;
+  std::unique_ptr<lsmoe::FittedProblem> base_;
   std::unique_ptr<lsmoe::simd::Kernel> kernel_;
 };
 
@@ -55,29 +56,27 @@ std::string kernel_name(bool simd) { return simd && lsmoe::simd::avx2_available(
 
 // The layout of theta for lsmoe::ReciprocalWeightProblem, which only output-weighted tanh experts
 // have.
-template <class Gate>
-lsmoe::Layout reciprocal_layout(const lsmoe::Expert& e, int k) {
+lsmoe::Layout reciprocal_layout(const lsmoe::Expert& e, int k, lsmoe::GateKind gate) {
   if (!(e.family == lsmoe::Family::tanh && e.output_weight))
     throw std::invalid_argument("reciprocal output weights are for output-weighted tanh experts only");
-  return lsmoe::Layout(k, e.d, e.q(), Gate::kind);
+  return lsmoe::Layout(k, e.d, e.q(), gate);
 }
 
-// Runs the multistart fit for one expert family (activation policy Act) and one gate policy.
-template <class Act, class Gate>
-lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, const lsmoe::Data& full, const lsmoe::Data* screen,
-                        const lsmoe::Data* refine, const Eigen::Ref<const MatrixXd>& starts, const lsmoe::Bounds& bounds,
-                        const lsmoe::Control& ctl, bool simd, bool reciprocal) {
-  typedef FastProblem<Act, Gate> P;
-  const P pf(e, k, full, ctl.threads, simd);
+// Runs the multistart fit.
+lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, lsmoe::GateKind gate, const lsmoe::Data& full,
+                        const lsmoe::Data* screen, const lsmoe::Data* refine, const Eigen::Ref<const MatrixXd>& starts,
+                        const lsmoe::Bounds& bounds, const lsmoe::Control& ctl, bool simd, bool reciprocal) {
+  typedef FastProblem P;
+  const P pf(e, k, gate, full, ctl.threads, simd);
   auto interrupt = [] { Rcpp::checkUserInterrupt(); };
   std::unique_ptr<P> ps, pr;
-  if (screen) ps.reset(new P(e, k, *screen, 1, simd));
-  if (refine) pr.reset(new P(e, k, *refine, ctl.threads, simd));
+  if (screen) ps.reset(new P(e, k, gate, *screen, 1, simd));
+  if (refine) pr.reset(new P(e, k, gate, *refine, ctl.threads, simd));
   if (!reciprocal) return lsmoe::fit_multi(pf, ps.get(), pr.get(), starts, bounds, ctl, interrupt);
   // reciprocal output weights (lsmoe::ReciprocalWeightProblem): starts, bounds and estimates hold
   // s = 1 / c in place of c
-  typedef lsmoe::ReciprocalWeightProblem<P> C;
-  const lsmoe::Layout layout = reciprocal_layout<Gate>(e, k);
+  typedef lsmoe::ReciprocalWeightProblem C;
+  const lsmoe::Layout layout = reciprocal_layout(e, k, gate);
   const C cf(pf, layout);
   std::unique_ptr<C> cs, cr;
   if (ps) cs.reset(new C(*ps, layout));
@@ -148,12 +147,8 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   std::unique_ptr<Subsample> scr, ref;
   if (screen_rows.size() > 0) scr.reset(new Subsample(x, y, sw, w.size() > 0, screen_rows));
   if (refine_rows.size() > 0) ref.reset(new Subsample(x, y, sw, w.size() > 0, refine_rows));
-  const lsmoe::MultiFit mf = lsmoe::dispatch_family(e.family, [&](auto act) {
-    return lsmoe::dispatch_gate(gk, [&](auto g) {
-      return run_fit<decltype(act), decltype(g)>(e, k, full, scr ? &scr->data : nullptr, ref ? &ref->data : nullptr, starts,
-                                                 bounds, ctl, simd, reciprocal);
-    });
-  });
+  const lsmoe::MultiFit mf = run_fit(e, k, gk, full, scr ? &scr->data : nullptr, ref ? &ref->data : nullptr, starts,
+                                     bounds, ctl, simd, reciprocal);
   const int S = static_cast<int>(mf.fits.size());
   Rcpp::NumericVector start_rss(S), screen_rss(S, NA_REAL), refine_rss(S, NA_REAL);
   Rcpp::IntegerVector start_status(S), start_iter(S);
@@ -203,14 +198,9 @@ Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen
   full.X = x.data(); full.ldx = n; full.n = n; full.d = static_cast<int>(x.cols()); full.y = y.data();
   full.sw = w.size() ? sw.data() : nullptr;
   lsmoe::PassSums s;
-  const double rss = lsmoe::dispatch_family(e.family, [&](auto act) {
-    return lsmoe::dispatch_gate(gk, [&](auto g) {
-      typedef FastProblem<decltype(act), decltype(g)> P;
-      const P prob(e, k, full, threads, simd);
-      if (!reciprocal) return prob.eval(theta, s, true);
-      return lsmoe::ReciprocalWeightProblem<P>(prob, reciprocal_layout<decltype(g)>(e, k)).eval(theta, s, true);
-    });
-  });
+  const FastProblem prob(e, k, gk, full, threads, simd);
+  const double rss = reciprocal ? lsmoe::ReciprocalWeightProblem(prob, reciprocal_layout(e, k, gk)).eval(theta, s, true)
+                                : prob.eval(theta, s, true);
   return Rcpp::List::create(Rcpp::Named("rss") = rss, Rcpp::Named("JtJ") = s.A, Rcpp::Named("Jtr") = s.g);
 }
 
@@ -227,11 +217,7 @@ Eigen::VectorXd cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map
   lsmoe::Data full;
   full.X = x.data(); full.ldx = n; full.n = n; full.d = static_cast<int>(x.cols()); full.y = y0.data();
   VectorXd f(n);
-  lsmoe::dispatch_family(e.family, [&](auto act) {
-    lsmoe::dispatch_gate(gk, [&](auto g) {
-      FastProblem<decltype(act), decltype(g)>(e, k, full, threads, simd).fitted(theta, f.data());
-    });
-  });
+  FastProblem(e, k, gk, full, threads, simd).fitted(theta, f.data());
   return f;
 }
 

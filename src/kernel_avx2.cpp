@@ -64,18 +64,20 @@ bool lsmoe::simd::avx2_available() {
 
 namespace {
 
-template <class Act, class Gate>
+// The AVX2 build of lsmoe::MoeProblem (lsmoe::make_moe_problem() picks the family and gate:
+// only the pass is compiled per pair) behind the plain interface of kernel.h.
 class Avx2Kernel : public lsmoe_iface::Kernel {
  public:
   explicit Avx2Kernel(const lsmoe_iface::Spec& s)
-      : prob_(lsmoe::Expert(static_cast<lsmoe::Family>(s.family), s.degree, s.output_weight != 0, s.d), s.k, data_of(s),
-              s.threads),
-        theta_(prob_.p()) {}
-  int p() const override { return prob_.p(); }
+      : prob_(lsmoe::make_moe_problem(lsmoe::Expert(static_cast<lsmoe::Family>(s.family), s.degree, s.output_weight != 0,
+                                                    s.d),
+                                      s.k, static_cast<lsmoe::GateKind>(s.gate), data_of(s), s.threads)),
+        theta_(prob_->p()) {}
+  int p() const override { return prob_->p(); }
   double eval(const double* theta, double* A, double* g, bool jac) const override {
-    const int p = prob_.p();
+    const int p = prob_->p();
     std::copy(theta, theta + p, theta_.data());
-    const double rss = prob_.eval(theta_, sums_, jac);
+    const double rss = prob_->eval(theta_, sums_, jac);
     if (jac) {
       std::copy(sums_.A.data(), sums_.A.data() + static_cast<std::ptrdiff_t>(p) * p, A);
       std::copy(sums_.g.data(), sums_.g.data() + p, g);
@@ -83,8 +85,8 @@ class Avx2Kernel : public lsmoe_iface::Kernel {
     return rss;
   }
   void fitted(const double* theta, double* f) const override {
-    std::copy(theta, theta + prob_.p(), theta_.data());
-    prob_.fitted(theta_, f);
+    std::copy(theta, theta + prob_->p(), theta_.data());
+    prob_->fitted(theta_, f);
   }
 
  private:
@@ -93,18 +95,12 @@ class Avx2Kernel : public lsmoe_iface::Kernel {
     d.X = s.X; d.ldx = s.ldx; d.n = s.n; d.d = s.d; d.y = s.y; d.sw = s.sw;
     return d;
   }
-  lsmoe::MoeProblem<Act, Gate> prob_;
+  std::unique_ptr<lsmoe::FittedProblem> prob_;
   mutable Eigen::VectorXd theta_;
   mutable lsmoe::PassSums sums_;
 };
 
-lsmoe_iface::Kernel* new_avx2_kernel(const lsmoe_iface::Spec& s) {
-  return lsmoe::dispatch_family(static_cast<lsmoe::Family>(s.family), [&](auto act) {
-    return lsmoe::dispatch_gate(static_cast<lsmoe::GateKind>(s.gate), [&](auto g) -> lsmoe_iface::Kernel* {
-      return new Avx2Kernel<decltype(act), decltype(g)>(s);
-    });
-  });
-}
+lsmoe_iface::Kernel* new_avx2_kernel(const lsmoe_iface::Spec& s) { return new Avx2Kernel(s); }
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -156,7 +157,7 @@ void test_reciprocal() {
       typedef lsmoe::MoeProblem<lsmoe::ActTanh, decltype(g)> P;
       const P base(e, k, s.data(true), 1);
       const lsmoe::Layout L(k, d, e.q(), gk);
-      const lsmoe::ReciprocalWeightProblem<P> prob(base, L);
+      const lsmoe::ReciprocalWeightProblem prob(base, L);
       Eigen::VectorXd phi = random_theta(prob.p(), 8);
       for (int j = 0; j < k; ++j) phi[L.eta(j) + d + 1] = 0.5 + 0.25 * j;  // s = 1 / c > 0
       lsmoe::PassSums sums, plain;
@@ -204,6 +205,12 @@ void test_recovery() {
     check(fit.rss < 1e-16, tag + ": RSS near zero");
     check(close(fit.theta, theta_true, 1e-6), tag + ": parameters recovered");
     check(fit.evaluations >= fit.jacobians && fit.jacobians >= 1, tag + ": pass counts");
+    // the problem of a run-time family and gate is the same problem
+    const std::unique_ptr<lsmoe::FittedProblem> rt =
+        lsmoe::make_moe_problem(e, k, lsmoe::GateKind::softmax, s.data(false), 1);
+    const lsmoe::Fit fit_rt = lsmoe::lm_fit(*rt, start, none, ctl);
+    check(fit_rt.theta == fit.theta && fit_rt.rss == fit.rss && fit_rt.evaluations == fit.evaluations,
+          tag + ": make_moe_problem() gives the same fit");
   }
   // the multistart with screening keeps the best start
   Eigen::MatrixXd starts(prob.p(), 4);
@@ -218,12 +225,41 @@ void test_recovery() {
   const P screen(e, k, sub.data(false), 1);
   ctl.project = true;
   ctl.n_finish = 2;
-  const lsmoe::MultiFit mf = lsmoe::fit_multi(prob, &screen, static_cast<const P*>(nullptr), starts, none, ctl);
+  const lsmoe::MultiFit mf = lsmoe::fit_multi(prob, &screen, nullptr, starts, none, ctl);
   check(mf.screen_rss.size() == 4 && mf.fits.size() == 4, "multistart: one fit per start");
   check(mf.fits[mf.best].rss < 1e-16, "multistart: the best fit recovers the truth");
   int n_screened = 0;
   for (const lsmoe::Fit& f : mf.fits) n_screened += f.status == lsmoe::screened;
   check(n_screened == 2, "multistart: the starts not finished are marked screened");
+}
+
+// The solvers take any Problem: a straight line y = 2 - 3x through a plain struct (not
+// derived from Problem) and ProblemAdapter.
+struct LineProblem {
+  Eigen::VectorXd x, y;
+  int p() const { return 2; }
+  double eval(const Eigen::VectorXd& th, lsmoe::PassSums& s, bool jac) const {
+    s.reset(2, jac);
+    for (Eigen::Index i = 0; i < x.size(); ++i) {
+      const double r = th[0] + th[1] * x[i] - y[i];
+      s.rss += r * r;
+      if (!jac) continue;
+      const Eigen::Vector2d J(1.0, x[i]);
+      s.A += J * J.transpose();
+      s.g += J * r;
+    }
+    return s.rss;
+  }
+};
+
+void test_any_problem() {
+  LineProblem line;
+  line.x = Eigen::VectorXd::LinSpaced(20, -1.0, 1.0);
+  line.y = (2.0 - 3.0 * line.x.array()).matrix();
+  const lsmoe::ProblemAdapter<LineProblem> prob(line);
+  const lsmoe::Fit fit = lsmoe::lm_fit(prob, Eigen::Vector2d(0.0, 0.0), lsmoe::Bounds::none(2), lsmoe::Control());
+  check(fit.converged && fit.rss < 1e-20, "any problem: converged to the exact line");
+  check(close(fit.theta, Eigen::Vector2d(2.0, -3.0), 1e-10), "any problem: parameters of the line");
 }
 
 // A bound that holds the optimum: the projected fit ends on it, and the on-bound rule flags it.
@@ -318,6 +354,7 @@ int main() {
   test_threads();
   test_reciprocal();
   test_recovery();
+  test_any_problem();
   test_bounds();
   test_layout();
   test_status();

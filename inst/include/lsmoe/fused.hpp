@@ -1,8 +1,9 @@
 // lsmoe: the fused pass over the observations. One pass evaluates the gate, the experts, the
 // residuals and the Jacobian rows of the (weighted) least squares problem for a block of rows
 // at once, and accumulates J'J (p x p), J'r (p) and the RSS, without ever storing an n x p
-// matrix. Expert families are compile-time policies acting on Eigen arrays (activations.hpp), so
-// that exp and the other activations run over whole blocks of rows (vectorised).
+// matrix. Expert families are policies acting on Eigen arrays (activations.hpp), so that exp and
+// the other activations run over whole blocks of rows (vectorised); the pass reaches a family's
+// block form through a pointer, once per block, and is compiled once per gate policy.
 //
 // Rows are cut into fixed chunks of `chunk_rows` rows; each chunk's partial sums are computed
 // by one thread and the partials are added in chunk order, so the result has the same bits for
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 #include <Eigen/Dense>
@@ -20,6 +22,7 @@
 #include "experts.hpp"
 #include "layout.hpp"
 #include "model.hpp"
+#include "problem.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -36,20 +39,6 @@ struct Data {
   int d = 0;
   const double* y = nullptr;
   const double* sw = nullptr;
-};
-
-// Sums of one pass. A holds only its lower triangle until `symmetrize()`.
-struct PassSums {
-  Eigen::MatrixXd A;  // J'J
-  Eigen::VectorXd g;  // J'r
-  double rss = 0.0;
-  void reset(int p, bool jac) {
-    rss = 0.0;
-    if (jac) {
-      A.setZero(p, p);
-      g.setZero(p);
-    }
-  }
 };
 
 // Per-thread scratch for one block of rows.
@@ -101,14 +90,26 @@ auto dispatch_gate(GateKind g, F&& f) -> decltype(f(GateSoftmax())) {
   throw std::invalid_argument("unknown gate");
 }
 
-// The mixture-of-experts least squares problem for one activation policy and one gate policy.
-// theta packed as in Layout (layout.hpp).
-template <class Act, class Gate = GateSoftmax>
-class MoeProblem {
+// A least squares problem whose pass also gives the fitted values.
+class FittedProblem : public Problem {
  public:
-  MoeProblem(const Expert& e, int k, const Data& data, int threads, Eigen::Index chunk_rows = 4096,
-             int block_rows = 256)
-      : e_(e), L_(k, e.d, e.q(), Gate::kind), p_(L_.p()), data_(data),
+  // The fitted values f(x_i; theta) of every row, written to f (length n).
+  virtual void fitted(const Eigen::VectorXd& theta, double* f) const = 0;
+};
+
+// An activation's block form (activations.hpp): phi and phi' elementwise over a block of rows.
+typedef void (*ActivationBlock)(const ArrayXXd_& z, ArrayXXd_& f0, ArrayXXd_& f1, int degree);
+
+// The pass of the mixture-of-experts least squares problem for one gate policy; the activation
+// is called through a pointer, once per block of rows (its loops over the rows are vectorised as
+// before), so that the pass is compiled once per gate, not once per family and gate. Built
+// through MoeProblem.
+template <class Gate>
+class MoePass : public FittedProblem {
+ protected:
+  MoePass(ActivationBlock act, const Expert& e, int k, const Data& data, int threads, Eigen::Index chunk_rows,
+          int block_rows)
+      : act_(act), e_(e), L_(k, e.d, e.q(), Gate::kind), p_(L_.p()), data_(data),
         threads_(std::max(1, threads)), chunk_(chunk_rows), block_(block_rows) {
     if (data.d != e.d) throw std::invalid_argument("x has the wrong number of columns");
     if (data.n < 1) throw std::invalid_argument("no observations");
@@ -116,11 +117,13 @@ class MoeProblem {
     if (data.ldx < data.n) throw std::invalid_argument("leading dimension of x below n");
     if (chunk_ < block_ || chunk_ % block_ != 0) throw std::invalid_argument("chunk rows must be a multiple of block rows");
   }
-  int p() const { return p_; }
+
+ public:
+  int p() const override { return p_; }
   Eigen::Index n() const { return data_.n; }
 
   // RSS at theta; with sums->A/g requested (jac = true) also J'J (full) and J'r.
-  double eval(const Eigen::VectorXd& theta, PassSums& out, bool jac) const {
+  double eval(const Eigen::VectorXd& theta, PassSums& out, bool jac) const override {
     if (theta.size() != p_) throw std::invalid_argument("parameter vector has the wrong length");
     unpack(theta);
     const Eigen::Index nchunks = n_chunks();
@@ -158,7 +161,7 @@ class MoeProblem {
   // The fitted values f(x_i; theta) of every row, written to f (length n): the same vectorised
   // blocks as eval(), without the Jacobian; rows are independent, so any number of threads gives
   // the same values.
-  void fitted(const Eigen::VectorXd& theta, double* f) const {
+  void fitted(const Eigen::VectorXd& theta, double* f) const override {
     if (theta.size() != p_) throw std::invalid_argument("parameter vector has the wrong length");
     unpack(theta);
     each_chunk([&](Scratch& S, Eigen::Index, Eigen::Index i0, Eigen::Index i1) {
@@ -171,6 +174,7 @@ class MoeProblem {
   }
 
  private:
+  ActivationBlock act_;
   Expert e_;
   Layout L_;
   int p_;  // L_.p()
@@ -262,7 +266,7 @@ class MoeProblem {
         Zj.setConstant(Eb_[j]);
         for (int u = 0; u < d; ++u) Zj += Ea_(u, j) * xcol(u);
       }
-      Act::block(S.Z, S.F0, S.F1, e_.degree);
+      act_(S.Z, S.F0, S.F1, e_.degree);
       if (e_.output_weight) {
         for (int j = 0; j < k; ++j) {
           S.H.col(j) = Ec_[j] * S.F0.col(j);
@@ -313,6 +317,27 @@ class MoeProblem {
     return rss;
   }
 };
+
+// The mixture-of-experts least squares problem for one activation policy and one gate policy.
+// theta packed as in Layout (layout.hpp). The solvers see it as a Problem (problem.hpp).
+template <class Act, class Gate = GateSoftmax>
+class MoeProblem final : public MoePass<Gate> {
+ public:
+  MoeProblem(const Expert& e, int k, const Data& data, int threads, Eigen::Index chunk_rows = 4096,
+             int block_rows = 256)
+      : MoePass<Gate>(&Act::block, e, k, data, threads, chunk_rows, block_rows) {}
+};
+
+// The MoeProblem of a run-time expert family and gate. A template (D is always Data) only so that
+// a translation unit that does not call it instantiates none of the problems.
+template <class D = Data>
+std::unique_ptr<FittedProblem> make_moe_problem(const Expert& e, int k, GateKind gate, const D& data, int threads) {
+  return dispatch_family(e.family, [&](auto act) {
+    return dispatch_gate(gate, [&](auto g) -> std::unique_ptr<FittedProblem> {
+      return std::unique_ptr<FittedProblem>(new MoeProblem<decltype(act), decltype(g)>(e, k, data, threads));
+    });
+  });
+}
 
 }  // namespace lsmoe
 

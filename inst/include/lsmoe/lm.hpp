@@ -1,7 +1,10 @@
 // lsmoe: the two Levenberg-Marquardt solvers on the normal equations for box bounds, and
 // lm_fit(), which picks one from Control::project. Damping: Nielsen's gain-ratio update, scaled
 // by the running maximum of diag(J'J); stopping rules and pass counts as in lm_step.hpp.
-// interrupt() is called after every iteration (it may throw).
+// interrupt() is called after every iteration (it may throw). Functions of a Problem (problem.hpp):
+// compiled once, whatever the problem. The empty template parameter list (`template <class =
+// void>`, never given) only defers their compilation to a translation unit that calls them: one
+// that merely includes this header pays nothing.
 #ifndef LSMOE_LM_HPP
 #define LSMOE_LM_HPP
 
@@ -20,8 +23,8 @@ namespace lsmoe {
 // Bounds through the change of variables of Bounds: the LM runs in the unconstrained u, with
 // J'J and J'r mapped by D = diag(dtheta/du) (A_u = D A D, g_u = D g); the xtol test is relative
 // to ||u||. An optional gradient test stops when |g_i| <= gtol sqrt(A_ii F) for all i.
-template <class P>
-inline Fit lm_fit_transform(const P& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
+template <class = void>
+inline Fit lm_fit_transform(const Problem& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
                             const std::function<void()>& interrupt = {}) {
   const int p = prob.p();
   if (theta0.size() != p) throw std::invalid_argument("start has the wrong length");
@@ -32,7 +35,7 @@ inline Fit lm_fit_transform(const P& prob, const Eigen::VectorXd& theta0, const 
     s.A = dt.asDiagonal() * s.A * dt.asDiagonal();
     s.g = dt.cwiseProduct(s.g);
   };
-  LmRun<P> run(prob, ctl, interrupt);
+  LmRun run(prob, ctl, interrupt);
   if (!run.start(theta, [&](PassSums& s) { to_u_space(s, dtheta); })) return run.result(theta, bounds);
   Eigen::LDLT<Eigen::MatrixXd> ldlt(p);
   Eigen::MatrixXd M(p, p);
@@ -80,14 +83,14 @@ inline Fit lm_fit_transform(const P& prob, const Eigen::VectorXd& theta0, const 
 // an output weight that wants to grow) is reached in a few steps, where the change of variables
 // approaches it only linearly. A point where every parameter is held is a KKT point
 // (all_held_kkt). The xtol test is relative to ||theta||.
-template <class P>
-inline Fit lm_fit_projected(const P& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
+template <class = void>
+inline Fit lm_fit_projected(const Problem& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
                             const std::function<void()>& interrupt = {}) {
   const int p = prob.p();
   Eigen::VectorXd theta(p), theta_new(p), h(p), hF, gF;
   for (int i = 0; i < p; ++i) theta[i] = std::min(std::max(theta0[i], bounds.lower[i]), bounds.upper[i]);
   auto same_space = [](PassSums&) {};
-  LmRun<P> run(prob, ctl, interrupt);
+  LmRun run(prob, ctl, interrupt);
   if (!run.start(theta, same_space)) return run.result(theta, bounds);
   Eigen::LDLT<Eigen::MatrixXd> ldlt;
   Eigen::MatrixXd M;
@@ -156,8 +159,8 @@ inline Fit lm_fit_projected(const P& prob, const Eigen::VectorXd& theta0, const 
   return run.result(theta, bounds);
 }
 
-template <class P>
-inline Fit lm_fit(const P& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
+template <class = void>
+inline Fit lm_fit(const Problem& prob, const Eigen::VectorXd& theta0, const Bounds& bounds, const Control& ctl,
                   const std::function<void()>& interrupt = {}) {
   if (theta0.size() != prob.p()) throw std::invalid_argument("start has the wrong length");
   if (bounds.lower.size() != prob.p()) throw std::invalid_argument("bounds have the wrong length");

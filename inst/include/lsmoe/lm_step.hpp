@@ -1,7 +1,6 @@
 // lsmoe: what the two Levenberg-Marquardt solvers (lm.hpp) share: the damping, the stopping
-// rules, and one run's state with its accept/reject step. A problem P offers
-//   int p() const;  double eval(const VectorXd& theta, PassSums& sums, bool jac) const;
-// (the RSS, and with jac also J'J and J'r).
+// rules, and one run's state with its accept/reject step, for any Problem (problem.hpp): the RSS,
+// and with jac also J'J and J'r.
 #ifndef LSMOE_LM_STEP_HPP
 #define LSMOE_LM_STEP_HPP
 
@@ -13,7 +12,7 @@
 #include <Eigen/Dense>
 #include "bounds.hpp"
 #include "control.hpp"
-#include "fused.hpp"
+#include "problem.hpp"
 #include "status.hpp"
 
 namespace lsmoe {
@@ -58,10 +57,9 @@ inline bool no_progress(double F, double actual, double pred, const Control& ctl
 // 1978), the status and the pass counts. A solver calls start(), then per iteration computes a
 // step and calls singular() or trial(), and finally result(). `to_space(sums)` maps sums in
 // theta to the solver's variables (identity for the projected solver).
-template <class P>
 class LmRun {
  public:
-  LmRun(const P& prob, const Control& ctl, const std::function<void()>& interrupt)
+  LmRun(const Problem& prob, const Control& ctl, const std::function<void()>& interrupt)
       : dmp(ctl.damping), prob_(prob), ctl_(ctl), interrupt_(interrupt) {}
 
   PassSums cur;
@@ -167,7 +165,7 @@ class LmRun {
   }
 
  private:
-  const P& prob_;
+  const Problem& prob_;
   const Control& ctl_;
   const std::function<void()>& interrupt_;
   PassSums trial_;

@@ -7,6 +7,7 @@
 // rows.
 //
 // The fitter in headers, one idea each:
+//   problem.hpp     Problem: what the solvers see of a problem (one pass over the rows)
 //   status.hpp      status codes and messages
 //   control.hpp     Control (tuning) and Fit (one fit's result)
 //   bounds.hpp      box bounds: change of variables and the on-bound rule
@@ -17,6 +18,7 @@
 #ifndef LSMOE_LSE_HPP
 #define LSMOE_LSE_HPP
 
+#include "problem.hpp"
 #include "status.hpp"
 #include "control.hpp"
 #include "bounds.hpp"

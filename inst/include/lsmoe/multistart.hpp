@@ -12,6 +12,7 @@
 #include "bounds.hpp"
 #include "control.hpp"
 #include "lm.hpp"
+#include "problem.hpp"
 #include "status.hpp"
 
 namespace lsmoe {
@@ -41,8 +42,9 @@ struct MultiFit {
 // Initial damping of the refining and finishing stages, relative to Control::damping.
 constexpr double continuation_damping = 1e-4;
 
-template <class P>
-inline MultiFit fit_multi(const P& full, const P* screen, const P* refine,
+// (template <class = void>: see lm.hpp)
+template <class = void>
+inline MultiFit fit_multi(const Problem& full, const Problem* screen, const Problem* refine,
                           const Eigen::Ref<const Eigen::MatrixXd>& starts, const Bounds& bounds, const Control& ctl,
                           const std::function<void()>& interrupt = {}) {
   const Eigen::Index S = starts.cols();

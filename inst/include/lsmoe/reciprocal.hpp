@@ -5,8 +5,8 @@
 
 #include <stdexcept>
 #include <Eigen/Dense>
-#include "fused.hpp"
 #include "layout.hpp"
+#include "problem.hpp"
 
 namespace lsmoe {
 
@@ -17,23 +17,22 @@ namespace lsmoe {
 // (s > 0: tanh is odd, so the sign of c moves into a and b) the expert is tanh(a'x + b) / s and
 // the valley is the straight ray (a, b, s) = s (L, M, 1), s -> 0, which the fit follows in long
 // steps up to the bound c = bound_output (s = 1 / bound_output). The problem P in theta is
-// wrapped: phi holds s in place of each component's c, the other parameters are unchanged;
+// wrapped (any Problem in theta): phi holds s in place of each component's c, the other parameters are unchanged;
 // the c row and column of J'J and J'r are multiplied by dc/ds = -1 / s^2 (no cancellation).
-template <class P>
-class ReciprocalWeightProblem {
+class ReciprocalWeightProblem final : public Problem {
  public:
   // layout: theta's, with q = d + 2 expert parameters (a_1..a_d, b, c), c last
-  ReciprocalWeightProblem(const P& base, const Layout& layout) : base_(base), L_(layout) {
+  ReciprocalWeightProblem(const Problem& base, const Layout& layout) : base_(base), L_(layout) {
     if (layout.q != layout.d + 2 || layout.p() != base.p())
       throw std::invalid_argument("reciprocal output weights: wrong layout");
   }
-  int p() const { return base_.p(); }
+  int p() const override { return base_.p(); }
   // theta from phi (every s must be positive)
   void to_theta(const Eigen::VectorXd& phi, Eigen::VectorXd& theta) const {
     theta = phi;
     for (int j = 0; j < L_.k; ++j) theta[c_index(j)] = 1.0 / phi[c_index(j)];
   }
-  double eval(const Eigen::VectorXd& phi, PassSums& out, bool jac) const {
+  double eval(const Eigen::VectorXd& phi, PassSums& out, bool jac) const override {
     if (phi.size() != p()) throw std::invalid_argument("parameter vector has the wrong length");
     to_theta(phi, theta_);
     const double F = base_.eval(theta_, out, jac);
@@ -50,7 +49,7 @@ class ReciprocalWeightProblem {
 
  private:
   int c_index(int j) const { return L_.eta(j) + L_.d + 1; }
-  const P& base_;
+  const Problem& base_;
   Layout L_;
   mutable Eigen::VectorXd theta_;
 };
