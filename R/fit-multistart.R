@@ -5,10 +5,9 @@
 # than n_finish starts, the starts are screened and refined on random subsamples of the rows of
 # positive weight (draw_subsamples(), drawn after the starts); by default (n_finish NULL) every
 # start is finished on data with at most screen_rows rows, else the best n_finish_screened (up to
-# refine_rows rows) or n_finish_refined (more rows).
-# Returns core_fit()'s list with `starts` (p x S), `subsamples` (the rows drawn, or NULL) and start_round,
-# start_chain (0 for every start: see search_perturb()). Error of class lsmoe_error_input when
-# every start gives a non-finite RSS.
+# refine_rows rows) or n_finish_refined (more rows). Returns core_fit()'s list with `starts`
+# (p x S), `subsamples` (the rows drawn, or NULL) and start_round, start_chain (0 for every start:
+# see search_perturb()). Error of class lsmoe_error_input when every start gives a non-finite RSS.
 search_starts <- function(prob) {
   ctl <- prob$control
   if (is.null(prob$start)) {

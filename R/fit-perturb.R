@@ -5,9 +5,9 @@
 # gate, expert or both drawn anew (perturb_theta()), run like the multistart's starts (on data
 # with more than screen_rows rows: screened on the multistart's subsamples, drawn now if it had
 # none, and the best perturb_finish_screened (1 on data with more than refine_rows rows) run on as
-# core_fit() runs screened starts; otherwise every one finished on all rows). A round's best fit replaces the chain's best when its RSS is smaller by more than a relative 1e-9; a
-# chain stops after perturb_patience rounds in a row without such an improvement, or after 50
-# rounds. Chains start from the perturb_chains best distinct optima of the multistart (RSS apart
+# core_fit() runs screened starts; otherwise every one finished on all rows). A round's best fit
+# replaces the chain's best when its RSS is smaller by more than a relative 1e-9; a chain stops
+# after perturb_patience rounds in a row without such an improvement, or after 50 rounds. Chains start from the perturb_chains best distinct optima of the multistart (RSS apart
 # by more than a relative 1e-6; a start's optimum is refitted from it, res$starts) when every
 # start was finished on all rows, else from the best fit only. Returns `res` (search_starts()'s
 # list) for the best fit of all chains, with every perturbed start appended to the per-start
