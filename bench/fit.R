@@ -371,7 +371,7 @@ writeLines(c(
   "elapsed and CPU time per observation per pass. flexmix (EM, linear experts, multinomial gate, one random start, seed 3)",
   sprintf("maximises a likelihood; its RSS is that of its gating-weighted regression function; above n = %g", flexmix_max_n),
   sprintf("it is stopped after %d EM iterations (`comps`: components it kept). `default t=1`/`t=2` is `moe_lse(X, y, k = 3, expert = ...)`", flexmix_cap_iter),
-  "with all defaults (50 starts screened on 2000 rows, 3 refined on 20000, 1 finished on all rows;",
+  "with all defaults (50 starts screened on 2000 rows; at n = 1e4 10 finished on all rows, above 3 refined on 20000, 1 finished on all rows;",
   "standardised, default bounds; set.seed(1)); its `iter` sums the stages of the best start.",
   "`RSS - RSS(t=1)` compares each RSS with the one-start moe_lse fit. The rows `1 core busy` repeat the",
   "one-start fit while another process (`Rscript -e 'repeat{}'`) keeps one of the 2 cores busy.",
