@@ -417,3 +417,14 @@ test_that("the gate and f_G stay finite for logits of magnitude 1e4", {
     expect_true(all(is.finite(J)))
   }
 })
+
+test_that("the core's on-bound flags follow the rule: within a relative 1e-4 of a finite bound", {
+  lower <- c(-50, -50, -Inf, 1e-4, -20, -1e6)
+  upper <- c(50, 50, 20, 5, Inf, 1e6)
+  theta <- c(-49.999, 49.99, 20 - 1e-5, 1e-4 + 5e-5, -19.99, 1e6 - 50)
+  expected <- (is.finite(lower) & theta - lower <= 1e-4 * pmax(1, abs(lower))) |
+    (is.finite(upper) & upper - theta <= 1e-4 * pmax(1, abs(upper)))
+  expect_identical(lsmoe:::on_bound_flags(theta, list(lower = lower, upper = upper)), expected)
+  expect_identical(expected, c(TRUE, FALSE, TRUE, TRUE, FALSE, TRUE))
+  expect_error(lsmoe:::cpp_bound_flags(theta[1:2], lower, upper))
+})

@@ -107,3 +107,18 @@ test_that("a fit whose parameter matrices lost their names still prints; a loss 
   vl$value <- data.frame(a = 1:3)
   err_input(as.double(vl), "`value`")
 })
+
+test_that("a fit's finish_steps must be NULL or a character vector", {
+  set.seed(1)
+  x <- runif(60)
+  f <- moe_lse_fit(x, 2 * x + rnorm(60, sd = 0.1), k = 2, expert = "linear", control = lse_control(n_starts = 3))
+  expect_identical(f$finish_steps, character(0))
+  bad <- f
+  bad$finish_steps <- 1:3
+  expect_error(print(bad), class = "lsmoe_error_fit_object")
+  bad$finish_steps <- c("a Newton polish", NA)
+  expect_error(coef(bad), class = "lsmoe_error_fit_object")
+  ok <- f
+  ok$finish_steps <- "a Newton polish"
+  expect_output(print(ok), "and a Newton polish", fixed = TRUE)
+})
