@@ -219,9 +219,9 @@ print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L),
               } else "", describe_starts(x$starts)))
   rss <- sort(x$starts$rss, na.last = TRUE)
   near <- sum(rss <= rss[1] * (1 + 1e-3), na.rm = TRUE)
-  cat(sprintf("Smallest RSS over starts: %s%s; %d of %d start(s) within 0.1%% of the best\n",
+  cat(sprintf("Smallest RSS over starts: %s%s; %d of %d start(s) within 0.1%% of the best, %d within 1e-6\n",
               paste(format(signif(utils::head(rss, 5), digits)), collapse = ", "),
-              if (length(rss) > 5) ", ..." else "", near, length(rss)))
+              if (length(rss) > 5) ", ..." else "", near, length(rss), starts_reaching_best(x$starts)))
   cat(sprintf("Estimates on a bound: %d\n", x$on_bound))
   invisible(orig)
 }

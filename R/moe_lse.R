@@ -97,8 +97,10 @@
 #' `k`, fewer observations than free parameters, unknown `expert`, wrong-shaped `start`, invalid
 #' `control`, a variable the model frame cannot find, a response whose squares overflow, or every
 #' start giving a non-finite RSS). A fit that has not converged gives a warning of class
-#' `lsmoe_warning_convergence` and `converged = FALSE`; inputs beyond 1e3 in absolute value give
-#' a warning of class `lsmoe_warning_scale`.
+#' `lsmoe_warning_convergence` and `converged = FALSE`; a fit whose smallest RSS was reached by
+#' only one of its generated starts (perturbed ones included) warns with class
+#' `lsmoe_warning_search` (see "How sure the search is" in [lse_control()]); inputs beyond 1e3 in
+#' absolute value give a warning of class `lsmoe_warning_scale`.
 #' @seealso [moe_lse-methods] (summary, standard errors, predict, plot), [moe_lse-inference]
 #'   (`vcov()`, `confint()`, `anova()`), [moe_lse-tidiers].
 #' @references
