@@ -287,3 +287,24 @@ Rcpp::LogicalVector cpp_bound_flags(const Eigen::Map<Eigen::VectorXd> theta, con
   const std::vector<bool> flags = bounds.on_bound_flags(theta);
   return Rcpp::LogicalVector(flags.begin(), flags.end());
 }
+
+// The reciprocal output-weight coordinates of lsmoe::ReciprocalWeightProblem for R: theta (p x S,
+// one packed theta per column, output-weighted tanh experts, q = d + 2) to the fit's coordinates
+// (lsmoe::to_reciprocal(): the signs of negative output weights moved into (a, b), s = 1 / |c| with
+// |c| within [c_min, bound_output]) and back (lsmoe::from_reciprocal(): c = 1 / s).
+// [[Rcpp::export]]
+Eigen::MatrixXd cpp_to_reciprocal(const Eigen::Map<Eigen::MatrixXd> theta, int k, int d, std::string gate,
+                                  double bound_output, double c_min) {
+  const lsmoe::Layout L(k, d, d + 2, lsmoe::gate_from_string(gate));
+  MatrixXd phi = theta;
+  for (Eigen::Index s = 0; s < phi.cols(); ++s) lsmoe::to_reciprocal(L, phi.col(s), c_min, bound_output);
+  return phi;
+}
+
+// [[Rcpp::export]]
+Eigen::MatrixXd cpp_from_reciprocal(const Eigen::Map<Eigen::MatrixXd> phi, int k, int d, std::string gate) {
+  const lsmoe::Layout L(k, d, d + 2, lsmoe::gate_from_string(gate));
+  MatrixXd theta = phi;
+  for (Eigen::Index s = 0; s < theta.cols(); ++s) lsmoe::from_reciprocal(L, theta.col(s));
+  return theta;
+}
