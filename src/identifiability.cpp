@@ -38,8 +38,9 @@ lsmoe::IdentGate ident_gate(const std::string& gate, int regime, const Eigen::Ma
 
 }  // namespace
 
-// x: n x d points; eta: k x q, one row per atom (R's layout; the core takes q x k). Returns the verdict, the term structure, the spectra
-// in double, 150 and 300 bits, and the relations (named coefficient vectors) from the 300-bit null space.
+// x: n x d points; eta: k x q, one row per atom (R's layout; the core takes q x k). Returns the verdict,
+// the term structure, the spectra in double, 150 and 300 bits, and the relations (named coefficient
+// vectors) from the 300-bit null space.
 // gate: "softmax" or "sigmoid"; regime, beta0 (length k) and beta1 (d x k) are read for the sigmoid gate only.
 // [[Rcpp::export]]
 Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta,
@@ -101,7 +102,8 @@ Rcpp::NumericMatrix cpp_ident_columns(const Eigen::Map<Eigen::MatrixXd> x, const
   if (eta.cols() != e.q() || eta.rows() < 1) throw std::invalid_argument("eta must be k x q");
   const Eigen::MatrixXd eta_core = eta.transpose();
   const lsmoe::IdentGate g = ident_gate(gate, regime, beta0, beta1);
-  if (g.sigmoid() && (beta0.size() != eta_core.cols() || (regime == 2 && (beta1.rows() != e.d || beta1.cols() != eta_core.cols()))))
+  const Eigen::Index k = eta.rows();
+  if (g.sigmoid() && (beta0.size() != k || (regime == 2 && (beta1.rows() != e.d || beta1.cols() != k))))
     throw std::invalid_argument("beta0 must have length k and beta1 must be d x k");
   std::vector<std::string> names;
   const Eigen::MatrixXd M = lsmoe::ident_all_columns<double>(e, eta_core, x, order, g, names);

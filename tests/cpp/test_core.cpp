@@ -218,8 +218,8 @@ void test_reciprocal_coordinates() {
     Eigen::VectorXd nan = theta;
     nan[lsmoe::output_weight_index(L, 0)] = std::nan("");
     lsmoe::to_reciprocal(L, nan, 1e-4, 20.0);
-    check(std::isnan(nan[L.eta(0)]) && std::isnan(nan[L.eta(0) + d]) && std::isnan(nan[lsmoe::output_weight_index(L, 0)]) &&
-              nan[L.eta(1)] == theta[L.eta(1)],
+    const int ic0 = lsmoe::output_weight_index(L, 0);
+    check(std::isnan(nan[L.eta(0)]) && std::isnan(nan[L.eta(0) + d]) && std::isnan(nan[ic0]) && nan[L.eta(1)] == theta[L.eta(1)],
           "reciprocal coordinates: a NaN output weight makes its (a, b, s) NaN, and only those");
   }
   bool threw_q = false, threw_p = false;
