@@ -37,6 +37,14 @@ cpp_bound_flags <- function(theta, lower, upper) {
     .Call(`_lsmoe_cpp_bound_flags`, theta, lower, upper)
 }
 
+cpp_to_reciprocal <- function(theta, k, d, gate, bound_output, c_min) {
+    .Call(`_lsmoe_cpp_to_reciprocal`, theta, k, d, gate, bound_output, c_min)
+}
+
+cpp_from_reciprocal <- function(phi, k, d, gate) {
+    .Call(`_lsmoe_cpp_from_reciprocal`, phi, k, d, gate)
+}
+
 cpp_identifiability <- function(x, eta, expert, order, prescreen, gate, regime, beta0, beta1) {
     .Call(`_lsmoe_cpp_identifiability`, x, eta, expert, order, prescreen, gate, regime, beta0, beta1)
 }

@@ -519,9 +519,9 @@ ident_check_atoms <- function(expert, eta, d, order, n_x, x, box, points, prescr
   storage.mode(x) <- "double"
   t0 <- proc.time()[["elapsed"]]
   r <- if (sig) {
-    cpp_identifiability(x, t(eta), expert, order, prescreen, "sigmoid", regime, gp$beta0, t(gp$beta1))
+    cpp_identifiability(x, eta, expert, order, prescreen, "sigmoid", regime, gp$beta0, t(gp$beta1))
   } else {
-    cpp_identifiability(x, t(eta), expert, order, prescreen, "softmax", 1L, numeric(0), matrix(0, 0, 0))
+    cpp_identifiability(x, eta, expert, order, prescreen, "softmax", 1L, numeric(0), matrix(0, 0, 0))
   }
   secs <- proc.time()[["elapsed"]] - t0
   ratio_of <- function(s) if (is.null(s$ratio)) NA_real_ else s$ratio

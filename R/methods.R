@@ -412,7 +412,7 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
     fit <- numeric(0)
   } else {
     p <- object$coefficients
-    out <- cpp_predict(X, p$beta0, p$beta1, t(p$eta), object$expert, gate_name(object$gate))
+    out <- cpp_predict(X, p$beta0, p$beta1, p$eta, object$expert, gate_name(object$gate))
     res <- out[[type]]
     if (any(!is.finite(res))) {
       lsmoe_warn(sprintf(paste0("%d prediction(s) are not finite: `newdata` is far outside the inputs of the fit ",
@@ -468,7 +468,7 @@ plot.moe_lse <- function(x, which = if (x$d == 1) 1:2 else c(1, 3), ...) {
     xv <- x$x[, 1]
     grid <- seq(min(xv), max(xv), length.out = 400)
     gm <- matrix(grid, ncol = 1, dimnames = list(NULL, colnames(x$x)))
-    pg <- cpp_predict(gm, p$beta0, p$beta1, t(p$eta), x$expert, gate_name(x$gate))
+    pg <- cpp_predict(gm, p$beta0, p$beta1, p$eta, x$expert, gate_name(x$gate))
   }
   for (wh in which) {
     if (wh == 1 && x$d == 1) {
@@ -485,7 +485,7 @@ plot.moe_lse <- function(x, which = if (x$d == 1) 1:2 else c(1, 3), ...) {
         graphics::matplot(grid, pg$gate, type = "l", lty = 1, lwd = 2, col = cols, ylim = c(0, 1),
                           xlab = labs[["x"]], ylab = "gate value", main = sprintf("Gate (%s)", gate_name(x$gate)))
       } else {
-        gt <- cpp_predict(x$x, p$beta0, p$beta1, t(p$eta), x$expert, gate_name(x$gate))$gate
+        gt <- cpp_predict(x$x, p$beta0, p$beta1, p$eta, x$expert, gate_name(x$gate))$gate
         graphics::matplot(ftd, gt, pch = 16, cex = 0.5, col = cols, ylim = c(0, 1),
                           xlab = paste("fitted", yl), ylab = "gate value", main = sprintf("Gate (%s)", gate_name(x$gate)))
       }

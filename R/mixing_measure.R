@@ -261,7 +261,7 @@ predict.mixing_measure <- function(object, newdata, type = c("response", "gate",
 # (n x d). Non-finite values of component `type` are an error of class lsmoe_error_nonfinite
 # naming `arg` (action = "abort"), or a warning of class lsmoe_warning_nonfinite ("warn").
 eval_measure <- function(G, X, type = "response", arg = "x", action = c("abort", "warn")) {
-  out <- cpp_predict(X, G$beta0, G$beta1, t(G$eta), G$expert, gate_name(G$gate))
+  out <- cpp_predict(X, G$beta0, G$beta1, G$eta, G$expert, gate_name(G$gate))
   what <- switch(type, response = "The regression function f_G(x)", gate = "The gate probability",
                  experts = "The expert value h(x, eta)")
   check_finite_result(out[[type]], what, arg, hint = "the inputs or the parameters are too large (rescale them)",

@@ -74,7 +74,7 @@ theta_bounds <- function(k, d, expert, control, gate = NULL, reciprocal = FALSE,
 }
 
 # Reciprocal output weights (lse_control(), "Reciprocal output weights"; ReciprocalWeightProblem
-# in inst/include/lsmoe/lse.hpp): an output-weighted tanh expert c tanh(a'x + b) is fitted as
+# in inst/include/lsmoe/reciprocal.hpp): an output-weighted tanh expert c tanh(a'x + b) is fitted as
 # tanh(a'x + b) / s with s = 1 / |c| (tanh is odd: the sign of c moves into a and b), under a
 # bound_output of at most 1e50 (J'J in s grows like c^4: it stays finite).
 uses_reciprocal <- function(expert, control) {
@@ -95,25 +95,21 @@ reciprocal_c_min <- function(y, bound_output) {
 }
 
 # theta (a vector or the columns of a p x S matrix) to the fit's coordinates: each c < 0 flips
-# the sign of its (a, b), and s = 1 / |c|, with |c| taken within [c_min, bound_output].
+# the sign of its (a, b), and s = 1 / |c|, with |c| taken within [c_min, bound_output]. The
+# conversion is the core's (lsmoe::to_reciprocal() in inst/include/lsmoe/reciprocal.hpp, which the
+# fit's ReciprocalWeightProblem uses too), so it is written once; R only keeps the shape.
 to_reciprocal <- function(theta, k, d, gate, bound_output, c_min) {
   m <- as.matrix(theta)
-  eta <- theta_layout(k, d, d + 2L, gate)$eta
-  ic <- eta[, d + 2]
-  for (j in seq_len(k)) {
-    cc <- m[ic[j], ]
-    ab <- eta[j, seq_len(d + 1)]
-    m[ab, ] <- sweep(m[ab, , drop = FALSE], 2, ifelse(cc < 0, -1, 1), "*")
-    m[ic[j], ] <- 1 / pmin(pmax(abs(cc), c_min), bound_output)
-  }
+  storage.mode(m) <- "double"
+  m[] <- cpp_to_reciprocal(m, k, d, gate_name(gate), bound_output, c_min)
   if (is.matrix(theta)) m else drop(m)
 }
 
-# The fit's coordinates (s > 0) back to theta: c = 1 / s.
+# The fit's coordinates (s > 0) back to theta: c = 1 / s (lsmoe::from_reciprocal()).
 from_reciprocal <- function(phi, k, d, gate) {
   m <- as.matrix(phi)
-  ic <- output_weight_index(k, d, gate)
-  m[ic, ] <- 1 / m[ic, ]
+  storage.mode(m) <- "double"
+  m[] <- cpp_from_reciprocal(m, k, d, gate_name(gate))
   if (is.matrix(phi)) m else drop(m)
 }
 

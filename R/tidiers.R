@@ -151,7 +151,7 @@ augment.moe_lse <- function(x, data = NULL, newdata = NULL, se_fit = FALSE, ...)
                         n_used + length(x$na.action)), arg = "data")
   }
   p <- x$coefficients
-  gate <- cpp_predict(x$x, p$beta0, p$beta1, t(p$eta), x$expert, gate_name(x$gate))$gate
+  gate <- cpp_predict(x$x, p$beta0, p$beta1, p$eta, x$expert, gate_name(x$gate))$gate
   colnames(gate) <- names(p$beta0)
   se <- if (se_fit) pad(prediction_se(x, lse_inference(x), x$x)) else NULL
   df <- add(df, pad(x$fitted.values), pad(gate), se)

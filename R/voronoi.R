@@ -58,7 +58,7 @@ voronoi_cells <- function(G, G0, align = c("moment", "none")) {
     lsmoe_abort("The cells of `align = \"infimum\"` depend on the loss: use voronoi_loss(G, G0, align = \"infimum\")$cells.",
                 arg = "align")
   }
-  res <- cpp_voronoi_cells(G$beta0, G$beta1, t(G$eta), G0$beta0, G0$beta1, t(G0$eta), align == "moment")
+  res <- cpp_voronoi_cells(G$beta0, G$beta1, G$eta, G0$beta0, G0$beta1, G0$eta, align == "moment")
   new_voronoi_cells(res, G$k, G0$k, align)
 }
 
@@ -278,7 +278,7 @@ voronoi_loss <- function(G, G0, type = c("D1", "D2", "D3"), r = 2, align = c("mo
   } else {
     bound_gate <- Inf
   }
-  res <- cpp_voronoi_loss(G$beta0, G$beta1, t(G$eta), G0$beta0, G0$beta1, t(G0$eta), G0$expert, type,
+  res <- cpp_voronoi_loss(G$beta0, G$beta1, G$eta, G0$beta0, G0$beta1, G0$eta, G0$expert, type,
                           if (is.na(r)) 1 else r, align, bound_gate)
   if (isTRUE(res$overflow)) {
     lsmoe_abort(sprintf(paste0("The %s loss between `G` and `G0` overflows (it exceeds the largest double): the weights ",

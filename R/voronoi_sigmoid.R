@@ -70,7 +70,7 @@ voronoi_loss_sigmoid <- function(G, G0, type = c("D1", "D2", "D3"), r = 2) {
   }
   measures_compatible(G, G0)
   r <- check_number(r, "r", min = 1, max = 100)
-  res <- tryCatch(cpp_voronoi_loss_sigmoid(G$beta0, G$beta1, t(G$eta), G0$beta0, G0$beta1, t(G0$eta), G0$expert, type, r),
+  res <- tryCatch(cpp_voronoi_loss_sigmoid(G$beta0, G$beta1, G$eta, G0$beta0, G0$beta1, G0$eta, G0$expert, type, r),
                   error = function(e) {
                     if (!grepl("not finite", conditionMessage(e), fixed = TRUE)) stop(e)
                     lsmoe_abort(sprintf(paste0("The %s loss between `G` and `G0` overflows (it is not finite): the ",

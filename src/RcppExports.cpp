@@ -155,6 +155,36 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_to_reciprocal
+Eigen::MatrixXd cpp_to_reciprocal(const Eigen::Map<Eigen::MatrixXd> theta, int k, int d, std::string gate, double bound_output, double c_min);
+RcppExport SEXP _lsmoe_cpp_to_reciprocal(SEXP thetaSEXP, SEXP kSEXP, SEXP dSEXP, SEXP gateSEXP, SEXP bound_outputSEXP, SEXP c_minSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< int >::type k(kSEXP);
+    Rcpp::traits::input_parameter< int >::type d(dSEXP);
+    Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
+    Rcpp::traits::input_parameter< double >::type bound_output(bound_outputSEXP);
+    Rcpp::traits::input_parameter< double >::type c_min(c_minSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_to_reciprocal(theta, k, d, gate, bound_output, c_min));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_from_reciprocal
+Eigen::MatrixXd cpp_from_reciprocal(const Eigen::Map<Eigen::MatrixXd> phi, int k, int d, std::string gate);
+RcppExport SEXP _lsmoe_cpp_from_reciprocal(SEXP phiSEXP, SEXP kSEXP, SEXP dSEXP, SEXP gateSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type phi(phiSEXP);
+    Rcpp::traits::input_parameter< int >::type k(kSEXP);
+    Rcpp::traits::input_parameter< int >::type d(dSEXP);
+    Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_from_reciprocal(phi, k, d, gate));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_identifiability
 Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, int order, bool prescreen, std::string gate, int regime, const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1);
 RcppExport SEXP _lsmoe_cpp_identifiability(SEXP xSEXP, SEXP etaSEXP, SEXP expertSEXP, SEXP orderSEXP, SEXP prescreenSEXP, SEXP gateSEXP, SEXP regimeSEXP, SEXP beta0SEXP, SEXP beta1SEXP) {
@@ -260,6 +290,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_pack", (DL_FUNC) &_lsmoe_cpp_pack, 5},
     {"_lsmoe_cpp_expert_eval", (DL_FUNC) &_lsmoe_cpp_expert_eval, 3},
     {"_lsmoe_cpp_bound_flags", (DL_FUNC) &_lsmoe_cpp_bound_flags, 3},
+    {"_lsmoe_cpp_to_reciprocal", (DL_FUNC) &_lsmoe_cpp_to_reciprocal, 6},
+    {"_lsmoe_cpp_from_reciprocal", (DL_FUNC) &_lsmoe_cpp_from_reciprocal, 4},
     {"_lsmoe_cpp_identifiability", (DL_FUNC) &_lsmoe_cpp_identifiability, 9},
     {"_lsmoe_cpp_ident_columns", (DL_FUNC) &_lsmoe_cpp_ident_columns, 8},
     {"_lsmoe_cpp_voronoi_cells", (DL_FUNC) &_lsmoe_cpp_voronoi_cells, 7},

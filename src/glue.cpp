@@ -9,11 +9,6 @@ using Eigen::Map;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-static Rcpp::List params_list(const lsmoe::Params& P) {
-  return Rcpp::List::create(Rcpp::Named("beta0") = P.beta0, Rcpp::Named("beta1") = P.beta1,
-                            Rcpp::Named("eta") = P.eta);
-}
-
 namespace {
 
 // lsmoe::MoeProblem whose passes run on the AVX2 kernel (kernel.h) when `simd` is true and the
@@ -162,7 +157,7 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   const lsmoe::Fit& b = mf.fits[mf.best];
   const std::vector<bool> on_bound = bounds.on_bound_flags(b.theta);
   return Rcpp::List::create(
-      Rcpp::Named("theta") = b.theta, Rcpp::Named("params") = params_list(model.unpack(b.theta)),
+      Rcpp::Named("theta") = b.theta, Rcpp::Named("params") = params_to_r(model.unpack(b.theta)),
       Rcpp::Named("rss") = b.rss, Rcpp::Named("iterations") = b.iterations,
       Rcpp::Named("evaluations") = b.evaluations, Rcpp::Named("jacobians") = b.jacobians,
       Rcpp::Named("status") = b.status,
@@ -221,14 +216,16 @@ Eigen::VectorXd cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map
   return f;
 }
 
+// The regression function, the gate values (n x k) and the experts (n x k) at a mixing measure
+// beta0 (k), beta1 (k x d), eta (k x q, one row per atom).
 // [[Rcpp::export]]
 Rcpp::List cpp_predict(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1,
                        const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, std::string gate = "softmax") {
   const int k = static_cast<int>(beta0.size());
   const lsmoe::Model model(make_expert(expert, static_cast<int>(x.cols())), k, lsmoe::gate_from_string(gate));
-  lsmoe::Params P{beta0, beta1, eta};
-  if (beta1.rows() != k || beta1.cols() != x.cols() || eta.rows() != model.q() || eta.cols() != k)
+  if (beta1.rows() != k || beta1.cols() != x.cols() || eta.rows() != k || eta.cols() != model.q())
     throw std::invalid_argument("parameters have the wrong shape");
+  const lsmoe::Params P = params_from_r(beta0, beta1, eta);
   VectorXd f;
   MatrixXd gates, experts;
   model.predict(x, P, f, &gates, &experts);
@@ -247,14 +244,16 @@ Rcpp::List cpp_residuals(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<E
                             Rcpp::Named("rss") = rss);
 }
 
+// theta packed from beta0 (k), beta1 (k x d), eta (k x q), and the parameters unpacked from it
+// (anchored for the softmax gate), in the same layout.
 // [[Rcpp::export]]
 Rcpp::List cpp_pack(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1, const Eigen::Map<Eigen::MatrixXd> eta,
                     Rcpp::List expert, std::string gate = "softmax") {
   const int k = static_cast<int>(beta0.size());
   const lsmoe::Model model(make_expert(expert, static_cast<int>(beta1.cols())), k, lsmoe::gate_from_string(gate));
-  const lsmoe::Params P{beta0, beta1, eta};
+  const lsmoe::Params P = params_from_r(beta0, beta1, eta);
   const VectorXd theta = model.pack(P);
-  return Rcpp::List::create(Rcpp::Named("theta") = theta, Rcpp::Named("params") = params_list(model.unpack(theta)));
+  return Rcpp::List::create(Rcpp::Named("theta") = theta, Rcpp::Named("params") = params_to_r(model.unpack(theta)));
 }
 
 // Expert values, gradients (n x q) and Hessians (n x q*q, column-major per row) at one eta.
@@ -287,4 +286,25 @@ Rcpp::LogicalVector cpp_bound_flags(const Eigen::Map<Eigen::VectorXd> theta, con
   const lsmoe::Bounds bounds(lower, upper);
   const std::vector<bool> flags = bounds.on_bound_flags(theta);
   return Rcpp::LogicalVector(flags.begin(), flags.end());
+}
+
+// The reciprocal output-weight coordinates of lsmoe::ReciprocalWeightProblem for R: theta (p x S,
+// one packed theta per column, output-weighted tanh experts, q = d + 2) to the fit's coordinates
+// (lsmoe::to_reciprocal(): the signs of negative output weights moved into (a, b), s = 1 / |c| with
+// |c| within [c_min, bound_output]) and back (lsmoe::from_reciprocal(): c = 1 / s).
+// [[Rcpp::export]]
+Eigen::MatrixXd cpp_to_reciprocal(const Eigen::Map<Eigen::MatrixXd> theta, int k, int d, std::string gate,
+                                  double bound_output, double c_min) {
+  const lsmoe::Layout L(k, d, d + 2, lsmoe::gate_from_string(gate));
+  MatrixXd phi = theta;
+  for (Eigen::Index s = 0; s < phi.cols(); ++s) lsmoe::to_reciprocal(L, phi.col(s), c_min, bound_output);
+  return phi;
+}
+
+// [[Rcpp::export]]
+Eigen::MatrixXd cpp_from_reciprocal(const Eigen::Map<Eigen::MatrixXd> phi, int k, int d, std::string gate) {
+  const lsmoe::Layout L(k, d, d + 2, lsmoe::gate_from_string(gate));
+  MatrixXd theta = phi;
+  for (Eigen::Index s = 0; s < theta.cols(); ++s) lsmoe::from_reciprocal(L, theta.col(s));
+  return theta;
 }

@@ -38,8 +38,9 @@ lsmoe::IdentGate ident_gate(const std::string& gate, int regime, const Eigen::Ma
 
 }  // namespace
 
-// x: n x d points; eta: q x k, one column per atom. Returns the verdict, the term structure, the spectra
-// in double, 150 and 300 bits, and the relations (named coefficient vectors) from the 300-bit null space.
+// x: n x d points; eta: k x q, one row per atom (R's layout; the core takes q x k). Returns the verdict,
+// the term structure, the spectra in double, 150 and 300 bits, and the relations (named coefficient
+// vectors) from the 300-bit null space.
 // gate: "softmax" or "sigmoid"; regime, beta0 (length k) and beta1 (d x k) are read for the sigmoid gate only.
 // [[Rcpp::export]]
 Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta,
@@ -50,8 +51,9 @@ Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen:
   ctl.order = order;
   ctl.prescreen = prescreen;
   const lsmoe::IdentGate g = ident_gate(gate, regime, beta0, beta1);
+  const Eigen::MatrixXd eta_core = eta.transpose();
   const lsmoe::IdentResult r = lsmoe::check_strong_identifiability<lsmoe_glue::ident_lo_bits, lsmoe_glue::ident_hi_bits>(
-      e, eta, x, ctl, g);
+      e, eta_core, x, ctl, g);
   const lsmoe::IdentFamily& F = r.family;
   Rcpp::CharacterVector terms(F.col_name.begin(), F.col_name.end());
   const std::size_t nm = F.merged.size();
@@ -91,18 +93,20 @@ Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen:
 }
 
 // Every term of every atom, nothing merged, in double (sigmoid gate: the derivatives of F), with the names
-// as columns names. For tests (finite differences) and inspection.
+// as columns names. For tests (finite differences) and inspection. eta: k x q, as in cpp_identifiability.
 // [[Rcpp::export]]
 Rcpp::NumericMatrix cpp_ident_columns(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta,
                                       Rcpp::List expert, int order, std::string gate, int regime,
                                       const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1) {
   const lsmoe::Expert e = ident_expert(expert, static_cast<int>(x.cols()));
-  if (eta.rows() != e.q() || eta.cols() < 1) throw std::invalid_argument("eta must be q x k");
+  if (eta.cols() != e.q() || eta.rows() < 1) throw std::invalid_argument("eta must be k x q");
+  const Eigen::MatrixXd eta_core = eta.transpose();
   const lsmoe::IdentGate g = ident_gate(gate, regime, beta0, beta1);
-  if (g.sigmoid() && (beta0.size() != eta.cols() || (regime == 2 && (beta1.rows() != e.d || beta1.cols() != eta.cols()))))
+  const Eigen::Index k = eta.rows();
+  if (g.sigmoid() && (beta0.size() != k || (regime == 2 && (beta1.rows() != e.d || beta1.cols() != k))))
     throw std::invalid_argument("beta0 must have length k and beta1 must be d x k");
   std::vector<std::string> names;
-  const Eigen::MatrixXd M = lsmoe::ident_all_columns<double>(e, eta, x, order, g, names);
+  const Eigen::MatrixXd M = lsmoe::ident_all_columns<double>(e, eta_core, x, order, g, names);
   Rcpp::NumericMatrix out(M.rows(), M.cols());
   std::copy(M.data(), M.data() + M.size(), out.begin());
   Rcpp::colnames(out) = Rcpp::CharacterVector(names.begin(), names.end());

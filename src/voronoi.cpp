@@ -1,17 +1,13 @@
 // Thin glue between R and inst/include/lsmoe/voronoi.hpp and voronoi_sigmoid.hpp (one translation
 // unit: the headers they share are compiled once). Never exported to users.
-// Measures arrive as beta0 (k), beta1 (k x d) and eta (q x k, one column per atom).
+// Measures arrive in R's layout, beta0 (k), beta1 (k x d) and eta (k x q, one row per atom), and
+// become lsmoe::Params through params_from_r() (glue.h).
 #include "glue.h"
 #include <lsmoe/voronoi_sigmoid.hpp>
 
 // [[Rcpp::depends(RcppEigen)]]
 
 namespace {
-
-lsmoe::Params make_params(const Eigen::Map<Eigen::VectorXd>& beta0, const Eigen::Map<Eigen::MatrixXd>& beta1,
-                          const Eigen::Map<Eigen::MatrixXd>& eta) {
-  return lsmoe::Params{beta0, beta1, eta};
-}
 
 Rcpp::List cells_list(const lsmoe::Cells& c, const lsmoe::Shift& s) {
   const int k = static_cast<int>(c.assignment.size());
@@ -31,8 +27,8 @@ Rcpp::List cpp_voronoi_cells(const Eigen::Map<Eigen::VectorXd> beta0, const Eige
                              const Eigen::Map<Eigen::MatrixXd> eta, const Eigen::Map<Eigen::VectorXd> beta0_star,
                              const Eigen::Map<Eigen::MatrixXd> beta1_star, const Eigen::Map<Eigen::MatrixXd> eta_star,
                              bool align) {
-  const lsmoe::Params G = make_params(beta0, beta1, eta);
-  const lsmoe::Params G0 = make_params(beta0_star, beta1_star, eta_star);
+  const lsmoe::Params G = params_from_r(beta0, beta1, eta);
+  const lsmoe::Params G0 = params_from_r(beta0_star, beta1_star, eta_star);
   lsmoe::check_pair(G, G0);
   lsmoe::Shift s;
   s.t1 = Eigen::VectorXd::Zero(beta1.cols());
@@ -49,10 +45,10 @@ Rcpp::List cpp_voronoi_loss(const Eigen::Map<Eigen::VectorXd> beta0, const Eigen
                             const Eigen::Map<Eigen::MatrixXd> eta, const Eigen::Map<Eigen::VectorXd> beta0_star,
                             const Eigen::Map<Eigen::MatrixXd> beta1_star, const Eigen::Map<Eigen::MatrixXd> eta_star,
                             Rcpp::List expert, std::string type, double r, std::string align, double bound_gate) {
-  const lsmoe::Params G = make_params(beta0, beta1, eta);
-  const lsmoe::Params G0 = make_params(beta0_star, beta1_star, eta_star);
+  const lsmoe::Params G = params_from_r(beta0, beta1, eta);
+  const lsmoe::Params G0 = params_from_r(beta0_star, beta1_star, eta_star);
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(beta1_star.cols()));
-  if (e.q() != eta_star.rows()) throw std::invalid_argument("eta does not match the expert family");
+  if (e.q() != eta_star.cols()) throw std::invalid_argument("eta does not match the expert family");
   lsmoe::VoronoiLoss L;
   try {
     L = lsmoe::voronoi_loss(G, G0, lsmoe::loss_type_from_string(type), r, lsmoe::eta_blocks(e),
@@ -76,10 +72,10 @@ Rcpp::List cpp_voronoi_loss_sigmoid(const Eigen::Map<Eigen::VectorXd> beta0, con
                                     const Eigen::Map<Eigen::MatrixXd> eta, const Eigen::Map<Eigen::VectorXd> beta0_star,
                                     const Eigen::Map<Eigen::MatrixXd> beta1_star, const Eigen::Map<Eigen::MatrixXd> eta_star,
                                     Rcpp::List expert, std::string type, double r) {
-  const lsmoe::Params G = make_params(beta0, beta1, eta);
-  const lsmoe::Params G0 = make_params(beta0_star, beta1_star, eta_star);
+  const lsmoe::Params G = params_from_r(beta0, beta1, eta);
+  const lsmoe::Params G0 = params_from_r(beta0_star, beta1_star, eta_star);
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(beta1_star.cols()));
-  if (e.q() != eta_star.rows()) throw std::invalid_argument("eta does not match the expert family");
+  if (e.q() != eta_star.cols()) throw std::invalid_argument("eta does not match the expert family");
   const lsmoe::SigmoidLoss L =
       lsmoe::voronoi_loss_sigmoid(G, G0, lsmoe::sigmoid_loss_type_from_string(type), r, lsmoe::eta_blocks(e));
   const int k = static_cast<int>(L.assignment.size()), k0 = static_cast<int>(L.members.size());

@@ -1,7 +1,7 @@
 // Standalone tests of the header-only core (no R): the fused pass against finite differences and
-// the dense reference model, the reciprocal output-weight wrapper, an LM fit recovering a known
-// truth, the on-bound rule, the parameter layout, status codes and messages. Build and run with
-// `make cpp-test`; exits non-zero when a check fails.
+// the dense reference model, the reciprocal output-weight wrapper and coordinates, an LM fit
+// recovering a known truth, the on-bound rule, the parameter layout, status codes and messages.
+// Build and run with `make cpp-test`; exits non-zero when a check fails.
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -175,6 +175,67 @@ void test_reciprocal() {
       check(theta[L.eta(1) + d + 1] == 1.0 / phi[L.eta(1) + d + 1], "reciprocal: c = 1 / s");
     });
   }
+}
+
+// A problem of p parameters that is never evaluated: the base a ReciprocalWeightProblem needs.
+struct NoPass final : public lsmoe::Problem {
+  explicit NoPass(int p) : p_(p) {}
+  int p() const override { return p_; }
+  double eval(const Eigen::VectorXd&, lsmoe::PassSums&, bool) const override { return 0.0; }
+  int p_;
+};
+
+// The reciprocal coordinates as free functions (what the R side calls through the glue): signs
+// into (a, b), |c| clamped into [c_min, bound_output], NaN kept, the round trip, the layout checks,
+// and ReciprocalWeightProblem::to_theta() agreeing with from_reciprocal().
+void test_reciprocal_coordinates() {
+  const int d = 2, k = 4;
+  for (lsmoe::GateKind gk : {lsmoe::GateKind::softmax, lsmoe::GateKind::sigmoid}) {
+    const lsmoe::Layout L(k, d, d + 2, gk);
+    Eigen::VectorXd theta = random_theta(L.p(), 31);
+    const double c[k] = {-3.0, 0.5, 40.0, 1e-9};
+    for (int j = 0; j < k; ++j) theta[lsmoe::output_weight_index(L, j)] = c[j];
+    check(lsmoe::output_weight_index(L, 1) == L.eta(1) + d + 1, "reciprocal coordinates: c is eta's last");
+    Eigen::VectorXd phi = theta;
+    lsmoe::to_reciprocal(L, phi, 1e-4, 20.0);
+    const double s[k] = {1.0 / 3.0, 1.0 / 0.5, 1.0 / 20.0, 1.0 / 1e-4};
+    bool ok = true;
+    for (int j = 0; j < k; ++j) {
+      ok = ok && phi[lsmoe::output_weight_index(L, j)] == s[j];
+      for (int r = 0; r <= d; ++r) ok = ok && phi[L.eta(j) + r] == (c[j] < 0 ? -1.0 : 1.0) * theta[L.eta(j) + r];
+    }
+    for (int i = 0; i < L.n_gate(); ++i) ok = ok && phi[i] == theta[i];
+    check(ok, "reciprocal coordinates: signs moved into (a, b), s = 1 / |c| clamped");
+    Eigen::VectorXd back = phi;
+    lsmoe::from_reciprocal(L, back);
+    ok = true;
+    for (int j = 0; j < k; ++j) ok = ok && back[lsmoe::output_weight_index(L, j)] == 1.0 / s[j];
+    check(ok, "reciprocal coordinates: from_reciprocal gives c = 1 / s");
+    Eigen::VectorXd t2;
+    const NoPass base(L.p());
+    lsmoe::ReciprocalWeightProblem(base, L).to_theta(phi, t2);
+    check(t2 == back, "reciprocal coordinates: ReciprocalWeightProblem::to_theta is from_reciprocal");
+    Eigen::VectorXd nan = theta;
+    nan[lsmoe::output_weight_index(L, 0)] = std::nan("");
+    lsmoe::to_reciprocal(L, nan, 1e-4, 20.0);
+    const int ic0 = lsmoe::output_weight_index(L, 0);
+    check(std::isnan(nan[L.eta(0)]) && std::isnan(nan[L.eta(0) + d]) && std::isnan(nan[ic0]) && nan[L.eta(1)] == theta[L.eta(1)],
+          "reciprocal coordinates: a NaN output weight makes its (a, b, s) NaN, and only those");
+  }
+  bool threw_q = false, threw_p = false;
+  Eigen::VectorXd v = Eigen::VectorXd::Zero(lsmoe::Layout(2, 1, 2, lsmoe::GateKind::softmax).p());
+  try {
+    lsmoe::from_reciprocal(lsmoe::Layout(2, 1, 2, lsmoe::GateKind::softmax), v);
+  } catch (const std::invalid_argument&) {
+    threw_q = true;
+  }
+  Eigen::VectorXd w = Eigen::VectorXd::Zero(3);
+  try {
+    lsmoe::to_reciprocal(lsmoe::Layout(2, 1, 3, lsmoe::GateKind::softmax), w, 1e-4, 20.0);
+  } catch (const std::invalid_argument&) {
+    threw_p = true;
+  }
+  check(threw_q && threw_p, "reciprocal coordinates: a layout without output weight or a wrong length is rejected");
 }
 
 // A noiseless sample from a known mixture: the LM fit from a nearby start recovers it.
@@ -353,6 +414,7 @@ int main() {
   test_fused_pass();
   test_threads();
   test_reciprocal();
+  test_reciprocal_coordinates();
   test_recovery();
   test_any_problem();
   test_bounds();

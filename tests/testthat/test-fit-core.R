@@ -282,7 +282,7 @@ test_that("reciprocal output weights: the wrapped pass gives the chain rule's J'
     ic <- lsmoe:::output_weight_index(k, d, gate)
     # the output weights' positions, found by packing marked values
     eta <- cbind(matrix(0, k, d + 1), 1000 + seq_len(k))
-    packed <- lsmoe:::cpp_pack(rep(0, k), matrix(0, k, d), t(eta), e, gate)$theta
+    packed <- lsmoe:::cpp_pack(rep(0, k), matrix(0, k, d), eta, e, gate)$theta
     expect_identical(as.integer(ic), match(1000 + seq_len(k), packed))
     phi[ic] <- runif(k, 0.2, 2)
     res <- function(ph) {
@@ -361,7 +361,7 @@ test_that("the C++ regression function matches an independent R implementation",
       q <- lsmoe:::expert_q(e, d)
       theta <- rnorm(lsmoe:::n_free_params(k, d, q))
       p <- lsmoe:::unpack_theta(theta, k, d, q)
-      got <- lsmoe:::cpp_predict(x, p$beta0, p$beta1, t(p$eta), e)
+      got <- lsmoe:::cpp_predict(x, p$beta0, p$beta1, p$eta, e)
       ref <- ref_fG(x, p$beta0, p$beta1, p$eta, e, parts = TRUE)
       expect_equal(drop(got$response), ref$f, tolerance = 1e-12, label = paste(nm, d, k))
       expect_equal(got$gate, ref$gate, tolerance = 1e-12)
@@ -409,7 +409,7 @@ test_that("the gate and f_G stay finite for logits of magnitude 1e4", {
   for (e in list(expert_sigmoid(), expert_linear(), expert_tanh(TRUE))) {
     q <- lsmoe:::expert_q(e, 1)
     eta <- matrix(rep(c(1, 0.5, 2)[seq_len(q)], 3), 3, q, byrow = TRUE)
-    out <- lsmoe:::cpp_predict(x, c(1e4, -1e4, 0), matrix(c(1e4, -1e4, 0), 3, 1), t(eta), e)
+    out <- lsmoe:::cpp_predict(x, c(1e4, -1e4, 0), matrix(c(1e4, -1e4, 0), 3, 1), eta, e)
     expect_true(all(is.finite(out$gate)))
     expect_true(all(is.finite(out$response)))
     expect_equal(rowSums(out$gate), rep(1, 3), tolerance = 1e-12)

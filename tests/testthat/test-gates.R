@@ -37,7 +37,7 @@ test_that("the free parameter count and layout of the sigmoid gate: k (d + 1) ga
   th <- lsmoe:::pack_theta(b0, b1, eta, "sigmoid")
   expect_equal(th, c(b0, as.vector(b1), as.vector(t(eta))))
   expect_equal(lsmoe:::unpack_theta(th, 3, 2, 3, "sigmoid"), list(beta0 = b0, beta1 = b1, eta = eta))
-  via_cpp <- lsmoe:::cpp_pack(b0, b1, t(eta), expert_sigmoid(), "sigmoid")
+  via_cpp <- lsmoe:::cpp_pack(b0, b1, eta, expert_sigmoid(), "sigmoid")
   expect_equal(drop(via_cpp$theta), th)
   expect_equal(via_cpp$params$beta1, b1)
 })
@@ -50,7 +50,7 @@ test_that("the sigmoid-gated regression function matches an independent R implem
       x <- matrix(runif(40 * d, -1, 1), 40, d)
       q <- lsmoe:::expert_q(e, d)
       p <- ref_unpack_sig(rnorm(k * (d + 1) + k * q), k, d, q)
-      got <- lsmoe:::cpp_predict(x, p$beta0, p$beta1, t(p$eta), e, "sigmoid")
+      got <- lsmoe:::cpp_predict(x, p$beta0, p$beta1, p$eta, e, "sigmoid")
       ref <- ref_fG_sig(x, p$beta0, p$beta1, p$eta, e, parts = TRUE)
       expect_equal(drop(got$response), ref$f, tolerance = 1e-12, label = paste(nm, d, k))
       expect_equal(got$gate, ref$gate, tolerance = 1e-12)
@@ -195,7 +195,7 @@ test_that("methods honour the sigmoid gate: coef, vcov, predict(type = 'gate'), 
   th <- coef(fit)
   fth <- function(t) {
     p <- lsmoe:::unpack_theta(t, 2, 1, 2, "sigmoid")
-    lsmoe:::cpp_predict(as.matrix(nd$x), p$beta0, p$beta1, t(p$eta), expert_linear(), "sigmoid")$response
+    lsmoe:::cpp_predict(as.matrix(nd$x), p$beta0, p$beta1, p$eta, expert_linear(), "sigmoid")$response
   }
   Gm <- vapply(seq_along(th), function(s) { e <- replace(numeric(8), s, 1e-6); (fth(th + e) - fth(th - e)) / 2e-6 }, numeric(3))
   expect_equal(se, sqrt(rowSums((Gm %*% V) * Gm)), tolerance = 1e-5)

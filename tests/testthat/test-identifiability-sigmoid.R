@@ -57,7 +57,7 @@ term_fd <- function(name, expert, x, theta_atoms, gate) {
 
 cols_of <- function(expert, x, eta, gate, regime, beta0, beta1) {
   order <- if (gate == "softmax") 2L else if (regime == 1) 2L else 1L
-  lsmoe:::cpp_ident_columns(x, t(eta), expert, order, gate, regime, beta0, t(beta1))
+  lsmoe:::cpp_ident_columns(x, eta, expert, order, gate, regime, beta0, t(beta1))
 }
 
 test_that("the default gate gives exactly the results of before (stored, commit e9011b9)", {

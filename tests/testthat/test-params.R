@@ -8,7 +8,7 @@ test_that("pack and unpack are inverse and anchor the last gate", {
   expect_equal(p$beta0, b0 - 3)
   expect_equal(p$beta1, sweep(b1, 2, b1[3, ]))
   expect_equal(p$eta, eta)
-  via_cpp <- lsmoe:::cpp_pack(b0, b1, t(eta), expert_sigmoid())
+  via_cpp <- lsmoe:::cpp_pack(b0, b1, eta, expert_sigmoid())
   expect_equal(drop(via_cpp$theta), th)
 })
 

@@ -439,7 +439,7 @@ brute_infimum <- function(G, G0, type, r, B, m = 41) {
     if (t[1] < t0r[1] || t[1] > t0r[2] || t[2] < t1r[1] || t[2] > t1r[2]) return(Inf)
     # the unaligned loss at the translated truth (the internal entry of voronoi_loss(align = "none"),
     # without the R-side validation, for speed)
-    lsmoe:::cpp_voronoi_loss(G$beta0, G$beta1, t(G$eta), G0$beta0 + t[1], G0$beta1 + t[2], t(G0$eta), G0$expert,
+    lsmoe:::cpp_voronoi_loss(G$beta0, G$beta1, G$eta, G0$beta0 + t[1], G0$beta1 + t[2], G0$eta, G0$expert,
                              type, r, "none", Inf)$value
   }
   grid <- expand.grid(t0 = seq(t0r[1], t0r[2], length.out = m), t1 = seq(t1r[1], t1r[2], length.out = m))

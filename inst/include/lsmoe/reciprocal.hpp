@@ -3,12 +3,48 @@
 #ifndef LSMOE_RECIPROCAL_HPP
 #define LSMOE_RECIPROCAL_HPP
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <Eigen/Dense>
 #include "layout.hpp"
 #include "problem.hpp"
 
 namespace lsmoe {
+
+// The coordinates themselves, for a theta laid out by `L` (output-weighted tanh experts: q = d + 2
+// expert parameters a_1..a_d, b, c per component, c last). ReciprocalWeightProblem below and the R
+// side (through the glue) use these, so that the change of coordinates is written once.
+
+// Throws unless L has an output weight per component (q = d + 2) and a vector of `size` fits it.
+inline void check_reciprocal_layout(const Layout& L, Eigen::Index size) {
+  if (L.q != L.d + 2) throw std::invalid_argument("reciprocal output weights: wrong layout");
+  if (size != L.p()) throw std::invalid_argument("parameter vector has the wrong length");
+}
+
+// Position in theta of component j's output weight c.
+inline int output_weight_index(const Layout& L, int j) { return L.eta(j) + L.d + 1; }
+
+// theta to the fit's coordinates phi, in place: each c < 0 flips the sign of its (a, b) (tanh is
+// odd: the same expert), and c becomes s = 1 / |c| with |c| clamped into [c_min, bound_output],
+// so that s lies in the box [1 / bound_output, 1 / c_min] of the fit. A NaN c makes its a and b NaN
+// as well (its sign is unknown), and s NaN.
+inline void to_reciprocal(const Layout& L, Eigen::Ref<Eigen::VectorXd> theta, double c_min, double bound_output) {
+  check_reciprocal_layout(L, theta.size());
+  for (int j = 0; j < L.k; ++j) {
+    const int ic = output_weight_index(L, j);
+    const double c = theta[ic];
+    const double sign = c < 0 ? -1.0 : (c >= 0 ? 1.0 : c);
+    for (int r = 0; r <= L.d; ++r) theta[L.eta(j) + r] *= sign;
+    theta[ic] = 1.0 / std::min(std::max(std::abs(c), c_min), bound_output);
+  }
+}
+
+// The fit's coordinates phi (every s > 0) back to theta, in place: c = 1 / s.
+inline void from_reciprocal(const Layout& L, Eigen::Ref<Eigen::VectorXd> phi) {
+  check_reciprocal_layout(L, phi.size());
+  for (int j = 0; j < L.k; ++j) phi[output_weight_index(L, j)] = 1.0 / phi[output_weight_index(L, j)];
+}
 
 // Reciprocal output weights for output-weighted tanh experts. Along the valley where such an
 // expert tends to a linear function (c -> infinity, a -> 0 and b -> 0 with c a and c b fixed) the
@@ -30,7 +66,7 @@ class ReciprocalWeightProblem final : public Problem {
   // theta from phi (every s must be positive)
   void to_theta(const Eigen::VectorXd& phi, Eigen::VectorXd& theta) const {
     theta = phi;
-    for (int j = 0; j < L_.k; ++j) theta[c_index(j)] = 1.0 / phi[c_index(j)];
+    from_reciprocal(L_, theta);
   }
   double eval(const Eigen::VectorXd& phi, PassSums& out, bool jac) const override {
     if (phi.size() != p()) throw std::invalid_argument("parameter vector has the wrong length");
@@ -48,7 +84,7 @@ class ReciprocalWeightProblem final : public Problem {
   }
 
  private:
-  int c_index(int j) const { return L_.eta(j) + L_.d + 1; }
+  int c_index(int j) const { return output_weight_index(L_, j); }
   const Problem& base_;
   Layout L_;
   mutable Eigen::VectorXd theta_;
