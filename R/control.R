@@ -25,7 +25,9 @@
 #' per leaf and set the gate to the multinomial logistic regression of the leaf labels (logistic
 #' regressions under [gate_sigmoid()]), its logits multiplied by a sharpness drawn from
 #' \{1, 3, 10\} and kept within half of `bound_gate`; `"random"` starts draw gating and expert
-#' parameters at random on the standardised scale; `"mixed"` (default) makes a fifth of the starts
+#' parameters at random on the standardised scale (gating slopes and the slopes of a ridge inside a
+#' nonlinearity with variances \eqn{4/d} and \eqn{9/d} per standardised input, so that a random
+#' logit or ridge varies over the data about as much whatever the number of inputs d); `"mixed"` (default) makes a fifth of the starts
 #' (at least one) data starts, a fifth tree starts (none when k = 1 or `n_starts` < 3) and the rest
 #' random. Why tree starts: an optimum whose gate is a steep hyperplane split is the basin of few
 #' random or k-means starts, while a tree split that isolates the same rows, with a sharpened

@@ -8,7 +8,10 @@ data_scales <- function(x, y) {
   list(mx = colMeans(x), sx = sx, my = mean(y), sy = sy)
 }
 
-# Random expert parameters (k x q) on the scale of the data.
+# Random expert parameters (k x q) on the scale of the data. A ridge's slopes inside a
+# nonlinearity are N(0, 9 / (d sx^2)) per input, so that the ridge a'x varies over the data about as
+# much at every d (variance ~ 1 / fan-in, LeCun et al. 1998): slopes N(0, 9 / sx^2) put a random
+# tanh or GELU ridge of d = 5 inputs in saturation over most of the data (bench/NOTES.md).
 random_eta <- function(x, y, k, expert, sc) {
   d <- ncol(x)
   q <- expert_q(expert, d)
@@ -26,17 +29,17 @@ random_eta <- function(x, y, k, expert, sc) {
         c(a, stats::rnorm(1, 0, s))
       },
       {
-        a <- stats::rnorm(d, 0, 3 / sc$sx)
+        a <- stats::rnorm(d, 0, 3 / sc$sx / sqrt(d))
         c(a, -sum(a * x0), if (expert$output_weight) stats::rnorm(1, 0, 2 * sc$sy))
       }
     )
   }, numeric(q)), nrow = q))
 }
 
-# Random gating parameters of one component, c(beta0, beta1): slopes N(0, (2 / sx)^2), the
-# logit's zero near a randomly chosen row.
+# Random gating parameters of one component, c(beta0, beta1): slopes N(0, 4 / (d sx^2)) (the same
+# rule as random_eta()'s ridges), the logit's zero near a randomly chosen row.
 random_gate_row <- function(x, sc) {
-  b1 <- stats::rnorm(ncol(x), 0, 2 / sc$sx)
+  b1 <- stats::rnorm(ncol(x), 0, 2 / sc$sx / sqrt(ncol(x)))
   c(-sum(b1 * x[sample.int(nrow(x), 1), ]) + stats::rnorm(1), b1)
 }
 

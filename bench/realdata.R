@@ -21,6 +21,8 @@
 #   cars        dist ~ speed                 (datasets, n = 50)
 #   Boston      medv ~ lstat + rm            (MASS, n = 506)
 #   airquality  Ozone ~ Temp + Wind          (datasets, after na.omit of all columns, n = 111)
+#   airquality3 Ozone ~ Solar.R + Wind + Temp (the same rows, d = 3)
+#   Boston4     medv ~ lstat + rm + ptratio + dis (MASS, n = 506, d = 4)
 # each with k = 2 and 3 and experts expert_linear() and expert_tanh(output_weight = TRUE).
 #
 # For each case: a reference fit with lse_control(n_starts = 300) (every other setting, the
@@ -73,7 +75,9 @@ cases <- list(
   list(name = "tonedata", formula = tuned ~ stretchratio, data = NULL),
   list(name = "cars", formula = dist ~ speed, data = datasets::cars),
   list(name = "Boston", formula = medv ~ lstat + rm, data = MASS::Boston),
-  list(name = "airquality", formula = Ozone ~ Temp + Wind, data = stats::na.omit(datasets::airquality))
+  list(name = "airquality", formula = Ozone ~ Temp + Wind, data = stats::na.omit(datasets::airquality)),
+  list(name = "airquality3", formula = Ozone ~ Solar.R + Wind + Temp, data = stats::na.omit(datasets::airquality)),
+  list(name = "Boston4", formula = medv ~ lstat + rm + ptratio + dis, data = MASS::Boston)
 )
 tone <- get_tonedata()
 skipped <- character(0)
