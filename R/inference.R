@@ -260,6 +260,8 @@ boot_refits <- function(object, nboot, seed) {
 #' @rdname moe_lse-inference
 #' @export
 anova.moe_lse <- function(object, ...) {
+  # the rows are named by the calls' expressions, read before `object` is reassigned below
+  nms <- vapply(as.list(substitute(list(object, ...)))[-1], function(e) paste(deparse(e), collapse = " "), "")
   fits <- c(list(object), list(...))
   if (!all(vapply(fits, inherits, logical(1), "moe_lse"))) {
     lsmoe_abort("anova() compares moe_lse fits only.", arg = "...")
@@ -273,7 +275,6 @@ anova.moe_lse <- function(object, ...) {
   if (!all(vapply(fits, same, logical(1)))) {
     lsmoe_abort("anova() needs fits of the same response on the same rows, with the same weights.", arg = "...")
   }
-  nms <- vapply(as.list(substitute(list(object, ...)))[-1], function(e) paste(deparse(e), collapse = " "), "")
   n <- object$nobs
   p <- vapply(fits, function(f) length(f$theta), numeric(1))
   rss <- vapply(fits, `[[`, numeric(1), "rss")

@@ -145,7 +145,7 @@ print.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
   steps <- intersect(c("re-anchoring the gate", "a Newton polish"), x$finish_steps)
   cat(sprintf("%s after %d iterations%s (best of %s)\n",
               if (x$converged) "Converged" else "NOT converged", x$iterations,
-              paste0(" and ", steps, collapse = ""), describe_starts(x$starts)))
+              if (length(steps)) paste0(" and ", steps, collapse = "") else "", describe_starts(x$starts)))
   if (x$on_bound > 0) cat(sprintf("%d estimate(s) on a bound\n", x$on_bound))
   invisible(orig)
 }

@@ -192,6 +192,8 @@ test_that("anova() tabulates fits, tests nested same-k fits with F, and none acr
   expect_true(is.na(a$F[3]))
   expect_match(paste(attr(a, "heading"), collapse = "\n"), "not chi-squared")
   expect_output(print(a), "Res.Df")
+  expect_identical(rownames(a), c("f1", "f2", "f3"))
+  expect_identical(rownames(anova(f1, update(f1, . ~ . + z))), c("f1", "update(f1, . ~ . + z)"))
   d2 <- d
   d2$y <- d2$y + 1
   expect_error(anova(f1, moe_lse(y ~ x, data = d2, k = 2, expert = "linear")), "same response",

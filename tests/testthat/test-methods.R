@@ -36,6 +36,11 @@ test_that("methods of moe_lse fits agree with their definitions", {
   # the two-piece truth is fitted well
   expect_lt(fit$rss / 300, 2 * 0.05^2)
   expect_output(print(fit), "RSS")
+  # the finishing steps are named only when taken: never "iterations and  (best of"
+  out <- paste(capture.output(print(fit)), collapse = "\n")
+  steps <- intersect(c("re-anchoring the gate", "a Newton polish"), fit$finish_steps)
+  expect_match(out, sprintf("after %d iterations%s (best of", fit$iterations,
+                            paste(vapply(steps, function(s) paste0(" and ", s), ""), collapse = "")), fixed = TRUE)
   s <- suppressWarnings(summary(fit))  # the sharp gate may sit on its bound: SE NA with a warning
   expect_s3_class(s, "summary.moe_lse")
   expect_equal(s$r_squared, 1 - deviance(fit) / sum((y - mean(y))^2))
