@@ -91,9 +91,12 @@ draw_inputs <- function(x, n, d, arg = "x", n_arg = "n") {
 #'
 #' The `stats::simulate()` method for [moe_lse()] fits: draws `nsim` response vectors at the
 #' training inputs `object$x`,
-#' \deqn{Y^{(s)}_i = \hat f(X_i) + \varepsilon^{(s)}_i, \qquad \varepsilon^{(s)}_i \sim N(0, \hat\sigma^2),
-#'   \quad \hat\sigma^2 = \mathrm{RSS} / n,}{Y_i = fhat(X_i) + eps_i, eps_i ~ N(0, RSS / n),}
-#' following the conventions of `stats::simulate()` (as `simulate()` does for `lm` fits).
+#' \deqn{Y^{(s)}_i = \hat f(X_i) + \varepsilon^{(s)}_i, \qquad \varepsilon^{(s)}_i \sim N(0, \hat\sigma^2 / w_i),
+#'   \quad \hat\sigma^2 = \mathrm{RSS} / (n - p),}{Y_i = fhat(X_i) + eps_i, eps_i ~ N(0, sigma^2 / w_i), sigma^2 = RSS / (n - p),}
+#' with \eqn{\hat\sigma}{sigma} the fit's `sigma()` (n observations of positive weight, p free
+#' parameters) and \eqn{w_i}{w_i} the weights (1 for an unweighted fit), following the conventions
+#' of `stats::simulate()` and the noise of `simulate()` for `lm` fits. Rows of weight 0 carry no
+#' information on the noise: their simulated responses are `NA`.
 #'
 #' @param object A [moe_lse()] fit.
 #' @param nsim Number of response vectors, whole number >= 1 with `n * nsim` at most
@@ -105,8 +108,9 @@ draw_inputs <- function(x, n, d, arg = "x", n_arg = "n") {
 #' @returns A data frame with n rows and `nsim` columns `sim_1`, ..., `sim_<nsim>`, with
 #'   attribute `"seed"`: the value of `.Random.seed` before the draw (when `seed = NULL`), or
 #'   `seed` with attribute `"kind"` (the `RNGkind()`), as `stats::simulate()` documents.
-#'   An invalid `nsim` or `seed`, or a fit whose fitted values or RSS are not finite (an object
-#'   edited by hand), raises an error of class `lsmoe_error_input`.
+#'   An invalid `nsim` or `seed`, a fit with no residual degrees of freedom (`sigma()` undefined),
+#'   or a fit whose fitted values or RSS are not finite (an object edited by hand), raises an
+#'   error of class `lsmoe_error_input`.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -138,9 +142,16 @@ simulate.moe_lse <- function(object, nsim = 1, seed = NULL, ...) {
     RNGstate <- structure(seed, kind = as.list(RNGkind()))
     on.exit(assign(".Random.seed", R.seed, envir = .GlobalEnv))
   }
-  sigma <- sqrt(rss / nobs)
-  val <- ftd + stats::rnorm(n * nsim, mean = 0, sd = sigma)
-  check_finite_result(val, "The simulated response", "object", hint = "the fitted values or the RSS are too large")
+  df <- nobs - length(object$theta)
+  if (df <= 0) {
+    lsmoe_abort(sprintf("simulate() draws noise with sd sigma(), undefined here: %d observations for %d free parameters.",
+                        nobs, length(object$theta)), arg = "object")
+  }
+  w <- object$weights
+  sd <- sqrt(rss / df) / if (is.null(w)) 1 else sqrt(ifelse(w > 0, w, NA_real_))
+  sd <- rep_len(sd, n * nsim)
+  val <- ftd + sd * stats::rnorm(n * nsim)
+  check_finite_result(val[!is.na(sd)], "The simulated response", "object", hint = "the fitted values or the RSS are too large")
   val <- as.data.frame(matrix(val, n, nsim))
   names(val) <- paste0("sim_", seq_len(nsim))
   attr(val, "seed") <- RNGstate

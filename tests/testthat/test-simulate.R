@@ -76,7 +76,9 @@ test_that("simulate() for fits follows stats::simulate conventions", {
   fit <- moe_lse(sim$x, sim$y, k = 2, expert = expert_sigmoid(),
                  start = list(beta0 = G$beta0, beta1 = G$beta1, eta = G$eta),
                  control = lse_control(n_starts = 1, warn = FALSE))
-  sigma <- sqrt(fit$rss / fit$nobs)
+  # the noise of lm's simulate(): sd sigma() = sqrt(RSS / (n - p))
+  sigma <- sqrt(fit$rss / (fit$nobs - length(coef(fit))))
+  expect_equal(sigma, sigma(fit))
 
   s <- simulate(fit, nsim = 3, seed = 7)
   expect_s3_class(s, "data.frame")
@@ -134,6 +136,29 @@ test_that("simulate_moe() limits the number of drawn values and wraps a failing 
   for (n in list(1e9, .Machine$integer.max, 1e8 + 1)) err_input(simulate_moe(G, n, noise_sd = 0.1), "`n`")
   err_input(simulate_moe(G, 10, noise_sd = 0.1, x = function(n) stop("boom")), "`x`.*boom")
   err_input(regression_error(G, G, n_mc = 1e9), "`n_mc`")
+})
+
+test_that("simulate() for a weighted fit draws sd sigma() / sqrt(w), NA where w = 0, and needs n > p", {
+  set.seed(5)
+  x <- runif(60)
+  y <- ifelse(x < 0.5, 1 + x, 2 - x) + rnorm(60, sd = 0.1)
+  w <- rep(c(0, 1, 4), 20)
+  fit <- moe_lse(x, y, k = 2, expert = "linear", weights = w, control = lse_control(n_starts = 3))
+  s <- simulate(fit, nsim = 2, seed = 11)
+  set.seed(11)
+  z <- rnorm(120)
+  sdv <- rep(sigma(fit) / sqrt(ifelse(w > 0, w, NA)), 2)
+  expect_equal(unname(as.matrix(s)), matrix(fitted(fit) + sdv * z, 60, 2), tolerance = 1e-12)
+  expect_true(all(is.na(s$sim_1[w == 0])))
+  expect_false(anyNA(s$sim_2[w > 0]))
+  # the spread of the weight-4 rows is half that of the weight-1 rows
+  big <- simulate(fit, nsim = 400, seed = 3)
+  r <- as.matrix(big) - fitted(fit)
+  expect_equal(sd(r[w == 4, ]) / sd(r[w == 1, ]), 0.5, tolerance = 0.05)
+  # no residual degrees of freedom: sigma() is undefined, so is the draw
+  tiny <- moe_lse(x[1:6], y[1:6], k = 2, expert = "linear", control = lse_control(n_starts = 2, warn = FALSE))
+  expect_lte(df.residual(tiny), 0)
+  expect_error(simulate(tiny), class = "lsmoe_error_input")
 })
 
 test_that("simulate() for a hand-edited moe_lse fit gives classed errors", {
