@@ -230,7 +230,16 @@ print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L),
 #' @export
 fitted.moe_lse <- function(object, ...) {
   object <- validate_fit(object)
-  stats::napredict(object$na.action, object$fitted.values)
+  stats::napredict(object$na.action, with_row_names(object$fitted.values, object$x))
+}
+
+# v (a vector or a matrix with one row per row of X) named by the row names of X, as lm names its
+# fitted values, residuals and predictions.
+with_row_names <- function(v, X) {
+  rn <- rownames(X)
+  if (is.null(rn) || NROW(v) != length(rn)) return(v)
+  if (is.matrix(v)) rownames(v) <- rn else names(v) <- rn
+  v
 }
 
 #' @rdname moe_lse-methods
@@ -240,7 +249,7 @@ residuals.moe_lse <- function(object, type = c("response", "working", "pearson",
   type <- match_choice(type, c("response", "working", "pearson", "deviance"), "type")
   r <- object$residuals
   if (type %in% c("pearson", "deviance") && !is.null(object$weights)) r <- sqrt(object$weights) * r
-  stats::naresid(object$na.action, r)
+  stats::naresid(object$na.action, with_row_names(as.vector(r), object$x))
 }
 
 #' @rdname moe_lse-methods
@@ -406,7 +415,10 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
   }
   X <- newdata_matrix(object, newdata)
   k <- object$k
-  pad <- function(v) if (is.null(newdata)) stats::napredict(object$na.action, v) else v
+  pad <- function(v) {
+    v <- with_row_names(v, X)
+    if (is.null(newdata)) stats::napredict(object$na.action, v) else v
+  }
   if (nrow(X) == 0) {
     if (type != "response") return(matrix(numeric(0), 0, k, dimnames = list(NULL, names(object$coefficients$beta0))))
     fit <- numeric(0)

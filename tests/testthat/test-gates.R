@@ -198,7 +198,7 @@ test_that("methods honour the sigmoid gate: coef, vcov, predict(type = 'gate'), 
     lsmoe:::cpp_predict(as.matrix(nd$x), p$beta0, p$beta1, p$eta, expert_linear(), "sigmoid")$response
   }
   Gm <- vapply(seq_along(th), function(s) { e <- replace(numeric(8), s, 1e-6); (fth(th + e) - fth(th - e)) / 2e-6 }, numeric(3))
-  expect_equal(se, sqrt(rowSums((Gm %*% V) * Gm)), tolerance = 1e-5)
+  expect_equal(unname(se), sqrt(rowSums((Gm %*% V) * Gm)), tolerance = 1e-5)
   expect_output(print(fit), "sigmoid-gated")
   expect_output(print(fit), "none anchored")
   expect_output(print(summary(fit)), "sigmoid gates, none anchored")

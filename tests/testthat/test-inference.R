@@ -42,8 +42,8 @@ test_that("k = 1 linear experts reproduce lm: vcov, sigma, df, logLik, AIC, BIC,
   nd <- data.frame(a = c(0.1, 0.5, 2), b = c(0.3, 0.9, -1))
   pf <- predict(f, nd, se.fit = TRUE)
   pl <- predict(l, nd, se.fit = TRUE)
-  expect_equal(pf$fit, unname(pl$fit), tolerance = 1e-6)
-  expect_equal(pf$se.fit, unname(pl$se.fit), tolerance = 1e-6)
+  expect_equal(pf$fit, pl$fit, tolerance = 1e-6)  # names included, as lm's
+  expect_equal(pf$se.fit, pl$se.fit, tolerance = 1e-6)
   ci <- predict(f, nd, interval = "confidence", level = 0.9)
   expect_equal(unname(ci[, "upr"] - ci[, "fit"]), qnorm(0.95) * unname(pl$se.fit), tolerance = 1e-6)
   pi <- predict(f, nd, interval = "prediction")

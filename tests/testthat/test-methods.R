@@ -15,7 +15,7 @@ test_that("methods of moe_lse fits agree with their definitions", {
   m <- coef(fit, matrix = TRUE)
   expect_equal(unname(coef(fit)), c(m[1, "beta0"], m[1, "beta1.x"], m[1, "a.x"], m[1, "b"], m[2, "a.x"], m[2, "b"]))
   expect_equal(unname(m[2, c("beta0", "beta1.x")]), c(0, 0))
-  expect_equal(fitted(fit), ref_fG(matrix(x), co$beta0, co$beta1, co$eta, expert_linear()), tolerance = 1e-12)
+  expect_equal(unname(fitted(fit)), ref_fG(matrix(x), co$beta0, co$beta1, co$eta, expert_linear()), tolerance = 1e-12)
   expect_equal(residuals(fit), y - fitted(fit))
   for (type in c("working", "pearson", "deviance")) expect_equal(residuals(fit, type = type), residuals(fit))
   expect_error(residuals(fit, type = "partial"), "`type`", class = "lsmoe_error_input")
@@ -29,7 +29,7 @@ test_that("methods of moe_lse fits agree with their definitions", {
   expect_equal(AIC(fit), -2 * as.numeric(ll) + 2 * (length(fit$theta) + 1))
   nd <- data.frame(x = c(0.1, 0.6, 0.9))
   parts <- ref_fG(matrix(nd$x), co$beta0, co$beta1, co$eta, expert_linear(), parts = TRUE)
-  expect_equal(predict(fit, nd), parts$f, tolerance = 1e-12)
+  expect_equal(unname(predict(fit, nd)), parts$f, tolerance = 1e-12)
   expect_equal(unname(predict(fit, nd, type = "gate")), unname(parts$gate), tolerance = 1e-12)
   expect_equal(unname(predict(fit, nd, type = "experts")), unname(parts$experts), tolerance = 1e-12)
   expect_equal(predict(fit), fitted(fit))
@@ -188,4 +188,26 @@ test_that("predict(): 0-row newdata, unnamed columns (issue 12), overflow, varia
   v2 <- withCallingHandlers(predict(fd, data.frame(x = -1e308, g = "b")),
                             lsmoe_warning_nonfinite = function(w) { warned <<- TRUE; invokeRestart("muffleWarning") })
   expect_true(all(is.finite(v2)) || warned)
+})
+
+test_that("fitted(), residuals() and predict() carry the row names, as lm's do", {
+  aq <- datasets::airquality
+  set.seed(2)
+  f <- moe_lse(Ozone ~ Temp, data = aq, k = 2, expert = "linear", na.action = na.exclude,
+               control = lse_control(n_starts = 3))
+  l <- lm(Ozone ~ Temp, data = aq, na.action = na.exclude)
+  expect_identical(names(fitted(f)), names(fitted(l)))
+  expect_identical(names(residuals(f)), names(residuals(l)))
+  expect_identical(names(predict(f)), names(predict(l)))
+  nd <- aq[c(3, 10, 20), ]
+  expect_identical(names(predict(f, nd)), names(predict(l, nd)))
+  expect_identical(rownames(predict(f, nd, type = "gate")), rownames(nd))
+  expect_identical(rownames(predict(f, nd, interval = "confidence")), rownames(predict(l, nd, interval = "confidence")))
+  # the values are those of the unnamed fit
+  expect_equal(unname(fitted(f)[!is.na(fitted(f))]), as.vector(f$fitted.values))
+  # matrix inputs without row names give unnamed values
+  set.seed(2)
+  g <- moe_lse(matrix(aq$Temp[1:50]), aq$Wind[1:50], k = 2, expert = "linear", control = lse_control(n_starts = 3))
+  expect_null(names(fitted(g)))
+  expect_null(names(predict(g, matrix(c(60, 70)))))
 })
