@@ -2,18 +2,18 @@
 #'
 #' Every tuning parameter of [moe_lse()], validated once. The fitter runs lsmoe's own
 #' Levenberg-Marquardt on the normal equations (each iteration one fused pass over the
-#' observations that accumulates \eqn{J^\top J} and \eqn{J^\top r}; gain-ratio damping) with the
+#' observations that accumulates \eqn{J^\top J}{J'J} and \eqn{J^\top r}{J'r}; gain-ratio damping) with the
 #' analytic Jacobian, from many starts, and keeps the fit with the smallest residual sum of
 #' squares (RSS).
 #'
 #' **Scaling.** With `standardize = TRUE` (default) the fitter works on standardised inputs
-#' \eqn{x' = (x - \bar x) / s_x} (per column) and, for experts whose parameters live on the scale of
-#' the response, a rescaled response: \eqn{y' = (y - \bar y) / s_y} for linear and constant
+#' \eqn{x' = (x - \bar x) / s_x}{x' = (x - mean(x)) / s_x} (per column) and, for experts whose parameters live on the scale of
+#' the response, a rescaled response: \eqn{y' = (y - \bar y) / s_y}{y' = (y - mean(y)) / s_y} for linear and constant
 #' experts, \eqn{y' = y / s_y} for polynomial and output-weighted experts (the response of sigmoid,
 #' tanh, ReLU and GELU experts without output weight is left alone: it is what the expert must
 #' reach). Starts and bounds refer to that scale, so they mean the same on every data set; every
-#' estimate is transformed back exactly (the gate \eqn{\beta_0 + \beta_1^\top x} and the ridge
-#' \eqn{a^\top x + b} are affine in \eqn{x}). With `standardize = FALSE` the data, starts and bounds
+#' estimate is transformed back exactly (the gate \eqn{\beta_0 + \beta_1^\top x}{beta_0 + beta_1' x} and the ridge
+#' \eqn{a^\top x + b}{a' x + b} are affine in \eqn{x}). With `standardize = FALSE` the data, starts and bounds
 #' are used as given (the compact parameter set of a simulation study).
 #'
 #' **Starts (global search).** `n_starts` starts are drawn: `"data"` starts partition the rows by
@@ -106,17 +106,17 @@
 #' keeps a linear expert within 20 standard deviations of the response per standard deviation of
 #' the inputs, so no expert extrapolates absurdly). `Inf` removes a bound.
 #'
-#' **Reciprocal output weights.** An output-weighted tanh expert \eqn{c \tanh(a^\top x + b)}
-#' tends to the linear function \eqn{L^\top x + M} as \eqn{c \to \infty} with \eqn{c a = L},
+#' **Reciprocal output weights.** An output-weighted tanh expert \eqn{c \tanh(a^\top x + b)}{c tanh(a' x + b)}
+#' tends to the linear function \eqn{L^\top x + M}{L' x + M} as \eqn{c \to \infty}{c -> Inf} with \eqn{c a = L},
 #' \eqn{c b = M}; on many data sets the RSS keeps falling along that valley up to the bound on
 #' \eqn{c}. In \eqn{(a, b, c)} the valley is a hyperbola, which Levenberg-Marquardt follows in
 #' short steps (fits end at the iteration limit). With `reciprocal_weight = TRUE` (default) and
 #' `bound_output` at most 1e50, the fitter works with \eqn{s = 1/c} in place of \eqn{c}: the expert is
-#' \eqn{\tanh(a^\top x + b)/s} and the valley the straight ray \eqn{(a, b, s) = s (L, M, 1)}.
+#' \eqn{\tanh(a^\top x + b)/s}{tanh(a' x + b)/s} and the valley the straight ray \eqn{(a, b, s) = s (L, M, 1)}.
 #' Since tanh is odd, \eqn{c} and \eqn{-c} with \eqn{(-a, -b)} give the same expert: a start's
 #' negative weight moves its sign into \eqn{(a, b)}, and every estimate has \eqn{c > 0} (the
 #' sign symmetry of the parametrisation is removed). The box holds
-#' \eqn{c_{\min} \le c \le} `bound_output`, with \eqn{c_{\min}} \eqn{10^{-4}} times the smaller
+#' \eqn{c_{\min} \le c \le}{c_min <= c <=} `bound_output`, with \eqn{c_{\min}}{c_min} \eqn{10^{-4}} times the smaller
 #' of `bound_output` and the root mean square of the (standardised) response (a weight cannot pass
 #' through 0 during a fit, and need not); the other bounds are unchanged. Other experts, and tanh
 #' experts with `bound_output` above 1e50 or `Inf`, are fitted in their own parameters.
@@ -129,7 +129,7 @@
 #' KKT point, status 8) or when the residuals are zero (status 12); it stops unconverged after
 #' `max_iter` iterations (status 10). With `restart = TRUE` (default) a best fit that stopped
 #' there is run once more from where it stopped, for at most `max_iter` further iterations, with
-#' the initial damping and a fresh scaling: the running maximum of \eqn{\mathrm{diag}(J^\top J)}
+#' the initial damping and a fresh scaling: the running maximum of \eqn{\mathrm{diag}(J^\top J)}{diag(J'J)}
 #' that scales the damping can grow large on the way to an optimum and then slow the fit to a
 #' crawl. The fit's
 #' `iterations` and `evaluations` then count both runs.
@@ -137,12 +137,12 @@
 #' **Newton polish.** A best fit that still stops at the iteration limit after the restart (and
 #' after the perturbation search) is usually crawling along a curved valley towards a bound (a
 #' tanh expert or a gate turning into a step, an output weight growing), where the residuals are
-#' large and the Gauss-Newton model \eqn{J^\top J} misses the second-order term
-#' \eqn{\sum_i r_i \nabla^2 r_i} of the Hessian of the RSS. With `polish = TRUE` (default), data of at most
+#' large and the Gauss-Newton model \eqn{J^\top J}{J'J} misses the second-order term
+#' \eqn{\sum_i r_i \nabla^2 r_i}{sum_i r_i d^2 r_i / d theta^2} of the Hessian of the RSS. With `polish = TRUE` (default), data of at most
 #' `refine_rows` rows (of positive weight) and at most 200 parameters, it is polished by Newton's method with the full Hessian:
 #' [stats::nlminb()] (PORT's trust-region Newton method with box bounds) on the standardised
 #' scale, in the coordinates and within the box of the fit (with reciprocal output weights in
-#' \eqn{s = 1/c}), with the analytic gradient \eqn{2 J^\top W r} and the Hessian by forward
+#' \eqn{s = 1/c}), with the analytic gradient \eqn{2 J^\top W r}{2 J'W r} and the Hessian by forward
 #' differences of it (\eqn{p} passes over the rows), for at most about as many passes as the
 #' Levenberg-Marquardt iterations of all starts (\eqn{p + 2} per Newton iteration; 10 to 200
 #' iterations), so that it at most about doubles the time of a call; Levenberg-Marquardt then runs from
@@ -191,11 +191,11 @@
 #' @param ftol Relative reduction of the RSS below which the fit has converged, >= 0. Default 1e-10.
 #' @param xtol Relative change of the parameters below which the fit has converged, >= 0.
 #'   Default 1e-10.
-#' @param gtol Scaled gradient \eqn{\max_i |g_i| / \sqrt{A_{ii}\,\mathrm{RSS}}} below which the fit
+#' @param gtol Scaled gradient \eqn{\max_i |g_i| / \sqrt{A_{ii}\,\mathrm{RSS}}}{max_i |g_i| / sqrt(A_ii RSS)} below which the fit
 #'   has converged, >= 0. Default 0 (off).
 #' @param damping Initial Levenberg-Marquardt damping \eqn{\mu}: a step solves
-#'   \eqn{(J^\top J + \mu D) h = -J^\top r} with \eqn{D} the running maximum of
-#'   \eqn{\mathrm{diag}(J^\top J)} (More's scaling), > 0. Default 0.1 (on the bench problem of
+#'   \eqn{(J^\top J + \mu D) h = -J^\top r}{(J'J + mu D) h = -J'r} with \eqn{D} the running maximum of
+#'   \eqn{\mathrm{diag}(J^\top J)}{diag(J'J)} (More's scaling), > 0. Default 0.1 (on the bench problem of
 #'   `bench/fit.R` 11 iterations against 57 with 1e-3, which jumps to another local optimum).
 #'   The refining and finishing stages after a screening continue fits that are already near an
 #'   optimum and start with `damping * 1e-4` (gain-ratio damping raises it where needed).

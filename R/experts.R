@@ -2,18 +2,18 @@
 #'
 #' Constructors for the expert functions \eqn{h(x, \eta)} of a softmax-gated mixture of experts,
 #' used like `stats::binomial()` is used by `glm()`. Ridge (one-neuron) experts have
-#' \eqn{\eta = (a, b)} with \eqn{a \in R^d}, \eqn{b \in R} and
-#' \eqn{h(x, \eta) = \phi(a^\top x + b)}; with `output_weight = TRUE` they gain an output weight
-#' \eqn{c} and \eqn{h = c\,\phi(a^\top x + b)}, \eqn{\eta = (a, b, c)}, so that bounded activations
+#' \eqn{\eta = (a, b)} with \eqn{a \in R^d}{a in R^d}, \eqn{b \in R}{b in R} and
+#' \eqn{h(x, \eta) = \phi(a^\top x + b)}{h(x, eta) = phi(a' x + b)}; with `output_weight = TRUE` they gain an output weight
+#' \eqn{c} and \eqn{h = c\,\phi(a^\top x + b)}{h = c phi(a' x + b)}, \eqn{\eta = (a, b, c)}, so that bounded activations
 #' can fit responses on any scale. The paper's form (no output weight) is the default.
 #'
 #' | constructor | \eqn{\phi(z)} | strongly identifiable (paper) |
 #' |---|---|---|
-#' | `expert_sigmoid()` | \eqn{1 / (1 + e^{-z})} | yes, when \eqn{a \ne 0} |
-#' | `expert_tanh()` | \eqn{\tanh(z)} | yes, when \eqn{a \ne 0} |
+#' | `expert_sigmoid()` | \eqn{1 / (1 + e^{-z})}{1 / (1 + exp(-z))} | yes, when \eqn{a \ne 0}{a != 0} |
+#' | `expert_tanh()` | \eqn{\tanh(z)}{tanh(z)} | yes, when \eqn{a \ne 0}{a != 0} |
 #' | `expert_linear()` | \eqn{z} | no |
 #' | `expert_polynomial(p)` | \eqn{z^p} | no |
-#' | `expert_relu()` | \eqn{\max(0, z)} | see `check_identifiability()` |
+#' | `expert_relu()` | \eqn{\max(0, z)}{max(0, z)} | see `check_identifiability()` |
 #' | `expert_gelu()` | \eqn{z \Phi(z)} | see `check_identifiability()` |
 #' | `expert_constant()` | \eqn{h = b}, \eqn{\eta = b} | no |
 #'

@@ -1,13 +1,13 @@
 #' Gating functions
 #'
 #' Constructors for the gate of a mixture of experts \eqn{f_G(x) = \sum_{i=1}^k g_i(x)\, h(x,
-#' \eta_i)}, used like the [experts] families: pass one as `gate =` to [moe_lse()],
+#' \eta_i)}{f_G(x) = sum_{i=1}^k g_i(x) h(x, eta_i)}, used like the [experts] families: pass one as `gate =` to [moe_lse()],
 #' [moe_lse_fit()] and [mixing_measure()].
 #'
 #' | constructor | gate \eqn{g_i(x)} | free gating parameters | mixing measure |
 #' |---|---|---|---|
-#' | `gate_softmax()` | \eqn{\mathrm{softmax}_i(\beta_{11}^\top x + \beta_{01}, \dots, \beta_{1k}^\top x + \beta_{0k})} | \eqn{(k-1)(d+1)}: the last component anchored at 0 | \eqn{\sum_i \exp(\beta_{0i}) \delta_{(\beta_{1i}, \eta_i)}} |
-#' | `gate_sigmoid()` | \eqn{\mathrm{sigmoid}(\beta_{1i}^\top x + \beta_{0i}) = 1 / (1 + e^{-(\beta_{1i}^\top x + \beta_{0i})})} | \eqn{k(d+1)}: no anchoring | \eqn{\sum_i \mathrm{sigmoid}(\beta_{0i}) \delta_{(\beta_{1i}, \eta_i)}} |
+#' | `gate_softmax()` | \eqn{\mathrm{softmax}_i(\beta_{11}^\top x + \beta_{01}, \dots, \beta_{1k}^\top x + \beta_{0k})}{softmax_i(beta_{11}' x + beta_{01}, ..., beta_{1k}' x + beta_{0k})} | \eqn{(k-1)(d+1)}: the last component anchored at 0 | \eqn{\sum_i \exp(\beta_{0i}) \delta_{(\beta_{1i}, \eta_i)}}{sum_i exp(beta_{0i}) delta_{(beta_{1i}, eta_i)}} |
+#' | `gate_sigmoid()` | \eqn{\mathrm{sigmoid}(\beta_{1i}^\top x + \beta_{0i}) = 1 / (1 + e^{-(\beta_{1i}^\top x + \beta_{0i})})}{sigmoid(beta_{1i}' x + beta_{0i}) = 1 / (1 + exp(-(beta_{1i}' x + beta_{0i})))} | \eqn{k(d+1)}: no anchoring | \eqn{\sum_i \mathrm{sigmoid}(\beta_{0i}) \delta_{(\beta_{1i}, \eta_i)}}{sum_i sigmoid(beta_{0i}) delta_{(beta_{1i}, eta_i)}} |
 #'
 #' The softmax gate (default everywhere) is the seed paper's: its probabilities sum to one and are
 #' invariant to a common shift of every \eqn{(\beta_{0i}, \beta_{1i})}, so the fit anchors the
@@ -18,7 +18,7 @@
 #'
 #' Under sigmoid gating two regimes arise for over-specified fits: when every over-fitted true
 #' atom has zero gating slope (Regime 1) the least squares estimator converges to the truth
-#' \eqn{G_*}; otherwise (Regime 2) it converges to the best k-atom approximation \eqn{\bar G}
+#' \eqn{G_*}; otherwise (Regime 2) it converges to the best k-atom approximation \eqn{\bar G}{G-bar}
 #' ([gbar_measure()]). The losses of both regimes are in [voronoi_loss_sigmoid()].
 #'
 #' @returns An object of class `moe_gate`: a list with `name` (`"softmax"` or `"sigmoid"`) and

@@ -5,7 +5,7 @@
 #' \eqn{\eta_1, \dots, \eta_k}, the functions of \eqn{x}
 #' \deqn{\Big\{ x^\nu \frac{\partial^{|\gamma|} h}{\partial \eta^\gamma}(x, \eta_j) :\;
 #'   j = 1, \dots, k,\; 0 \le |\nu| + |\gamma| \le \mathrm{order} \Big\}}{{ x^nu d^|gamma| h / d eta^gamma (x, eta_j) : j = 1..k, 0 <= |nu| + |gamma| <= order }}
-#' (\eqn{\nu \in N^d}, \eqn{\gamma \in N^q} multi-indices, `order = 2` in the paper) are
+#' (\eqn{\nu \in N^d}{nu in N^d}, \eqn{\gamma \in N^q}{gamma in N^q} multi-indices, `order = 2` in the paper) are
 #' linearly independent. They are the Taylor terms in \eqn{(\beta_1, \eta)} at \eqn{\beta_1 = 0}
 #' of \eqn{H(x; \beta_1, \eta) = \exp(\beta_1^\top x) h(x, \eta)}{H(x; beta1, eta) = exp(beta1' x) h(x, eta)},
 #' and are named accordingly: `"h[j]"`, `"dH/dbeta1[j]"`, `"dH/da[j]"`, `"d2H/dbeta1 db[j]"`,
@@ -22,11 +22,11 @@
 #' the points (by default a Chebyshev grid on `box`^d with at least 4 points per term) into an
 #' n x m matrix, one column per term, in the working precision. Within an atom, terms that
 #' coincide are counted once (the definition takes a set of functions) and reported in `merged`:
-#' for every ridge expert \eqn{x_u \partial h / \partial b = \partial h / \partial a_u}, that is
-#' \eqn{\partial^2 H / \partial \beta_{1u} \partial b = \partial H / \partial a_u}, the PDE linking
-#' gate and expert of the paper, and \eqn{x_u \partial h/\partial a_v = x_v \partial h / \partial a_u}.
+#' for every ridge expert \eqn{x_u \partial h / \partial b = \partial h / \partial a_u}{x_u dh/db = dh/da_u}, that is
+#' \eqn{\partial^2 H / \partial \beta_{1u} \partial b = \partial H / \partial a_u}{d^2 H / (d beta_{1u} d b) = dH/da_u}, the PDE linking
+#' gate and expert of the paper, and \eqn{x_u \partial h/\partial a_v = x_v \partial h / \partial a_u}{x_u dh/da_v = x_v dh/da_u}.
 #' The columns are scaled to unit norm (an identically zero column, such as
-#' \eqn{\partial^2 H / \partial b^2} of a linear expert, is a relation by itself and stays zero),
+#' \eqn{\partial^2 H / \partial b^2}{d^2 H / db^2} of a linear expert, is a relation by itself and stays zero),
 #' and the ratio \eqn{s_m / s_1} of the smallest to the largest singular value is computed
 #' (Householder QR, then two-sided Jacobi SVD).
 #'
@@ -38,7 +38,7 @@
 #' does not depend on \eqn{b}. The check therefore computes the ratio in 150 and in 300 bits
 #' (Boost.Multiprecision `cpp_bin_float`, through the BH package) and decides:
 #' * **not identifiable** when a column is exactly zero or the 300-bit ratio is at most
-#'   \eqn{2^{-0.75 \times 300} \approx 1.9 \times 10^{-68}};
+#'   \eqn{2^{-0.75 \times 300} \approx 1.9 \times 10^{-68}}{2^(-0.75 * 300), about 1.9e-68};
 #' * **identifiable** when the 300-bit ratio is above that and the 150-bit ratio agrees with it
 #'   within a factor of 10;
 #' * **undecided** otherwise (a true ratio below the resolution of 150 bits, about
@@ -54,30 +54,30 @@
 #'   \deqn{\Big\{ \frac{\partial^{|g_1| + |g_2|} F}{\partial \beta_1^{g_1} \partial \eta^{g_2}} :\;
 #'     1 \le |g_1| + |g_2| \le 2 \Big\} \cup \Big\{ \frac{\partial F}{\partial \beta_0} \Big\},}{{ d^(|g1|+|g2|) F / d beta1^g1 d eta^g2 : 1 <= |g1| + |g2| <= 2 } and dF/dbeta0,}
 #'   the second-order family and the first derivatives of \eqn{F}. At \eqn{\beta_1 = 0} these are
-#'   \eqn{\sigma^{(|g_1|)}(\beta_{0j})\, x^{g_1} \partial^{g_2} h} and \eqn{\sigma'(\beta_{0j}) h}: the
-#'   functions of the softmax family (with \eqn{h} as \eqn{\partial F / \partial \beta_0}) times constants,
-#'   so for \eqn{\beta_{0j} \ne 0} the verdict is the softmax one. The gate's PDE
+#'   \eqn{\sigma^{(|g_1|)}(\beta_{0j})\, x^{g_1} \partial^{g_2} h}{sigma^(|g1|)(beta_{0j}) x^g1 d^g2 h / d eta^g2} and \eqn{\sigma'(\beta_{0j}) h}: the
+#'   functions of the softmax family (with \eqn{h} as \eqn{\partial F / \partial \beta_0}{dF/d beta_0}) times constants,
+#'   so for \eqn{\beta_{0j} \ne 0}{beta_{0j} != 0} the verdict is the softmax one. The gate's PDE
 #'   \eqn{\partial^2 F / \partial \beta_1 \partial b = \partial^2 F / \partial a \partial \beta_0 =
-#'   (1 - \sigma(\beta_0))\, \partial F / \partial a}, which holds for every ridge expert, makes two members
+#'   (1 - \sigma(\beta_0))\, \partial F / \partial a}{d^2 F / (d beta_1 d b) = d^2 F / (d a d beta_0) = (1 - sigma(beta_0)) dF/da}, which holds for every ridge expert, makes two members
 #'   one function up to a constant; they are counted once (as \eqn{x \partial h / \partial b =
-#'   \partial h / \partial a} is under softmax gating) and `merged` gives the `factor`
+#'   \partial h / \partial a}{x dh/db = dh/da} is under softmax gating) and `merged` gives the `factor`
 #'   (`term = factor * kept`; the kept name shows `(~ term)`). \eqn{\sigma''(0) = 0}, so
-#'   \eqn{\beta_{0j} = 0} makes \eqn{\partial^2 F / \partial \beta_1^2} identically zero: regime 1 needs
-#'   \eqn{\beta_{0j} \ne 0}. Default \eqn{\beta_{0j} = 1} for every atom (any non-zero value gives the same
+#'   \eqn{\beta_{0j} = 0} makes \eqn{\partial^2 F / \partial \beta_1^2}{d^2 F / d beta_1^2} identically zero: regime 1 needs
+#'   \eqn{\beta_{0j} \ne 0}{beta_{0j} != 0}. Default \eqn{\beta_{0j} = 1} for every atom (any non-zero value gives the same
 #'   verdict: it only rescales columns).
 #' * `regime = 2` (some true slope non-zero; *weak* identifiability): the first derivatives
-#'   \eqn{\partial F / \partial \beta_1 = \sigma'(g) x h}, \eqn{\partial F / \partial \beta_0 = \sigma'(g) h},
-#'   \eqn{\partial F / \partial \eta = \sigma(g) \partial h / \partial \eta} at the atoms
-#'   \eqn{(\beta_{1j}, \beta_{0j}, \eta_j)}, \eqn{g = \beta_{1j}^\top x + \beta_{0j}}; `beta1` is required.
+#'   \eqn{\partial F / \partial \beta_1 = \sigma'(g) x h}{dF/d beta_1 = sigma'(g) x h}, \eqn{\partial F / \partial \beta_0 = \sigma'(g) h}{dF/d beta_0 = sigma'(g) h},
+#'   \eqn{\partial F / \partial \eta = \sigma(g) \partial h / \partial \eta}{dF/d eta = sigma(g) dh/d eta} at the atoms
+#'   \eqn{(\beta_{1j}, \beta_{0j}, \eta_j)}, \eqn{g = \beta_{1j}^\top x + \beta_{0j}}{g = beta_{1j}' x + beta_{0j}}; `beta1` is required.
 #'   Here the gate factors vary with \eqn{x}, so no terms are merged.
 #'
 #' **Zero columns and ReLU.** The derivatives are those of the core: for ReLU the almost-everywhere
 #' ones (the definition asks for independence for almost every \eqn{x}), so every second derivative in
 #' \eqn{\eta} is the zero function, a relation by itself (`zero_terms`), under either gate. The verdict
 #' does not rest on them alone: ReLU is positively homogeneous, so Euler's relation
-#' \eqn{\partial F / \partial \beta_0 = (1 - \sigma(\beta_0))(a^\top \partial F / \partial a + b\, \partial F / \partial b)}
+#' \eqn{\partial F / \partial \beta_0 = (1 - \sigma(\beta_0))(a^\top \partial F / \partial a + b\, \partial F / \partial b)}{dF/d beta_0 = (1 - sigma(beta_0)) (a' dF/da + b dF/db)}
 #' holds among the first derivatives at \eqn{\beta_1 = 0} (indeed
-#' \eqn{\sigma(\beta_0) \mathrm{relu}(z) = \sigma(\beta_0') \mathrm{relu}(c z)} with
+#' \eqn{\sigma(\beta_0) \mathrm{relu}(z) = \sigma(\beta_0') \mathrm{relu}(c z)}{sigma(beta_0) relu(z) = sigma(beta_0') relu(c z)} with
 #' \eqn{c = \sigma(\beta_0) / \sigma(\beta_0')}: the parameters of a zero-slope ReLU atom are not
 #' identifiable). In regime 2, where \eqn{1 - \sigma(g)} varies with \eqn{x}, that relation disappears.
 #'
@@ -87,25 +87,25 @@
 #' **Relations.** For a dependent family, the right singular vectors of the 300-bit singular
 #' values below the threshold span the null space. A readable basis comes from Gauss-Jordan
 #' elimination with pivots on zero columns, later atoms and higher-order terms; each relation
-#' \eqn{\sum_t c_t \mathrm{term}_t(x) = 0} is returned on the scale of the original terms with its
+#' \eqn{\sum_t c_t \mathrm{term}_t(x) = 0}{sum_t c_t term_t(x) = 0} is returned on the scale of the original terms with its
 #' pivot coefficient 1, accurate to far better than \eqn{10^{-20}}: for a linear expert
 #' \eqn{2x + 0.5}, `c("h[1]" = 1, "dH/da[1]" = -2, "dH/db[1]" = -0.5)`, Euler's relation
-#' \eqn{h = a \partial h / \partial a + b \partial h / \partial b}.
+#' \eqn{h = a \partial h / \partial a + b \partial h / \partial b}{h = a dh/da + b dh/db}.
 #'
-#' **Verdicts for the built-in families** (order 2, distinct atoms, \eqn{a \ne 0}):
+#' **Verdicts for the built-in families** (order 2, distinct atoms, \eqn{a \ne 0}{a != 0}):
 #' * `expert_sigmoid()`, `expert_tanh()`, `expert_gelu()`: identifiable for generic atoms, but
 #'   **not** when two atoms satisfy \eqn{\eta_i = -\eta_j}: \eqn{\sigma(-z) = 1 - \sigma(z)},
-#'   tanh is odd and \eqn{\mathrm{gelu}(-z) = \mathrm{gelu}(z) - z}, so for instance
-#'   \eqn{\partial h / \partial b} is the same function at both atoms. Strong identifiability of
-#'   these families needs \eqn{\eta_i \ne \pm \eta_j}; random atom draws never hit the exception.
+#'   tanh is odd and \eqn{\mathrm{gelu}(-z) = \mathrm{gelu}(z) - z}{gelu(-z) = gelu(z) - z}, so for instance
+#'   \eqn{\partial h / \partial b}{dh/db} is the same function at both atoms. Strong identifiability of
+#'   these families needs \eqn{\eta_i \ne \pm \eta_j}{eta_i != +-eta_j}; random atom draws never hit the exception.
 #' * `expert_linear()`, `expert_polynomial(p)`, `expert_constant()`: not identifiable (zero or
 #'   constant second derivatives, Euler's relation for homogeneous \eqn{h}, derivatives shared by
 #'   all atoms).
 #' * `expert_relu()`: not identifiable: the core uses the a.e. derivatives, so all second
 #'   derivatives in \eqn{\eta} are zero columns, and ReLU is positively homogeneous.
 #' * Any family with an output weight (`output_weight = TRUE`): not identifiable:
-#'   \eqn{h = c\phi} gives \eqn{\partial^2 H / \partial c^2 = 0} and
-#'   \eqn{h = c\, \partial h / \partial c} (a property of the parameterisation).
+#'   \eqn{h = c\phi}{h = c phi} gives \eqn{\partial^2 H / \partial c^2 = 0}{d^2 H / dc^2 = 0} and
+#'   \eqn{h = c\, \partial h / \partial c}{h = c dh/dc} (a property of the parameterisation).
 #'
 #' **Cost.** The high-precision SVD costs about \eqn{m^3} operations on 300-bit numbers for
 #' \eqn{m} terms: about 0.1-1 s for \eqn{d = 1} and \eqn{k \le 3} (\eqn{m \le 27}), several
@@ -114,9 +114,9 @@
 #'
 #' **Limits** (checked before anything is allocated, errors of class `lsmoe_error_input`):
 #' every entry of `eta` is 0 or has absolute value in \eqn{[10^{-8}, 10^4]}; points (`x` or
-#' `box`) lie in \eqn{[-10^4, 10^4]}; the largest \eqn{|a^\top x + b|} over atoms and points is at
+#' `box`) lie in \eqn{[-10^4, 10^4]}; the largest \eqn{|a^\top x + b|}{|a' x + b|} over atoms and points is at
 #' most \eqn{10^8}; polynomial values stay below \eqn{10^{100}}; at most \eqn{10^5} points, at most
-#' \eqn{2 \times 10^6} matrix entries (points times terms) and at most 300 terms.
+#' \eqn{2 \times 10^6}{2 * 10^6} matrix entries (points times terms) and at most 300 terms.
 #'
 #' @param expert Expert family: an object from [experts] such as `expert_sigmoid()`, or its
 #'   name as a string.
@@ -139,9 +139,9 @@
 #'   grid) or `"uniform"` (independent uniform draws on `box`^d with [stats::runif()]).
 #' @param k Numbers of atoms to test when `eta` is `NULL`: whole numbers >= 1; default `1:3`.
 #' @param n_configs Number of random atom sets per value of `k` when `eta` is `NULL`, whole
-#'   number >= 1; default 4. Atoms: slopes \eqn{a_u = \pm U(0.5, 2.5)}, intercepts
-#'   \eqn{b \sim U(-1.5, 1.5)}, output weights \eqn{c = \pm U(0.5, 2)}; constant experts
-#'   \eqn{b \sim U(-2, 2)}.
+#'   number >= 1; default 4. Atoms: slopes \eqn{a_u = \pm U(0.5, 2.5)}{a_u = +-U(0.5, 2.5)}, intercepts
+#'   \eqn{b \sim U(-1.5, 1.5)}{b ~ U(-1.5, 1.5)}, output weights \eqn{c = \pm U(0.5, 2)}{c = +-U(0.5, 2)}; constant experts
+#'   \eqn{b \sim U(-2, 2)}{b ~ U(-2, 2)}.
 #' @param seed `NULL` (default: use the current state of the random number generator) or a whole
 #'   number passed to [set.seed()] for the random atoms and uniform points; the generator's previous
 #'   state is restored afterwards.
@@ -157,10 +157,10 @@
 #'   The order follows from it (2 or 1); giving a different `order` is an error.
 #' @param beta0 Sigmoid gate with `eta` only: the atoms' gating intercepts, one number or one per atom,
 #'   finite, \eqn{|\beta_0| \le 10^4}; `NULL` (default) is 1 for every atom. Without `eta`:
-#'   \eqn{\beta_{0j} \sim U(-1.5, 1.5)}.
+#'   \eqn{\beta_{0j} \sim U(-1.5, 1.5)}{beta_{0j} ~ U(-1.5, 1.5)}.
 #' @param beta1 Sigmoid gate, `regime = 2`, with `eta`: the atoms' gating slopes, a k x d matrix (a
 #'   vector: k values for d = 1, or d values for one atom), required. Regime 1: `NULL` (the family is taken
-#'   at \eqn{\beta_1 = 0}). Without `eta`: \eqn{\beta_{1ju} = \pm U(0.5, 2.5)}.
+#'   at \eqn{\beta_1 = 0}). Without `eta`: \eqn{\beta_{1ju} = \pm U(0.5, 2.5)}{beta_{1ju} = +-U(0.5, 2.5)}.
 #' @returns An object of class `identifiability_check`, a list with
 #' * `identifiable`: `TRUE`, `FALSE`, or `NA` (undecided); `verdict`: `"identifiable"`,
 #'   `"not identifiable"` or `"undecided"`; `advice`: what to try when undecided, else `""`;

@@ -6,11 +6,11 @@
 #' the last component's gate is anchored at 0; under the sigmoid gate none is; names as in
 #' `coef()`).
 #'
-#' **Covariance.** With J the n x p Jacobian of \eqn{\hat f(X_i)} in \eqn{\theta} at the estimate,
+#' **Covariance.** With J the n x p Jacobian of \eqn{\hat f(X_i)}{f_hat(X_i)} in \eqn{\theta} at the estimate,
 #' W the diagonal of the weights and r the residuals, `vcov()` of `type = "classical"` is the
-#' Gauss-Newton approximation \eqn{\hat\sigma^2 (J^\top W J)^{-1}}, \eqn{\hat\sigma^2 = RSS/(n - p)}
+#' Gauss-Newton approximation \eqn{\hat\sigma^2 (J^\top W J)^{-1}}{sigma_hat^2 (J'WJ)^(-1)}, \eqn{\hat\sigma^2 = RSS/(n - p)}{sigma_hat^2 = RSS/(n - p)}
 #' (as for [stats::nls()]); `"HC0"` is the heteroskedasticity-consistent sandwich
-#' \eqn{(J^\top W J)^{-1} J^\top W \mathrm{diag}(r^2) W J (J^\top W J)^{-1}}, and `"HC1"` that
+#' \eqn{(J^\top W J)^{-1} J^\top W \mathrm{diag}(r^2) W J (J^\top W J)^{-1}}{(J'WJ)^(-1) J'W diag(r^2) W J (J'WJ)^(-1)}, and `"HC1"` that
 #' times n/(n - p).
 #'
 #' **Validity.** These are asymptotic standard errors: they assume an exact-specified model (the
@@ -22,13 +22,13 @@
 #' * estimates on a bound of [lse_control()]'s box (within a relative 1e-4, as `fit$on_bound`
 #'   counts them): their rows and columns are `NA`, and the other entries treat them as fixed;
 #' * nearly unidentified directions: parameters whose variance inflation factor in
-#'   \eqn{J^\top W J} (scaled to unit diagonal) exceeds `1 / tol`; their rows and columns are
+#'   \eqn{J^\top W J}{J'WJ} (scaled to unit diagonal) exceeds `1 / tol`; their rows and columns are
 #'   `NA`, and the other entries are those of the identified part (the Jacobian columns of the
 #'   others are first projected off the unidentified ones, so their variances are not understated).
 #'
-#' `confint()` with `method = "wald"` gives \eqn{\hat\theta \pm z_{1-\alpha/2}\, se}. With
+#' `confint()` with `method = "wald"` gives \eqn{\hat\theta \pm z_{1-\alpha/2}\, se}{theta_hat +- z_(1-alpha/2) se}. With
 #' `method = "boot"` it gives parametric-bootstrap percentile intervals: `nboot` response vectors
-#' \eqn{Y^* = \hat f(X) + \varepsilon^*}, \eqn{\varepsilon^*_i \sim N(0, \hat\sigma^2 / w_i)}, are
+#' \eqn{Y^* = \hat f(X) + \varepsilon^*}{Y* = f_hat(X) + eps*}, \eqn{\varepsilon^*_i \sim N(0, \hat\sigma^2 / w_i)}{eps*_i ~ N(0, sigma_hat^2 / w_i)}, are
 #' refitted from the estimate (which keeps the components' labels) through
 #' [future.apply::future_lapply()], so `future::plan()` chooses the workers; results depend on
 #' `seed` only, not on the number of workers. Workers must find lsmoe on their library path.
@@ -36,7 +36,7 @@
 #' `anova()` compares fits of the same response on the same rows: a table of residual degrees of
 #' freedom, RSS, free parameters, AIC and BIC, and, between consecutive fits that are nested
 #' (the same k and expert family, the inputs of one a subset of the other's), the F test
-#' \eqn{F = \{(RSS_0 - RSS_1)/(p_1 - p_0)\} / \{RSS_1/(n - p_1)\}}. No test is given between
+#' \eqn{F = \{(RSS_0 - RSS_1)/(p_1 - p_0)\} / \{RSS_1/(n - p_1)\}}{F = ((RSS_0 - RSS_1)/(p_1 - p_0)) / (RSS_1/(n - p_1))}. No test is given between
 #' different k: under the smaller model the larger one's extra atom is not identified (its gate
 #' weight can vanish or two atoms can merge), so the likelihood-ratio statistic does not have the
 #' usual chi-squared limit.

@@ -9,7 +9,7 @@
 #' @section Package options:
 #' \describe{
 #'   \item{`lsmoe.simd`}{`TRUE` (default) or `FALSE`. The fused pass over the observations
-#'     (the model, residuals, \eqn{J^\top J} and \eqn{J^\top r} of every Levenberg-Marquardt
+#'     (the model, residuals, \eqn{J^\top J}{J'J} and \eqn{J^\top r}{J'r} of every Levenberg-Marquardt
 #'     iteration) exists in two builds: a portable one (SSE2 on x86-64) and, with GCC on
 #'     x86-64, one for AVX2 and FMA, chosen at run time when the CPU has both. It is about
 #'     twice as fast. `options(lsmoe.simd = FALSE)` forces the portable build. The two give

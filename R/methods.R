@@ -14,31 +14,31 @@
 #'   (1 + d + q) matrix, one row per expert, anchored zeros included: `beta0`, the gating slopes
 #'   `beta1.<input>` and the expert parameters.
 #' * `summary()` gives estimates, standard errors, z values and normal p-values (see
-#'   [moe_lse-inference] for when they are valid), \eqn{\hat\sigma}, R-squared, AIC and BIC, and
+#'   [moe_lse-inference] for when they are valid), \eqn{\hat\sigma}{sigma_hat}, R-squared, AIC and BIC, and
 #'   the optimiser's record.
-#' * `fitted()` is \eqn{\hat f(X_i)}; `residuals()` of `type` `"response"` (default) and
-#'   `"working"` are \eqn{Y_i - \hat f(X_i)}; `"pearson"` and `"deviance"` are
-#'   \eqn{\sqrt{w_i}(Y_i - \hat f(X_i))} (as for `lm`: with unit weights all four agree). With
+#' * `fitted()` is \eqn{\hat f(X_i)}{f_hat(X_i)}; `residuals()` of `type` `"response"` (default) and
+#'   `"working"` are \eqn{Y_i - \hat f(X_i)}{Y_i - f_hat(X_i)}; `"pearson"` and `"deviance"` are
+#'   \eqn{\sqrt{w_i}(Y_i - \hat f(X_i))}{sqrt(w_i) (Y_i - f_hat(X_i))} (as for `lm`: with unit weights all four agree). With
 #'   `na.action = na.exclude` both are padded with `NA`.
 #' * `nobs()` counts rows with positive weight; `deviance()` is the (weighted) RSS; p is the
 #'   number of free parameters (`length(coef(fit))`); `df.residual()` is n - p; `sigma()` is
-#'   \eqn{\sqrt{RSS/(n - p)}}; `logLik()` the Gaussian log-likelihood at the maximum-likelihood
-#'   \eqn{\hat\sigma^2 = RSS/n} (with weights as `lm` computes it), with `df` = p + 1, so `AIC()`
+#'   \eqn{\sqrt{RSS/(n - p)}}{sqrt(RSS/(n - p))}; `logLik()` the Gaussian log-likelihood at the maximum-likelihood
+#'   \eqn{\hat\sigma^2 = RSS/n}{sigma_hat^2 = RSS/n} (with weights as `lm` computes it), with `df` = p + 1, so `AIC()`
 #'   and `BIC()` use the same p.
 #' * `formula()`, `terms()`, `model.frame()` are those of the formula, as for `lm`;
 #'   `model.matrix()` is the design matrix `lm` would build from the same formula (with the
 #'   `(Intercept)` column, whose role the model's intercepts play); for `moe_lse_fit()` fits it is
 #'   the input matrix `x`.
-#' * `predict()` with `type = "response"` gives \eqn{\hat f(x)} (length m); `"gate"` the gate
-#'   values (m x k: softmax probabilities, or the k sigmoid gates, whose rows need not sum to 1); `"experts"` the expert values \eqn{h(x, \hat\eta_j)} (m x k).
+#' * `predict()` with `type = "response"` gives \eqn{\hat f(x)}{f_hat(x)} (length m); `"gate"` the gate
+#'   values (m x k: softmax probabilities, or the k sigmoid gates, whose rows need not sum to 1); `"experts"` the expert values \eqn{h(x, \hat\eta_j)}{h(x, eta_hat_j)} (m x k).
 #'   `newdata` is a data frame with the formula's variables (formula fits) or a matrix / data
 #'   frame with the d columns of `x`, matched by name when it has column names and by position
 #'   otherwise; without it, the training inputs are used (padded for `na.exclude`). A 0-row
 #'   `newdata` gives `numeric(0)` (or a 0 x k matrix). With `se.fit = TRUE` (response only) a list
 #'   `fit`, `se.fit`, `df`, `residual.scale` as for `lm`; `interval = "confidence"` gives a matrix
-#'   `fit`, `lwr`, `upr` from the delta method \eqn{se(x)^2 = g(x)^\top V g(x)}, with g the gradient
-#'   of \eqn{\hat f(x)} in the free parameters and V = `vcov(fit, type = vcov_type)`;
-#'   `"prediction"` adds \eqn{\hat\sigma^2} (for a new observation of unit weight). Errors of class
+#'   `fit`, `lwr`, `upr` from the delta method \eqn{se(x)^2 = g(x)^\top V g(x)}{se(x)^2 = g(x)' V g(x)}, with g the gradient
+#'   of \eqn{\hat f(x)}{f_hat(x)} in the free parameters and V = `vcov(fit, type = vcov_type)`;
+#'   `"prediction"` adds \eqn{\hat\sigma^2}{sigma_hat^2} (for a new observation of unit weight). Errors of class
 #'   `lsmoe_error_input` name a missing variable, a variable of the wrong type (a factor given
 #'   as numbers), new factor levels, non-finite values and an unknown `type`; a prediction that
 #'   overflows (inputs far outside the data) gives a warning of class `lsmoe_warning_nonfinite`.
@@ -46,7 +46,7 @@
 #'   regression function, y-limits covering both; d > 1: observed against fitted values); 2, the
 #'   gate values (against the input for d = 1, against the fitted values otherwise);
 #'   3, Pearson residuals against fitted values; 4, a normal Q-Q plot of the Pearson residuals
-#'   divided by \eqn{\hat\sigma}. Axis labels come from the formula. Default `1:2` for d = 1, and
+#'   divided by \eqn{\hat\sigma}{sigma_hat}. Axis labels come from the formula. Default `1:2` for d = 1, and
 #'   `c(1, 3)` otherwise.
 #'
 #' **Checked fits.** Every method (here and in [moe_lse-inference], [moe_lse-tidiers],

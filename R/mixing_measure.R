@@ -3,14 +3,14 @@
 #' A mixing measure collects the parameters of a softmax-gated mixture of experts with `k`
 #' components,
 #' \deqn{G = \sum_{i=1}^k \exp(\beta_{0i})\, \delta_{(\beta_{1i}, \eta_i)},}{G = sum_i exp(beta0_i) delta_(beta1_i, eta_i),}
-#' with weights \eqn{\exp(\beta_{0i})} and atoms \eqn{(\beta_{1i}, \eta_i)}, and defines the
+#' with weights \eqn{\exp(\beta_{0i})}{exp(beta_{0i})} and atoms \eqn{(\beta_{1i}, \eta_i)}, and defines the
 #' regression function
 #' \deqn{f_G(x) = \sum_{i=1}^k \mathrm{softmax}_i(\beta_{11}^\top x + \beta_{01}, \dots,
 #'   \beta_{1k}^\top x + \beta_{0k})\, h(x, \eta_i).}{f_G(x) = sum_i softmax_i(beta1' x + beta0) h(x, eta_i).}
 #' With `gate = gate_sigmoid()` it is the companion paper's sigmoid-gated measure
 #' \deqn{G = \sum_{i=1}^k \mathrm{sigmoid}(\beta_{0i})\, \delta_{(\beta_{1i}, \eta_i)}, \qquad
 #'   f_G(x) = \sum_{i=1}^k \mathrm{sigmoid}(\beta_{1i}^\top x + \beta_{0i})\, h(x, \eta_i),}{G = sum_i sigmoid(beta0_i) delta_(beta1_i, eta_i), f_G(x) = sum_i sigmoid(beta1_i' x + beta0_i) h(x, eta_i),}
-#' whose weights are \eqn{\mathrm{sigmoid}(\beta_{0i})} and which has no translation invariance
+#' whose weights are \eqn{\mathrm{sigmoid}(\beta_{0i})}{sigmoid(beta_{0i})} and which has no translation invariance
 #' (see [gates]; its losses are [voronoi_loss_sigmoid()]).
 #'
 #' `mixing_measure()` builds and validates one (typically a true measure \eqn{G_*} for

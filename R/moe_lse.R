@@ -2,14 +2,14 @@
 #'
 #' Fits the regression function
 #' \deqn{f_G(x) = \sum_{i=1}^k \mathrm{softmax}_i(\beta_{11}^\top x + \beta_{01}, \dots,
-#'   \beta_{1k}^\top x + \beta_{0k})\, h(x, \eta_i)}{f_G(x) = sum_i softmax_i(beta_1' x + beta_0) h(x, eta_i)}
+#'   \beta_{1k}^\top x + \beta_{0k})\, h(x, \eta_i)}{f_G(x) = sum_i softmax_i(beta_1i' x + beta_0i) h(x, eta_i)}
 #' by minimising the (weighted) residual sum of squares \eqn{\sum_{i=1}^n w_i (Y_i - f_G(X_i))^2}
 #' over mixing measures with `k` atoms (the least squares estimator, LSE). `k` equal to the true
 #' number of experts is the exact-specified case, `k` larger is over-specified. The softmax gate is
 #' invariant to a common shift of all \eqn{(\beta_{0i}, \beta_{1i})}; the fit anchors the last
 #' component, \eqn{\beta_{0k} = 0}, \eqn{\beta_{1k} = 0}, and its free parameters (`coef()`) are
 #' the others. With `gate = gate_sigmoid()` the gate is instead one sigmoid per expert,
-#' \eqn{f_G(x) = \sum_i \mathrm{sigmoid}(\beta_{1i}^\top x + \beta_{0i})\, h(x, \eta_i)} (the
+#' \eqn{f_G(x) = \sum_i \mathrm{sigmoid}(\beta_{1i}^\top x + \beta_{0i})\, h(x, \eta_i)}{f_G(x) = sum_i sigmoid(beta_{1i}' x + beta_{0i}) h(x, eta_i)} (the
 #' companion paper's model): no normalisation, no anchoring, all k components have free
 #' \eqn{(\beta_{0i}, \beta_{1i})}, and the response is scaled but not centred inside the fitter
 #' (see [gates]).
@@ -31,7 +31,7 @@
 #' reported on the data's scale.
 #'
 #' **Default expert.** The default `expert_sigmoid()` is the paper's form \eqn{h = 1/(1 + e^{-(a^\top x
-#' + b)})}: a mixture of such experts takes values in (0, 1). A response whose median lies outside
+#' + b)})}{h = 1/(1 + exp(-(a' x + b)))}: a mixture of such experts takes values in (0, 1). A response whose median lies outside
 #' the range the experts can reach (\[0, 1\] for sigmoid, \[-1, 1\] for tanh, \[0, Inf) for ReLU)
 #' is an error of class `lsmoe_error_range` that names the alternatives (experts with an output
 #' weight, linear experts); a fit worse than a constant warns with class `lsmoe_warning_fit`.
@@ -75,7 +75,7 @@
 #'   a named vector);
 #' * `theta`: the free parameter vector; `rss`: (weighted) residual sum of squares; `nobs`: the
 #'   number of rows with positive weight;
-#' * `fitted.values`, `residuals` (\eqn{y - \hat f}, unweighted), one per row used;
+#' * `fitted.values`, `residuals` (\eqn{y - \hat f}{y - f_hat}, unweighted), one per row used;
 #' * `weights` (`NULL` for an unweighted fit);
 #' * `converged` (logical), `status` (integer code) and `message`; `iterations` and `evaluations`
 #'   (passes over the rows) of the best start; `on_bound`: number of estimates on a bound (on the scale the bounds hold, see

@@ -1,8 +1,8 @@
 #' Convergence-rate study of the least squares estimator
 #'
 #' For every sample size in `n` and every replicate, simulates data from the true mixing measure
-#' `G0` ([simulate_moe()]: \eqn{X \sim} Uniform\eqn{[0,1]^d} unless `x` says otherwise,
-#' \eqn{Y = f_{G_0}(X) + \varepsilon}, \eqn{\varepsilon \sim N(0, \sigma^2)}), fits [moe_lse()]
+#' `G0` ([simulate_moe()]: \eqn{X \sim}{X ~} Uniform\eqn{[0,1]^d} unless `x` says otherwise,
+#' \eqn{Y = f_{G_0}(X) + \varepsilon}{Y = f_{G_0}(X) + eps}, \eqn{\varepsilon \sim N(0, \sigma^2)}{eps ~ N(0, sigma^2)}), fits [moe_lse()]
 #' with `k` experts of `G0`'s family (over-specified when `k > k*`), and computes the requested
 #' losses between the fitted and the true mixing measure:
 #' `"D1"` and `"D2"` ([voronoi_loss()], with exponent `r` for D2, under every alignment in
@@ -12,9 +12,9 @@
 #' of the Voronoi losses and the occupancy of the Voronoi cells.
 #'
 #' **Starts.** `"near_truth"`: `n_starts` (from `control`) starts at the true atoms plus
-#' independent \eqn{N(0, \mathrm{jitter}^2)} noise on every parameter; for an over-specified fit,
+#' independent \eqn{N(0, \mathrm{jitter}^2)}{N(0, jitter^2)} noise on every parameter; for an over-specified fit,
 #' the `k - k*` surplus components split the true atoms with the largest weights: each split atom
-#' is duplicated and both copies get half its weight (\eqn{\beta_0 - \log 2}), as in the studies of
+#' is duplicated and both copies get half its weight (\eqn{\beta_0 - \log 2}{beta_0 - log 2}), as in the studies of
 #' Nguyen, Ho and Rinaldo. `"data"`: the fitter's own strategy ([lse_control()]). `"both"`: all of
 #' these starts; the smallest RSS wins.
 #'
@@ -415,7 +415,7 @@ print.rate_study <- function(x, ...) {
 
 #' Empirical convergence rates, global and local
 #'
-#' Fits \eqn{\log(\mathrm{loss}) = \log c + s \log n} by least squares for every loss (and every
+#' Fits \eqn{\log(\mathrm{loss}) = \log c + s \log n}{log(loss) = log c + s log n} by least squares for every loss (and every
 #' truth / expert / `k` / alignment setting a study holds), both on the replicate values
 #' (`method = "replicates"`) and on the per-n mean losses (`method = "means"`), and reports the
 #' slope \eqn{s} with its standard error and confidence interval. With `window`, it also fits
@@ -426,7 +426,7 @@ print.rate_study <- function(x, ...) {
 #' for D2 with linear and polynomial experts when over-specified.
 #'
 #' **Windows.** The windows are \eqn{[10^{b_m}, 10^{b_{m+1}}]} with breaks \eqn{b_m} every
-#' `window` decades from \eqn{\lfloor \log_{10} \min n \rfloor}; a window includes its two end
+#' `window` decades from \eqn{\lfloor \log_{10} \min n \rfloor}{floor(log10(min n))}; a window includes its two end
 #' points (to within \eqn{10^{-3}} decades, since log-spaced sample sizes are rounded), so
 #' neighbouring windows share the sample size on their common boundary. A window with fewer than
 #' two distinct n is skipped. Local intervals are t intervals from the replicate values of the
@@ -440,7 +440,7 @@ print.rate_study <- function(x, ...) {
 #' @returns A data frame with one row per setting, loss and method: `truth`, `expert`, `k`,
 #'   `loss`, `align` (`NA` where the study has no such column), `method` (`"replicates"`,
 #'   `"means"` or `"local"`), `n_lo`, `n_hi` (the range of n used), `slope`, `se`, `lower`,
-#'   `upper` (interval for the slope), `c` (the constant \eqn{e^{\mathrm{intercept}}}),
+#'   `upper` (interval for the slope), `c` (the constant \eqn{e^{\mathrm{intercept}}}{exp(intercept)}),
 #'   `n_sizes`, `n_points`, `n_dropped` (rows left out because the loss is missing, e.g. a
 #'   failed fit, or `n` is missing or not positive). Errors of class `lsmoe_error_input` when a
 #'   setting has fewer than two distinct `n`, or a loss value is zero or negative (its logarithm
@@ -554,8 +554,8 @@ loss_label <- function(df) {
 #'
 #' Four views of a [rate_study()]:
 #' * `what = "loss"` (default): log-log plot of the mean loss per sample size with
-#'   \eqn{\pm 2} standard-deviation bars (cut at the smallest observed loss where the mean minus
-#'   two SD is not positive) and the least-squares line \eqn{c\, n^{s}} (fitted on the replicate
+#'   \eqn{\pm 2}{+-2} standard-deviation bars (cut at the smallest observed loss where the mean minus
+#'   two SD is not positive) and the least-squares line \eqn{c\, n^{s}}{c n^s} (fitted on the replicate
 #'   values), labelled, one panel per loss and one colour per setting;
 #' * `what = "local"`: the local slopes of [estimate_rate()] (one per window of n, at the
 #'   window's geometric midpoint, with their intervals), one panel per loss, the global slope as

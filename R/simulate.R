@@ -3,7 +3,7 @@
 #' Draws \eqn{(X_i, Y_i)}, \eqn{i = 1, \dots, n}, from the regression model of the paper (with the
 #' gate of the measure `G`, softmax or sigmoid, see [gates]),
 #' \deqn{Y_i = f_G(X_i) + \varepsilon_i, \qquad \varepsilon_i \sim N(0, \sigma^2),}{Y_i = f_G(X_i) + eps_i, eps_i ~ N(0, sigma^2),}
-#' with \eqn{X_i \sim \mathrm{Uniform}[0, 1]^d} by default. All randomness comes from R's random
+#' with \eqn{X_i \sim \mathrm{Uniform}[0, 1]^d}{X_i ~ Uniform[0, 1]^d} by default. All randomness comes from R's random
 #' number generator (`runif()` for the inputs, then `rnorm()` for the noise), so `set.seed()`
 #' reproduces a draw.
 #'
@@ -13,7 +13,7 @@
 #'   must agree).
 #' @param noise_sd Noise standard deviation \eqn{\sigma}, a finite number >= 0 (0 gives
 #'   \eqn{Y = f_G(X)}).
-#' @param x `NULL` (default: \eqn{X \sim \mathrm{Uniform}[0, 1]^d}), a numeric matrix n x d of
+#' @param x `NULL` (default: \eqn{X \sim \mathrm{Uniform}[0, 1]^d}{X ~ Uniform[0, 1]^d}), a numeric matrix n x d of
 #'   inputs (a vector when d = 1), or a function of `n` returning such a matrix (for example
 #'   `function(n) matrix(rnorm(2 * n), n, 2)`).
 #' @returns A list with

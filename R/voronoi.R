@@ -28,7 +28,7 @@
 #' * `assignment`: integer vector of length k, the true atom (cell) of each fitted atom;
 #' * `cells`: list of length k*, the (increasing) indices of the fitted atoms in each cell;
 #' * `size`: integer vector of length k*, the cell sizes \eqn{|A_j|};
-#' * `distance`: numeric matrix k x k*, \eqn{\|\omega_i - \omega^*_j\|} (after alignment);
+#' * `distance`: numeric matrix k x k*, \eqn{\|\omega_i - \omega^*_j\|}{||omega_i - omega*_j||} (after alignment);
 #' * `aligned` (logical), `align` (the alignment) and `shift`: list of `t0` (number) and `t1`
 #'   (numeric d), zero when not aligned, and `measure` (`"G"` or `"G0"`: which measure was
 #'   translated).
@@ -110,7 +110,7 @@ print.voronoi_cells <- function(x, ...) {
 #' Computes the Voronoi loss of a fitted mixing measure \eqn{G} (k atoms) against a true one
 #' \eqn{G_*} (k* atoms), the loss in which Nguyen, Ho and Rinaldo (2024) state the parameter
 #' rates of the least squares estimator. With the Voronoi cells \eqn{A_j} of [voronoi_cells()],
-#' \eqn{\Delta\beta_{1ij} = \beta_{1i} - \beta^*_{1j}} and \eqn{\Delta\eta_{ij} = \eta_i - \eta^*_j}:
+#' \eqn{\Delta\beta_{1ij} = \beta_{1i} - \beta^*_{1j}}{Delta beta_{1ij} = beta_{1i} - beta*_{1j}} and \eqn{\Delta\eta_{ij} = \eta_i - \eta^*_j}{Delta eta_{ij} = eta_i - eta*_j}:
 #'
 #' **D1** (strongly identifiable experts such as sigmoid and tanh):
 #' \deqn{D_1(G, G_*) = \sum_{j: |A_j| > 1} \sum_{i \in A_j} e^{\beta_{0i}} (\|\Delta\beta_{1ij}\|^2 + \|\Delta\eta_{ij}\|^2)
@@ -121,11 +121,11 @@ print.voronoi_cells <- function(x, ...) {
 #' \eqn{\eta = (a, b)}:
 #' \deqn{D_{2,r}(G, G_*) = \sum_{j=1}^{k_*} \sum_{i \in A_j} e^{\beta_{0i}} (\|\Delta\beta_{1ij}\|^r + \|\Delta a_{ij}\|^r + |\Delta b_{ij}|^r)
 #'   + \sum_{j=1}^{k_*} \Big| \sum_{i \in A_j} e^{\beta_{0i}} - e^{\beta^*_{0j}} \Big|.}{D2r = sum_j sum_{i in A_j} exp(beta0_i) (||dbeta1||^r + ||da||^r + |db|^r) + sum_j |sum_{i in A_j} exp(beta0_i) - exp(beta0*_j)|.}
-#' The expert parameter is split into blocks, each contributing its own \eqn{\|\cdot\|^r}: for
+#' The expert parameter is split into blocks, each contributing its own \eqn{\|\cdot\|^r}{||.||^r}: for
 #' an output-weighted ridge expert \eqn{\eta = (a, b, c)} the output weight adds
 #' \eqn{|\Delta c_{ij}|^r} (it is treated like \eqn{b}); for [expert_constant()],
 #' \eqn{\eta = b} and the expert term is \eqn{|\Delta b_{ij}|^r}. In D1 the whole vector
-#' \eqn{\eta} (including any \eqn{c}) enters through \eqn{\|\Delta\eta_{ij}\|}. Atoms of
+#' \eqn{\eta} (including any \eqn{c}) enters through \eqn{\|\Delta\eta_{ij}\|}{||Delta eta_{ij}||}. Atoms of
 #' output-weighted tanh experts are compared in the form with \eqn{c \ge 0} (as in
 #' [voronoi_cells()]).
 #'
@@ -140,7 +140,7 @@ print.voronoi_cells <- function(x, ...) {
 #'   first shifted by \eqn{(t_0, t_1)} with
 #'   \deqn{\sum_i e^{\beta_{0i} + t_0} = \sum_j e^{\beta^*_{0j}}, \qquad
 #'   \sum_i w_i (\beta_{1i} + t_1) = \sum_j w^*_j \beta^*_{1j},}{sum_i exp(beta0_i + t0) = sum_j exp(beta0*_j),  sum_i w_i (beta1_i + t1) = sum_j w*_j beta1*_j,}
-#'   where \eqn{w = \mathrm{softmax}(\beta_0)} and \eqn{w^* = \mathrm{softmax}(\beta^*_0)} are the
+#'   where \eqn{w = \mathrm{softmax}(\beta_0)}{w = softmax(beta_0)} and \eqn{w^* = \mathrm{softmax}(\beta^*_0)}{w* = softmax(beta*_0)} are the
 #'   normalised weights; cells and loss are computed at the shifted \eqn{G}. An exact translate
 #'   of \eqn{G_*} then has loss 0. A surplus component with a large gating slope and some weight
 #'   moves the weighted mean slope, hence every fitted slope.
@@ -153,7 +153,7 @@ print.voronoi_cells <- function(x, ...) {
 #'   change only at finitely many translations \eqn{t_1} (where a fitted atom is equidistant from
 #'   two translated true atoms, a linear equation in \eqn{t_1}); between them the loss splits into
 #'   a weight part in \eqn{t_0} alone, minimised exactly by a weighted median of
-#'   \eqn{\sum_{i \in A_j} e^{\beta_{0i}} / e^{\beta^*_{0j}}} clamped to the box, and a parameter
+#'   \eqn{\sum_{i \in A_j} e^{\beta_{0i}} / e^{\beta^*_{0j}}}{sum_{i in A_j} exp(beta_{0i}) / exp(beta*_{0j})} clamped to the box, and a parameter
 #'   part convex in \eqn{t_1}, minimised by bisection on its one-sided derivatives down to
 #'   adjacent doubles. The infimum is the smallest of these minima over the closed intervals and of
 #'   the values at the breakpoints (where the tie rule forms the cells), so the returned loss is
@@ -172,7 +172,7 @@ print.voronoi_cells <- function(x, ...) {
 #'   anchored the same way.
 #'
 #' **Decomposition** (`terms = TRUE`). Per true atom \eqn{j}, the loss is its weight term
-#' \eqn{|\sum_{i \in A_j} e^{\beta_{0i}} - e^{\beta^*_{0j}}|} plus the cell's parameter terms,
+#' \eqn{|\sum_{i \in A_j} e^{\beta_{0i}} - e^{\beta^*_{0j}}|}{|sum_{i in A_j} exp(beta_{0i}) - exp(beta*_{0j})|} plus the cell's parameter terms,
 #' reported as `split` when \eqn{|A_j| > 1} (the atom is fitted by several components: for D1 the
 #' squared distances) and as `single` when \eqn{|A_j| = 1} (for D1 the distances); the columns add
 #' up to the loss.
@@ -359,9 +359,9 @@ as.double.voronoi_loss <- function(x, ...) {
 #' Monte Carlo estimate of the \eqn{L^2(\mu)} distance between two regression functions,
 #' \deqn{\|f_G - f_{G_*}\|_{L^2(\mu)} = \Big(\int (f_G(x) - f_{G_*}(x))^2\, d\mu(x)\Big)^{1/2}
 #'   \approx \Big(\frac{1}{m} \sum_{s=1}^m (f_G(X_s) - f_{G_*}(X_s))^2\Big)^{1/2},}{||f_G - f_G0||_L2(mu) ~ sqrt(mean((f_G(X_s) - f_G0(X_s))^2)),}
-#' with \eqn{X_1, \dots, X_m \sim \mu = \mathrm{Uniform}[0, 1]^d} by default (R's random number
+#' with \eqn{X_1, \dots, X_m \sim \mu = \mathrm{Uniform}[0, 1]^d}{X_1, ..., X_m ~ mu = Uniform[0, 1]^d} by default (R's random number
 #' generator: use `set.seed()` for reproducibility). The standard error is the delta-method one,
-#' \eqn{\mathrm{sd}(D^2) / (2 \sqrt{m}\, \widehat{\|\cdot\|})} with
+#' \eqn{\mathrm{sd}(D^2) / (2 \sqrt{m}\, \widehat{\|\cdot\|})}{sd(D^2) / (2 sqrt(m) * estimate)} with
 #' \eqn{D = f_G(X) - f_{G_*}(X)} (0 when the estimate is 0).
 #'
 #' The regression function is defined for any expert family, so `G` and `G0` may use different

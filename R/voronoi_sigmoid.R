@@ -1,11 +1,11 @@
 #' Voronoi losses of sigmoid-gated mixing measures
 #'
 #' The losses of the companion paper (Nguyen, Ho and Rinaldo 2024b) between a fitted
-#' sigmoid-gated measure \eqn{G = \sum_i \mathrm{sigmoid}(\beta_{0i}) \delta_{(\beta_{1i}, \eta_i)}}
+#' sigmoid-gated measure \eqn{G = \sum_i \mathrm{sigmoid}(\beta_{0i}) \delta_{(\beta_{1i}, \eta_i)}}{G = sum_i sigmoid(beta_{0i}) delta_{(beta_{1i}, eta_i)}}
 #' (k atoms) and a reference measure with \eqn{k_*} atoms. Fitted atom i belongs to the Voronoi
 #' cell \eqn{A_j} of the reference atom j nearest in \eqn{(\beta_1, \eta)} (Euclidean; ties to
-#' the lowest j), with \eqn{\Delta\beta_{1ij} = \beta_{1i} - \beta^*_{1j}},
-#' \eqn{\Delta\eta_{ij} = \eta_i - \eta^*_j} and \eqn{s} the sigmoid. The sigmoid gate has no
+#' the lowest j), with \eqn{\Delta\beta_{1ij} = \beta_{1i} - \beta^*_{1j}}{Delta beta_{1ij} = beta_{1i} - beta*_{1j}},
+#' \eqn{\Delta\eta_{ij} = \eta_i - \eta^*_j}{Delta eta_{ij} = eta_i - eta*_j} and \eqn{s} the sigmoid. The sigmoid gate has no
 #' translation invariance, so there is no alignment. Atoms of output-weighted tanh experts are
 #' compared in the form with \eqn{c \ge 0} (see [voronoi_cells()]).
 #'
@@ -16,16 +16,16 @@
 #'   (no weight factor on the parameter terms, unlike the softmax loss).
 #' * `"D2"` (Regime 1, polynomial and linear experts; \eqn{r \ge 1}): the same weight terms plus
 #'   \eqn{\sum_j \sum_{i \in A_j} (\|\Delta\beta_{1ij}\|^r + \|\Delta a_{ij}\|^r + |\Delta b_{ij}|^r
-#'   [+ |\Delta c_{ij}|^r])}. The intercepts \eqn{\beta_{0i}} enter through the weight terms only:
+#'   [+ |\Delta c_{ij}|^r])}{sum_j sum_{i in A_j} (||Delta beta_{1ij}||^r + ||Delta a_{ij}||^r + |Delta b_{ij}|^r [+ |Delta c_{ij}|^r])}. The intercepts \eqn{\beta_{0i}} enter through the weight terms only:
 #'   within a cell of several atoms they are not identified one by one, only the sum of their
-#'   weights is. (Paper notes section 7 lists \eqn{|\Delta\beta_0|^r} among D2's terms; with it, a
+#'   weights is. (Paper notes section 7 lists \eqn{|\Delta\beta_0|^r}{|Delta beta_0|^r} among D2's terms; with it, a
 #'   measure whose split atoms converge to \eqn{G_*} - weights summing to
 #'   \eqn{s(\beta^*_{0j})}, slopes and experts converging - would keep a loss of at least
-#'   \eqn{|\Delta\beta_0|^r > 0}, so D2 would not vanish as \eqn{G \to G_*}. The package follows
+#'   \eqn{|\Delta\beta_0|^r > 0}{|Delta beta_0|^r > 0}, so D2 would not vanish as \eqn{G \to G_*}{G -> G_*}. The package follows
 #'   the shape of D1; the tests check that D1 and D2 vanish along such a sequence.)
-#' * `"D3"` (Regime 2, reference \eqn{\bar G} from [gbar_measure()], cells with respect to
-#'   \eqn{\bar G}'s atoms): \eqn{\sum_j \sum_{i \in A_j} (|\beta_{0i} - \bar\beta_{0j}| +
-#'   \|\beta_{1i} - \bar\beta_{1j}\| + \|\eta_i - \bar\eta_j\|)}, no weight terms.
+#' * `"D3"` (Regime 2, reference \eqn{\bar G}{G-bar} from [gbar_measure()], cells with respect to
+#'   \eqn{\bar G}{G-bar}'s atoms): \eqn{\sum_j \sum_{i \in A_j} (|\beta_{0i} - \bar\beta_{0j}| +
+#'   \|\beta_{1i} - \bar\beta_{1j}\| + \|\eta_i - \bar\eta_j\|)}{sum_j sum_{i in A_j} (|beta_{0i} - beta-bar_{0j}| + ||beta_{1i} - beta-bar_{1j}|| + ||eta_i - eta-bar_j||)}, no weight terms.
 #'
 #' An empty cell contributes \eqn{s(\beta^*_{0j})} to D1 and D2 and nothing to D3. Each loss is 0
 #' when G equals the reference (up to the order of the atoms) and does not depend on that order.
@@ -33,7 +33,7 @@
 #'
 #' @param G The fitted measure: a sigmoid-gated [mixing_measure()] or a [moe_lse()] fit with
 #'   `gate = gate_sigmoid()` (k atoms).
-#' @param G0 The reference measure (\eqn{G_*} for D1 and D2, \eqn{\bar G} for D3), sigmoid-gated,
+#' @param G0 The reference measure (\eqn{G_*} for D1 and D2, \eqn{\bar G}{G-bar} for D3), sigmoid-gated,
 #'   with the same input dimension and expert family.
 #' @param type `"D1"` (default), `"D2"` or `"D3"`.
 #' @param r Exponent of D2, a number in \[1, 100\] (default 2, as for [voronoi_loss()]); ignored
@@ -129,7 +129,7 @@ check_vls_object <- function(x) {
 #' least squares estimator with k atoms converges not to the truth \eqn{G_*} but to
 #' \deqn{\bar G \in \arg\min_{G \text{ with } k \text{ atoms}} \|f_G - f_{G_*}\|_{L^2(\mu)}.}{G-bar in argmin over G with k atoms of ||f_G - f_G*||_L2(mu).}
 #' `gbar_measure()` computes it by fitting the k-atom sigmoid-gated model with [moe_lse_fit()] to a
-#' large noiseless sample \eqn{(X_s, f_{G_*}(X_s))}, \eqn{s = 1, \dots, n}, \eqn{X_s \sim \mu}
+#' large noiseless sample \eqn{(X_s, f_{G_*}(X_s))}, \eqn{s = 1, \dots, n}, \eqn{X_s \sim \mu}{X_s ~ mu}
 #' (default n = 1e5 draws from Uniform\eqn{[0,1]^d}), from starts that split each true atom into
 #' \eqn{k - k_* + 1} jittered copies (weights shared so that they sum to the atom's weight), plus
 #' the fitter's own global starts (`control`); the smallest RSS wins. The empirical
@@ -143,18 +143,18 @@ check_vls_object <- function(x) {
 #' with a null expert (\eqn{h(x, 0) = 0}: linear, polynomial, ReLU, GELU, tanh) or positively
 #' homogeneous ones (linear, ReLU: an atom's expert can be split between two atoms with the same
 #' gate), \eqn{f_{G_*}} itself is representable with k atoms, so the minimum is 0 and
-#' \eqn{\bar G} is not unique. Even without such experts an extra atom can hide inside the box
+#' \eqn{\bar G}{G-bar} is not unique. Even without such experts an extra atom can hide inside the box
 #' (gate or expert values near 0 at a large \eqn{|\beta_0|} or \eqn{|b|}). A warning of class
 #' `lsmoe_warning_gbar` says so when k exceeds the number of true atoms and the mean squared
 #' approximation error is below \eqn{10^{-10}} times the mean square of \eqn{f_{G_*}}, and when
-#' estimates sit on a bound of the box (then \eqn{\bar G} depends on the box). With k equal to the
-#' number of true atoms, \eqn{\bar G = G_*}. Sigmoid experts under the sigmoid gate are also
-#' symmetric in \eqn{(\beta_{0i}, \beta_{1i}) \leftrightarrow (b_i, a_i)} per atom (the product of
-#' two sigmoids), so \eqn{\bar G} is unique at best up to that swap. And since
+#' estimates sit on a bound of the box (then \eqn{\bar G}{G-bar} depends on the box). With k equal to the
+#' number of true atoms, \eqn{\bar G = G_*}{G-bar = G_*}. Sigmoid experts under the sigmoid gate are also
+#' symmetric in \eqn{(\beta_{0i}, \beta_{1i}) \leftrightarrow (b_i, a_i)}{(beta_{0i}, beta_{1i}) <-> (b_i, a_i)} per atom (the product of
+#' two sigmoids), so \eqn{\bar G}{G-bar} is unique at best up to that swap. And since
 #' \eqn{s(z) = 1 - s(-z)}, an atom \eqn{(\beta_0, \beta_1, \eta)} equals its reflection
 #' \eqn{(-\beta_0, -\beta_1, -\eta)} (for experts odd in \eqn{\eta}) plus the expert
 #' \eqn{h(x, \eta)} itself, which a gating-slope-0 atom can absorb for linear and (rescaled)
-#' ReLU experts: for those, \eqn{\bar G} can be \eqn{G_*} written with reflected atoms.
+#' ReLU experts: for those, \eqn{\bar G}{G-bar} can be \eqn{G_*} written with reflected atoms.
 #'
 #' @param G0 The truth \eqn{G_*}: a sigmoid-gated [mixing_measure()].
 #' @param k Number of atoms, a whole number >= the number of atoms of `G0` (default one more).
@@ -167,7 +167,7 @@ check_vls_object <- function(x) {
 #'   of R's generator; with a seed the generator's state is restored afterwards.
 #' @returns A sigmoid-gated `mixing_measure` with k atoms and an extra component `gbar`: a list
 #'   with `n`, `mse` (the mean squared approximation error \eqn{\frac1n \sum_s (f_{\bar G}(X_s) -
-#'   f_{G_*}(X_s))^2}), `converged` and `on_bound` (estimates on a bound). Errors of class
+#'   f_{G_*}(X_s))^2}{(1/n) sum_s (f_{G-bar}(X_s) - f_{G_*}(X_s))^2}), `converged` and `on_bound` (estimates on a bound). Errors of class
 #'   `lsmoe_error_input` for invalid arguments.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024b). Sigmoid gating is more sample efficient than
