@@ -99,7 +99,7 @@ pinv_sym <- function(A, rtol = 1e-10) {
 # Everything vcov(), predict(se.fit) and confint() need. Index sets: `bound` (on a bound, treated
 # as fixed), `sing` (unidentified), `C` (the rest). Jacobian columns of C are projected off those
 # of `sing` (proj = A_SS^+ A_SC), and V_CC is the covariance of theta_C.
-lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE) {
+lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, leverage = FALSE) {
   # Longer than 60 lines: one linear-algebra computation whose intermediate index sets and matrices are all returned; split, they would travel through every part.
   type <- match_choice(type, c("classical", "HC0", "HC1"), "type")
   tol <- check_number(tol, "tol", min = 0, max = 1, strict_min = TRUE)
@@ -167,7 +167,10 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE) {
                       ". Asymptotic standard errors need an exact-specified fit with estimates inside the bounds."),
                class = "lsmoe_warning_inference")
   }
-  list(V = V, C = C, S = S, bound = bound, sing = sing, proj = proj, type = type)
+  # leverages of the rows of positive weight: the diagonal of the Gauss-Newton hat matrix
+  # W^(1/2) J_C (J_C' W J_C)^(-1) J_C' W^(1/2) of the free, identified parameters
+  lev <- if (leverage && length(C)) rowSums((Jc %*% Minv) * Jc) else if (leverage) numeric(n) else NULL
+  list(V = V, C = C, S = S, bound = bound, sing = sing, proj = proj, type = type, leverage = lev, keep = keep)
 }
 
 # Delta-method standard errors of f-hat at the rows of X (checked inputs).
@@ -309,4 +312,80 @@ anova.moe_lse <- function(object, ...) {
                    "model the extra atom is not identified (its gate weight can vanish or two atoms merge)."),
             if (length(notes)) paste(notes, collapse = "\n"))
   structure(tab, heading = head, class = c("anova", "data.frame"))
+}
+
+#' Leverages, standardised residuals and Cook's distances of a moe_lse fit
+#'
+#' Regression diagnostics from the Gauss-Newton linearisation of a [moe_lse()] fit at its
+#' estimate, as [stats::nls()] fits are linearised for inference (the same J, W and index sets as
+#' [vcov()][moe_lse-inference]): with \eqn{J_C}{J_C} the Jacobian columns of the free parameters that are
+#' neither on a bound nor unidentified (projected off the unidentified ones) and \eqn{p_C}{p_C} their
+#' number,
+#' * `hatvalues()`: \eqn{h_i = w_i J_{C,i} (J_C^\top W J_C)^{-1} J_{C,i}^\top}{h_i = w_i J_C[i, ] (J_C' W J_C)^(-1) J_C[i, ]'},
+#'   the diagonal of the hat matrix (they sum to \eqn{p_C}{p_C}); 0 for rows of weight 0;
+#' * `rstandard()`: \eqn{\sqrt{w_i} r_i / (\hat\sigma \sqrt{1 - h_i})}{sqrt(w_i) r_i / (sigma_hat sqrt(1 - h_i))}
+#'   with \eqn{\hat\sigma}{sigma_hat} = `sigma()`;
+#' * `cooks.distance()`: \eqn{w_i r_i^2 h_i / (p_C \hat\sigma^2 (1 - h_i)^2)}{w_i r_i^2 h_i / (p_C sigma_hat^2 (1 - h_i)^2)}.
+#'
+#' For k = 1 linear experts they are those of [stats::lm()]. For a nonlinear fit they describe the
+#' linearised model: a row of leverage near 1 steers its own fitted value (often a gate or an
+#' expert that serves few rows). The caveats of [vcov()][moe_lse-inference] apply: over-specified
+#' fits and estimates on a bound make them descriptive only.
+#'
+#' @param model A `moe_lse` fit.
+#' @param ... Unused.
+#' @returns A numeric vector with one value per row of the data (named as `residuals()`; for rows
+#'   dropped by `na.action = na.exclude`, `hatvalues()` 0 and the others `NA`, as for `lm`);
+#'   `rstandard()` and `cooks.distance()` are `NA`
+#'   for rows of weight 0 and where \eqn{h_i = 1}{h_i = 1}, and `NA` everywhere when `sigma()` is undefined
+#'   (no residual degrees of freedom). An invalid fit raises an error of class
+#'   `lsmoe_error_input`.
+#' @seealso [moe_lse-inference], [stats::influence.measures()]
+#' @references
+#' Bates, D. M. and Watts, D. G. (1988). *Nonlinear Regression Analysis and Its Applications*.
+#' Wiley, section 4.4 (the linearised model's leverages and residuals). \doi{10.1002/9780470316757}
+#' @examples
+#' set.seed(1)
+#' fit <- moe_lse(dist ~ speed, data = cars, k = 1, expert = "linear", control = lse_control(n_starts = 2))
+#' all.equal(hatvalues(fit), hatvalues(lm(dist ~ speed, data = cars)))
+#' head(cooks.distance(fit))
+#' @name moe_lse-influence
+NULL
+
+# The leverages, the rows of positive weight and the number of free identified parameters.
+fit_influence <- function(model) {
+  model <- validate_fit(model, "model")
+  info <- lse_inference(model, "classical", warn = FALSE, leverage = TRUE)
+  h <- numeric(length(model$y))
+  h[info$keep] <- pmin(pmax(info$leverage, 0), 1)
+  w <- if (is.null(model$weights)) rep(1, length(h)) else model$weights
+  s <- suppressWarnings(stats::sigma(model))
+  list(model = model, h = h, w = w, s = s, pc = length(info$C), r = as.vector(model$residuals))
+}
+
+#' @rdname moe_lse-influence
+#' @export
+hatvalues.moe_lse <- function(model, ...) {
+  f <- fit_influence(model)
+  h <- stats::naresid(f$model$na.action, with_row_names(f$h, f$model$x))
+  h[is.na(h)] <- 0  # rows dropped by na.exclude, as lm.influence() gives them
+  h
+}
+
+#' @rdname moe_lse-influence
+#' @export
+rstandard.moe_lse <- function(model, ...) {
+  f <- fit_influence(model)
+  v <- sqrt(f$w) * f$r / (f$s * sqrt(1 - f$h))
+  v[f$w == 0 | f$h >= 1 | !is.finite(v)] <- NA_real_
+  stats::naresid(f$model$na.action, with_row_names(v, f$model$x))
+}
+
+#' @rdname moe_lse-influence
+#' @export
+cooks.distance.moe_lse <- function(model, ...) {
+  f <- fit_influence(model)
+  v <- f$w * f$r^2 * f$h / (f$pc * f$s^2 * (1 - f$h)^2)
+  v[f$w == 0 | f$h >= 1 | !is.finite(v)] <- NA_real_
+  stats::naresid(f$model$na.action, with_row_names(v, f$model$x))
 }

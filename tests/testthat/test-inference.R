@@ -208,3 +208,42 @@ test_that("confint() rejects NA or empty parm with a classed error (fuzz seed 1,
   expect_error(confint(f, parm = NA_integer_), "`parm`", class = "lsmoe_error_input")
   expect_error(confint(f, parm = integer(0)), "`parm`", class = "lsmoe_error_input")
 })
+
+test_that("hatvalues(), rstandard() and cooks.distance() of k = 1 linear experts are lm's, with weights and NA", {
+  aq <- datasets::airquality
+  aq$w <- rep(c(1, 2, 0.5), length.out = nrow(aq))
+  set.seed(4)
+  f <- moe_lse(Ozone ~ Temp + Wind, data = aq, k = 1, expert = "linear", weights = w, na.action = na.exclude,
+               control = lse_control(n_starts = 2))
+  l <- lm(Ozone ~ Temp + Wind, data = aq, weights = w, na.action = na.exclude)
+  expect_equal(hatvalues(f), hatvalues(l), tolerance = 1e-8)
+  expect_equal(rstandard(f), rstandard(l), tolerance = 1e-7)
+  # (lm's cooks.distance() names the rows dropped by na.exclude NA; the values are compared)
+  expect_equal(unname(cooks.distance(f)), unname(cooks.distance(l)), tolerance = 1e-7)
+  expect_identical(names(cooks.distance(f)), names(hatvalues(l)))
+})
+
+test_that("leverages of a nonlinear fit are the Gauss-Newton hat matrix's diagonal: in [0, 1], summing to p", {
+  G <- mixing_measure(beta0 = c(-3, 0), beta1 = c(6, 0), eta = rbind(c(4, -1), c(-4, 3)), expert = expert_sigmoid())
+  set.seed(36)
+  sim <- simulate_moe(G, n = 200, noise_sd = 0.1)
+  fit <- moe_lse(sim$x, sim$y, k = 2, expert = expert_sigmoid(),
+                 start = list(beta0 = G$beta0, beta1 = G$beta1, eta = G$eta),
+                 control = lse_control(n_starts = 1, warn = FALSE))
+  skip_if(fit$on_bound > 0, "an estimate on a bound: fewer free parameters")
+  h <- hatvalues(fit)
+  expect_true(all(h >= 0 & h <= 1))
+  expect_equal(sum(h), length(coef(fit)), tolerance = 1e-8)
+  # against the hat matrix built from finite-difference Jacobian columns
+  th <- fit$theta
+  fth <- function(t) lsmoe:::cpp_fitted(fit$x, t, fit$expert, fit$k, 1L, "softmax", FALSE)
+  J <- vapply(seq_along(th), function(j) { e <- replace(numeric(length(th)), j, 1e-6); (fth(th + e) - fth(th - e)) / 2e-6 },
+              numeric(200))
+  H <- J %*% solve(crossprod(J), t(J))
+  expect_equal(unname(h), diag(H), tolerance = 1e-5)
+  s <- sigma(fit)
+  expect_equal(unname(rstandard(fit)), unname(residuals(fit)) / (s * sqrt(1 - diag(H))), tolerance = 1e-5)
+  expect_equal(unname(cooks.distance(fit)), unname(residuals(fit))^2 * diag(H) / (length(th) * s^2 * (1 - diag(H))^2),
+               tolerance = 1e-4)
+  expect_error(hatvalues(structure(list(), class = "moe_lse")), class = "lsmoe_error_input")
+})
