@@ -98,7 +98,9 @@
 #' non-numeric data, a non-numeric response, negative or non-finite weights or weights so large that
 #' the weighted sum of squares overflows, zero rows, invalid
 #' `k`, fewer observations than free parameters, unknown `expert`, wrong-shaped `start`, invalid
-#' `control`, a variable the model frame cannot find, a response whose squares overflow, or every
+#' `control`, a variable the model frame cannot find, a response whose squares overflow, an input
+#' whose spread is too small against its size or too small to hold the parameters on its scale
+#' (see Scaling in [lse_control()]), or every
 #' start giving a non-finite RSS). A fit that has not converged gives a warning of class
 #' `lsmoe_warning_convergence` and `converged = FALSE`; a fit whose smallest RSS was reached by
 #' only one of its generated starts (perturbed ones included) warns with class
