@@ -14,7 +14,17 @@
 #' reach). Starts and bounds refer to that scale, so they mean the same on every data set; every
 #' estimate is transformed back exactly (the gate \eqn{\beta_0 + \beta_1^\top x}{beta_0 + beta_1' x} and the ridge
 #' \eqn{a^\top x + b}{a' x + b} are affine in \eqn{x}). With `standardize = FALSE` the data, starts and bounds
-#' are used as given (the compact parameter set of a simulation study).
+#' are used as given (the compact parameter set of a simulation study). Each input is centred
+#' before it is scaled, so a spread that is small against the input's size is kept; an input whose
+#' values are all equal is left as it is. An input whose standard deviation is below
+#' \eqn{10^{-12}}{1e-12} times its mean in absolute value (such as \eqn{2^{52} + (1, \dots, 200)}{2^52 + (1, ..., 200)}) is an
+#' error of class `lsmoe_error_input` naming it: the fit on the standardised scale would be
+#' exact, but the parameters on the input's scale (\eqn{\beta_0 + \beta_1 x}{beta_0 + beta_1 x}, \eqn{a x + b})
+#' cannot hold it, since every linear predictor loses about \eqn{\epsilon |\bar x| / s_x}{eps |mean(x)| / s_x} to the
+#' cancellation (the fitted values of `x = c + 1:200` differ from those of `x = 1:200` by a
+#' relative 1e-8 at \eqn{c = 2^{30}}{c = 2^30} and 1e-4 at \eqn{c = 2^{45}}{c = 2^45}, near that limit); subtract a
+#' constant from it. So is an input whose standard deviation is below \eqn{10^{-150}}{1e-150} (its
+#' parameters would overflow): rescale it.
 #'
 #' **Starts (global search).** `n_starts` starts are drawn: `"data"` starts partition the rows by
 #' k-means (on standardised `x`, at most 5000 rows), fit one expert by least squares in each part

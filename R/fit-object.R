@@ -22,7 +22,7 @@ moe_fit_object <- function(prob, res) {
   dimnames(par$eta) <- list(comp, expert_param_names(expert, xnames))
   fitted <- cpp_fitted(x, theta, expert, k, prob$control$threads, prob$gate, use_simd())
   tss <- if (length(w)) sum(w * (y - sum(w * y) / sum(w))^2) else if (n > 1) stats::var(y) * (n - 1) else 0
-  if (tss > 0 && rss > tss) {
+  if (isTRUE(tss > 0 && rss > tss)) {
     lsmoe_warn(sprintf(paste0("The fit is worse than a constant (R-squared %.3g): the %s experts cannot follow ",
                               "the response; try experts on the response's scale (output_weight = TRUE, linear)."),
                        1 - rss / tss, expert$label), class = "lsmoe_warning_fit")

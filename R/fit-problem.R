@@ -80,6 +80,31 @@ check_starts <- function(start, k, d, q) {
   })
 }
 
+# Smallest relative spread sd / |mean| of an input that is fitted (see lse_control(), "Scaling"):
+# below it the parameters on the user's scale lose more than about 2e-4 times the gate's slope
+# (on the standardised scale) in every linear predictor, through the cancellation in
+# beta0 + beta1 x.
+spread_min <- 1e-12
+# Smallest standard deviation of an input that is fitted: the parameters on the user's scale
+# grow like 1 / sd and their variances like 1 / sd^2, which must stay finite.
+sd_min <- 1e-150
+
+# An input with a spread that the parameters on the user's scale cannot hold: an error of class
+# lsmoe_error_input naming it (input `nm` with standard deviation s around the mean m).
+check_spread <- function(nm, s, m) {
+  if (s < sd_min) {
+    lsmoe_abort(sprintf(paste0(
+      "Input `%s` is too small: its standard deviation %s is below %g, so the fit's parameters on its scale ",
+      "(about 1 / sd) and their variances (1 / sd^2) could overflow. Rescale it (multiply it by a power of 10)."),
+      nm, format(signif(s, 4)), sd_min), arg = "x")
+  }
+  lsmoe_abort(sprintf(paste0(
+    "Input `%s` varies too little against its size (standard deviation %s around %s, a relative spread of %.2g < %g): ",
+    "the fit's parameters on its scale (beta0 + beta1 x, a'x + b) cannot hold a fit to it in double precision. ",
+    "Subtract a constant from it before fitting, e.g. `%s - %s`."),
+    nm, format(signif(s, 4)), format(signif(m, 6)), s / abs(m), spread_min, nm, format(m, digits = 17)), arg = "x")
+}
+
 # Scales of the standardisation (see lse_control(), "Scaling"): x' = (x - mx) / sx per column,
 # y' = (y - my) / sy with (my, sy) chosen by the expert family. The response is centred only under
 # the softmax gate, whose values sum to one (a shift of y is then a shift of every expert's
@@ -91,8 +116,19 @@ fit_scales <- function(x, y, w, expert, standardize, gate = NULL) {
   rows <- if (length(w)) w > 0 else rep(TRUE, length(y))
   xs <- x[rows, , drop = FALSE]
   mx <- colMeans(xs)
+  # centred first: x - mx is exact for values within a factor 2 of mx (Sterbenz), so a spread that
+  # is tiny against the magnitude is kept
   sx <- sqrt(colMeans(sweep(xs, 2, mx)^2))
-  const <- !is.finite(sx) | sx <= 1e-12 * pmax(1, abs(mx))
+  const <- !is.finite(sx)
+  for (j in which(!const & sx < pmax(spread_min * abs(mx), sd_min))) {
+    v <- xs[, j] - mx[j]
+    if (all(xs[, j] == xs[1, j])) {
+      const[j] <- TRUE  # equal values (sx is 0, or an ulp when their mean was rounded)
+    } else {
+      s <- max(abs(v))  # the standard deviation without the underflow of tiny squares
+      check_spread(colnames(x)[j], s * sqrt(mean((v / s)^2)), mx[j])
+    }
+  }
   sx[const] <- 1
   mx[const] <- 0
   ys <- y[rows]

@@ -24,7 +24,8 @@
 #'   number of free parameters (`length(coef(fit))`); `df.residual()` is n - p; `sigma()` is
 #'   \eqn{\sqrt{RSS/(n - p)}}{sqrt(RSS/(n - p))}; `logLik()` the Gaussian log-likelihood at the maximum-likelihood
 #'   \eqn{\hat\sigma^2 = RSS/n}{sigma_hat^2 = RSS/n} (with weights as `lm` computes it), with `df` = p + 1, so `AIC()`
-#'   and `BIC()` use the same p.
+#'   and `BIC()` use the same p. An exact fit (RSS 0) has an infinite log-likelihood: a warning of
+#'   class `lsmoe_warning_nonfinite` says so.
 #' * `formula()`, `terms()`, `model.frame()` are those of the formula, as for `lm`;
 #'   `model.matrix()` is the design matrix `lm` would build from the same formula (with the
 #'   `(Intercept)` column, whose role the model's intercepts play); for `moe_lse_fit()` fits it is
@@ -288,6 +289,10 @@ logLik.moe_lse <- function(object, ...) {
   w <- object$weights
   lw <- if (is.null(w)) 0 else sum(log(w[w > 0]))
   val <- 0.5 * (lw - n * (log(2 * pi) + 1 - log(n) + log(object$rss)))
+  if (object$rss == 0) {
+    lsmoe_warn("The log-likelihood is infinite: the fit is exact (RSS 0), so the Gaussian likelihood has no maximum.",
+               class = "lsmoe_warning_nonfinite")
+  }
   structure(val, nall = length(object$y), nobs = n, df = length(object$theta) + 1L, class = "logLik")
 }
 
@@ -440,6 +445,11 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
   if (!se.fit && interval == "none") return(pad(fit))
   info <- lse_inference(object, vcov_type)
   se <- if (length(fit)) prediction_se(object, info, X) else numeric(0)
+  if (any(!is.finite(se) & is.finite(fit))) {
+    lsmoe_warn(sprintf(paste0("%d standard error(s) of finite predictions are not finite: `newdata` is far outside the ",
+                              "inputs of the fit (largest |value| %.3g), where their variance overflows."),
+                       sum(!is.finite(se) & is.finite(fit)), max(abs(X))), class = "lsmoe_warning_nonfinite")
+  }
   s <- stats::sigma(object)
   if (interval != "none") {
     z <- stats::qnorm((1 + level) / 2)

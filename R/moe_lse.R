@@ -51,7 +51,9 @@
 #'   the formula's environment.
 #' @param subset Optional expression selecting rows of `data`, as in `lm`.
 #' @param weights Optional non-negative, finite observation weights (length n); `NULL` (default)
-#'   for an unweighted fit. In `moe_lse()` evaluated in `data` as in `lm`.
+#'   for an unweighted fit. In `moe_lse()` evaluated in `data` as in `lm`. The weighted sum of
+#'   squares of the response must not overflow (weights near `1e308` are an error; only their
+#'   ratios matter for the estimates, so rescale them).
 #' @param na.action Function handling missing values (see Details).
 #' @param x Numeric matrix of inputs, n x d (a vector is one column), finite (`moe_lse_fit()`).
 #' @param y Numeric response vector of length n, finite (`moe_lse_fit()`).
@@ -93,9 +95,12 @@
 #'   `na.action` (when rows were dropped).
 #'
 #' Errors of class `lsmoe_error_input` name the offending argument or variable (non-finite or
-#' non-numeric data, a non-numeric response, negative or non-finite weights, zero rows, invalid
+#' non-numeric data, a non-numeric response, negative or non-finite weights or weights so large that
+#' the weighted sum of squares overflows, zero rows, invalid
 #' `k`, fewer observations than free parameters, unknown `expert`, wrong-shaped `start`, invalid
-#' `control`, a variable the model frame cannot find, a response whose squares overflow, or every
+#' `control`, a variable the model frame cannot find, a response whose squares overflow, an input
+#' whose spread is too small against its size or too small to hold the parameters on its scale
+#' (see Scaling in [lse_control()]), or every
 #' start giving a non-finite RSS). A fit that has not converged gives a warning of class
 #' `lsmoe_warning_convergence` and `converged = FALSE`; a fit whose smallest RSS was reached by
 #' only one of its generated starts (perturbed ones included) warns with class
@@ -279,6 +284,17 @@ check_weights <- function(w, n, arg = "weights") {
   w
 }
 
+# Weights so large that the weighted sums of squares overflow (e.g. rep(1e308, n)): only the
+# ratios of the weights matter for the estimates, so the user can rescale them. Checked on the
+# weighted sum of y^2, which bounds the total sum of squares and every RSS that a fit near y
+# reaches; y itself has passed check_y() and its own overflow check.
+check_weights_scale <- function(w, y, arg = "weights") {
+  if (is.finite(sum(w)) && is.finite(sum(w * y^2))) return(invisible())
+  lsmoe_abort(sprintf(paste0("`%s` are too large (up to %s): the weighted sum of squares of the response overflows. ",
+                             "Only their ratios matter for the estimates: rescale them, e.g. %s / max(%s)."),
+                      arg, format(max(w), digits = 3), arg, arg), arg = arg)
+}
+
 check_dots_empty <- function(...) {
   if (...length()) {
     nms <- ...names()  # names only: the arguments themselves are not evaluated
@@ -293,6 +309,7 @@ check_dots_empty <- function(...) {
 # unweighted fit.
 fit_weighted <- function(x, y, w, k, expert, start, control, gate = gate_softmax()) {
   if (is.null(w)) return(moe_fit(x, y, numeric(0), k, expert, start, control, gate))
+  check_weights_scale(w, y)
   keep <- w > 0
   wk <- w[keep]
   if (all(keep)) {

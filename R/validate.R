@@ -127,10 +127,20 @@ invalid_object <- function(class, what, arg = "x") {
               class = c("lsmoe_error_fit_object", "lsmoe_error_input"), arg = arg)
 }
 
-# A rate_study must still be a data frame (its class may have been set by hand).
+# A rate_study must still be a data frame (its class may have been set by hand), whose column
+# `fit`, when present, holds fit ids: whole numbers >= 0 or NA (rbind() offsets them).
 check_study_df <- function(x, arg = "x") {
   if (!is.data.frame(x)) {
     invalid_object("rate_study", sprintf("it must be a data frame, not %s", describe(unclass(x))), arg)
+  }
+  f <- x[["fit", exact = TRUE]]
+  if (!is.null(f)) {
+    ok <- is.null(dim(f)) && (is.logical(f) && all(is.na(f)) ||
+                              is.numeric(f) && all(is.na(f) | is.finite(f) & f >= 0 & f == round(f)))
+    if (!isTRUE(ok)) {
+      invalid_object("rate_study", sprintf("its column `fit` must hold fit ids (whole numbers >= 0 or NA), not %s",
+                                           describe(f)), arg)
+    }
   }
   invisible(x)
 }

@@ -96,8 +96,12 @@ print.voronoi_cells <- function(x, ...) {
     invalid_object("voronoi_cells", "`size` must be whole numbers, one per cell of `cells`")
   }
   k0 <- length(x$size)
+  al <- x[["align", exact = TRUE]]
+  if (!is.null(al) && (!is.character(al) || length(al) != 1 || !al %in% c("moment", "infimum", "none"))) {
+    invalid_object("voronoi_cells", "`align` must be \"moment\", \"infimum\" or \"none\"")
+  }
   cat(sprintf("<voronoi_cells> %d fitted atom(s) in the cells of %d true atom(s)%s\n", length(x$assignment), k0,
-              if (isTRUE(x$aligned)) sprintf(" (%s alignment)", if (is.null(x$align)) "moment" else x$align) else ""))
+              if (isTRUE(x[["aligned", exact = TRUE]])) sprintf(" (%s alignment)", if (is.null(al)) "moment" else al) else ""))
   for (j in seq_len(k0)) {
     cat(sprintf("  A_%d (size %d): %s\n", j, x$size[j],
                 if (x$size[j]) paste(x$cells[[j]], collapse = ", ") else "empty"))
@@ -328,7 +332,7 @@ print.voronoi_loss <- function(x, ...) {
   if (!is.null(al) && (!is.character(al) || length(al) != 1 || !al %in% c("moment", "infimum", "none"))) {
     invalid_object("voronoi_loss", "`align` must be \"moment\", \"infimum\" or \"none\"")
   }
-  if ((is.null(al) && isTRUE(x$aligned) || !is.null(al) && al != "none") && (!is.list(sh) || is.null(sh$t0) || is.null(sh$t1))) {
+  if ((is.null(al) && isTRUE(x[["aligned", exact = TRUE]]) || !is.null(al) && al != "none") && (!is.list(sh) || is.null(sh$t0) || is.null(sh$t1))) {
     invalid_object("voronoi_loss", "`shift` must be a list with t0 and t1 for an aligned loss")
   }
   if (!is.numeric(x[["value", exact = TRUE]]) || !is.numeric(x[["r", exact = TRUE]]) && ty == "D2" ||
@@ -337,7 +341,8 @@ print.voronoi_loss <- function(x, ...) {
     invalid_object("voronoi_loss", "`value`, `r` and `shift` must be numbers and `breakdown` a data frame")
   }
   lab <- if (x$type == "D1") "D1" else sprintf("D2 (r = %s)", format(x$r))
-  al <- if (is.null(x$align)) (if (isTRUE(x$aligned)) "moment" else "none") else x$align
+  # exact matching: without `align`, x$align would be `aligned`
+  if (is.null(al)) al <- if (isTRUE(x[["aligned", exact = TRUE]])) "moment" else "none"
   cat(sprintf("<voronoi_loss> %s = %s%s\n", lab, format(signif(x$value, 6)),
               if (al != "none") sprintf(" (%s alignment, %s shifted: t0 = %s, t1 = %s)", al,
                                         if (al == "infimum") "G0" else "G", format(signif(x$shift$t0, 4)),

@@ -123,6 +123,31 @@ check_vls_object <- function(x) {
   invisible(x)
 }
 
+# The time gbar_measure() would take, in seconds, before anything is drawn: measured on one core
+# (n = 500 to 2000, k = 4 to 40, linear experts, d = 1) it grows like n k^2.9 times the number of
+# starts (2 k* split starts, one when k = k*, and the n_starts global ones): 12 s at k = 16, 124 s
+# at k = 40 (n = 500, 5 starts); k = 100 is about 40 minutes (the issue 29 run: 70). An error of
+# class lsmoe_error_cost when it exceeds max_minutes. Other families and dimensions: k^2.9 is read
+# as the number of parameters to the power 2.9, scaled by (1 + d + q) / 4 per atom.
+gbar_seconds <- function(k, n, k0, n_starts, d = 1, q = 2) {
+  1.5e-6 * n * (k * (1 + d + q) / 4)^2.9 * ((if (k > k0) 2 * k0 else 1) + n_starts)
+}
+
+check_gbar_cost <- function(k, n, k0, n_starts, max_minutes, d = 1, q = 2) {
+  est <- gbar_seconds(k, n, k0, n_starts, d, q)
+  if (est <= 60 * max_minutes) return(invisible(est))
+  lsmoe_abort(sprintf(paste0(
+    "gbar_measure() would take about %s (estimated for k = %d, n = %d and %d starts: the time grows like n k^2.9 ",
+    "times the starts), more than `max_minutes` = %s. Lower `k` or `n`, or raise `max_minutes` (Inf to skip this check)."),
+    format_duration(est), k, n, (if (k > k0) 2 * k0 else 1) + n_starts, format(max_minutes)),
+    class = c("lsmoe_error_cost", "lsmoe_error_input"), arg = "max_minutes")
+}
+
+format_duration <- function(sec) {
+  if (sec < 3600) sprintf("%.0f minutes", sec / 60) else if (sec < 48 * 3600) sprintf("%.1f hours", sec / 3600) else
+    sprintf("%.0f days", sec / 86400)
+}
+
 #' The best k-atom approximation of a sigmoid-gated truth (G-bar)
 #'
 #' In Regime 2 of the companion paper (an over-fitted true atom has a non-zero gating slope), the
@@ -156,6 +181,15 @@ check_vls_object <- function(x) {
 #' \eqn{h(x, \eta)} itself, which a gating-slope-0 atom can absorb for linear and (rescaled)
 #' ReLU experts: for those, \eqn{\bar G}{G-bar} can be \eqn{G_*} written with reflected atoms.
 #'
+#' @section Cost: The run time grows like \eqn{n k^{2.9}} times the number of starts
+#'   (\eqn{2 k_*} split starts, one when \eqn{k = k_*}, plus `control$n_starts`): measured on one
+#'   core with linear experts and d = 1, 12 s at k = 16 and 2 minutes at k = 40 (n = 500, 5 starts),
+#'   about an hour at k = 100. Before drawing anything, `gbar_measure()` estimates it as
+#'   \eqn{1.5 \cdot 10^{-6} n (k (1 + d + q) / 4)^{2.9}}{1.5e-6 n (k (1 + d + q) / 4)^2.9} seconds times the starts (q expert
+#'   parameters per atom; \eqn{1 + d + q = 4} for linear experts in one dimension), and when the estimate exceeds
+#'   `max_minutes` it stops with an error of class `lsmoe_error_cost` (also `lsmoe_error_input`)
+#'   that gives the estimate; raise `max_minutes` to run it anyway. See [lsmoe_limits].
+#'
 #' @param G0 The truth \eqn{G_*}: a sigmoid-gated [mixing_measure()].
 #' @param k Number of atoms, a whole number >= the number of atoms of `G0` (default one more).
 #' @param n Size of the noiseless sample, whole number, at most 1e7 / d (see [lsmoe_limits];
@@ -165,10 +199,13 @@ check_vls_object <- function(x) {
 #' @param jitter Relative jitter of the split starts, a number >= 0 (default 0.1).
 #' @param seed Seed for the sample and the starts (default 1), or `NULL` to use the current state
 #'   of R's generator; with a seed the generator's state is restored afterwards.
+#' @param max_minutes Largest estimated run time accepted, in minutes, a number >= 0 or `Inf`
+#'   (default 30). See Cost.
 #' @returns A sigmoid-gated `mixing_measure` with k atoms and an extra component `gbar`: a list
 #'   with `n`, `mse` (the mean squared approximation error \eqn{\frac1n \sum_s (f_{\bar G}(X_s) -
 #'   f_{G_*}(X_s))^2}{(1/n) sum_s (f_{G-bar}(X_s) - f_{G_*}(X_s))^2}), `converged` and `on_bound` (estimates on a bound). Errors of class
-#'   `lsmoe_error_input` for invalid arguments.
+#'   `lsmoe_error_input` for invalid arguments, and of class `lsmoe_error_cost` for a run estimated
+#'   to take more than `max_minutes`.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024b). Sigmoid gating is more sample efficient than
 #' softmax gating in mixture of experts. NeurIPS 2024. \doi{10.48550/arXiv.2405.13997}
@@ -181,7 +218,8 @@ check_vls_object <- function(x) {
 #' Gbar
 #' Gbar$gbar$mse
 #' @export
-gbar_measure <- function(G0, k = NULL, n = 1e5, x = NULL, control = lse_control(n_starts = 10), jitter = 0.1, seed = 1) {
+gbar_measure <- function(G0, k = NULL, n = 1e5, x = NULL, control = lse_control(n_starts = 10), jitter = 0.1, seed = 1,
+                         max_minutes = 30) {
   G0 <- as_measure_arg(G0, "G0")
   if (gate_name(G0$gate) != "sigmoid") {
     lsmoe_abort("`G0` must be a sigmoid-gated measure (gate = gate_sigmoid()).", arg = "G0")
@@ -192,6 +230,8 @@ gbar_measure <- function(G0, k = NULL, n = 1e5, x = NULL, control = lse_control(
   jitter <- check_number(jitter, "jitter", min = 0)
   control <- as_control(control)
   control$warn <- FALSE
+  max_minutes <- check_number(max_minutes, "max_minutes", min = 0, allow_inf = TRUE)
+  check_gbar_cost(k, n, G0$k, control$n_starts, max_minutes, G0$d, G0$q)
   if (!is.null(seed)) {
     seed <- check_count(seed, "seed", min = 0)
     if (!exists(".Random.seed", envir = .GlobalEnv, inherits = FALSE)) stats::runif(1)

@@ -74,3 +74,43 @@ test_that("inputs far from unit scale give a classed warning", {
   # standardised fits (the default) need no warning at any scale
   expect_no_warning(moe_lse(x * 1e5, y, k = 1, expert = "linear"))
 })
+
+test_that("inputs of tiny spread against their size are fitted as 1..n or refused naming the input (issue 29)", {
+  n <- 200
+  set.seed(3)
+  i <- 1:n
+  y <- 0.5 + 0.4 * sin(i / 30) + rnorm(n, sd = 0.05)
+  ctl <- lse_control(n_starts = 4, warn = FALSE)
+  set.seed(1); ref <- moe_lse_fit(cbind(x = i), y, k = 2, expert = "linear", control = ctl)
+  # x = c + (1..n) is held exactly by a double for every whole c <= 2^52. The fit on the
+  # standardised scale is the same for all of them, but the parameters on the user's scale
+  # (beta0 + beta1 x) lose about eps |c| / sd of every linear predictor: up to a relative spread
+  # of 1e-12 (c about 2^45.7 here) the fit is returned, below it the input is refused.
+  for (e in c(0, 10, 20, 30, 40, 44, 45, 46, 48, 50, 52, 53, 60)) {
+    x <- 2^e + i
+    set.seed(1)
+    f <- tryCatch(moe_lse_fit(cbind(x = x), y, k = 2, expert = "linear", control = ctl), lsmoe_error_input = function(e) e)
+    if (sd(x) * sqrt((n - 1) / n) >= 1e-12 * mean(x)) {
+      expect_s3_class(f, "moe_lse")
+      expect_equal(f$rss, ref$rss, tolerance = 1e-10)
+      # the fitted values' mean relative difference, measured: 1e-8 at c = 2^30, 7e-6 at 2^40, 1e-4
+      # at 2^45 (relative spread 1.6e-12)
+      expect_equal(fitted(f), fitted(ref), tolerance = if (e <= 30) 1e-7 else 1e-3)
+    } else {
+      expect_s3_class(f, "lsmoe_error_input")
+      expect_match(conditionMessage(f), "Input `x` varies too little.*Subtract a constant")
+    }
+  }
+  # the formula interface names the variable
+  d <- data.frame(t = 2^52 + i, y = y)
+  expect_error(moe_lse(y ~ t, data = d, k = 2, expert = "linear", control = ctl), "Input `t`", class = "lsmoe_error_input")
+  # a small input of ordinary relative spread is standardised, not taken for a constant
+  set.seed(1); f <- moe_lse_fit(cbind(x = i * 1e-15), y, k = 2, expert = "linear", control = ctl)
+  expect_equal(fitted(f), fitted(ref), tolerance = 1e-6)
+  # too small to hold the parameters on its scale; a constant input is still a constant
+  err_input(moe_lse_fit(cbind(x = i * 1e-300), y, k = 1, expert = "linear"), "Input `x` is too small")
+  for (v in c(2^52 + 1, 0.1, 1e300, 1e-300)) {
+    sc <- lsmoe:::fit_scales(cbind(x = i, z = rep(v, 3000)), rep(y, 15), numeric(0), expert_linear(), TRUE, "softmax")
+    expect_identical(c(sc$mx[2], sc$sx[2]), c(0, 1))
+  }
+})

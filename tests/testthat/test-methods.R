@@ -211,3 +211,26 @@ test_that("fitted(), residuals() and predict() carry the row names, as lm's do",
   expect_null(names(fitted(g)))
   expect_null(names(predict(g, matrix(c(60, 70)))))
 })
+
+test_that("an exact fit's infinite log-likelihood comes with a classed warning (fuzz seed 101, issue 29)", {
+  fit <- fit_small()
+  expect_no_warning(logLik(fit))
+  fit$rss <- 0
+  expect_warning(ll <- logLik(fit), "infinite", class = "lsmoe_warning_nonfinite")
+  expect_identical(as.numeric(ll), Inf)
+  expect_warning(a <- AIC(fit), class = "lsmoe_warning_nonfinite")
+  expect_identical(a, -Inf)
+})
+
+test_that("standard errors that overflow far outside the inputs come with a classed warning (fuzz seed 202, issue 29)", {
+  set.seed(2)
+  x <- sort(runif(60))
+  y <- 0.3 * x + rnorm(60, sd = 0.05)
+  fit <- moe_lse(x, y, k = 1, expert = "linear", control = lse_control(n_starts = 1, warn = FALSE))
+  nd <- c(1e200, -1e200)
+  expect_true(all(is.finite(predict(fit, nd))))
+  expect_warning(p <- predict(fit, nd, interval = "confidence"), "standard error", class = "lsmoe_warning_nonfinite")
+  expect_false(all(is.finite(p)))
+  expect_warning(predict(fit, nd, se.fit = TRUE), class = "lsmoe_warning_nonfinite")
+  expect_no_warning(predict(fit, c(0.2, 0.8), interval = "confidence"))
+})

@@ -185,6 +185,21 @@ test_that("bad formula data give classed errors naming the variable", {
   err(moe_lse(y ~ t, data = d, k = 2, foo = 1), "foo")
 })
 
+test_that("weights whose weighted sums overflow are a classed error naming `weights` (issue 29)", {
+  set.seed(6)
+  d <- data.frame(x = runif(60))
+  d$y <- 0.5 + 0.3 * sin(6 * d$x) + rnorm(60, sd = 0.05)
+  ctl <- lse_control(n_starts = 1, warn = FALSE)
+  # the fuzzer's call: a subset of huge weights reached the fit and then `if (tss > 0 && ...)` on NaN
+  err_input(moe_lse(y ~ x, data = d, weights = rep(1e308, 60), subset = 1:10, k = 1, control = ctl), "`weights`.*rescale")
+  err_input(moe_lse(y ~ x, data = d, weights = rep(1e308, 60), k = 2, control = ctl), "`weights`.*overflows")
+  err_input(moe_lse_fit(cbind(x = d$x), d$y, weights = c(1e308, 1e308, rep(1, 58)), k = 1, expert = "linear", control = ctl), "`weights`")
+  # large weights whose sums are finite are fitted, with the estimates of the rescaled weights
+  f1 <- moe_lse(y ~ x, data = d, weights = rep(1:2, 30), k = 1, expert = "linear", control = ctl)
+  f2 <- moe_lse(y ~ x, data = d, weights = rep(1:2, 30) * 1e300, k = 1, expert = "linear", control = ctl)
+  expect_equal(coef(f2), coef(f1), tolerance = 1e-8)
+})
+
 test_that("integer weights give the unweighted fit of the replicated rows", {
   sim <- sim_sigmoid2(n = 300, d = 1, noise_sd = 0.1, seed = 11)
   set.seed(12)

@@ -87,6 +87,19 @@ test_that("fuzzer findings, round 2: each is a classed error now", {
   err_input(print(bad), "data frame")
   err_input(plot(bad), "data frame")
   err_input(rbind(bad), "data frame")
+  # a study whose column `fit` was edited by hand (issue 29): rbind() offsets the fit ids
+  study <- rate_study(G_sig(), n = c(40, 80), reps = 1, control = lse_control(n_starts = 1, warn = FALSE), n_mc = 200)
+  for (v in list("a", NA_character_, 1i, list(1, "a"), 1.5, -1, Inf)) {
+    ed <- study
+    ed$fit <- v
+    err_input(rbind(ed, study), "column `fit`")
+  }
+  ed$fit <- "a"
+  err_input(print(ed), "column `fit`")
+  for (v in list(NA, NA_integer_, 3)) {
+    ed$fit <- v
+    expect_s3_class(rbind(ed, study), "rate_study")
+  }
   # a Voronoi loss with its alignment or shift removed
   vl <- voronoi_loss(G_sig(), G_sig())
   vl$align <- numeric(0)

@@ -561,4 +561,17 @@ test_that("print() of hand-edited Voronoi cells and losses is a classed error", 
   vl <- voronoi_loss(G3, G)
   vl$shift <- 2
   err_input(print(vl), "`shift`")
+  # an edited `align` (issue 29): not a string, or removed so that x$align would partially match
+  # `aligned`
+  vc <- voronoi_cells(G3, G)
+  vc$align <- function(...) 1
+  err_input(print(vc), "`align`")
+  vc$align <- quote(x)
+  err_input(print(vc), "`align`")
+  vl <- voronoi_loss(G3, G)
+  vl$align <- NULL
+  vl$aligned <- c(TRUE, NA)
+  expect_output(print(vl), "D1 = [0-9.e-]+\n")
+  vl$aligned <- "yes"
+  expect_output(print(vl), "D1 = [0-9.e-]+\n")
 })

@@ -204,6 +204,29 @@ test_that("gbar_measure() refuses a noiseless sample too large to fit, before al
   expect_error(gbar_measure(G0, n = 1e7 + 1), "`n`", class = "lsmoe_error_input")
 })
 
+test_that("gbar_measure() refuses a run estimated to take more than max_minutes (issue 29)", {
+  G0 <- mixing_measure(c(1, -1), c(0, 4), rbind(c(2, 0), c(-1, 1)), expert_linear(), gate_sigmoid())
+  ctl <- lse_control(n_starts = 1, warn = FALSE)
+  # the fuzzer's hang (seeds 7 and 13): about 70 minutes before; without the guard this test stops
+  # at the time limit instead of waiting
+  setTimeLimit(elapsed = 60, transient = TRUE)
+  on.exit(setTimeLimit(elapsed = Inf))
+  expect_error(gbar_measure(G0, k = 100, n = 500, control = ctl), "about [0-9]+ minutes.*`max_minutes` = 30",
+               class = "lsmoe_error_cost")
+  expect_error(gbar_measure(G0, k = 1000, n = 500, control = ctl), "hours|days", class = "lsmoe_error_input")
+  expect_error(gbar_measure(G0, k = 3, n = 500, control = ctl, max_minutes = 0), class = "lsmoe_error_cost")
+  setTimeLimit(elapsed = Inf)
+  err_input(gbar_measure(G0, k = 3, n = 500, max_minutes = -1), "`max_minutes`")
+  err_input(gbar_measure(G0, k = 3, n = 500, max_minutes = NA), "`max_minutes`")
+  # the estimate against the measured times (n = 500, linear experts, d = 1, 5 starts): 12 s at
+  # k = 16 and 124 s at k = 40; the default call (k = 3, n = 1e5, 10 global starts) is under a minute
+  est <- lsmoe:::gbar_seconds
+  expect_true(est(16, 500, 2, 1) > 12 / 2 && est(16, 500, 2, 1) < 12 * 2)
+  expect_true(est(40, 500, 2, 1) > 124 / 2 && est(40, 500, 2, 1) < 124 * 2)
+  expect_lt(est(3, 1e5, 2, 10), 60)
+  expect_silent(lsmoe:::check_gbar_cost(100, 500, 2, 1, Inf))
+})
+
 test_that("print() and as.double() reject hand-edited Voronoi losses and identifiability checks", {
   # the unclassed errors the fuzzer (seed 1) found on hand-edited objects
   G0 <- mixing_measure(c(1, -1), c(0, 4), rbind(c(2, 0), c(-1, 1)), expert_linear(), gate_sigmoid())
