@@ -1,7 +1,8 @@
 // The two precisions of the identifiability check and where they are compiled: the multiprecision
 // instantiations of inst/include/lsmoe/identifiability.hpp that check_strong_identifiability calls are
 // compiled once each, in identifiability_lo.cpp (150 bits) and identifiability_hi.cpp (300 bits), which
-// make can build in parallel; a unit that includes this header only declares them.
+// make can build in parallel, with the arithmetic of each precision (mp::real); a unit that includes this
+// header only declares them.
 #ifndef LSMOE_IDENTIFIABILITY_MP_H
 #define LSMOE_IDENTIFIABILITY_MP_H
 
@@ -13,6 +14,10 @@ constexpr unsigned ident_hi_bits = 300;
 typedef lsmoe::mp::real<ident_lo_bits> IdentLo;
 typedef lsmoe::mp::real<ident_hi_bits> IdentHi;
 }  // namespace lsmoe_glue
+
+// the numbers' arithmetic and functions (multiprecision.hpp)
+extern template class lsmoe::mp::real<lsmoe_glue::ident_lo_bits>;
+extern template class lsmoe::mp::real<lsmoe_glue::ident_hi_bits>;
 
 namespace lsmoe {
 // the structure and the matrix in the lower precision, its spectrum

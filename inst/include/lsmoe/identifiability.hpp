@@ -8,9 +8,8 @@
 // build can compile each precision once, in a translation unit of its own (an explicit instantiation
 // definition there, an explicit instantiation declaration, `extern template`, where the check is
 // called; a compiler may still instantiate an inline function that is declared extern, to inline it).
-// It needs Eigen, the standard library, Boost.Multiprecision (with its Eigen glue,
-// boost/multiprecision/eigen.hpp) and Boost.Math (erfc, constants); all header-only: an R package gets
-// them with `LinkingTo: RcppEigen, BH`.
+// It needs Eigen, the standard library, Boost.Multiprecision (mp::real in multiprecision.hpp) and
+// Boost.Math (erfc, constants); all header-only: an R package gets them with `LinkingTo: RcppEigen, BH`.
 //
 // The order-2 family of k atoms eta_1..eta_k at points x_1..x_n is the n x m matrix whose columns are
 //     x^nu d^|gamma| h / d eta^gamma (x, eta_j),   j = 1..k,  |nu| + |gamma| <= order,
@@ -47,31 +46,31 @@
 #include <Eigen/Dense>
 #include <boost/math/constants/constants.hpp>
 #include <boost/math/special_functions/erf.hpp>
-#include <boost/multiprecision/cpp_bin_float.hpp>
-#include <boost/multiprecision/eigen.hpp>  // Eigen::NumTraits for boost::multiprecision::number
 
 #include "experts.hpp"
-
-namespace lsmoe {
-namespace mp {
-// A binary floating-point type with Bits bits of mantissa, without expression templates.
-template <unsigned Bits>
-using real = boost::multiprecision::number<
-    boost::multiprecision::backends::cpp_bin_float<Bits, boost::multiprecision::backends::digit_base_2>,
-    boost::multiprecision::et_off>;
-}  // namespace mp
-}  // namespace lsmoe
-
+#include "multiprecision.hpp"
 
 namespace lsmoe {
 
 // ---------------------------------------------------------------------------------------------
 // Expert families in a scalar type T (double or mp::real<Bits>): value, gradient and Hessian in eta.
 
+// 1 / sqrt(2) and 1 / sqrt(2 pi) in T: Boost.Math's, for mp::real those of the Boost number it holds.
+template <class T>
+struct IdentConstants {
+  static T one_div_root_two() { return boost::math::constants::one_div_root_two<T>(); }
+  static T one_div_root_two_pi() { return boost::math::constants::one_div_root_two_pi<T>(); }
+};
+template <unsigned Bits>
+struct IdentConstants<mp::real<Bits> > {
+  static mp::real<Bits> one_div_root_two() { return mp::real<Bits>::one_div_root_two(); }
+  static mp::real<Bits> one_div_root_two_pi() { return mp::real<Bits>::one_div_root_two_pi(); }
+};
+
 // Activation phi(z) and its first two derivatives in T, accurate relative to the value in the tails
 // (saturated sigmoid and tanh, GELU far left), so that an exact identity between terms holds to rounding.
-// exp, tanh, cosh and erfc are the standard library's for double and Boost.Multiprecision's (erfc from
-// Boost.Math) for mp::real, found by argument-dependent lookup.
+// exp, tanh, cosh and erfc are the standard library's for double and mp::real's (Boost.Multiprecision's,
+// erfc from Boost.Math) for mp::real, found by argument-dependent lookup.
 template <class T>
 inline void activation_t(Family fam, int degree, const T& z, T& f0, T& f1, T& f2) {
   using std::abs;
@@ -111,9 +110,8 @@ inline void activation_t(Family fam, int degree, const T& z, T& f0, T& f1, T& f2
     return;
   case Family::gelu: {
     // Phi(z) = erfc(-z / sqrt(2)) / 2, relative accuracy in the left tail; phi(z) = exp(-z^2 / 2) / sqrt(2 pi)
-    namespace bc = boost::math::constants;
-    const T Phi = erfc(T(-z * bc::one_div_root_two<T>())) / 2;
-    const T phi = exp(T(-z * z / 2)) * bc::one_div_root_two_pi<T>();
+    const T Phi = erfc(T(-z * IdentConstants<T>::one_div_root_two())) / 2;
+    const T phi = exp(T(-z * z / 2)) * IdentConstants<T>::one_div_root_two_pi();
     f0 = z * Phi; f1 = Phi + z * phi; f2 = phi * (2 - z * z);
     return;
   }
