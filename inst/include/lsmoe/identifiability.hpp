@@ -66,6 +66,12 @@ struct IdentConstants<mp::real<Bits> > {
   static mp::real<Bits> one_div_root_two() { return mp::real<Bits>::one_div_root_two(); }
   static mp::real<Bits> one_div_root_two_pi() { return mp::real<Bits>::one_div_root_two_pi(); }
 };
+template <unsigned LoBits, unsigned HiBits>
+struct IdentConstants<mp::either<LoBits, HiBits> > {
+  typedef mp::either<LoBits, HiBits> T;
+  static T one_div_root_two() { return T::one_div_root_two(); }
+  static T one_div_root_two_pi() { return T::one_div_root_two_pi(); }
+};
 
 // Activation phi(z) and its first two derivatives in T, accurate relative to the value in the tails
 // (saturated sigmoid and tanh, GELU far left), so that an exact identity between terms holds to rounding.
@@ -627,13 +633,18 @@ inline IdentResult check_strong_identifiability(const Expert& e, const MatRef& e
   static_assert(LoBits < HiBits, "LoBits must be smaller than HiBits");
   if (!x.allFinite() || !eta.allFinite()) throw std::invalid_argument("x and eta must be finite");
   IdentResult res;
-  typedef mp::real<LoBits> Lo;
-  typedef mp::real<HiBits> Hi;
+  // both precisions in one type, so that the multiprecision code is compiled once; each step runs in
+  // the precision of its scope
+  typedef mp::either<LoBits, HiBits> Mp;
+  typedef typename Mp::scope Bits;
   // the structure in LoBits (saturated terms are seen; the coincidences hold to rounding, far inside
   // sqrt(eps)), which also gives the LoBits matrix: the expert (GELU's erfc above all) costs about 4
   // times less in 150 bits than in 300, and HiBits is evaluated only when the pre-screen does not decide
-  MatT<Lo> Ml;
-  res.family = ident_family<Lo>(e, eta, x, ctl.order, &Ml, gate);
+  MatT<Mp> Ml;
+  {
+    const Bits lo(LoBits);
+    res.family = ident_family<Mp>(e, eta, x, ctl.order, &Ml, gate);
+  }
   if (x.rows() < res.family.m()) throw std::invalid_argument("fewer points than terms");
   res.threshold_hi = std::pow(2.0, -ctl.margin * HiBits);
   {
@@ -657,12 +668,19 @@ inline IdentResult check_strong_identifiability(const Expert& e, const MatRef& e
   // the null vectors cost a third more; ask for them at once when double precision already sees a
   // ratio at rounding level, else only if the high precision finds the family dependent
   const bool likely_dependent = res.dbl.any_zero || res.dbl.ratio <= 1e-13;
-  const MatT<Hi> Mh = ident_matrix<Hi>(e, eta, x, res.family, gate);
-  res.hi = ident_spectrum<Hi>(Mh, res.family, HiBits, res.threshold_hi, drop, likely_dependent);
-  const bool dependent = res.hi.any_zero || res.hi.ratio <= res.threshold_hi;
-  if (dependent && !likely_dependent)
-    res.hi = ident_spectrum<Hi>(Mh, res.family, HiBits, res.threshold_hi, drop, true);
-  res.lo = ident_spectrum<Lo>(Ml, res.family, LoBits, 0, 0, false);
+  bool dependent;
+  {
+    const Bits hi(HiBits);
+    const MatT<Mp> Mh = ident_matrix<Mp>(e, eta, x, res.family, gate);
+    res.hi = ident_spectrum<Mp>(Mh, res.family, HiBits, res.threshold_hi, drop, likely_dependent);
+    dependent = res.hi.any_zero || res.hi.ratio <= res.threshold_hi;
+    if (dependent && !likely_dependent)
+      res.hi = ident_spectrum<Mp>(Mh, res.family, HiBits, res.threshold_hi, drop, true);
+  }
+  {
+    const Bits lo(LoBits);
+    res.lo = ident_spectrum<Mp>(Ml, res.family, LoBits, 0, 0, false);
+  }
   if (dependent) {
     res.verdict = IdentVerdict::dependent;
     return res;
