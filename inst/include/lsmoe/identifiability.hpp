@@ -44,8 +44,6 @@
 #include <vector>
 
 #include <Eigen/Dense>
-#include <boost/math/constants/constants.hpp>
-#include <boost/math/special_functions/erf.hpp>
 
 #include "experts.hpp"
 #include "multiprecision.hpp"
@@ -55,80 +53,23 @@ namespace lsmoe {
 // ---------------------------------------------------------------------------------------------
 // Expert families in a scalar type T (double or mp::real<Bits>): value, gradient and Hessian in eta.
 
-// 1 / sqrt(2) and 1 / sqrt(2 pi) in T: Boost.Math's, for mp::real those of the Boost number it holds.
-template <class T>
-struct IdentConstants {
-  static T one_div_root_two() { return boost::math::constants::one_div_root_two<T>(); }
-  static T one_div_root_two_pi() { return boost::math::constants::one_div_root_two_pi<T>(); }
-};
+// activation_precise's constants (activations.hpp) in the multiprecision types: those of the Boost
+// number held, Boost.Math's.
 template <unsigned Bits>
-struct IdentConstants<mp::real<Bits> > {
+struct PreciseConstants<mp::real<Bits> > {
   static mp::real<Bits> one_div_root_two() { return mp::real<Bits>::one_div_root_two(); }
   static mp::real<Bits> one_div_root_two_pi() { return mp::real<Bits>::one_div_root_two_pi(); }
 };
 template <unsigned LoBits, unsigned HiBits>
-struct IdentConstants<mp::either<LoBits, HiBits> > {
+struct PreciseConstants<mp::either<LoBits, HiBits> > {
   typedef mp::either<LoBits, HiBits> T;
   static T one_div_root_two() { return T::one_div_root_two(); }
   static T one_div_root_two_pi() { return T::one_div_root_two_pi(); }
 };
 
-// Activation phi(z) and its first two derivatives in T, accurate relative to the value in the tails
-// (saturated sigmoid and tanh, GELU far left), so that an exact identity between terms holds to rounding.
-// exp, tanh, cosh and erfc are the standard library's for double and mp::real's (Boost.Multiprecision's,
-// erfc from Boost.Math) for mp::real, found by argument-dependent lookup.
-template <class T>
-inline void activation_t(Family fam, int degree, const T& z, T& f0, T& f1, T& f2) {
-  using std::abs;
-  using std::cosh;
-  using std::erfc;
-  using std::exp;
-  using std::tanh;
-  switch (fam) {
-  case Family::sigmoid: {
-    // s = sigmoid(z), sc = 1 - s, both from e = exp(-|z|) without cancellation
-    const T e = exp(T(-abs(z)));
-    const T big = T(1) / (1 + e), small = e / (1 + e);
-    const T s = z >= 0 ? big : small, sc = z >= 0 ? small : big;
-    f0 = s; f1 = s * sc; f2 = f1 * (sc - s);
-    return;
-  }
-  case Family::tanh: {
-    // 1 - tanh^2 = 1 / cosh^2, without cancellation where tanh saturates
-    const T ch = cosh(z);
-    f0 = tanh(z); f1 = 1 / (ch * ch); f2 = -2 * f0 * f1;
-    return;
-  }
-  case Family::linear:
-    f0 = z; f1 = T(1); f2 = T(0);
-    return;
-  case Family::polynomial: {
-    // z^p, p z^(p-1), p (p-1) z^(p-2) by repeated multiplication
-    const int p = degree;
-    T zp2(1);
-    for (int i = 0; i < p - 2; ++i) zp2 *= z;
-    const T zp1 = p >= 2 ? T(zp2 * z) : T(1);
-    f0 = zp1 * z; f1 = T(p) * zp1; f2 = p >= 2 ? T(T(p) * T(p - 1) * zp2) : T(0);
-    return;
-  }
-  case Family::relu:
-    f0 = z > 0 ? z : T(0); f1 = z > 0 ? T(1) : T(0); f2 = T(0);
-    return;
-  case Family::gelu: {
-    // Phi(z) = erfc(-z / sqrt(2)) / 2, relative accuracy in the left tail; phi(z) = exp(-z^2 / 2) / sqrt(2 pi)
-    const T Phi = erfc(T(-z * IdentConstants<T>::one_div_root_two())) / 2;
-    const T phi = exp(T(-z * z / 2)) * IdentConstants<T>::one_div_root_two_pi();
-    f0 = z * Phi; f1 = Phi + z * phi; f2 = phi * (2 - z * z);
-    return;
-  }
-  case Family::constant:
-    f0 = T(1); f1 = T(0); f2 = T(0);
-    return;
-  }
-}
-
 // h, gradient g (length q) and Hessian Hs (q x q, column-major) of expert e at the point x (row of a
-// column-major matrix) and the atom eta (length q), in T. Mirrors Expert::gradient and Expert::hessian.
+// column-major matrix) and the atom eta (length q), in T, with the activations' precise form
+// (activations.hpp). Mirrors Expert::gradient and Expert::hessian.
 template <class T>
 inline void expert_derivatives_t(const Expert& e, const XRow& x, const double* eta, T& h, std::vector<T>& g,
                                  std::vector<T>& Hs) {
@@ -144,7 +85,7 @@ inline void expert_derivatives_t(const Expert& e, const XRow& x, const double* e
   T z(eta[d]);
   for (int u = 0; u < d; ++u) z += T(eta[u]) * T(x[u]);
   T f0, f1, f2;
-  activation_t<T>(e.family, e.degree, z, f0, f1, f2);
+  activation_precise<T>(e.family, e.degree, z, f0, f1, f2);
   const T c = e.output_weight ? T(eta[d + 1]) : T(1);
   auto xv = [&](int u) { return u < d ? T(x[u]) : T(1); };  // dz / deta_u, u <= d
   h = c * f0;
@@ -287,7 +228,7 @@ using MatT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 // sigmoid''(g) = sigmoid'(g) (1 - 2 s) (exactly 0 at g = 0).
 template <class T>
 inline void ident_sigmoid_factors(const T& g, T (&f)[3]) {
-  activation_t<T>(Family::sigmoid, 0, g, f[0], f[1], f[2]);
+  activation_precise<T>(Family::sigmoid, 0, g, f[0], f[1], f[2]);
 }
 
 // Columns `which` (indices into terms) of atom j (eta: length q) at the points x (n x d), written to
