@@ -1,7 +1,7 @@
 // Thin glue between R and inst/include/lsmoe/identifiability.hpp (the strong-identifiability check in
 // double and high precision). Never exported to users. The check's steps in both precisions (150 and 300
-// bits, in one number type) are compiled here, their arithmetic in identifiability_lo.cpp and
-// identifiability_hi.cpp (identifiability_mp.h).
+// bits, in one number type) are compiled here, their arithmetic in multiprecision.cpp
+// (identifiability_mp.h).
 // It includes experts.hpp rather than glue.h (all of lsmoe.hpp), which would add about 8 s of compile time.
 #include <RcppEigen.h>
 #include <lsmoe/experts.hpp>

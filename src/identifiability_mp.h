@@ -2,8 +2,8 @@
 // it is compiled: check_strong_identifiability runs in one number type for both of its precisions,
 // mp::either<150, 300> (lsmoe/multiprecision.hpp), whose steps (ident_family, ident_matrix, ident_spectrum:
 // Eigen's SVD) are compiled once, in identifiability.cpp; the arithmetic and functions of each precision,
-// mp::real<150> and mp::real<300>, are compiled in identifiability_lo.cpp and identifiability_hi.cpp, which
-// make can build in parallel. A unit that includes this header only declares them.
+// mp::real<150> and mp::real<300>, in multiprecision.cpp, which make can build in parallel with it. A unit
+// that includes this header only declares them.
 #ifndef LSMOE_IDENTIFIABILITY_MP_H
 #define LSMOE_IDENTIFIABILITY_MP_H
 
