@@ -5,11 +5,12 @@
 // that wants the check includes this header explicitly:
 //     #include <lsmoe/identifiability.hpp>
 // ident_family, ident_matrix and ident_spectrum are function templates without `inline`, so that a
-// build can compile each precision once, in a translation unit of its own (an explicit instantiation
-// definition there, an explicit instantiation declaration, `extern template`, where the check is
-// called; a compiler may still instantiate an inline function that is declared extern, to inline it).
-// It needs Eigen, the standard library, Boost.Multiprecision (mp::real in multiprecision.hpp) and
-// Boost.Math (erfc, constants); all header-only: an R package gets them with `LinkingTo: RcppEigen, BH`.
+// build can compile them once for the check's multiprecision type (mp::either, both precisions in one
+// type), in a translation unit of its own (an explicit instantiation definition there, an explicit
+// instantiation declaration, `extern template`, where the check is called; a compiler may still
+// instantiate an inline function that is declared extern, to inline it).
+// It needs Eigen, the standard library, Boost.Multiprecision (multiprecision.hpp) and Boost.Math (erfc,
+// constants); all header-only: an R package gets them with `LinkingTo: RcppEigen, BH`.
 //
 // The order-2 family of k atoms eta_1..eta_k at points x_1..x_n is the n x m matrix whose columns are
 //     x^nu d^|gamma| h / d eta^gamma (x, eta_j),   j = 1..k,  |nu| + |gamma| <= order,

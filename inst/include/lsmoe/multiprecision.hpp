@@ -1,13 +1,14 @@
-// lsmoe: mp::real<Bits>, a binary floating-point number of Bits bits of mantissa for the identifiability
-// check (identifiability.hpp): Boost.Multiprecision's cpp_bin_float<Bits> without expression templates,
-// behind a class whose arithmetic, comparisons, conversions and functions are not inline.
+// lsmoe: the number types of the identifiability check (identifiability.hpp).
+//   mp::real<Bits>: a binary floating-point number of Bits bits of mantissa, Boost.Multiprecision's
+//     cpp_bin_float<Bits> without expression templates, behind a class whose arithmetic, comparisons,
+//     conversions and functions are not inline;
+//   mp::either<LoBits, HiBits>: an mp::real of one of two precisions chosen at run time (below).
 //
-// Why a class rather than the Boost number itself: Eigen's SVD in a Boost number inlines the
-// multiprecision arithmetic into every one of its loops, and the compiler then spends most of a build
-// optimising those copies. Here each operation is one function, compiled once per precision, and called
-// from everywhere else. Every function is the Boost operation of the same name on the same operands
-// (a mixed operation with an int or a double stays mixed), so the results are those of the Boost number
-// bit for bit.
+// Why a class rather than the Boost number itself: its operations are compiled once per precision, in
+// one place, and its name is short (Eigen repeats the scalar's name in every expression type, and the
+// Boost number's long name made most of the check's debug information). Every function is the Boost
+// operation of the same name on the same operands (a mixed operation with an int or a double stays
+// mixed), so the results are those of the Boost number bit for bit.
 //
 // The member functions are templates defined in this header, so that the header works on its own; a build
 // that wants each precision compiled once declares `extern template class lsmoe::mp::real<Bits>;` where it
