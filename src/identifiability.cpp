@@ -1,13 +1,24 @@
 // Thin glue between R and inst/include/lsmoe/identifiability.hpp (the strong-identifiability check in
-// double and high precision). Never exported to users. The multiprecision code (150 and 300 bits, the
-// only precisions instantiated) is slow to compile: it is compiled in identifiability_lo.cpp and
-// identifiability_hi.cpp (identifiability_mp.h), the double-precision part here.
+// double and high precision). Never exported to users. The check's steps in both precisions (150 and 300
+// bits, in one number type) are compiled here, their arithmetic in multiprecision.cpp
+// (identifiability_mp.h).
 // It includes experts.hpp rather than glue.h (all of lsmoe.hpp), which would add about 8 s of compile time.
 #include <RcppEigen.h>
 #include <lsmoe/experts.hpp>
 #include "identifiability_mp.h"
 
 // [[Rcpp::depends(RcppEigen, BH)]]
+
+template class lsmoe::mp::either<lsmoe_glue::ident_lo_bits, lsmoe_glue::ident_hi_bits>;
+
+namespace lsmoe {
+template IdentFamily ident_family<lsmoe_glue::IdentMp>(const Expert&, const MatRef&, const MatRef&, int,
+                                                       MatT<lsmoe_glue::IdentMp>*, const IdentGate&);
+template MatT<lsmoe_glue::IdentMp> ident_matrix<lsmoe_glue::IdentMp>(const Expert&, const MatRef&, const MatRef&,
+                                                                     const IdentFamily&, const IdentGate&);
+template IdentSpectrum ident_spectrum<lsmoe_glue::IdentMp>(MatT<lsmoe_glue::IdentMp>, const IdentFamily&, int, double,
+                                                           double, bool);
+}  // namespace lsmoe
 
 namespace {
 

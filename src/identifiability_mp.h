@@ -1,30 +1,30 @@
-// The two precisions of the identifiability check and where they are compiled: the multiprecision
-// instantiations of inst/include/lsmoe/identifiability.hpp that check_strong_identifiability calls are
-// compiled once each, in identifiability_lo.cpp (150 bits) and identifiability_hi.cpp (300 bits), which
-// make can build in parallel; a unit that includes this header only declares them.
+// The multiprecision code of the identifiability check (inst/include/lsmoe/identifiability.hpp) and where
+// it is compiled: check_strong_identifiability runs in one number type for both of its precisions,
+// mp::either<150, 300> (lsmoe/multiprecision.hpp), whose steps (ident_family, ident_matrix, ident_spectrum:
+// Eigen's SVD) are compiled once, in identifiability.cpp; the arithmetic and functions of each precision,
+// mp::real<150> and mp::real<300>, in multiprecision.cpp, which make can build in parallel with it. A unit
+// that includes this header only declares them.
 #ifndef LSMOE_IDENTIFIABILITY_MP_H
 #define LSMOE_IDENTIFIABILITY_MP_H
 
+#include "identifiability_bits.h"
 #include <lsmoe/identifiability.hpp>
 
 namespace lsmoe_glue {
-constexpr unsigned ident_lo_bits = 150;
-constexpr unsigned ident_hi_bits = 300;
-typedef lsmoe::mp::real<ident_lo_bits> IdentLo;
-typedef lsmoe::mp::real<ident_hi_bits> IdentHi;
+typedef lsmoe::mp::either<ident_lo_bits, ident_hi_bits> IdentMp;
 }  // namespace lsmoe_glue
 
+extern template class lsmoe::mp::real<lsmoe_glue::ident_lo_bits>;
+extern template class lsmoe::mp::real<lsmoe_glue::ident_hi_bits>;
+extern template class lsmoe::mp::either<lsmoe_glue::ident_lo_bits, lsmoe_glue::ident_hi_bits>;
+
 namespace lsmoe {
-// the structure and the matrix in the lower precision, its spectrum
-extern template IdentFamily ident_family<lsmoe_glue::IdentLo>(const Expert&, const MatRef&, const MatRef&, int,
-                                                              MatT<lsmoe_glue::IdentLo>*, const IdentGate&);
-extern template IdentSpectrum ident_spectrum<lsmoe_glue::IdentLo>(MatT<lsmoe_glue::IdentLo>, const IdentFamily&, int,
-                                                                  double, double, bool);
-// the matrix in the higher precision, its spectrum and null space
-extern template MatT<lsmoe_glue::IdentHi> ident_matrix<lsmoe_glue::IdentHi>(const Expert&, const MatRef&,
+extern template IdentFamily ident_family<lsmoe_glue::IdentMp>(const Expert&, const MatRef&, const MatRef&, int,
+                                                              MatT<lsmoe_glue::IdentMp>*, const IdentGate&);
+extern template MatT<lsmoe_glue::IdentMp> ident_matrix<lsmoe_glue::IdentMp>(const Expert&, const MatRef&,
                                                                             const MatRef&, const IdentFamily&,
                                                                             const IdentGate&);
-extern template IdentSpectrum ident_spectrum<lsmoe_glue::IdentHi>(MatT<lsmoe_glue::IdentHi>, const IdentFamily&, int,
+extern template IdentSpectrum ident_spectrum<lsmoe_glue::IdentMp>(MatT<lsmoe_glue::IdentMp>, const IdentFamily&, int,
                                                                   double, double, bool);
 }  // namespace lsmoe
 

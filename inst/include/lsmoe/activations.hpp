@@ -6,7 +6,8 @@
 //                             fused.hpp), with Eigen's vectorised exp and tanh.
 // The two forms of sigmoid, tanh and polynomial round differently (a stable logistic against
 // 1 / (1 + exp(-z)); std::tanh against Eigen's; std::pow against repeated products); linear,
-// relu, gelu and constant compute the same numbers.
+// relu, gelu and constant compute the same numbers. A third, precise form, activation_precise<T> at
+// the end, serves the identifiability check.
 #ifndef LSMOE_ACTIVATIONS_HPP
 #define LSMOE_ACTIVATIONS_HPP
 
@@ -140,6 +141,75 @@ auto dispatch_family(Family fam, F&& f) -> decltype(f(ActSigmoid())) {
 inline void activation(Family fam, int degree, double z, double& f0, double& f1, double& f2) {
   dispatch_family(fam, [&](auto act) { decltype(act)::scalar(z, degree, f0, f1, f2); });
 }
+
+// 1 / sqrt(2) and 1 / sqrt(2 pi) in T for activation_precise: for double, ActGelu's (which are
+// Boost.Math's to the bit); a type of higher precision specialises it with constants of its own
+// precision (identifiability.hpp does, for its multiprecision types).
+template <class T>
+struct PreciseConstants;
+template <>
+struct PreciseConstants<double> {
+  static double one_div_root_two() { return 0.70710678118654752440; }
+  static double one_div_root_two_pi() { return 0.39894228040143267794; }
+};
+
+// The precise form, in a scalar type T (double or a multiprecision number): phi(z) and its first two
+// derivatives, accurate relative to the value in the tails (saturated sigmoid and tanh, GELU far left),
+// so that an exact identity between terms holds to rounding (the identifiability check,
+// identifiability.hpp). In double it rounds differently from the scalar form for sigmoid, tanh and
+// polynomial (s (1 - s) from exp(-|z|), 1 / cosh^2 against 1 - tanh^2, repeated products against
+// std::pow). exp, tanh, cosh and erfc are the standard library's for double and the number type's,
+// found by argument-dependent lookup, otherwise.
+template <class T>
+inline void activation_precise(Family fam, int degree, const T& z, T& f0, T& f1, T& f2) {
+  using std::abs;
+  using std::cosh;
+  using std::erfc;
+  using std::exp;
+  using std::tanh;
+  switch (fam) {
+  case Family::sigmoid: {
+    // s = sigmoid(z), sc = 1 - s, both from e = exp(-|z|) without cancellation
+    const T e = exp(T(-abs(z)));
+    const T big = T(1) / (1 + e), small = e / (1 + e);
+    const T s = z >= 0 ? big : small, sc = z >= 0 ? small : big;
+    f0 = s; f1 = s * sc; f2 = f1 * (sc - s);
+    return;
+  }
+  case Family::tanh: {
+    // 1 - tanh^2 = 1 / cosh^2, without cancellation where tanh saturates
+    const T ch = cosh(z);
+    f0 = tanh(z); f1 = 1 / (ch * ch); f2 = -2 * f0 * f1;
+    return;
+  }
+  case Family::linear:
+    f0 = z; f1 = T(1); f2 = T(0);
+    return;
+  case Family::polynomial: {
+    // z^p, p z^(p-1), p (p-1) z^(p-2) by repeated multiplication
+    const int p = degree;
+    T zp2(1);
+    for (int i = 0; i < p - 2; ++i) zp2 *= z;
+    const T zp1 = p >= 2 ? T(zp2 * z) : T(1);
+    f0 = zp1 * z; f1 = T(p) * zp1; f2 = p >= 2 ? T(T(p) * T(p - 1) * zp2) : T(0);
+    return;
+  }
+  case Family::relu:
+    f0 = z > 0 ? z : T(0); f1 = z > 0 ? T(1) : T(0); f2 = T(0);
+    return;
+  case Family::gelu: {
+    // Phi(z) = erfc(-z / sqrt(2)) / 2, relative accuracy in the left tail; phi(z) = exp(-z^2 / 2) / sqrt(2 pi)
+    const T Phi = erfc(T(-z * PreciseConstants<T>::one_div_root_two())) / 2;
+    const T phi = exp(T(-z * z / 2)) * PreciseConstants<T>::one_div_root_two_pi();
+    f0 = z * Phi; f1 = Phi + z * phi; f2 = phi * (2 - z * z);
+    return;
+  }
+  case Family::constant:
+    f0 = T(1); f1 = T(0); f2 = T(0);
+    return;
+  }
+}
+
 
 }  // namespace lsmoe
 

@@ -5,12 +5,12 @@
 // that wants the check includes this header explicitly:
 //     #include <lsmoe/identifiability.hpp>
 // ident_family, ident_matrix and ident_spectrum are function templates without `inline`, so that a
-// build can compile each precision once, in a translation unit of its own (an explicit instantiation
-// definition there, an explicit instantiation declaration, `extern template`, where the check is
-// called; a compiler may still instantiate an inline function that is declared extern, to inline it).
-// It needs Eigen, the standard library, Boost.Multiprecision (with its Eigen glue,
-// boost/multiprecision/eigen.hpp) and Boost.Math (erfc, constants); all header-only: an R package gets
-// them with `LinkingTo: RcppEigen, BH`.
+// build can compile them once for the check's multiprecision type (mp::either, both precisions in one
+// type), in a translation unit of its own (an explicit instantiation definition there, an explicit
+// instantiation declaration, `extern template`, where the check is called; a compiler may still
+// instantiate an inline function that is declared extern, to inline it).
+// It needs Eigen, the standard library, Boost.Multiprecision (multiprecision.hpp) and Boost.Math (erfc,
+// constants); all header-only: an R package gets them with `LinkingTo: RcppEigen, BH`.
 //
 // The order-2 family of k atoms eta_1..eta_k at points x_1..x_n is the n x m matrix whose columns are
 //     x^nu d^|gamma| h / d eta^gamma (x, eta_j),   j = 1..k,  |nu| + |gamma| <= order,
@@ -45,86 +45,32 @@
 #include <vector>
 
 #include <Eigen/Dense>
-#include <boost/math/constants/constants.hpp>
-#include <boost/math/special_functions/erf.hpp>
-#include <boost/multiprecision/cpp_bin_float.hpp>
-#include <boost/multiprecision/eigen.hpp>  // Eigen::NumTraits for boost::multiprecision::number
 
 #include "experts.hpp"
-
-namespace lsmoe {
-namespace mp {
-// A binary floating-point type with Bits bits of mantissa, without expression templates.
-template <unsigned Bits>
-using real = boost::multiprecision::number<
-    boost::multiprecision::backends::cpp_bin_float<Bits, boost::multiprecision::backends::digit_base_2>,
-    boost::multiprecision::et_off>;
-}  // namespace mp
-}  // namespace lsmoe
-
+#include "multiprecision.hpp"
 
 namespace lsmoe {
 
 // ---------------------------------------------------------------------------------------------
 // Expert families in a scalar type T (double or mp::real<Bits>): value, gradient and Hessian in eta.
 
-// Activation phi(z) and its first two derivatives in T, accurate relative to the value in the tails
-// (saturated sigmoid and tanh, GELU far left), so that an exact identity between terms holds to rounding.
-// exp, tanh, cosh and erfc are the standard library's for double and Boost.Multiprecision's (erfc from
-// Boost.Math) for mp::real, found by argument-dependent lookup.
-template <class T>
-inline void activation_t(Family fam, int degree, const T& z, T& f0, T& f1, T& f2) {
-  using std::abs;
-  using std::cosh;
-  using std::erfc;
-  using std::exp;
-  using std::tanh;
-  switch (fam) {
-  case Family::sigmoid: {
-    // s = sigmoid(z), sc = 1 - s, both from e = exp(-|z|) without cancellation
-    const T e = exp(T(-abs(z)));
-    const T big = T(1) / (1 + e), small = e / (1 + e);
-    const T s = z >= 0 ? big : small, sc = z >= 0 ? small : big;
-    f0 = s; f1 = s * sc; f2 = f1 * (sc - s);
-    return;
-  }
-  case Family::tanh: {
-    // 1 - tanh^2 = 1 / cosh^2, without cancellation where tanh saturates
-    const T ch = cosh(z);
-    f0 = tanh(z); f1 = 1 / (ch * ch); f2 = -2 * f0 * f1;
-    return;
-  }
-  case Family::linear:
-    f0 = z; f1 = T(1); f2 = T(0);
-    return;
-  case Family::polynomial: {
-    // z^p, p z^(p-1), p (p-1) z^(p-2) by repeated multiplication
-    const int p = degree;
-    T zp2(1);
-    for (int i = 0; i < p - 2; ++i) zp2 *= z;
-    const T zp1 = p >= 2 ? T(zp2 * z) : T(1);
-    f0 = zp1 * z; f1 = T(p) * zp1; f2 = p >= 2 ? T(T(p) * T(p - 1) * zp2) : T(0);
-    return;
-  }
-  case Family::relu:
-    f0 = z > 0 ? z : T(0); f1 = z > 0 ? T(1) : T(0); f2 = T(0);
-    return;
-  case Family::gelu: {
-    // Phi(z) = erfc(-z / sqrt(2)) / 2, relative accuracy in the left tail; phi(z) = exp(-z^2 / 2) / sqrt(2 pi)
-    namespace bc = boost::math::constants;
-    const T Phi = erfc(T(-z * bc::one_div_root_two<T>())) / 2;
-    const T phi = exp(T(-z * z / 2)) * bc::one_div_root_two_pi<T>();
-    f0 = z * Phi; f1 = Phi + z * phi; f2 = phi * (2 - z * z);
-    return;
-  }
-  case Family::constant:
-    f0 = T(1); f1 = T(0); f2 = T(0);
-    return;
-  }
-}
+// activation_precise's constants (activations.hpp) in the multiprecision types: those of the Boost
+// number held, Boost.Math's.
+template <unsigned Bits>
+struct PreciseConstants<mp::real<Bits> > {
+  static mp::real<Bits> one_div_root_two() { return mp::real<Bits>::one_div_root_two(); }
+  static mp::real<Bits> one_div_root_two_pi() { return mp::real<Bits>::one_div_root_two_pi(); }
+};
+template <unsigned LoBits, unsigned HiBits>
+struct PreciseConstants<mp::either<LoBits, HiBits> > {
+  typedef mp::either<LoBits, HiBits> T;
+  static T one_div_root_two() { return T::one_div_root_two(); }
+  static T one_div_root_two_pi() { return T::one_div_root_two_pi(); }
+};
 
 // h, gradient g (length q) and Hessian Hs (q x q, column-major) of expert e at the point x (row of a
-// column-major matrix) and the atom eta (length q), in T. Mirrors Expert::gradient and Expert::hessian.
+// column-major matrix) and the atom eta (length q), in T, with the activations' precise form
+// (activations.hpp). Mirrors Expert::gradient and Expert::hessian.
 template <class T>
 inline void expert_derivatives_t(const Expert& e, const XRow& x, const double* eta, T& h, std::vector<T>& g,
                                  std::vector<T>& Hs) {
@@ -140,7 +86,7 @@ inline void expert_derivatives_t(const Expert& e, const XRow& x, const double* e
   T z(eta[d]);
   for (int u = 0; u < d; ++u) z += T(eta[u]) * T(x[u]);
   T f0, f1, f2;
-  activation_t<T>(e.family, e.degree, z, f0, f1, f2);
+  activation_precise<T>(e.family, e.degree, z, f0, f1, f2);
   const T c = e.output_weight ? T(eta[d + 1]) : T(1);
   auto xv = [&](int u) { return u < d ? T(x[u]) : T(1); };  // dz / deta_u, u <= d
   h = c * f0;
@@ -283,7 +229,7 @@ using MatT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 // sigmoid''(g) = sigmoid'(g) (1 - 2 s) (exactly 0 at g = 0).
 template <class T>
 inline void ident_sigmoid_factors(const T& g, T (&f)[3]) {
-  activation_t<T>(Family::sigmoid, 0, g, f[0], f[1], f[2]);
+  activation_precise<T>(Family::sigmoid, 0, g, f[0], f[1], f[2]);
 }
 
 // Columns `which` (indices into terms) of atom j (eta: length q) at the points x (n x d), written to
@@ -629,13 +575,18 @@ inline IdentResult check_strong_identifiability(const Expert& e, const MatRef& e
   static_assert(LoBits < HiBits, "LoBits must be smaller than HiBits");
   if (!x.allFinite() || !eta.allFinite()) throw std::invalid_argument("x and eta must be finite");
   IdentResult res;
-  typedef mp::real<LoBits> Lo;
-  typedef mp::real<HiBits> Hi;
+  // both precisions in one type, so that the multiprecision code is compiled once; each step runs in
+  // the precision of its scope
+  typedef mp::either<LoBits, HiBits> Mp;
+  typedef typename Mp::scope Bits;
   // the structure in LoBits (saturated terms are seen; the coincidences hold to rounding, far inside
   // sqrt(eps)), which also gives the LoBits matrix: the expert (GELU's erfc above all) costs about 4
   // times less in 150 bits than in 300, and HiBits is evaluated only when the pre-screen does not decide
-  MatT<Lo> Ml;
-  res.family = ident_family<Lo>(e, eta, x, ctl.order, &Ml, gate);
+  MatT<Mp> Ml;
+  {
+    const Bits lo(LoBits);
+    res.family = ident_family<Mp>(e, eta, x, ctl.order, &Ml, gate);
+  }
   if (x.rows() < res.family.m()) throw std::invalid_argument("fewer points than terms");
   res.threshold_hi = std::pow(2.0, -ctl.margin * HiBits);
   {
@@ -659,12 +610,19 @@ inline IdentResult check_strong_identifiability(const Expert& e, const MatRef& e
   // the null vectors cost a third more; ask for them at once when double precision already sees a
   // ratio at rounding level, else only if the high precision finds the family dependent
   const bool likely_dependent = res.dbl.any_zero || res.dbl.ratio <= 1e-13;
-  const MatT<Hi> Mh = ident_matrix<Hi>(e, eta, x, res.family, gate);
-  res.hi = ident_spectrum<Hi>(Mh, res.family, HiBits, res.threshold_hi, drop, likely_dependent);
-  const bool dependent = res.hi.any_zero || res.hi.ratio <= res.threshold_hi;
-  if (dependent && !likely_dependent)
-    res.hi = ident_spectrum<Hi>(Mh, res.family, HiBits, res.threshold_hi, drop, true);
-  res.lo = ident_spectrum<Lo>(Ml, res.family, LoBits, 0, 0, false);
+  bool dependent;
+  {
+    const Bits hi(HiBits);
+    const MatT<Mp> Mh = ident_matrix<Mp>(e, eta, x, res.family, gate);
+    res.hi = ident_spectrum<Mp>(Mh, res.family, HiBits, res.threshold_hi, drop, likely_dependent);
+    dependent = res.hi.any_zero || res.hi.ratio <= res.threshold_hi;
+    if (dependent && !likely_dependent)
+      res.hi = ident_spectrum<Mp>(Mh, res.family, HiBits, res.threshold_hi, drop, true);
+  }
+  {
+    const Bits lo(LoBits);
+    res.lo = ident_spectrum<Mp>(Ml, res.family, LoBits, 0, 0, false);
+  }
   if (dependent) {
     res.verdict = IdentVerdict::dependent;
     return res;
