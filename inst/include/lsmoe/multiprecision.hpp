@@ -27,6 +27,8 @@
 #include <stdexcept>
 
 #include <Eigen/Core>
+#include <type_traits>
+
 #include <boost/math/constants/constants.hpp>
 #include <boost/math/special_functions/erf.hpp>
 #include <boost/multiprecision/cpp_bin_float.hpp>
@@ -40,19 +42,80 @@ using boost_real = boost::multiprecision::number<
     boost::multiprecision::backends::cpp_bin_float<Bits, boost::multiprecision::backends::digit_base_2>,
     boost::multiprecision::et_off>;
 
-// The operations with a second operand: real op real, and real op int / double either way round.
-#define LSMOE_MP_BINARY_DECL(R, name)                                                                        \
-  static R name(const real& a, const real& b);                                                              \
-  static R name(const real& a, int b);                                                                      \
-  static R name(int a, const real& b);                                                                      \
-  static R name(const real& a, double b);                                                                   \
-  static R name(double a, const real& b);
-#define LSMOE_MP_BINARY_FRIEND(R, op, name)                                                                  \
-  friend R operator op(const real& a, const real& b) { return name(a, b); }                                 \
-  friend R operator op(const real& a, int b) { return name(a, b); }                                         \
-  friend R operator op(int a, const real& b) { return name(a, b); }                                         \
-  friend R operator op(const real& a, double b) { return name(a, b); }                                      \
-  friend R operator op(double a, const real& b) { return name(a, b); }
+// The interface both number types (real and either, below) declare, each operation out of line:
+// conversions from arithmetic types (implicit, as the Boost number's), compound assignments, the
+// binary operations with T, int or double on either side (as friends, found by argument-dependent
+// lookup, each calling the static function of its name), the functions of the same names below,
+// Boost.Math's constants (identifiability.hpp's GELU) and the limits of std::numeric_limits<T>.
+#define LSMOE_MP_BINARY_DECL(T, R, name)                                                                     \
+  static R name(const T& a, const T& b);                                                                    \
+  static R name(const T& a, int b);                                                                         \
+  static R name(int a, const T& b);                                                                         \
+  static R name(const T& a, double b);                                                                      \
+  static R name(double a, const T& b);                                                                      \
+  friend R operator LSMOE_MP_OP_##name(const T& a, const T& b) { return name(a, b); }                      \
+  friend R operator LSMOE_MP_OP_##name(const T& a, int b) { return name(a, b); }                           \
+  friend R operator LSMOE_MP_OP_##name(int a, const T& b) { return name(a, b); }                           \
+  friend R operator LSMOE_MP_OP_##name(const T& a, double b) { return name(a, b); }                        \
+  friend R operator LSMOE_MP_OP_##name(double a, const T& b) { return name(a, b); }
+#define LSMOE_MP_OP_add +
+#define LSMOE_MP_OP_sub -
+#define LSMOE_MP_OP_mul *
+#define LSMOE_MP_OP_div /
+#define LSMOE_MP_OP_lt <
+#define LSMOE_MP_OP_le <=
+#define LSMOE_MP_OP_gt >
+#define LSMOE_MP_OP_ge >=
+#define LSMOE_MP_OP_eq ==
+#define LSMOE_MP_OP_ne !=
+// X(R, op, name) for each binary operation, R its result type (T or bool).
+#define LSMOE_MP_FOR_BINARY(X, T)                                                                            \
+  X(T, +, add) X(T, -, sub) X(T, *, mul) X(T, /, div)                                                       \
+  X(bool, <, lt) X(bool, <=, le) X(bool, >, gt) X(bool, >=, ge) X(bool, ==, eq) X(bool, !=, ne)
+#define LSMOE_MP_INTERFACE(T)                                                                                \
+  T(int a);                                                                                                 \
+  T(long a);                                                                                                \
+  T(long long a);                                                                                           \
+  T(unsigned a);                                                                                            \
+  T(unsigned long a);                                                                                       \
+  T(unsigned long long a);                                                                                  \
+  T(double a);                                                                                              \
+  explicit operator double() const;                                                                         \
+  T& operator+=(const T& b);                                                                                \
+  T& operator-=(const T& b);                                                                                \
+  T& operator*=(const T& b);                                                                                \
+  T& operator/=(const T& b);                                                                                \
+  T operator-() const;                                                                                      \
+  LSMOE_MP_BINARY_DECL(T, T, add)                                                                           \
+  LSMOE_MP_BINARY_DECL(T, T, sub)                                                                           \
+  LSMOE_MP_BINARY_DECL(T, T, mul)                                                                           \
+  LSMOE_MP_BINARY_DECL(T, T, div)                                                                           \
+  LSMOE_MP_BINARY_DECL(T, bool, lt)                                                                         \
+  LSMOE_MP_BINARY_DECL(T, bool, le)                                                                         \
+  LSMOE_MP_BINARY_DECL(T, bool, gt)                                                                         \
+  LSMOE_MP_BINARY_DECL(T, bool, ge)                                                                         \
+  LSMOE_MP_BINARY_DECL(T, bool, eq)                                                                         \
+  LSMOE_MP_BINARY_DECL(T, bool, ne)                                                                         \
+  static T abs_of(const T& a);                                                                              \
+  static T sqrt_of(const T& a);                                                                             \
+  static T exp_of(const T& a);                                                                              \
+  static T tanh_of(const T& a);                                                                             \
+  static T cosh_of(const T& a);                                                                             \
+  static T erfc_of(const T& a);                                                                             \
+  static bool isfinite_of(const T& a);                                                                      \
+  static bool isnan_of(const T& a);                                                                         \
+  static bool isinf_of(const T& a);                                                                         \
+  static T one_div_root_two();                                                                              \
+  static T one_div_root_two_pi();                                                                           \
+  static T limits_min();                                                                                    \
+  static T limits_max();                                                                                    \
+  static T limits_lowest();                                                                                 \
+  static T limits_epsilon();                                                                                \
+  static T limits_round_error();                                                                            \
+  static T limits_infinity();                                                                               \
+  static T limits_quiet_NaN();                                                                              \
+  static T limits_signaling_NaN();                                                                          \
+  static T limits_denorm_min();
 
 template <unsigned Bits>
 class real {
@@ -61,88 +124,14 @@ class real {
 
   real() {}
   explicit real(const value_type& v) : v_(v) {}
-  // implicit, as the Boost number's constructors from arithmetic types
-  real(int a);
-  real(long a);
-  real(long long a);
-  real(unsigned a);
-  real(unsigned long a);
-  real(unsigned long long a);
-  real(double a);
-  explicit operator double() const;
-
   const value_type& value() const { return v_; }
 
-  real& operator+=(const real& b);
-  real& operator-=(const real& b);
-  real& operator*=(const real& b);
-  real& operator/=(const real& b);
-  real operator-() const;
-
-  LSMOE_MP_BINARY_DECL(real, add)
-  LSMOE_MP_BINARY_DECL(real, sub)
-  LSMOE_MP_BINARY_DECL(real, mul)
-  LSMOE_MP_BINARY_DECL(real, div)
-  LSMOE_MP_BINARY_DECL(bool, lt)
-  LSMOE_MP_BINARY_DECL(bool, le)
-  LSMOE_MP_BINARY_DECL(bool, gt)
-  LSMOE_MP_BINARY_DECL(bool, ge)
-  LSMOE_MP_BINARY_DECL(bool, eq)
-  LSMOE_MP_BINARY_DECL(bool, ne)
-
-  LSMOE_MP_BINARY_FRIEND(real, +, add)
-  LSMOE_MP_BINARY_FRIEND(real, -, sub)
-  LSMOE_MP_BINARY_FRIEND(real, *, mul)
-  LSMOE_MP_BINARY_FRIEND(real, /, div)
-  LSMOE_MP_BINARY_FRIEND(bool, <, lt)
-  LSMOE_MP_BINARY_FRIEND(bool, <=, le)
-  LSMOE_MP_BINARY_FRIEND(bool, >, gt)
-  LSMOE_MP_BINARY_FRIEND(bool, >=, ge)
-  LSMOE_MP_BINARY_FRIEND(bool, ==, eq)
-  LSMOE_MP_BINARY_FRIEND(bool, !=, ne)
-
-  // the functions of the same names below (found by argument-dependent lookup)
-  static real abs_of(const real& a);
-  static real sqrt_of(const real& a);
-  static real exp_of(const real& a);
-  static real tanh_of(const real& a);
-  static real cosh_of(const real& a);
-  static real erfc_of(const real& a);
-  static bool isfinite_of(const real& a);
-  static bool isnan_of(const real& a);
-  static bool isinf_of(const real& a);
-
-  // Boost.Math's constants in the Boost number (identifiability.hpp's GELU)
-  static real one_div_root_two();
-  static real one_div_root_two_pi();
-
-  // std::numeric_limits<real>
-  static real limits_min();
-  static real limits_max();
-  static real limits_lowest();
-  static real limits_epsilon();
-  static real limits_round_error();
-  static real limits_infinity();
-  static real limits_quiet_NaN();
-  static real limits_signaling_NaN();
-  static real limits_denorm_min();
+  LSMOE_MP_INTERFACE(real)
+  static int limits_digits10() { return std::numeric_limits<value_type>::digits10; }
 
  private:
   value_type v_;
 };
-
-#undef LSMOE_MP_BINARY_DECL
-#undef LSMOE_MP_BINARY_FRIEND
-
-template <unsigned Bits> inline real<Bits> abs(const real<Bits>& a) { return real<Bits>::abs_of(a); }
-template <unsigned Bits> inline real<Bits> sqrt(const real<Bits>& a) { return real<Bits>::sqrt_of(a); }
-template <unsigned Bits> inline real<Bits> exp(const real<Bits>& a) { return real<Bits>::exp_of(a); }
-template <unsigned Bits> inline real<Bits> tanh(const real<Bits>& a) { return real<Bits>::tanh_of(a); }
-template <unsigned Bits> inline real<Bits> cosh(const real<Bits>& a) { return real<Bits>::cosh_of(a); }
-template <unsigned Bits> inline real<Bits> erfc(const real<Bits>& a) { return real<Bits>::erfc_of(a); }
-template <unsigned Bits> inline bool isfinite(const real<Bits>& a) { return real<Bits>::isfinite_of(a); }
-template <unsigned Bits> inline bool isnan(const real<Bits>& a) { return real<Bits>::isnan_of(a); }
-template <unsigned Bits> inline bool isinf(const real<Bits>& a) { return real<Bits>::isinf_of(a); }
 
 // ---------------------------------------------------------------------------------------------
 // The members: each the Boost operation on the held numbers.
@@ -168,16 +157,7 @@ template <unsigned Bits> real<Bits> real<Bits>::operator-() const { return real(
   template <unsigned Bits> R real<Bits>::name(int a, const real& b) { return R(a op b.v_); }               \
   template <unsigned Bits> R real<Bits>::name(const real& a, double b) { return R(a.v_ op b); }            \
   template <unsigned Bits> R real<Bits>::name(double a, const real& b) { return R(a op b.v_); }
-LSMOE_MP_BINARY_DEF(real<Bits>, +, add)
-LSMOE_MP_BINARY_DEF(real<Bits>, -, sub)
-LSMOE_MP_BINARY_DEF(real<Bits>, *, mul)
-LSMOE_MP_BINARY_DEF(real<Bits>, /, div)
-LSMOE_MP_BINARY_DEF(bool, <, lt)
-LSMOE_MP_BINARY_DEF(bool, <=, le)
-LSMOE_MP_BINARY_DEF(bool, >, gt)
-LSMOE_MP_BINARY_DEF(bool, >=, ge)
-LSMOE_MP_BINARY_DEF(bool, ==, eq)
-LSMOE_MP_BINARY_DEF(bool, !=, ne)
+LSMOE_MP_FOR_BINARY(LSMOE_MP_BINARY_DEF, real<Bits>)
 #undef LSMOE_MP_BINARY_DEF
 
 // As a call on the Boost number would find them: Boost.Multiprecision's functions (erfc through
@@ -250,82 +230,11 @@ class either {
   either() : hi_(bits() == HiBits) {}
   explicit either(const lo_type& v) : hi_(false), lo_(v) {}
   explicit either(const hi_type& v) : hi_(true), hv_(v) {}
-  either(int a);
-  either(long a);
-  either(long long a);
-  either(unsigned a);
-  either(unsigned long a);
-  either(unsigned long long a);
-  either(double a);
-  explicit operator double() const;
-
   bool is_hi() const { return hi_; }
   const lo_type& lo() const { return lo_; }
   const hi_type& hi() const { return hv_; }
 
-  either& operator+=(const either& b);
-  either& operator-=(const either& b);
-  either& operator*=(const either& b);
-  either& operator/=(const either& b);
-  either operator-() const;
-
-#define LSMOE_MP_BINARY_DECL(R, name)                                                                        \
-  static R name(const either& a, const either& b);                                                          \
-  static R name(const either& a, int b);                                                                    \
-  static R name(int a, const either& b);                                                                    \
-  static R name(const either& a, double b);                                                                 \
-  static R name(double a, const either& b);
-#define LSMOE_MP_BINARY_FRIEND(R, op, name)                                                                  \
-  friend R operator op(const either& a, const either& b) { return name(a, b); }                             \
-  friend R operator op(const either& a, int b) { return name(a, b); }                                       \
-  friend R operator op(int a, const either& b) { return name(a, b); }                                       \
-  friend R operator op(const either& a, double b) { return name(a, b); }                                    \
-  friend R operator op(double a, const either& b) { return name(a, b); }
-  LSMOE_MP_BINARY_DECL(either, add)
-  LSMOE_MP_BINARY_DECL(either, sub)
-  LSMOE_MP_BINARY_DECL(either, mul)
-  LSMOE_MP_BINARY_DECL(either, div)
-  LSMOE_MP_BINARY_DECL(bool, lt)
-  LSMOE_MP_BINARY_DECL(bool, le)
-  LSMOE_MP_BINARY_DECL(bool, gt)
-  LSMOE_MP_BINARY_DECL(bool, ge)
-  LSMOE_MP_BINARY_DECL(bool, eq)
-  LSMOE_MP_BINARY_DECL(bool, ne)
-  LSMOE_MP_BINARY_FRIEND(either, +, add)
-  LSMOE_MP_BINARY_FRIEND(either, -, sub)
-  LSMOE_MP_BINARY_FRIEND(either, *, mul)
-  LSMOE_MP_BINARY_FRIEND(either, /, div)
-  LSMOE_MP_BINARY_FRIEND(bool, <, lt)
-  LSMOE_MP_BINARY_FRIEND(bool, <=, le)
-  LSMOE_MP_BINARY_FRIEND(bool, >, gt)
-  LSMOE_MP_BINARY_FRIEND(bool, >=, ge)
-  LSMOE_MP_BINARY_FRIEND(bool, ==, eq)
-  LSMOE_MP_BINARY_FRIEND(bool, !=, ne)
-#undef LSMOE_MP_BINARY_DECL
-#undef LSMOE_MP_BINARY_FRIEND
-
-  static either abs_of(const either& a);
-  static either sqrt_of(const either& a);
-  static either exp_of(const either& a);
-  static either tanh_of(const either& a);
-  static either cosh_of(const either& a);
-  static either erfc_of(const either& a);
-  static bool isfinite_of(const either& a);
-  static bool isnan_of(const either& a);
-  static bool isinf_of(const either& a);
-
-  static either one_div_root_two();
-  static either one_div_root_two_pi();
-
-  static either limits_min();
-  static either limits_max();
-  static either limits_lowest();
-  static either limits_epsilon();
-  static either limits_round_error();
-  static either limits_infinity();
-  static either limits_quiet_NaN();
-  static either limits_signaling_NaN();
-  static either limits_denorm_min();
+  LSMOE_MP_INTERFACE(either)
   static int limits_digits10();
 
  private:
@@ -339,24 +248,36 @@ class either {
   hi_type hv_;  // the number when hi_
 };
 
-template <unsigned LoBits, unsigned HiBits>
-inline either<LoBits, HiBits> abs(const either<LoBits, HiBits>& a) { return either<LoBits, HiBits>::abs_of(a); }
-template <unsigned LoBits, unsigned HiBits>
-inline either<LoBits, HiBits> sqrt(const either<LoBits, HiBits>& a) { return either<LoBits, HiBits>::sqrt_of(a); }
-template <unsigned LoBits, unsigned HiBits>
-inline either<LoBits, HiBits> exp(const either<LoBits, HiBits>& a) { return either<LoBits, HiBits>::exp_of(a); }
-template <unsigned LoBits, unsigned HiBits>
-inline either<LoBits, HiBits> tanh(const either<LoBits, HiBits>& a) { return either<LoBits, HiBits>::tanh_of(a); }
-template <unsigned LoBits, unsigned HiBits>
-inline either<LoBits, HiBits> cosh(const either<LoBits, HiBits>& a) { return either<LoBits, HiBits>::cosh_of(a); }
-template <unsigned LoBits, unsigned HiBits>
-inline either<LoBits, HiBits> erfc(const either<LoBits, HiBits>& a) { return either<LoBits, HiBits>::erfc_of(a); }
-template <unsigned LoBits, unsigned HiBits>
-inline bool isfinite(const either<LoBits, HiBits>& a) { return either<LoBits, HiBits>::isfinite_of(a); }
-template <unsigned LoBits, unsigned HiBits>
-inline bool isnan(const either<LoBits, HiBits>& a) { return either<LoBits, HiBits>::isnan_of(a); }
-template <unsigned LoBits, unsigned HiBits>
-inline bool isinf(const either<LoBits, HiBits>& a) { return either<LoBits, HiBits>::isinf_of(a); }
+#undef LSMOE_MP_INTERFACE
+#undef LSMOE_MP_BINARY_DECL
+#undef LSMOE_MP_OP_add
+#undef LSMOE_MP_OP_sub
+#undef LSMOE_MP_OP_mul
+#undef LSMOE_MP_OP_div
+#undef LSMOE_MP_OP_lt
+#undef LSMOE_MP_OP_le
+#undef LSMOE_MP_OP_gt
+#undef LSMOE_MP_OP_ge
+#undef LSMOE_MP_OP_eq
+#undef LSMOE_MP_OP_ne
+
+// The functions of both number types, found by argument-dependent lookup as the Boost number's are.
+template <class T> struct is_number : std::false_type {};
+template <unsigned Bits> struct is_number<real<Bits> > : std::true_type {};
+template <unsigned LoBits, unsigned HiBits> struct is_number<either<LoBits, HiBits> > : std::true_type {};
+#define LSMOE_MP_FUNCTION(R, f)                                                                              \
+  template <class T>                                                                                        \
+  inline typename std::enable_if<is_number<T>::value, R>::type f(const T& a) { return T::f##_of(a); }
+LSMOE_MP_FUNCTION(T, abs)
+LSMOE_MP_FUNCTION(T, sqrt)
+LSMOE_MP_FUNCTION(T, exp)
+LSMOE_MP_FUNCTION(T, tanh)
+LSMOE_MP_FUNCTION(T, cosh)
+LSMOE_MP_FUNCTION(T, erfc)
+LSMOE_MP_FUNCTION(bool, isfinite)
+LSMOE_MP_FUNCTION(bool, isnan)
+LSMOE_MP_FUNCTION(bool, isinf)
+#undef LSMOE_MP_FUNCTION
 
 #define LSMOE_MP_EITHER template <unsigned LoBits, unsigned HiBits>
 #define LSMOE_MP_E either<LoBits, HiBits>
@@ -401,25 +322,18 @@ LSMOE_MP_COMPOUND_DEF(/=)
 #undef LSMOE_MP_COMPOUND_DEF
 LSMOE_MP_EITHER LSMOE_MP_E LSMOE_MP_E::operator-() const { return hi_ ? either(-hv_) : either(-lo_); }
 
+// (R is `either` or bool: a trailing return type names the class as its members do, without the
+// comma of either<LoBits, HiBits> that a macro argument cannot hold)
 #define LSMOE_MP_BINARY_DEF(R, op, name)                                                                     \
-  LSMOE_MP_EITHER R LSMOE_MP_E::name(const either& a, const either& b) {                                     \
+  LSMOE_MP_EITHER auto LSMOE_MP_E::name(const either& a, const either& b) -> R {                            \
     check(a, b);                                                                                             \
     return a.hi_ ? R(a.hv_ op b.hv_) : R(a.lo_ op b.lo_);                                                    \
   }                                                                                                          \
-  LSMOE_MP_EITHER R LSMOE_MP_E::name(const either& a, int b) { return a.hi_ ? R(a.hv_ op b) : R(a.lo_ op b); } \
-  LSMOE_MP_EITHER R LSMOE_MP_E::name(int a, const either& b) { return b.hi_ ? R(a op b.hv_) : R(a op b.lo_); } \
-  LSMOE_MP_EITHER R LSMOE_MP_E::name(const either& a, double b) { return a.hi_ ? R(a.hv_ op b) : R(a.lo_ op b); } \
-  LSMOE_MP_EITHER R LSMOE_MP_E::name(double a, const either& b) { return b.hi_ ? R(a op b.hv_) : R(a op b.lo_); }
-LSMOE_MP_BINARY_DEF(LSMOE_MP_E, +, add)
-LSMOE_MP_BINARY_DEF(LSMOE_MP_E, -, sub)
-LSMOE_MP_BINARY_DEF(LSMOE_MP_E, *, mul)
-LSMOE_MP_BINARY_DEF(LSMOE_MP_E, /, div)
-LSMOE_MP_BINARY_DEF(bool, <, lt)
-LSMOE_MP_BINARY_DEF(bool, <=, le)
-LSMOE_MP_BINARY_DEF(bool, >, gt)
-LSMOE_MP_BINARY_DEF(bool, >=, ge)
-LSMOE_MP_BINARY_DEF(bool, ==, eq)
-LSMOE_MP_BINARY_DEF(bool, !=, ne)
+  LSMOE_MP_EITHER auto LSMOE_MP_E::name(const either& a, int b) -> R { return a.hi_ ? R(a.hv_ op b) : R(a.lo_ op b); } \
+  LSMOE_MP_EITHER auto LSMOE_MP_E::name(int a, const either& b) -> R { return b.hi_ ? R(a op b.hv_) : R(a op b.lo_); } \
+  LSMOE_MP_EITHER auto LSMOE_MP_E::name(const either& a, double b) -> R { return a.hi_ ? R(a.hv_ op b) : R(a.lo_ op b); } \
+  LSMOE_MP_EITHER auto LSMOE_MP_E::name(double a, const either& b) -> R { return b.hi_ ? R(a op b.hv_) : R(a op b.lo_); }
+LSMOE_MP_FOR_BINARY(LSMOE_MP_BINARY_DEF, either)
 #undef LSMOE_MP_BINARY_DEF
 
 #define LSMOE_MP_UNARY_DEF(R, name, f)                                                                       \
@@ -459,39 +373,66 @@ LSMOE_MP_EITHER int LSMOE_MP_E::limits_digits10() {
 }  // namespace mp
 }  // namespace lsmoe
 
-namespace std {
-template <unsigned Bits>
-class numeric_limits<lsmoe::mp::real<Bits> > {
-  typedef std::numeric_limits<lsmoe::mp::boost_real<Bits> > L;
-  typedef lsmoe::mp::real<Bits> T;
-
- public:
+namespace lsmoe {
+namespace mp {
+// What std::numeric_limits says of both number types: the constants of the Boost type L (for
+// either, the higher precision's; both precisions agree on them) and the limits as T's functions
+// (for either, in the scope's precision).
+template <class T, class L>
+struct limits_common {
   static constexpr bool is_specialized = L::is_specialized;
   static T(min)() { return T::limits_min(); }
   static T(max)() { return T::limits_max(); }
   static T lowest() { return T::limits_lowest(); }
-  static constexpr int digits = L::digits;
-  static constexpr int digits10 = L::digits10;
-  static constexpr int max_digits10 = L::max_digits10;
   static constexpr bool is_signed = L::is_signed;
   static constexpr bool is_integer = L::is_integer;
   static constexpr bool is_exact = L::is_exact;
   static constexpr int radix = L::radix;
   static T epsilon() { return T::limits_epsilon(); }
   static T round_error() { return T::limits_round_error(); }
-  static constexpr int min_exponent = L::min_exponent;
-  static constexpr int min_exponent10 = L::min_exponent10;
-  static constexpr int max_exponent = L::max_exponent;
-  static constexpr int max_exponent10 = L::max_exponent10;
   static constexpr bool has_infinity = L::has_infinity;
   static constexpr bool has_quiet_NaN = L::has_quiet_NaN;
-  static constexpr bool has_signaling_NaN = L::has_signaling_NaN;
-  static constexpr float_denorm_style has_denorm = L::has_denorm;
-  static constexpr bool has_denorm_loss = L::has_denorm_loss;
   static T infinity() { return T::limits_infinity(); }
   static T quiet_NaN() { return T::limits_quiet_NaN(); }
   static T signaling_NaN() { return T::limits_signaling_NaN(); }
   static T denorm_min() { return T::limits_denorm_min(); }
+};
+
+// Eigen::NumTraits of both number types, with the values boost/multiprecision/eigen.hpp gives the
+// Boost number (JacobiSVD reads epsilon, dummy_precision, highest and lowest).
+template <class T, bool Signed>
+struct num_traits_common {
+  typedef T Real;
+  typedef Real NonInteger;
+  typedef double Literal;
+  typedef Real Nested;
+  enum { IsComplex = 0, IsInteger = 0, ReadCost = 1, AddCost = 4, MulCost = 8, IsSigned = Signed, RequireInitialization = 1 };
+  static Real epsilon() { return std::numeric_limits<Real>::epsilon(); }
+  static Real dummy_precision() { return 1000 * epsilon(); }
+  static Real highest() { return (std::numeric_limits<Real>::max)(); }
+  static Real lowest() { return (std::numeric_limits<Real>::min)(); }
+  static int digits10() { return Real::limits_digits10(); }
+};
+}  // namespace mp
+}  // namespace lsmoe
+
+namespace std {
+template <unsigned Bits>
+class numeric_limits<lsmoe::mp::real<Bits> >
+    : public lsmoe::mp::limits_common<lsmoe::mp::real<Bits>, std::numeric_limits<lsmoe::mp::boost_real<Bits> > > {
+  typedef std::numeric_limits<lsmoe::mp::boost_real<Bits> > L;
+
+ public:
+  static constexpr int digits = L::digits;
+  static constexpr int digits10 = L::digits10;
+  static constexpr int max_digits10 = L::max_digits10;
+  static constexpr int min_exponent = L::min_exponent;
+  static constexpr int min_exponent10 = L::min_exponent10;
+  static constexpr int max_exponent = L::max_exponent;
+  static constexpr int max_exponent10 = L::max_exponent10;
+  static constexpr bool has_signaling_NaN = L::has_signaling_NaN;
+  static constexpr float_denorm_style has_denorm = L::has_denorm;
+  static constexpr bool has_denorm_loss = L::has_denorm_loss;
   static constexpr bool is_iec559 = L::is_iec559;
   static constexpr bool is_bounded = L::is_bounded;
   static constexpr bool is_modulo = L::is_modulo;
@@ -499,81 +440,24 @@ class numeric_limits<lsmoe::mp::real<Bits> > {
   static constexpr bool tinyness_before = L::tinyness_before;
   static constexpr float_round_style round_style = L::round_style;
 };
+
+// Only what is the same in both precisions, and the limits as functions (the scope's precision).
+template <unsigned LoBits, unsigned HiBits>
+class numeric_limits<lsmoe::mp::either<LoBits, HiBits> >
+    : public lsmoe::mp::limits_common<lsmoe::mp::either<LoBits, HiBits>,
+                                      std::numeric_limits<lsmoe::mp::boost_real<HiBits> > > {};
 }  // namespace std
 
 namespace Eigen {
 template <unsigned Bits>
-struct NumTraits<lsmoe::mp::real<Bits> > {
-  typedef lsmoe::mp::real<Bits> Real;
-  typedef Real NonInteger;
-  typedef double Literal;
-  typedef Real Nested;
-  enum {
-    IsComplex = 0,
-    IsInteger = 0,
-    ReadCost = 1,
-    AddCost = 4,
-    MulCost = 8,
-    IsSigned = std::numeric_limits<lsmoe::mp::boost_real<Bits> >::is_signed,
-    RequireInitialization = 1
-  };
-  static Real epsilon() { return std::numeric_limits<Real>::epsilon(); }
-  static Real dummy_precision() { return 1000 * epsilon(); }
-  static Real highest() { return (std::numeric_limits<Real>::max)(); }
-  static Real lowest() { return (std::numeric_limits<Real>::min)(); }
-  static int digits10() { return std::numeric_limits<Real>::digits10; }
-};
+struct NumTraits<lsmoe::mp::real<Bits> >
+    : lsmoe::mp::num_traits_common<lsmoe::mp::real<Bits>, std::numeric_limits<lsmoe::mp::boost_real<Bits> >::is_signed> {};
+template <unsigned LoBits, unsigned HiBits>
+struct NumTraits<lsmoe::mp::either<LoBits, HiBits> >
+    : lsmoe::mp::num_traits_common<lsmoe::mp::either<LoBits, HiBits>,
+                                   std::numeric_limits<lsmoe::mp::boost_real<HiBits> >::is_signed> {};
 }  // namespace Eigen
 
-namespace std {
-// Only what is the same in both precisions, and the limits as functions (the scope's precision).
-template <unsigned LoBits, unsigned HiBits>
-class numeric_limits<lsmoe::mp::either<LoBits, HiBits> > {
-  typedef std::numeric_limits<lsmoe::mp::boost_real<HiBits> > L;
-  typedef lsmoe::mp::either<LoBits, HiBits> T;
-
- public:
-  static constexpr bool is_specialized = L::is_specialized;
-  static T(min)() { return T::limits_min(); }
-  static T(max)() { return T::limits_max(); }
-  static T lowest() { return T::limits_lowest(); }
-  static constexpr bool is_signed = L::is_signed;
-  static constexpr bool is_integer = L::is_integer;
-  static constexpr bool is_exact = L::is_exact;
-  static constexpr int radix = L::radix;
-  static T epsilon() { return T::limits_epsilon(); }
-  static T round_error() { return T::limits_round_error(); }
-  static constexpr bool has_infinity = L::has_infinity;
-  static constexpr bool has_quiet_NaN = L::has_quiet_NaN;
-  static T infinity() { return T::limits_infinity(); }
-  static T quiet_NaN() { return T::limits_quiet_NaN(); }
-  static T signaling_NaN() { return T::limits_signaling_NaN(); }
-  static T denorm_min() { return T::limits_denorm_min(); }
-};
-}  // namespace std
-
-namespace Eigen {
-template <unsigned LoBits, unsigned HiBits>
-struct NumTraits<lsmoe::mp::either<LoBits, HiBits> > {
-  typedef lsmoe::mp::either<LoBits, HiBits> Real;
-  typedef Real NonInteger;
-  typedef double Literal;
-  typedef Real Nested;
-  enum {
-    IsComplex = 0,
-    IsInteger = 0,
-    ReadCost = 1,
-    AddCost = 4,
-    MulCost = 8,
-    IsSigned = std::numeric_limits<lsmoe::mp::boost_real<HiBits> >::is_signed,
-    RequireInitialization = 1
-  };
-  static Real epsilon() { return std::numeric_limits<Real>::epsilon(); }
-  static Real dummy_precision() { return 1000 * epsilon(); }
-  static Real highest() { return (std::numeric_limits<Real>::max)(); }
-  static Real lowest() { return (std::numeric_limits<Real>::min)(); }
-  static int digits10() { return Real::limits_digits10(); }
-};
-}  // namespace Eigen
+#undef LSMOE_MP_FOR_BINARY
 
 #endif
