@@ -216,8 +216,10 @@
 #'   1024. Default 1. Results do not depend on it (the chunks' sums are added in a fixed order);
 #'   threads are used only when each gets at least two chunks.
 #' @param warn Logical, default `TRUE`: warn (class `lsmoe_warning_convergence`) when the best
-#'   fit has not converged, and (class `lsmoe_warning_search`) when its RSS was reached by only
-#'   one of several generated starts (see How sure the search is).
+#'   fit has not converged, (class `lsmoe_warning_search`) when its RSS was reached by only
+#'   one of several generated starts (see How sure the search is), and (class
+#'   `lsmoe_warning_few_data`) when the data have fewer than 10 rows of positive weight per free
+#'   parameter (see [moe_lse()]).
 #' @param bounds_method How the bounds are kept: `"projection"` (default) or `"transform"` (see
 #'   Bounds).
 #' @param restart Logical, default `TRUE`: run a best fit that stopped at the iteration limit once

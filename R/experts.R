@@ -65,21 +65,26 @@ NULL
 #   inner          a, b lie inside a nonlinearity (bound_expert; otherwise bound_output); for
 #                  polynomial experts from degree 2 on
 #   reciprocal     with an output weight, fitted through s = 1 / c (uses_reciprocal())
+#   unbounded      h grows without bound in x for fixed parameters (linear, polynomial, ReLU, GELU; with
+#                  or without an output weight, which only scales h): predict() warns when newdata
+#                  leaves the range of the training inputs (warn_extrapolation()). Sigmoid and tanh
+#                  (|h| <= |c|) and constant experts are bounded: a softmax mixture of them stays
+#                  within the experts' bounds however far x goes.
 expert_traits <- list(
   sigmoid = list(phi = "sigmoid(a'x + b)", ridge = TRUE, output_weight = TRUE, range = c(0, 1), response = "bounded",
-                 inner = TRUE, reciprocal = FALSE),
+                 inner = TRUE, reciprocal = FALSE, unbounded = FALSE),
   tanh = list(phi = "tanh(a'x + b)", ridge = TRUE, output_weight = TRUE, range = c(-1, 1), response = "bounded",
-              inner = TRUE, reciprocal = TRUE),
+              inner = TRUE, reciprocal = TRUE, unbounded = FALSE),
   linear = list(phi = "a'x + b", ridge = TRUE, output_weight = FALSE, range = NULL, response = "affine",
-                inner = FALSE, reciprocal = FALSE),
+                inner = FALSE, reciprocal = FALSE, unbounded = TRUE),
   polynomial = list(phi = "(a'x + b)^%d", ridge = TRUE, output_weight = FALSE, range = NULL, response = "power",
-                    inner = TRUE, reciprocal = FALSE),
+                    inner = TRUE, reciprocal = FALSE, unbounded = TRUE),
   relu = list(phi = "max(0, a'x + b)", ridge = TRUE, output_weight = TRUE, range = c(0, Inf), response = "bounded",
-              inner = TRUE, reciprocal = FALSE),
+              inner = TRUE, reciprocal = FALSE, unbounded = TRUE),
   gelu = list(phi = "gelu(a'x + b)", ridge = TRUE, output_weight = TRUE, range = c(-0.17, Inf), response = "bounded",
-              inner = TRUE, reciprocal = FALSE),
+              inner = TRUE, reciprocal = FALSE, unbounded = TRUE),
   constant = list(phi = "b", ridge = FALSE, output_weight = FALSE, range = NULL, response = "affine",
-                  inner = FALSE, reciprocal = FALSE)
+                  inner = FALSE, reciprocal = FALSE, unbounded = FALSE)
 )
 expert_families <- names(expert_traits)
 

@@ -13,8 +13,9 @@
 #'   and `expert<j>:c` (output weight) for the experts. `coef(fit, matrix = TRUE)` gives the k x
 #'   (1 + d + q) matrix, one row per expert, anchored zeros included: `beta0`, the gating slopes
 #'   `beta1.<input>` and the expert parameters.
-#' * `summary()` gives estimates, standard errors, z values and normal p-values (see
-#'   [moe_lse-inference] for when they are valid), \eqn{\hat\sigma}{sigma_hat}, R-squared, AIC and BIC, and
+#' * `summary()` gives estimates, standard errors, t values and p-values from the t distribution
+#'   on `df.residual()` degrees of freedom, as [stats::nls()] does (with few residual degrees of
+#'   freedom the normal's are too small; see [moe_lse-inference] for when they are valid), \eqn{\hat\sigma}{sigma_hat}, R-squared, AIC and BIC, and
 #'   the optimiser's record.
 #' * `fitted()` is \eqn{\hat f(X_i)}{f_hat(X_i)}; `residuals()` of `type` `"response"` (default) and
 #'   `"working"` are \eqn{Y_i - \hat f(X_i)}{Y_i - f_hat(X_i)}; `"pearson"` and `"deviance"` are
@@ -43,6 +44,14 @@
 #'   `lsmoe_error_input` name a missing variable, a variable of the wrong type (a factor given
 #'   as numbers), new factor levels, non-finite values and an unknown `type`; a prediction that
 #'   overflows (inputs far outside the data) gives a warning of class `lsmoe_warning_nonfinite`.
+#'   Rows of `newdata` outside the range of the training inputs (rows of positive weight; per
+#'   input column, by more than 1e-6 of the larger of its range and its largest absolute value)
+#'   give a warning of class `lsmoe_warning_extrapolation` naming the rows and the inputs, for
+#'   `type = "response"` and `"experts"` of experts that grow without bound in x (linear,
+#'   polynomial, ReLU, GELU, with or without an output weight): far out, the gate hands the
+#'   prediction to one expert whose line or curve nothing in the data bounds. Mixtures of bounded
+#'   experts (sigmoid, tanh, constant) stay within the experts' bounds and do not warn, nor does
+#'   `type = "gate"`, nor `predict()` without `newdata`.
 #' * `plot()` draws the diagnostics chosen by `which`: 1, the fit (d = 1: the data with the fitted
 #'   regression function, y-limits covering both; d > 1: observed against fitted values); 2, the
 #'   gate values (against the input for d = 1, against the fitted values otherwise);
@@ -73,7 +82,7 @@
 #' @param ... Unused (an error if given, where the method checks).
 #' @returns `print()` and `plot()` return `x` invisibly; `summary()` an object of class
 #'   `summary.moe_lse` (call, expert, k, d, nobs, df (p and n - p), rss, sigma, r_squared,
-#'   coefficients (a matrix: Estimate, Std. Error, z value, Pr(>|z|)), vcov_type, converged,
+#'   coefficients (a matrix: Estimate, Std. Error, t value, Pr(>|t|)), vcov_type, converged,
 #'   message, iterations, on_bound, starts, best_start, AIC, BIC, residuals (quantiles)); the
 #'   others as described above.
 #' @references
@@ -173,8 +182,8 @@ summary.moe_lse <- function(object, vcov_type = c("classical", "HC0", "HC1"), ..
   tss <- sum(wk * (yk - sum(wk * yk) / sum(wk))^2)
   est <- coef(object)
   se <- sqrt(diag(stats::vcov(object, type = vcov_type)))
-  z <- est / se
-  tab <- cbind(Estimate = est, `Std. Error` = se, `z value` = z, `Pr(>|z|)` = 2 * stats::pnorm(-abs(z)))
+  tval <- est / se
+  tab <- cbind(Estimate = est, `Std. Error` = se, `t value` = tval, `Pr(>|t|)` = t_pvalue(tval, stats::df.residual(object)))
   rownames(tab) <- names(est)
   structure(list(
     call = object$call, expert = object$expert, gate = as_gate(object$gate), k = object$k, d = object$d, nobs = n,
@@ -419,6 +428,7 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
     lsmoe_abort("`se.fit` and `interval` are available for type = \"response\" only.", arg = "type")
   }
   X <- newdata_matrix(object, newdata)
+  if (!is.null(newdata) && type != "gate") warn_extrapolation(object, X)
   k <- object$k
   pad <- function(v) {
     v <- with_row_names(v, X)
@@ -461,6 +471,38 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
   }
   list(fit = pad(fit), se.fit = pad(se), df = stats::df.residual(object), residual.scale = s)
 }
+
+# The warning of class lsmoe_warning_extrapolation: rows of `X` (new inputs, model-matrix columns)
+# beyond the range of the inputs that entered the fit (rows of positive weight), per column, by more
+# than 1e-6 times the larger of the column's range and its largest absolute value (rounding of data
+# read back from text does not warn). Only for experts that grow without bound in x (trait
+# `unbounded`: linear, polynomial, ReLU, GELU): far out the gate hands the prediction to one expert,
+# whose line or curve nothing in the data bounds; a mixture of bounded experts (sigmoid, tanh,
+# constant) stays within their bounds.
+warn_extrapolation <- function(object, X) {
+  if (!nrow(X) || !expert_trait(object$expert, "unbounded")) return(invisible())
+  w <- object$weights
+  xt <- if (is.null(w)) object$x else object$x[w > 0, , drop = FALSE]
+  lo <- apply(xt, 2, min)
+  hi <- apply(xt, 2, max)
+  tol <- 1e-6 * pmax(hi - lo, abs(lo), abs(hi))
+  out <- sweep(X, 2, lo - tol, "<") | sweep(X, 2, hi + tol, ">")
+  rows <- which(rowSums(out) > 0)
+  if (!length(rows)) return(invisible())
+  cols <- which(colSums(out) > 0)
+  rn <- rownames(X)
+  lab <- if (is.null(rn) || identical(rn, as.character(seq_len(nrow(X))))) as.character(rows) else rn[rows]
+  show <- if (length(rows) > 5) paste0(paste(lab[1:5], collapse = ", "), ", ...") else paste(lab, collapse = ", ")
+  rng <- vapply(cols, function(j) sprintf("`%s` in [%s, %s]", colnames(X)[j], format(signif(lo[j], 4)),
+                                          format(signif(hi[j], 4))), "")
+  lsmoe_warn(sprintf(paste0("%d row(s) of `newdata` (%s) lie outside the range of the training inputs (%s): ",
+                            "the %s experts grow without bound in x, so predictions there are extrapolations the data do not support."),
+                     length(rows), show, paste(rng, collapse = ", "), object$expert$label),
+             class = "lsmoe_warning_extrapolation")
+}
+
+# Two-sided p-values of t statistics on df residual degrees of freedom (NaN without any, as lm's).
+t_pvalue <- function(tval, df) if (df > 0) 2 * stats::pt(-abs(tval), df) else rep(NaN, length(tval))
 
 # Axis labels: the (first) input and the response, as named in the formula or the call.
 plot_labels <- function(x) {

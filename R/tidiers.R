@@ -9,7 +9,8 @@
 #'   and not listed), in the
 #'   order of `coef()`: `component` (`"expert1"`, ...), `term` (`beta0`, `beta1.<input>`,
 #'   `a.<input>`, `b`, `c`), `estimate`, `std.error` (from `vcov(x, type = vcov_type)`),
-#'   `statistic` (z value), `p.value` (normal), and with `conf.int = TRUE` `conf.low`, `conf.high`
+#'   `statistic` (t value), `p.value` (t distribution on `df.residual()` degrees of freedom, as
+#'   in `summary()`), and with `conf.int = TRUE` `conf.low`, `conf.high`
 #'   (Wald, from `confint()`).
 #' * `glance()`: one row with `nobs`, `k`, `expert` (the family's name), `gate` (`"softmax"` or
 #'   `"sigmoid"`), `df` (free parameters),
@@ -70,9 +71,10 @@ tidy.moe_lse <- function(x, conf.int = TRUE, conf.level = 0.95, vcov_type = c("c
   est <- coef(x)
   V <- stats::vcov(x, type = vcov_type)
   se <- sqrt(diag(V))
-  z <- est / se
+  tval <- est / se
   out <- data.frame(component = tt$component, term = tt$term, estimate = unname(est), std.error = unname(se),
-                    statistic = unname(z), p.value = unname(2 * stats::pnorm(-abs(z))), stringsAsFactors = FALSE)
+                    statistic = unname(tval), p.value = unname(t_pvalue(tval, stats::df.residual(x))),
+                    stringsAsFactors = FALSE)
   if (conf.int) {
     level <- check_number(conf.level, "conf.level", min = 0, max = 1, strict_min = TRUE)
     if (level >= 1) lsmoe_abort("`conf.level` must be below 1.", arg = "conf.level")
@@ -112,7 +114,11 @@ augment.moe_lse <- function(x, data = NULL, newdata = NULL, se_fit = FALSE, ...)
     fit <- stats::predict(x, newdata)  # checks newdata first
     df <- as.data.frame(newdata)
     gate <- stats::predict(x, newdata, type = "gate")
-    se <- if (se_fit) stats::predict(x, newdata, se.fit = TRUE)$se.fit else NULL
+    se <- if (se_fit) {
+      # the extrapolation warning, if any, came with `fit` above
+      withCallingHandlers(stats::predict(x, newdata, se.fit = TRUE)$se.fit,
+                          lsmoe_warning_extrapolation = function(w) invokeRestart("muffleWarning"))
+    }
     df <- add(df, fit, gate, se)
     if (!is.null(x$terms)) {
       yv <- tryCatch(eval(attr(x$terms, "variables")[[2L]], newdata, environment(x$terms)), error = function(e) NULL)

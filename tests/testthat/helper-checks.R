@@ -11,7 +11,13 @@ fit_small <- function(gate = gate_softmax()) {
   set.seed(5)
   s <- simulate_moe(G_sig(), 80, noise_sd = 0.05)
   d <- data.frame(x = s$x[, 1], y = s$y)
-  moe_lse(y ~ x, data = d, k = 2, gate = gate, control = lse_control(n_starts = 2, warn = FALSE))
+  moe_lse(y ~ x, data = d, k = 2, expert = "sigmoid", gate = gate, control = lse_control(n_starts = 2, warn = FALSE))
+}
+
+# predict() outside the training inputs on purpose (comparisons with lm, overflow checks): the
+# extrapolation warning (issue 27) is tested in test-methods.R, not in every such call.
+quiet_extrapolation <- function(expr) {
+  withCallingHandlers(expr, lsmoe_warning_extrapolation = function(w) invokeRestart("muffleWarning"))
 }
 
 err_object <- function(expr, pattern) {

@@ -121,7 +121,7 @@ test_that("the fused pass and the fits are bit-identical for 1, 2 and 4 threads"
     old <- options(lsmoe.simd = simd)
     fits <- lapply(c(1, 2, 4), function(t) {
       set.seed(7)
-      moe_lse(sim$x, sim$y, k = 2, control = lse_control(n_starts = 8, threads = t))
+      moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid", control = lse_control(n_starts = 8, threads = t))
     })
     options(old)
     expect_identical(fits[[1]]$theta, fits[[2]]$theta)
@@ -160,7 +160,7 @@ test_that("the AVX2 and portable builds of the pass agree to rounding and reach 
   fit <- function(simd) {
     old <- options(lsmoe.simd = simd)
     on.exit(options(old))
-    moe_lse(sim$x, sim$y, k = 2, start = st, control = lse_control(n_starts = 1, ftol = 1e-12, xtol = 1e-12))
+    moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid", start = st, control = lse_control(n_starts = 1, ftol = 1e-12, xtol = 1e-12))
   }
   fa <- fit(TRUE)
   fb <- fit(FALSE)

@@ -135,7 +135,7 @@ test_that("polish must be TRUE or FALSE (classed error naming it)", {
   expect_true(ctl$polish)
   ctl$polish <- "no"
   s <- polish_problem()
-  expect_error(moe_lse_fit(s$x, s$y, k = 2, control = ctl), class = "lsmoe_error_input")
+  expect_error(moe_lse_fit(s$x, s$y, k = 2, expert = "sigmoid", control = ctl), class = "lsmoe_error_input")
 })
 
 test_that("the polish works under the sigmoid gate with reciprocal output weights, d = 2", {

@@ -3,13 +3,13 @@
 test_that("a user start is used as given and a list of starts gives one fit per start", {
   sim <- sim_sigmoid2(n = 500, d = 1, noise_sd = 0.05, seed = 3)
   tr <- sim$truth
-  fit <- moe_lse(sim$x, sim$y, k = 2, start = tr, control = lse_control(max_iter = 1, warn = FALSE))
+  fit <- moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid", start = tr, control = lse_control(max_iter = 1, warn = FALSE))
   expect_equal(nrow(fit$starts), 1)
   # one iteration from the truth cannot move far from the RSS at the truth
   rss_truth <- sum((sim$y - ref_fG(sim$x, tr$beta0, tr$beta1, tr$eta, expert_sigmoid()))^2)
   expect_lte(fit$rss, rss_truth)
   expect_gt(fit$rss, 0.95 * rss_truth)
-  fit2 <- moe_lse(sim$x, sim$y, k = 2, start = list(tr, tr))
+  fit2 <- moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid", start = list(tr, tr))
   expect_equal(nrow(fit2$starts), 2)
   expect_equal(fit2$starts$rss[1], fit2$starts$rss[2])
 })

@@ -33,8 +33,8 @@ test_that("standardisation: fits of (x, y) and (10 x + 3, 100 y - 7) agree on th
 })
 
 test_that("a default call the experts cannot follow is an error, not a useless fit", {
-  expect_error(moe_lse(eruptions ~ waiting, data = datasets::faithful), class = "lsmoe_error_range")
-  expect_error(moe_lse(eruptions ~ waiting, data = datasets::faithful), "expert_linear")
+  expect_error(moe_lse(eruptions ~ waiting, data = datasets::faithful, expert = "sigmoid"), class = "lsmoe_error_range")
+  expect_error(moe_lse(eruptions ~ waiting, data = datasets::faithful, expert = "sigmoid"), "expert_linear")
   # with experts on the response's scale the default fit beats lm
   set.seed(1)
   fit <- moe_lse(eruptions ~ waiting, data = datasets::faithful, expert = "linear")

@@ -55,20 +55,21 @@ test_that("moe_lse's optimum is at least as good as nlsLM's and optim's from the
 
 test_that("the same seed gives an identical fit, also with two threads", {
   sim <- sim_sigmoid2(n = 1000, d = 1, noise_sd = 0.1, seed = 7)
-  set.seed(42); f1 <- moe_lse(sim$x, sim$y, k = 2)
-  set.seed(42); f2 <- moe_lse(sim$x, sim$y, k = 2)
-  set.seed(42); f3 <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(threads = 2))
+  set.seed(42); f1 <- moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid")
+  set.seed(42); f2 <- moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid")
+  set.seed(42); f3 <- moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid", control = lse_control(threads = 2))
   expect_identical(f1$theta, f2$theta)
   expect_identical(f1$starts, f2$starts)
   expect_identical(f1$theta, f3$theta)
-  set.seed(43); f4 <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(start_strategy = "random"))
+  set.seed(43); f4 <- moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid", control = lse_control(start_strategy = "random"))
   expect_false(identical(f1$starts$rss, f4$starts$rss))
 })
 
 test_that("box bounds hold and estimates on a bound are counted", {
   sim <- sim_sigmoid2(n = 2000, d = 1, noise_sd = 0.05, seed = 9)
   set.seed(1)
-  fit <- moe_lse(sim$x, sim$y, k = 2, control = lse_control(bound_gate = 1, bound_expert = 2, standardize = FALSE, warn = FALSE))
+  fit <- moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid",
+                 control = lse_control(bound_gate = 1, bound_expert = 2, standardize = FALSE, warn = FALSE))
   co <- fit$coefficients
   expect_true(all(abs(c(co$beta0, co$beta1)) <= 1 + 1e-12))
   expect_true(all(abs(co$eta) <= 2 + 1e-12))

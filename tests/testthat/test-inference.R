@@ -4,7 +4,7 @@ test_that("vcov() is sigma^2 (J'WJ)^-1 with a finite-difference Jacobian, and HC
   sim <- sim_sigmoid2(n = 1500, d = 1, noise_sd = 0.1, seed = 21)
   set.seed(1)
   w <- runif(1500, 0.5, 2)
-  fit <- moe_lse_fit(sim$x, sim$y, weights = w, k = 2, start = sim$truth, control = lse_control(n_starts = 1))
+  fit <- moe_lse_fit(sim$x, sim$y, weights = w, k = 2, expert = "sigmoid", start = sim$truth, control = lse_control(n_starts = 1))
   th <- fit$theta
   J <- vapply(seq_along(th), function(j) {
     h <- 1e-6
@@ -40,13 +40,13 @@ test_that("k = 1 linear experts reproduce lm: vcov, sigma, df, logLik, AIC, BIC,
   expect_equal(unname(confint(f)), unname(cbind(coef(l)[o] - qnorm(0.975) * se, coef(l)[o] + qnorm(0.975) * se)),
                tolerance = 1e-6)
   nd <- data.frame(a = c(0.1, 0.5, 2), b = c(0.3, 0.9, -1))
-  pf <- predict(f, nd, se.fit = TRUE)
+  pf <- quiet_extrapolation(predict(f, nd, se.fit = TRUE))
   pl <- predict(l, nd, se.fit = TRUE)
   expect_equal(pf$fit, pl$fit, tolerance = 1e-6)  # names included, as lm's
   expect_equal(pf$se.fit, pl$se.fit, tolerance = 1e-6)
-  ci <- predict(f, nd, interval = "confidence", level = 0.9)
+  ci <- quiet_extrapolation(predict(f, nd, interval = "confidence", level = 0.9))
   expect_equal(unname(ci[, "upr"] - ci[, "fit"]), qnorm(0.95) * unname(pl$se.fit), tolerance = 1e-6)
-  pi <- predict(f, nd, interval = "prediction")
+  pi <- quiet_extrapolation(predict(f, nd, interval = "prediction"))
   expect_equal(unname(pi[, "upr"] - pi[, "fit"]), qnorm(0.975) * sqrt(unname(pl$se.fit)^2 + sigma(l)^2), tolerance = 1e-6)
   # HC0 against the textbook sandwich for lm
   X <- model.matrix(l)
@@ -55,13 +55,15 @@ test_that("k = 1 linear experts reproduce lm: vcov, sigma, df, logLik, AIC, BIC,
   expect_equal(unname(vcov(f, type = "HC0")), unname(hc0[o, o]), tolerance = 1e-6)
   s <- summary(f)
   expect_equal(unname(s$coefficients[, "Std. Error"]), unname(se), tolerance = 1e-6)
-  expect_equal(unname(s$coefficients[, "z value"]), unname(coef(l)[o] / se), tolerance = 1e-6)
+  expect_equal(unname(s$coefficients[, "t value"]), unname(coef(l)[o] / se), tolerance = 1e-6)
+  # p-values from the t distribution on n - p degrees of freedom, as lm's (and nls's)
+  expect_equal(unname(s$coefficients[, "Pr(>|t|)"]), unname(summary(l)$coefficients[o, "Pr(>|t|)"]), tolerance = 1e-6)
   expect_equal(s$sigma, sigma(l), tolerance = 1e-8)
 })
 
 test_that("sigma(), df.residual(), logLik() and AIC() count the same p free parameters", {
   sim <- sim_sigmoid2(n = 500, d = 2, noise_sd = 0.1, seed = 23)
-  fit <- moe_lse_fit(sim$x, sim$y, k = 2, start = sim$truth, control = lse_control(n_starts = 1))
+  fit <- moe_lse_fit(sim$x, sim$y, k = 2, expert = "sigmoid", start = sim$truth, control = lse_control(n_starts = 1))
   p <- length(coef(fit))
   expect_equal(p, 3 + 2 * 3)  # (k - 1)(d + 1) gate + k (d + 1) expert parameters; anchored zeros not counted
   expect_equal(df.residual(fit), 500 - p)
@@ -76,7 +78,7 @@ test_that("sigma(), df.residual(), logLik() and AIC() count the same p free para
 test_that("estimates on a bound and unidentified directions give NA with a classed warning", {
   sim <- sim_sigmoid2(n = 2000, d = 1, noise_sd = 0.05, seed = 9)
   set.seed(1)
-  fb <- moe_lse_fit(sim$x, sim$y, k = 2, control = lse_control(bound_gate = 1, bound_expert = 2, warn = FALSE))
+  fb <- moe_lse_fit(sim$x, sim$y, k = 2, expert = "sigmoid", control = lse_control(bound_gate = 1, bound_expert = 2, warn = FALSE))
   onb <- lsmoe:::theta_on_bound(fb)
   expect_equal(sum(onb), fb$on_bound)
   expect_gt(fb$on_bound, 0)
@@ -119,7 +121,7 @@ test_that("Monte Carlo: reported standard errors match the spread of the estimat
   ctl <- lse_control(n_starts = 1, warn = FALSE)
   res <- lapply(1:100, function(r) {
     sim <- sim_sigmoid2(n = 2000, d = 1, noise_sd = 0.1, seed = 1000 + r)
-    fit <- moe_lse_fit(sim$x, sim$y, k = 2, start = truth, control = ctl)
+    fit <- moe_lse_fit(sim$x, sim$y, k = 2, expert = "sigmoid", start = truth, control = ctl)
     ci <- confint(fit)
     list(est = coef(fit), se = sqrt(diag(vcov(fit))), cover = ci[, 1] <= theta0 & theta0 <= ci[, 2])
   })
@@ -137,7 +139,7 @@ test_that("Monte Carlo: reported standard errors match the spread of the estimat
 test_that("parametric-bootstrap intervals agree with Wald intervals on a regular fit and are seeded", {
   skip_if_not_installed("future.apply")
   sim <- sim_sigmoid2(n = 1000, d = 1, noise_sd = 0.1, seed = 25)
-  fit <- moe_lse_fit(sim$x, sim$y, k = 2, start = sim$truth, control = lse_control(n_starts = 1))
+  fit <- moe_lse_fit(sim$x, sim$y, k = 2, expert = "sigmoid", start = sim$truth, control = lse_control(n_starts = 1))
   b1 <- confint(fit, method = "boot", nboot = 100, seed = 7)
   b2 <- confint(fit, method = "boot", nboot = 100, seed = 7)
   expect_identical(b1, b2)
@@ -154,7 +156,7 @@ test_that("parametric-bootstrap intervals agree with Wald intervals on a regular
 
 test_that("predict(se.fit) is the delta method with a finite-difference gradient", {
   sim <- sim_sigmoid2(n = 800, d = 1, noise_sd = 0.1, seed = 26)
-  fit <- moe_lse_fit(sim$x, sim$y, k = 2, start = sim$truth, control = lse_control(n_starts = 1))
+  fit <- moe_lse_fit(sim$x, sim$y, k = 2, expert = "sigmoid", start = sim$truth, control = lse_control(n_starts = 1))
   nd <- matrix(c(-1.5, 0, 0.7), ncol = 1, dimnames = list(NULL, "x1"))
   th <- fit$theta
   G <- vapply(seq_along(th), function(j) {

@@ -126,7 +126,7 @@ test_that("formula interface and predict() check newdata", {
   dna <- transform(d, t = ifelse(t > 0.9, NA, t))
   fna <- moe_lse(y ~ t, data = dna, k = 1, expert = "linear")
   expect_equal(nobs(fna), sum(!is.na(dna$t)))
-  err(moe_lse(y ~ t, data = dna, k = 2, na.action = na.fail), "missing values")
+  err(moe_lse(y ~ t, data = dna, k = 2, expert = "sigmoid", na.action = na.fail), "missing values")
   fm <- moe_lse(as.matrix(d[c("t", "u")]), d$y, k = 2, expert = expert_linear(), control = lse_control(warn = FALSE))
   err(predict(fm, newdata = matrix(1, 2, 3)), "`newdata`")
   err(predict(fm, newdata = data.frame(a = 1)), "`newdata`")
@@ -182,10 +182,10 @@ test_that("predict(): 0-row newdata, unnamed columns (issue 12), overflow, varia
   expect_error(predict(fd, data.frame(x = Inf, g = "a")), "`x`", class = "lsmoe_error_input")
   # a huge input: a finite prediction or a classed warning, never a silent NaN
   warned <- FALSE
-  v <- withCallingHandlers(predict(f, cbind(x = 1e308, 1e308)),
+  v <- withCallingHandlers(quiet_extrapolation(predict(f, cbind(x = 1e308, 1e308))),
                            lsmoe_warning_nonfinite = function(w) { warned <<- TRUE; invokeRestart("muffleWarning") })
   expect_true(all(is.finite(v)) || warned)
-  v2 <- withCallingHandlers(predict(fd, data.frame(x = -1e308, g = "b")),
+  v2 <- withCallingHandlers(quiet_extrapolation(predict(fd, data.frame(x = -1e308, g = "b"))),
                             lsmoe_warning_nonfinite = function(w) { warned <<- TRUE; invokeRestart("muffleWarning") })
   expect_true(all(is.finite(v2)) || warned)
 })
@@ -207,7 +207,7 @@ test_that("fitted(), residuals() and predict() carry the row names, as lm's do",
   expect_equal(unname(fitted(f)[!is.na(fitted(f))]), as.vector(f$fitted.values))
   # matrix inputs without row names give unnamed values
   set.seed(2)
-  g <- moe_lse(matrix(aq$Temp[1:50]), aq$Wind[1:50], k = 2, expert = "linear", control = lse_control(n_starts = 3))
+  g <- moe_lse(matrix(aq$Temp[1:50]), aq$Wind[1:50], k = 2, expert = "linear", control = lse_control(n_starts = 3, warn = FALSE))
   expect_null(names(fitted(g)))
   expect_null(names(predict(g, matrix(c(60, 70)))))
 })
@@ -228,9 +228,52 @@ test_that("standard errors that overflow far outside the inputs come with a clas
   y <- 0.3 * x + rnorm(60, sd = 0.05)
   fit <- moe_lse(x, y, k = 1, expert = "linear", control = lse_control(n_starts = 1, warn = FALSE))
   nd <- c(1e200, -1e200)
-  expect_true(all(is.finite(predict(fit, nd))))
-  expect_warning(p <- predict(fit, nd, interval = "confidence"), "standard error", class = "lsmoe_warning_nonfinite")
+  expect_true(all(is.finite(quiet_extrapolation(predict(fit, nd)))))
+  expect_warning(p <- quiet_extrapolation(predict(fit, nd, interval = "confidence")), "standard error",
+                 class = "lsmoe_warning_nonfinite")
   expect_false(all(is.finite(p)))
-  expect_warning(predict(fit, nd, se.fit = TRUE), class = "lsmoe_warning_nonfinite")
+  expect_warning(quiet_extrapolation(predict(fit, nd, se.fit = TRUE)), class = "lsmoe_warning_nonfinite")
   expect_no_warning(predict(fit, c(0.2, 0.8), interval = "confidence"))
+})
+
+test_that("predict() outside the training inputs warns for unbounded experts (class lsmoe_warning_extrapolation, issue 27)", {
+  set.seed(1)
+  fit <- moe_lse(eruptions ~ waiting, data = datasets::faithful, k = 2, control = lse_control(n_starts = 5))
+  rng <- range(faithful$waiting)  # 43 to 96
+  inside <- data.frame(waiting = c(rng, 70))
+  expect_no_warning(predict(fit, inside))
+  expect_no_warning(predict(fit))  # at the training data
+  expect_no_warning(predict(fit, data.frame(waiting = rng[2] + 1e-9)))  # rounding, not extrapolation
+  out <- data.frame(waiting = c(70, 120, 30, 80))
+  expect_warning(p <- predict(fit, out), "2 row\\(s\\) of `newdata` \\(2, 3\\).*`waiting` in \\[43, 96\\]",
+                 class = "lsmoe_warning_extrapolation")
+  expect_length(p, 4)
+  expect_warning(predict(fit, out, type = "experts"), class = "lsmoe_warning_extrapolation")
+  expect_warning(predict(fit, out, interval = "confidence"), class = "lsmoe_warning_extrapolation")
+  expect_no_warning(predict(fit, out, type = "gate"))  # gate values stay in [0, 1]
+  # row names of newdata name the rows; augment() warns once
+  rownames(out) <- c("a", "b", "c", "d")
+  expect_warning(predict(fit, out), "\\(b, c\\)", class = "lsmoe_warning_extrapolation")
+  n_warn <- 0
+  withCallingHandlers(augment(fit, newdata = out, se_fit = TRUE),
+                      lsmoe_warning_extrapolation = function(w) {
+                        n_warn <<- n_warn + 1
+                        invokeRestart("muffleWarning")
+                      })
+  expect_identical(n_warn, 1)
+  # matrix fits, per column; ReLU experts are unbounded too
+  set.seed(3)
+  x <- cbind(u = runif(200), v = runif(200))
+  y <- pmax(0, x[, 1] - 0.3) + x[, 2] + rnorm(200, sd = 0.05)
+  fr <- moe_lse_fit(x, y, k = 2, expert = expert_relu(output_weight = TRUE), control = lse_control(n_starts = 3, warn = FALSE))
+  expect_warning(predict(fr, cbind(u = c(0.5, 0.5), v = c(0.5, 1.5))), "1 row\\(s\\) of `newdata` \\(2\\).*`v`",
+                 class = "lsmoe_warning_extrapolation")
+  # rows of zero weight are not training inputs
+  fw <- moe_lse_fit(x, y, k = 1, weights = as.numeric(x[, 1] < 0.8), control = lse_control(warn = FALSE))
+  expect_warning(predict(fw, cbind(u = 0.9, v = 0.5)), "`u`", class = "lsmoe_warning_extrapolation")
+  # bounded experts (sigmoid, tanh with or without an output weight) do not warn
+  ft <- moe_lse_fit(x, y, k = 2, expert = expert_tanh(output_weight = TRUE), control = lse_control(n_starts = 3, warn = FALSE))
+  expect_no_warning(predict(ft, cbind(u = 5, v = -5)))
+  fs <- fit_small()
+  expect_no_warning(predict(fs, data.frame(x = c(-10, 10))))
 })

@@ -143,7 +143,7 @@ test_that("simulate() for a weighted fit draws sd sigma() / sqrt(w), NA where w 
   x <- runif(60)
   y <- ifelse(x < 0.5, 1 + x, 2 - x) + rnorm(60, sd = 0.1)
   w <- rep(c(0, 1, 4), 20)
-  fit <- moe_lse(x, y, k = 2, expert = "linear", weights = w, control = lse_control(n_starts = 3))
+  fit <- moe_lse(x, y, k = 2, expert = "linear", weights = w, control = lse_control(n_starts = 3, warn = FALSE))
   s <- simulate(fit, nsim = 2, seed = 11)
   set.seed(11)
   z <- rnorm(120)
@@ -164,7 +164,7 @@ test_that("simulate() for a weighted fit draws sd sigma() / sqrt(w), NA where w 
 test_that("simulate() for a hand-edited moe_lse fit gives classed errors", {
   set.seed(2)
   s <- simulate_moe(G_sig(), 100, noise_sd = 0.05)
-  fit <- moe_lse(s$x, s$y, k = 2, control = lse_control(n_starts = 1, warn = FALSE))
+  fit <- moe_lse(s$x, s$y, k = 2, expert = "sigmoid", control = lse_control(n_starts = 1, warn = FALSE))
   err_input(simulate(fit, nsim = 1e9), "`nsim`")
   err_input(simulate(fit, nsim = 1, seed = "a"), "`seed`")
   err_input(simulate(fit, nsim = 1, seed = 1e10), "`seed`")

@@ -12,7 +12,7 @@ test_that("tidy(), glance() and augment() return the documented columns and agre
   expect_equal(td$estimate, unname(coef(fit)))
   expect_equal(td$std.error, unname(sqrt(diag(vcov(fit)))))
   expect_equal(td$statistic, td$estimate / td$std.error)
-  expect_equal(td$p.value, 2 * pnorm(-abs(td$statistic)))
+  expect_equal(td$p.value, 2 * pt(-abs(td$statistic), df.residual(fit)))
   expect_equal(cbind(td$conf.low, td$conf.high), unname(confint(fit)))
   expect_identical(names(tidy(fit, conf.int = FALSE)), names(td)[1:6])
   expect_equal(tidy(fit, vcov_type = "HC0")$std.error, unname(sqrt(diag(vcov(fit, type = "HC0")))))

@@ -252,7 +252,7 @@ test_that("voronoi_loss() returns its documented object and accepts fits", {
 
   set.seed(44)
   sim <- simulate_moe(G0, n = 200, noise_sd = 0.05)
-  fit <- moe_lse(sim$x, sim$y, k = 2, start = list(beta0 = G0$beta0, beta1 = G0$beta1, eta = G0$eta),
+  fit <- moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid", start = list(beta0 = G0$beta0, beta1 = G0$beta1, eta = G0$eta),
                  control = lse_control(n_starts = 1, warn = FALSE))
   expect_identical(voronoi_loss(fit, G0), voronoi_loss(as_mixing_measure(fit), G0))
   expect_identical(voronoi_cells(fit, G0), voronoi_cells(as_mixing_measure(fit), G0))
