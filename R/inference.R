@@ -346,7 +346,8 @@ anova.moe_lse <- function(object, ...) {
 #' Wiley, section 4.4 (the linearised model's leverages and residuals). \doi{10.1002/9780470316757}
 #' @examples
 #' set.seed(1)
-#' fit <- moe_lse(dist ~ speed, data = cars, k = 1, expert = "linear", control = lse_control(n_starts = 2))
+#' fit <- moe_lse(dist ~ speed, data = cars, k = 1, expert = "linear",
+#'                control = lse_control(n_starts = 2))
 #' all.equal(hatvalues(fit), hatvalues(lm(dist ~ speed, data = cars)))
 #' head(cooks.distance(fit))
 #' @name moe_lse-influence

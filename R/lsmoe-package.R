@@ -25,7 +25,7 @@
 #' @keywords internal
 #' @useDynLib lsmoe, .registration = TRUE
 #' @importFrom Rcpp sourceCpp
-#' @importFrom stats coef fitted residuals predict nobs deviance logLik simulate
+#' @importFrom stats coef fitted residuals predict nobs deviance logLik simulate hatvalues rstandard cooks.distance
 #' @importFrom graphics plot
 "_PACKAGE"
 
