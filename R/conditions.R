@@ -41,6 +41,7 @@ describe <- function(x) {
 #' | values drawn | \eqn{10^8} | `n * d` of [simulate_moe()] and of Monte Carlo inputs drawn by [regression_error()] (`n_mc * d`); `n * nsim` of `simulate()` for [moe_lse()] fits. |
 #' | rows fitted to a drawn sample | \eqn{10^7} | `n * d` of [gbar_measure()] (the noiseless sample is fitted, with several copies of it in memory). |
 #' | counts | \eqn{2^{31} - 1} | every other whole-number argument (it must fit an R integer). |
+#' | estimated peak memory | `max_gb` (default 4) | [simulate_moe()]: about \eqn{8 n (d + 10)}{8 n (d + 10)} bytes; an error of class `lsmoe_error_cost` (also `lsmoe_error_input`) gives the estimate, and a larger `max_gb` lets it run. |
 #' | estimated run time | `max_minutes` (default 30) | [gbar_measure()]: \eqn{1.5 \cdot 10^{-6} n (k (1 + d + q) / 4)^{2.9}}{1.5e-6 n (k (1 + d + q) / 4)^2.9} seconds times the starts; an error of class `lsmoe_error_cost` (also `lsmoe_error_input`) gives the estimate, and a larger `max_minutes` lets it run. |
 #'
 #' Values that cannot be represented finitely are never returned silently: [simulate_moe()]

@@ -26,7 +26,9 @@
 #'   `NA`, and the other entries are those of the identified part (the Jacobian columns of the
 #'   others are first projected off the unidentified ones, so their variances are not understated).
 #'
-#' `confint()` with `method = "wald"` gives \eqn{\hat\theta \pm z_{1-\alpha/2}\, se}{theta_hat +- z_(1-alpha/2) se}. With
+#' `confint()` with `method = "wald"` gives \eqn{\hat\theta \pm t_{n-p, 1-\alpha/2}\, se}{theta_hat +- t_(n-p, 1-alpha/2) se},
+#' with the quantile of Student's t on the residual degrees of freedom, as [stats::confint.lm()] and
+#' the p-values of `summary()` (with many residual degrees of freedom, the normal quantile). With
 #' `method = "boot"` it gives parametric-bootstrap percentile intervals: `nboot` response vectors
 #' \eqn{Y^* = \hat f(X) + \varepsilon^*}{Y* = f_hat(X) + eps*}, \eqn{\varepsilon^*_i \sim N(0, \hat\sigma^2 / w_i)}{eps*_i ~ N(0, sigma_hat^2 / w_i)}, are
 #' refitted from the estimate (which keeps the components' labels) through
@@ -218,7 +220,7 @@ confint.moe_lse <- function(object, parm, level = 0.95, method = c("wald", "boot
   ci <- matrix(NA_real_, length(idx), 2, dimnames = list(nm[idx], pct))
   if (method == "wald") {
     se <- sqrt(diag(stats::vcov(object, type = type)))[idx]
-    z <- stats::qnorm(1 - a)
+    z <- t_quantile(level, stats::df.residual(object))
     ci[, 1] <- est[idx] - z * se
     ci[, 2] <- est[idx] + z * se
     return(ci)

@@ -40,7 +40,9 @@
 #'   `fit`, `se.fit`, `df`, `residual.scale` as for `lm`; `interval = "confidence"` gives a matrix
 #'   `fit`, `lwr`, `upr` from the delta method \eqn{se(x)^2 = g(x)^\top V g(x)}{se(x)^2 = g(x)' V g(x)}, with g the gradient
 #'   of \eqn{\hat f(x)}{f_hat(x)} in the free parameters and V = `vcov(fit, type = vcov_type)`;
-#'   `"prediction"` adds \eqn{\hat\sigma^2}{sigma_hat^2} (for a new observation of unit weight). Errors of class
+#'   `"prediction"` adds \eqn{\hat\sigma^2}{sigma_hat^2} (for a new observation of unit weight); the limits are
+#'   `fit` plus or minus the quantile of Student's t on `df.residual()` degrees of freedom times
+#'   the standard error, as for `lm`. Errors of class
 #'   `lsmoe_error_input` name a missing variable, a variable of the wrong type (a factor given
 #'   as numbers), new factor levels, non-finite values and an unknown `type`; a prediction that
 #'   overflows (inputs far outside the data) gives a warning of class `lsmoe_warning_nonfinite`.
@@ -462,7 +464,7 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
   }
   s <- stats::sigma(object)
   if (interval != "none") {
-    z <- stats::qnorm((1 + level) / 2)
+    z <- t_quantile(level, stats::df.residual(object))
     half <- z * if (interval == "confidence") se else sqrt(se^2 + s^2)
     m <- cbind(fit = fit, lwr = fit - half, upr = fit + half)
     m <- pad(m)
@@ -503,6 +505,10 @@ warn_extrapolation <- function(object, X) {
 
 # Two-sided p-values of t statistics on df residual degrees of freedom (NaN without any, as lm's).
 t_pvalue <- function(tval, df) if (df > 0) 2 * stats::pt(-abs(tval), df) else rep(NaN, length(tval))
+
+# The two-sided critical value of Student's t on df degrees of freedom at confidence `level` (as
+# confint.lm() and predict.lm() use), NaN without residual degrees of freedom.
+t_quantile <- function(level, df) if (df > 0) stats::qt((1 + level) / 2, df) else NaN
 
 # Axis labels: the (first) input and the response, as named in the formula or the call.
 plot_labels <- function(x) {

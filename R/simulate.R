@@ -16,6 +16,11 @@
 #' @param x `NULL` (default: \eqn{X \sim \mathrm{Uniform}[0, 1]^d}{X ~ Uniform[0, 1]^d}), a numeric matrix n x d of
 #'   inputs (a vector when d = 1), or a function of `n` returning such a matrix (for example
 #'   `function(n) matrix(rnorm(2 * n), n, 2)`).
+#' @param max_gb Largest estimated peak memory accepted, in GB (\eqn{10^9}{1e9} bytes), a number > 0
+#'   or `Inf`; default 4. The peak is about \eqn{8 n (d + 10)}{8 n (d + 10)} bytes (measured at n = 1e6 and 4e6,
+#'   d = 1 and 5: the inputs, the responses and the intermediate vectors of the gate and the
+#'   experts), so n = 1e8 with d = 1 needs about 9 GB. Above it the call stops before drawing with
+#'   an error of class `lsmoe_error_cost` (also `lsmoe_error_input`) that gives the estimate.
 #' @returns A list with
 #' * `x`: numeric matrix n x d, column names `x` (d = 1) or `x1`, ..., `xd`;
 #' * `y`: numeric vector of length n, the responses;
@@ -43,17 +48,32 @@
 #' # inputs from another distribution
 #' sim2 <- simulate_moe(G0, n = 100, noise_sd = 0.1, x = function(n) matrix(rbeta(n, 2, 2), n, 1))
 #' @export
-simulate_moe <- function(G, n, noise_sd, x = NULL) {
+simulate_moe <- function(G, n, noise_sd, x = NULL, max_gb = 4) {
   G <- as_measure_arg(G, "G")
   if (missing(n)) n <- NULL
   if (missing(noise_sd)) lsmoe_abort("`noise_sd` is missing: give the noise standard deviation (a number >= 0).", arg = "noise_sd")
   noise_sd <- check_number(noise_sd, "noise_sd", min = 0)
+  max_gb <- check_number(max_gb, "max_gb", min = 0, allow_inf = TRUE, strict_min = TRUE)
+  if (!is.null(n) && (is.null(x) || is.function(x))) {
+    # n checked as draw_inputs() checks it, then the memory of the draw, before anything is drawn
+    nn <- check_count(n, "n", max = floor(lsmoe_limits$draws / G$d))
+    check_memory_cost(8 * nn * (G$d + 10), max_gb, "simulate_moe()", sprintf("n = %d, d = %d", nn, G$d))
+  }
   X <- draw_inputs(x, n, G$d)
   f <- as.vector(eval_measure(G, X, arg = if (is.null(x)) "G" else "x")$response)
   y <- f + stats::rnorm(nrow(X), mean = 0, sd = noise_sd)
   check_finite_result(y, "The simulated response y", "noise_sd",
                       hint = "`noise_sd` (or f_G) is too large: the responses overflow")
   list(x = X, y = y, f = f, G = G, noise_sd = noise_sd)
+}
+
+# An error of class lsmoe_error_cost when a call's estimated peak memory (bytes) exceeds max_gb.
+check_memory_cost <- function(bytes, max_gb, what, size) {
+  if (bytes <= 1e9 * max_gb) return(invisible(bytes))
+  lsmoe_abort(sprintf(paste0("%s would need about %.1f GB of memory at its peak (%s), more than `max_gb` = %s. ",
+                             "Lower the size, or raise `max_gb` (Inf to skip this check)."),
+                      what, bytes / 1e9, size, format(max_gb)),
+              class = c("lsmoe_error_cost", "lsmoe_error_input"), arg = "max_gb")
 }
 
 # Inputs for simulations and Monte Carlo: Uniform[0, 1]^d (x = NULL), a user matrix, or a

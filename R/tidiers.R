@@ -22,7 +22,8 @@
 #'   `na.action` get `NA` when `data` has all the original rows.
 #'
 #' @param x A `moe_lse` fit.
-#' @param conf.int Logical, default `TRUE`: add Wald confidence limits.
+#' @param conf.int Logical, default `TRUE`: add Wald confidence limits (t quantiles on the
+#'   residual degrees of freedom, as `confint()`).
 #' @param conf.level Confidence level, default 0.95.
 #' @param vcov_type `"classical"` (default), `"HC0"` or `"HC1"`, as in [vcov.moe_lse()].
 #' @param data Data frame to augment (see Details).
@@ -78,7 +79,7 @@ tidy.moe_lse <- function(x, conf.int = TRUE, conf.level = 0.95, vcov_type = c("c
   if (conf.int) {
     level <- check_number(conf.level, "conf.level", min = 0, max = 1, strict_min = TRUE)
     if (level >= 1) lsmoe_abort("`conf.level` must be below 1.", arg = "conf.level")
-    q <- stats::qnorm((1 + level) / 2)
+    q <- t_quantile(level, stats::df.residual(x))
     out$conf.low <- out$estimate - q * out$std.error
     out$conf.high <- out$estimate + q * out$std.error
   }

@@ -37,7 +37,8 @@ test_that("k = 1 linear experts reproduce lm: vcov, sigma, df, logLik, AIC, BIC,
   expect_equal(AIC(f), AIC(l), tolerance = 1e-8)
   expect_equal(BIC(f), BIC(l), tolerance = 1e-8)
   se <- sqrt(diag(vcov(l)))[o]
-  expect_equal(unname(confint(f)), unname(cbind(coef(l)[o] - qnorm(0.975) * se, coef(l)[o] + qnorm(0.975) * se)),
+  expect_equal(unname(confint(f)), unname(confint(l)[o, ]), tolerance = 1e-6)  # t quantiles, as confint.lm
+  expect_equal(unname(confint(f)), unname(cbind(coef(l)[o] - qt(0.975, df.residual(l)) * se, coef(l)[o] + qt(0.975, df.residual(l)) * se)),
                tolerance = 1e-6)
   nd <- data.frame(a = c(0.1, 0.5, 2), b = c(0.3, 0.9, -1))
   pf <- quiet_extrapolation(predict(f, nd, se.fit = TRUE))
@@ -45,9 +46,9 @@ test_that("k = 1 linear experts reproduce lm: vcov, sigma, df, logLik, AIC, BIC,
   expect_equal(pf$fit, pl$fit, tolerance = 1e-6)  # names included, as lm's
   expect_equal(pf$se.fit, pl$se.fit, tolerance = 1e-6)
   ci <- quiet_extrapolation(predict(f, nd, interval = "confidence", level = 0.9))
-  expect_equal(unname(ci[, "upr"] - ci[, "fit"]), qnorm(0.95) * unname(pl$se.fit), tolerance = 1e-6)
+  expect_equal(unname(ci[, "upr"] - ci[, "fit"]), qt(0.95, df.residual(l)) * unname(pl$se.fit), tolerance = 1e-6)
   pi <- quiet_extrapolation(predict(f, nd, interval = "prediction"))
-  expect_equal(unname(pi[, "upr"] - pi[, "fit"]), qnorm(0.975) * sqrt(unname(pl$se.fit)^2 + sigma(l)^2), tolerance = 1e-6)
+  expect_equal(unname(pi[, "upr"] - pi[, "fit"]), qt(0.975, df.residual(l)) * sqrt(unname(pl$se.fit)^2 + sigma(l)^2), tolerance = 1e-6)
   # HC0 against the textbook sandwich for lm
   X <- model.matrix(l)
   B <- solve(crossprod(X))

@@ -177,3 +177,17 @@ test_that("simulate() for a hand-edited moe_lse fit gives classed errors", {
   # the fit itself still simulates reproducibly
   expect_identical(simulate(fit, nsim = 2, seed = 3), simulate(fit, nsim = 2, seed = 3))
 })
+
+test_that("simulate_moe() refuses a draw whose estimated memory exceeds max_gb, before drawing", {
+  G <- mixing_measure(beta0 = c(-3, 0), beta1 = c(6, 0), eta = rbind(c(4, -1), c(-4, 3)), expert = expert_sigmoid())
+  set.seed(1)
+  before <- .Random.seed
+  # 8 n (d + 10) bytes: n = 1e8, d = 1 is about 8.8 GB
+  expect_error(simulate_moe(G, n = 1e8, noise_sd = 0.1), "8.8 GB", class = "lsmoe_error_cost")
+  expect_error(simulate_moe(G, n = 1e8, noise_sd = 0.1), class = "lsmoe_error_input")
+  expect_identical(.Random.seed, before)  # nothing drawn
+  expect_error(simulate_moe(G, n = 2e4, noise_sd = 0.1, max_gb = 1e-3), "max_gb", class = "lsmoe_error_cost")
+  expect_length(simulate_moe(G, n = 2e4, noise_sd = 0.1, max_gb = 0.01)$y, 2e4)
+  expect_error(simulate_moe(G, n = 10, noise_sd = 0.1, max_gb = 0), class = "lsmoe_error_input")
+  expect_error(simulate_moe(G, n = 10, noise_sd = 0.1, max_gb = NA), class = "lsmoe_error_input")
+})
