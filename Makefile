@@ -57,6 +57,7 @@ bench: install
 	$(R_LIBS_ENV) LSMOE_BENCH_SEEDS=6:10 Rscript --vanilla bench/realdata.R
 	$(R_LIBS_ENV) Rscript --vanilla bench/reanchor.R
 	$(R_LIBS_ENV) Rscript --vanilla bench/simulated.R quick
+	$(R_LIBS_ENV) Rscript --vanilla bench/scale.R
 
 # Seeded fuzzer over every exported function and S3 method, each call in a forked child:
 # prints counts and fails on a crash, a hang, a silent NaN/Inf or an unclassed error from an

@@ -9,8 +9,12 @@ cpp_simd_kernel <- function() {
     .Call(`_lsmoe_cpp_simd_kernel`)
 }
 
-cpp_normal_equations <- function(x, y, w, theta, expert, k, threads = 1L, gate = "softmax", simd = TRUE, reciprocal = FALSE) {
-    .Call(`_lsmoe_cpp_normal_equations`, x, y, w, theta, expert, k, threads, gate, simd, reciprocal)
+cpp_normal_equations <- function(x, y, w, theta, expert, k, threads = 1L, gate = "softmax", simd = TRUE, reciprocal = FALSE, accumulation = "auto") {
+    .Call(`_lsmoe_cpp_normal_equations`, x, y, w, theta, expert, k, threads, gate, simd, reciprocal, accumulation)
+}
+
+cpp_gemm_seconds <- function(p, rows, block_rows = 256L) {
+    .Call(`_lsmoe_cpp_gemm_seconds`, p, rows, block_rows)
 }
 
 cpp_fitted <- function(x, theta, expert, k, threads = 1L, gate = "softmax", simd = TRUE) {

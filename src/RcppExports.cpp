@@ -46,8 +46,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_normal_equations
-Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd, bool reciprocal);
-RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP, SEXP reciprocalSEXP) {
+Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd, bool reciprocal, std::string accumulation);
+RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP, SEXP reciprocalSEXP, SEXP accumulationSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -61,7 +61,21 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
     Rcpp::traits::input_parameter< bool >::type simd(simdSEXP);
     Rcpp::traits::input_parameter< bool >::type reciprocal(reciprocalSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads, gate, simd, reciprocal));
+    Rcpp::traits::input_parameter< std::string >::type accumulation(accumulationSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads, gate, simd, reciprocal, accumulation));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_gemm_seconds
+double cpp_gemm_seconds(int p, double rows, int block_rows);
+RcppExport SEXP _lsmoe_cpp_gemm_seconds(SEXP pSEXP, SEXP rowsSEXP, SEXP block_rowsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< int >::type p(pSEXP);
+    Rcpp::traits::input_parameter< double >::type rows(rowsSEXP);
+    Rcpp::traits::input_parameter< int >::type block_rows(block_rowsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_gemm_seconds(p, rows, block_rows));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -283,7 +297,8 @@ END_RCPP
 static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 14},
     {"_lsmoe_cpp_simd_kernel", (DL_FUNC) &_lsmoe_cpp_simd_kernel, 0},
-    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 10},
+    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 11},
+    {"_lsmoe_cpp_gemm_seconds", (DL_FUNC) &_lsmoe_cpp_gemm_seconds, 3},
     {"_lsmoe_cpp_fitted", (DL_FUNC) &_lsmoe_cpp_fitted, 7},
     {"_lsmoe_cpp_predict", (DL_FUNC) &_lsmoe_cpp_predict, 6},
     {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 6},

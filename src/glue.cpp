@@ -18,12 +18,13 @@ namespace {
 // the arguments.
 class FastProblem final : public lsmoe::FittedProblem {
  public:
-  FastProblem(const lsmoe::Expert& e, int k, lsmoe::GateKind gate, const lsmoe::Data& data, int threads, bool simd)
-      : base_(lsmoe::make_moe_problem(e, k, gate, data, threads)) {
+  FastProblem(const lsmoe::Expert& e, int k, lsmoe::GateKind gate, const lsmoe::Data& data, int threads, bool simd,
+              lsmoe::Accumulation acc = lsmoe::Accumulation::automatic)
+      : base_(lsmoe::make_moe_problem(e, k, gate, data, threads, acc)) {
     if (!simd) return;
     lsmoe::simd::Spec s;
     s.family = static_cast<int>(e.family); s.degree = e.degree; s.output_weight = e.output_weight; s.d = e.d;
-    s.k = k; s.gate = static_cast<int>(gate); s.threads = threads;
+    s.k = k; s.gate = static_cast<int>(gate); s.threads = threads; s.accumulation = static_cast<int>(acc);
     s.X = data.X; s.ldx = static_cast<long>(data.ldx); s.n = static_cast<long>(data.n); s.y = data.y; s.sw = data.sw;
     kernel_.reset(lsmoe::simd::make_avx2_kernel(s));
   }
@@ -177,12 +178,20 @@ std::string cpp_simd_kernel() { return kernel_name(true); }
 
 // The fused pass at theta: RSS, J'J and J'r (weighted when w has length n). For tests and
 // inference. With reciprocal = TRUE, theta holds s = 1 / c in place of every output weight c
-// (lsmoe::ReciprocalWeightProblem).
+// (lsmoe::ReciprocalWeightProblem). `accumulation` ("auto", "dots", "rank_update", "structured")
+// forces a way of accumulating J'J (lsmoe::Accumulation) for tests and benchmarks; the one used is
+// returned.
 // [[Rcpp::export]]
 Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y,
                                 const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta,
                                 Rcpp::List expert, int k, int threads = 1, std::string gate = "softmax",
-                                bool simd = true, bool reciprocal = false) {
+                                bool simd = true, bool reciprocal = false, std::string accumulation = "auto") {
+  static const char* acc_names[] = {"auto", "dots", "rank_update", "structured"};
+  int acc_code = -1;
+  for (int i = 0; i < 4; ++i)
+    if (accumulation == acc_names[i]) acc_code = i;
+  if (acc_code < 0) throw std::invalid_argument("unknown accumulation");
+  const lsmoe::Accumulation acc = static_cast<lsmoe::Accumulation>(acc_code);
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(x.cols()));
   const lsmoe::GateKind gk = lsmoe::gate_from_string(gate);
   const Eigen::Index n = x.rows();
@@ -193,10 +202,22 @@ Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen
   full.X = x.data(); full.ldx = n; full.n = n; full.d = static_cast<int>(x.cols()); full.y = y.data();
   full.sw = w.size() ? sw.data() : nullptr;
   lsmoe::PassSums s;
-  const FastProblem prob(e, k, gk, full, threads, simd);
+  const FastProblem prob(e, k, gk, full, threads, simd, acc);
   const double rss = reciprocal ? lsmoe::ReciprocalWeightProblem(prob, reciprocal_layout(e, k, gk)).eval(theta, s, true)
                                 : prob.eval(theta, s, true);
-  return Rcpp::List::create(Rcpp::Named("rss") = rss, Rcpp::Named("JtJ") = s.A, Rcpp::Named("Jtr") = s.g);
+  const lsmoe::Accumulation used = lsmoe::accumulation_for(acc, prob.p(), e.d);
+  return Rcpp::List::create(Rcpp::Named("rss") = rss, Rcpp::Named("JtJ") = s.A, Rcpp::Named("Jtr") = s.g,
+                            Rcpp::Named("accumulation") = acc_names[static_cast<int>(used)]);
+}
+
+// Seconds of the matrix product of J'J's shape (A (p x p) += J'J over `rows` rows in blocks of
+// block_rows) in the AVX2 build of Eigen (lsmoe::simd::gemm_seconds(); NA without AVX2), for
+// bench/scale.R.
+// [[Rcpp::export]]
+double cpp_gemm_seconds(int p, double rows, int block_rows = 256) {
+  if (p < 1 || block_rows < 1 || !(rows >= 1)) throw std::invalid_argument("p, rows and block_rows must be positive");
+  const double t = lsmoe::simd::gemm_seconds(p, static_cast<long>(rows), block_rows);
+  return t < 0 ? NA_REAL : t;
 }
 
 // Fitted values f(x_i; theta) of every row by the fused, vectorised pass (theta packed as in

@@ -27,6 +27,7 @@ namespace simd {
 // ldx, y, sw = square roots of the weights or nullptr).
 struct Spec {
   int family = 0, degree = 1, output_weight = 0, d = 1, k = 1, gate = 0, threads = 1;
+  int accumulation = 0;  // the integer value of lsmoe::Accumulation
   const double* X = nullptr;
   long ldx = 0, n = 0;
   const double* y = nullptr;
@@ -42,6 +43,11 @@ class Kernel {
   virtual double eval(const double* theta, double* A, double* g, bool jac) const = 0;
   virtual void fitted(const double* theta, double* f) const = 0;
 };
+
+// Seconds taken by the matrix product of J'J's shape that the AVX2 build of Eigen computes:
+// A (p x p) += J'J over `rows` rows, in blocks of block_rows rows (J filled once), for
+// bench/scale.R's comparison with the pass's accumulation of J'J. Negative without AVX2.
+double gemm_seconds(int p, long rows, int block_rows);
 
 // True when the AVX2 kernel is compiled in and the CPU (and operating system) run AVX2 and FMA.
 bool avx2_available();

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <cerrno>
 #include <climits>
 #include <cmath>
@@ -71,7 +72,8 @@ class Avx2Kernel : public lsmoe_iface::Kernel {
   explicit Avx2Kernel(const lsmoe_iface::Spec& s)
       : prob_(lsmoe::make_moe_problem(lsmoe::Expert(static_cast<lsmoe::Family>(s.family), s.degree, s.output_weight != 0,
                                                     s.d),
-                                      s.k, static_cast<lsmoe::GateKind>(s.gate), data_of(s), s.threads)),
+                                      s.k, static_cast<lsmoe::GateKind>(s.gate), data_of(s), s.threads,
+                                      static_cast<lsmoe::Accumulation>(s.accumulation))),
         theta_(prob_->p()) {}
   int p() const override { return prob_->p(); }
   double eval(const double* theta, double* A, double* g, bool jac) const override {
@@ -102,6 +104,16 @@ class Avx2Kernel : public lsmoe_iface::Kernel {
 
 lsmoe_iface::Kernel* new_avx2_kernel(const lsmoe_iface::Spec& s) { return new Avx2Kernel(s); }
 
+double avx2_gemm_seconds(int p, long rows, int block_rows) {
+  Eigen::MatrixXd J = Eigen::MatrixXd::Random(block_rows, p), A = Eigen::MatrixXd::Zero(p, p);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (long i = 0; i < rows; i += block_rows) A.noalias() += J.transpose() * J;
+  const auto t1 = std::chrono::steady_clock::now();
+  volatile double sink = A(0, 0);
+  (void)sink;
+  return std::chrono::duration<double>(t1 - t0).count();
+}
+
 }  // namespace
 
 #undef lsmoe
@@ -112,10 +124,14 @@ lsmoe_iface::Kernel* new_avx2_kernel(const lsmoe_iface::Spec& s) { return new Av
 lsmoe::simd::Kernel* lsmoe::simd::make_avx2_kernel(const Spec& s) {
   return avx2_available() ? new_avx2_kernel(s) : nullptr;
 }
+double lsmoe::simd::gemm_seconds(int p, long rows, int block_rows) {
+  return avx2_available() ? avx2_gemm_seconds(p, rows, block_rows) : -1.0;
+}
 
 #else  // no AVX2 kernel in this build
 
 bool lsmoe::simd::avx2_available() { return false; }
 lsmoe::simd::Kernel* lsmoe::simd::make_avx2_kernel(const Spec&) { return nullptr; }
+double lsmoe::simd::gemm_seconds(int, long, int) { return -1.0; }
 
 #endif

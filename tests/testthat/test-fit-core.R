@@ -432,3 +432,97 @@ test_that("the core's on-bound flags follow the rule: within a relative 1e-4 of 
   expect_identical(expected, c(TRUE, FALSE, TRUE, TRUE, FALSE, TRUE))
   expect_error(lsmoe:::cpp_bound_flags(theta[1:2], lower, upper))
 })
+
+# J'J and J'r (and their parts of the RSS) from two passes: a relative 1e-12 on each entry of J'J
+# against sqrt(J'J_aa J'J_bb) (the Cauchy-Schwarz bound of its size) and on J'r against its
+# largest entry.
+expect_same_normal_equations <- function(a, b, what) {
+  sc <- sqrt(outer(diag(a$JtJ), diag(a$JtJ)))
+  expect_lte(max(abs(a$JtJ - b$JtJ) / pmax(sc, .Machine$double.xmin)), 1e-12, label = paste(what, "J'J"))
+  expect_lte(max(abs(a$Jtr - b$Jtr)) / max(abs(a$Jtr), .Machine$double.xmin), 1e-12, label = paste(what, "J'r"))
+  expect_equal(a$rss, b$rss, tolerance = 1e-14, info = what)
+}
+
+test_that("the structured and rank-update accumulations of J'J equal the dot products (issue 26)", {
+  set.seed(26)
+  n <- 700  # not a multiple of the block size
+  for (nm in names(all_experts())) for (gate in c("softmax", "sigmoid")) for (d in c(1, 5, 32)) {
+    e <- all_experts()[[nm]]
+    k <- 3
+    q <- lsmoe:::expert_q(e, d)
+    p <- (if (gate == "softmax") k - 1 else k) * (d + 1) + k * q
+    x <- matrix(runif(n * d, -1.5, 1.5), n, d) / sqrt(d)
+    y <- rnorm(n)
+    th <- rnorm(p, sd = 0.7)
+    w <- runif(n, 0, 3)
+    for (ww in list(numeric(0), w)) for (simd in c(TRUE, FALSE)) {
+      ne <- function(acc) lsmoe:::cpp_normal_equations(x, y, ww, th, e, k, 1L, gate, simd, FALSE, acc)
+      dots <- ne("dots")
+      expect_identical(dots$accumulation, "dots")
+      what <- sprintf("%s, %s gate, d = %d, %s, simd %s", nm, gate, d, if (length(ww)) "weighted" else "unweighted", simd)
+      for (acc in c("structured", "rank_update")) {
+        other <- ne(acc)
+        expect_identical(other$accumulation, acc)
+        expect_same_normal_equations(dots, other, paste(acc, what))
+      }
+    }
+  }
+  # the automatic choice: the dot products below p = 32, the structured product from d = 3
+  x <- matrix(runif(100 * 32), 100, 32)
+  auto <- function(x, k) lsmoe:::cpp_normal_equations(x, runif(nrow(x)), numeric(0), rep(0, (2 * k - 1) * (ncol(x) + 1)),
+                                                       expert_sigmoid(), k)$accumulation
+  expect_identical(auto(x[, 1, drop = FALSE], 3), "dots")
+  expect_identical(auto(x[, 1:2], 3), "dots")
+  expect_identical(auto(x, 9), "structured")
+  expect_identical(auto(x[, 1, drop = FALSE], 15), "rank_update")
+})
+
+test_that("the structured and rank-update accumulations give the same bits for 1, 2 and 4 threads", {
+  set.seed(27)
+  n <- 40000  # 10 chunks of 4096 rows: 4 threads each get at least two
+  for (case in list(list(d = 32, k = 3, acc = "structured"), list(d = 1, k = 15, acc = "rank_update"))) {
+    x <- matrix(runif(n * case$d), n, case$d) / sqrt(case$d)
+    y <- rnorm(n)
+    w <- runif(n, 0, 2)
+    th <- rnorm((2 * case$k - 1) * (case$d + 1), sd = 0.7)
+    for (simd in c(TRUE, FALSE)) {
+      ne <- lapply(c(1L, 2L, 4L), function(t) {
+        lsmoe:::cpp_normal_equations(x, y, w, th, expert_sigmoid(), as.integer(case$k), t, "softmax", simd)
+      })
+      expect_identical(ne[[1]]$accumulation, case$acc)
+      expect_identical(ne[[1]], ne[[2]])
+      expect_identical(ne[[1]], ne[[3]])
+    }
+  }
+})
+
+test_that("a d = 32, k = 9 fit (p = 561) recovers its truth from a near-truth start", {
+  set.seed(28)
+  d <- 32
+  k <- 9
+  beta1 <- matrix(rnorm(k * d, 0, 2), k, d)
+  beta1[k, ] <- 0
+  beta0 <- -as.vector(beta1 %*% rep(0.5, d)) + rnorm(k, 0, 0.5)
+  beta0[k] <- 0
+  a <- matrix(rnorm(k * d, 0, 1.5), k, d)
+  truth <- list(beta0 = beta0, beta1 = beta1, eta = cbind(a, -as.vector(a %*% rep(0.5, d)) + rnorm(k)))
+  G <- do.call(mixing_measure, truth)
+  s <- simulate_moe(G, n = 6000, noise_sd = 0.01)
+  start <- lapply(truth, function(v) v + rnorm(length(v), 0, 0.05 * pmax(1, abs(v))))
+  start$beta0[k] <- 0
+  start$beta1[k, ] <- 0
+  fit <- moe_lse_fit(s$x, s$y, k = k, start = start, control = lse_control(n_perturb = 0, warn = FALSE))
+  expect_true(fit$converged)
+  expect_lte(fit$rss, sum((s$y - s$f)^2))
+  # the regression function is recovered to the precision of p = 561 parameters from n = 6000
+  # observations (mean squared error about noise_sd^2 p / n), and the experts' parameters to a
+  # small fraction of their size
+  expect_lt(mean((fitted(fit) - s$f)^2), 2 * 0.01^2 * 561 / 6000)
+  cf <- fit$coefficients
+  th_fit <- lsmoe:::cpp_pack(cf$beta0, cf$beta1, cf$eta, expert_sigmoid())$theta
+  th_true <- lsmoe:::cpp_pack(truth$beta0, truth$beta1, truth$eta, expert_sigmoid())$theta
+  gate_rows <- seq_len((k - 1) * (d + 1))
+  rel_err <- abs(th_fit - th_true) / pmax(1, abs(th_true))
+  expect_lt(median(rel_err[-gate_rows]), 0.05)
+  expect_lt(median(rel_err[gate_rows]), 0.1)
+})
