@@ -15,7 +15,11 @@
 #'     twice as fast. `options(lsmoe.simd = FALSE)` forces the portable build. The two give
 #'     the same fits up to rounding (FMA rounds once where the portable build rounds twice),
 #'     not the same bits; either gives the same bits for any number of threads. A fit
-#'     records the build it used in its component `kernel` (`"avx2"` or `"portable"`).}
+#'     records the build it used in its component `kernel` (`"avx2"` or `"portable"`).
+#'     When the option is unset, the environment variable `LSMOE_SIMD` gives its default
+#'     (`"true"` or `"false"`, also `1`/`0`, `yes`/`no`; unset or empty: `TRUE`; any other
+#'     value: an error of class `lsmoe_error_input` at the first fit), so that a whole run, e.g.
+#'     `LSMOE_SIMD=false make test`, uses the portable build, as on a CPU without AVX2.}
 #' }
 #'
 #' @references
