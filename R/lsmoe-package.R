@@ -21,6 +21,10 @@
 #'     value: an error of class `lsmoe_error_input` at the first fit), so that a whole run, e.g.
 #'     `LSMOE_SIMD=false make test`, uses the portable build, as on a CPU without AVX2.}
 #' }
+#' The options travel with the work: [rate_study()] and `confint(method = "boot")` pass the
+#' session's `lsmoe.*` options (with `lsmoe.simd` as resolved above) to each task on
+#' [future.apply::future_lapply()] workers, which set them for the task's duration, so that
+#' a multisession or cluster run computes what a sequential one does.
 #'
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
