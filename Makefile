@@ -35,9 +35,13 @@ $(STAMP): $(PKG_SOURCES) | deps
 demo: install
 	$(R_LIBS_ENV) Rscript --vanilla tools/demo.R
 
-# The whole test suite; ends with the line "N passed, N failed".
+# The whole test suite, run twice: with the AVX2 build of the fused pass and with the portable
+# build (LSMOE_SIMD=true, then false; on a CPU without AVX2 and FMA both runs are portable, and the
+# output says so). Ends with the line "N passed, N failed", the totals of both runs.
+# KERNELS=avx2, portable or default (LSMOE_SIMD as the environment has it) runs it once.
+KERNELS ?= both
 test: install
-	LSMOE_LIB=$(LIB) Rscript --vanilla tools/run-tests.R
+	LSMOE_LIB=$(LIB) Rscript --vanilla tools/run-tests.R --kernels=$(KERNELS)
 
 # roxygen2 compiles src/ without optimisation through pkgload: remove those objects afterwards.
 docs: deps

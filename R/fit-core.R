@@ -31,9 +31,27 @@ core_fit_one <- function(prob, start) core_fit(prob, start, n_finish = 1L, resta
 # core's rule, lsmoe::Bounds::on_bound()).
 on_bound_flags <- function(theta, b) cpp_bound_flags(theta, b$lower, b$upper)
 
-# Whether the fused pass may run on its AVX2 build: options(lsmoe.simd), default TRUE (see the
+# Whether the fused pass may run on its AVX2 build: options(lsmoe.simd); when unset, the
+# environment variable LSMOE_SIMD ("true"/"false", also "1"/"0", "yes"/"no"); else TRUE (see the
 # package documentation, "Package options").
-use_simd <- function() check_flag(getOption("lsmoe.simd", TRUE), "lsmoe.simd")
+use_simd <- function() {
+  opt <- getOption("lsmoe.simd")
+  if (is.null(opt)) return(simd_env_default())
+  check_flag(opt, "lsmoe.simd")
+}
+
+# The default of options(lsmoe.simd) from the environment variable LSMOE_SIMD: TRUE when unset or
+# empty; a classed error for a value that is not a truth value.
+simd_env_default <- function() {
+  v <- Sys.getenv("LSMOE_SIMD", "")
+  if (!nzchar(v)) return(TRUE)
+  flag <- switch(tolower(trimws(v)), "true" = , "1" = , "yes" = TRUE, "false" = , "0" = , "no" = FALSE, NA)
+  if (is.na(flag)) {
+    lsmoe_abort(sprintf("The environment variable LSMOE_SIMD must be \"true\" or \"false\" (or 1/0, yes/no), not \"%s\".", v),
+                arg = "LSMOE_SIMD")
+  }
+  flag
+}
 
 # The C++ fit's status code for a fit stopped by the iteration limit (lsmoe::Status).
 status_iteration_limit <- 10L

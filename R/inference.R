@@ -33,7 +33,8 @@
 #' \eqn{Y^* = \hat f(X) + \varepsilon^*}{Y* = f_hat(X) + eps*}, \eqn{\varepsilon^*_i \sim N(0, \hat\sigma^2 / w_i)}{eps*_i ~ N(0, sigma_hat^2 / w_i)}, are
 #' refitted from the estimate (which keeps the components' labels) through
 #' [future.apply::future_lapply()], so `future::plan()` chooses the workers; results depend on
-#' `seed` only, not on the number of workers. Workers must find lsmoe on their library path.
+#' `seed` only, not on the number of workers (each refit carries the session's `lsmoe.*` options,
+#' such as `lsmoe.simd`, to its worker). Workers must find lsmoe on their library path.
 #'
 #' `anova()` compares fits of the same response on the same rows: a table of residual degrees of
 #' freedom, RSS, free parameters, AIC and BIC, and, between consecutive fits that are nested
@@ -252,12 +253,12 @@ boot_refits <- function(object, nboot, seed) {
   k <- object$k
   expert <- object$expert
   gate <- as_gate(object$gate)
-  one <- function(b) {
+  opts <- task_options()  # lsmoe's options travel with each task (workers.R)
+  one <- function(b) with_task_options(opts, {
     ystar <- fv + stats::rnorm(length(fv), sd = sd)
     f <- tryCatch(moe_fit(x, ystar, wk, k, expert, start, ctl, gate), error = function(e) NULL)
-    if (is.null(f)) return(rep(NA_real_, length(object$theta)))
-    f$theta
-  }
+    if (is.null(f)) rep(NA_real_, length(object$theta)) else f$theta
+  })
   res <- future.apply::future_lapply(seq_len(nboot), one, future.seed = seed)
   matrix(unlist(res), nrow = length(object$theta))
 }

@@ -15,8 +15,16 @@
 #'     twice as fast. `options(lsmoe.simd = FALSE)` forces the portable build. The two give
 #'     the same fits up to rounding (FMA rounds once where the portable build rounds twice),
 #'     not the same bits; either gives the same bits for any number of threads. A fit
-#'     records the build it used in its component `kernel` (`"avx2"` or `"portable"`).}
+#'     records the build it used in its component `kernel` (`"avx2"` or `"portable"`).
+#'     When the option is unset, the environment variable `LSMOE_SIMD` gives its default
+#'     (`"true"` or `"false"`, also `1`/`0`, `yes`/`no`; unset or empty: `TRUE`; any other
+#'     value: an error of class `lsmoe_error_input` at the first fit), so that a whole run, e.g.
+#'     `LSMOE_SIMD=false make test`, uses the portable build, as on a CPU without AVX2.}
 #' }
+#' The options travel with the work: [rate_study()] and `confint(method = "boot")` pass the
+#' session's `lsmoe.*` options (with `lsmoe.simd` as resolved above) to each task on
+#' [future.apply::future_lapply()] workers, which set them for the task's duration, so that
+#' a multisession or cluster run computes what a sequential one does.
 #'
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating

@@ -33,8 +33,10 @@
 #' `future::plan()` (e.g. `plan(multisession, workers = 2)`, or `future.batchtools` /
 #' `future.callr` on a cluster); the package never sets one. Each task gets its own
 #' L'Ecuyer-CMRG stream derived from R's seed, so `set.seed()` gives the same numbers with one or
-#' many workers. Progress is signalled with `progressr` (wrap the call in
-#' `progressr::with_progress()` to see it).
+#' many workers. Each task also carries the session's `lsmoe.*` options (such as
+#' `options(lsmoe.simd = FALSE)`, see [lsmoe-package]) and sets them on its worker while it runs,
+#' so a worker computes with the same build of the fused pass as the session would. Progress is
+#' signalled with `progressr` (wrap the call in `progressr::with_progress()` to see it).
 #'
 #' **Workers must find lsmoe.** Every worker process loads lsmoe itself. When the package is
 #' installed in a private library (for example `R CMD INSTALL --library=~/Rlib .`), the workers
@@ -160,12 +162,13 @@ rate_study <- function(G0, n, reps = 20, k = NULL, noise_sd = 0.1, losses = c("D
 
   tasks <- expand.grid(replicate = seq_len(reps), n = n)
   p <- progressr::progressor(steps = nrow(tasks))
-  one <- function(i) {
+  opts <- task_options()  # lsmoe's options travel with each task (workers.R)
+  one <- function(i) with_task_options(opts, {
     res <- rate_study_task(G0, tasks$n[i], k, noise_sd, losses, start, control, x, r, jitter, n_mc, align)
     p(sprintf("n = %d, replicate %d", tasks$n[i], tasks$replicate[i]))
     res$rows <- data.frame(n = tasks$n[i], replicate = tasks$replicate[i], fit = i, res$rows, stringsAsFactors = FALSE)
     res
-  }
+  })
   t_start <- proc.time()[["elapsed"]]
   # one task per future: the tasks' costs grow with n, so contiguous chunks would leave a worker
   # idle; the seeds are per task (future.seed), so results do not depend on the chunking

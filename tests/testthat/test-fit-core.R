@@ -195,6 +195,26 @@ test_that("options(lsmoe.simd) must be TRUE or FALSE", {
   expect_identical(moe_lse(runif(50), runif(50), k = 1, expert = expert_linear())$kernel, "portable")
 })
 
+test_that("LSMOE_SIMD gives the default of options(lsmoe.simd); the option wins (issue 30)", {
+  withr::local_options(lsmoe.simd = NULL)
+  fit <- function() moe_lse(runif(50), runif(50), k = 1, expert = expert_linear())$kernel
+  for (v in c("false", "FALSE", "0", "no", " False ")) {
+    withr::local_envvar(LSMOE_SIMD = v)
+    expect_identical(fit(), "portable", label = v)
+  }
+  for (v in c("true", "1", "yes", "")) {
+    withr::local_envvar(LSMOE_SIMD = v)
+    expect_identical(fit(), lsmoe:::cpp_simd_kernel(), label = v)
+  }
+  withr::local_envvar(LSMOE_SIMD = "maybe")
+  err <- tryCatch(fit(), error = identity)
+  expect_s3_class(err, "lsmoe_error_input")
+  expect_match(conditionMessage(err), "LSMOE_SIMD", fixed = TRUE)
+  withr::local_envvar(LSMOE_SIMD = "false")
+  withr::local_options(lsmoe.simd = TRUE)
+  expect_identical(fit(), lsmoe:::cpp_simd_kernel())
+})
+
 test_that("a best fit stopped by the iteration limit is restarted once and then converges", {
   # faithful, k = 2, output-weighted tanh experts: the best start crawls to the iteration limit
   # (one expert tends to a linear function, another to a step); from where it stopped, a run
