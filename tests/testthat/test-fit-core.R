@@ -531,7 +531,8 @@ test_that("a d = 32, k = 9 fit (p = 561) recovers its truth from a near-truth st
   start <- lapply(truth, function(v) v + rnorm(length(v), 0, 0.05 * pmax(1, abs(v))))
   start$beta0[k] <- 0
   start$beta1[k, ] <- 0
-  fit <- moe_lse_fit(s$x, s$y, k = k, start = start, control = lse_control(n_perturb = 0, warn = FALSE))
+  fit <- moe_lse_fit(s$x, s$y, k = k, expert = expert_sigmoid(), start = start,
+                     control = lse_control(n_perturb = 0, warn = FALSE))
   expect_true(fit$converged)
   expect_lte(fit$rss, sum((s$y - s$f)^2))
   # the regression function is recovered to the precision of p = 561 parameters from n = 6000
