@@ -105,7 +105,10 @@ class Avx2Kernel : public lsmoe_iface::Kernel {
 lsmoe_iface::Kernel* new_avx2_kernel(const lsmoe_iface::Spec& s) { return new Avx2Kernel(s); }
 
 double avx2_gemm_seconds(int p, long rows, int block_rows) {
-  Eigen::MatrixXd J = Eigen::MatrixXd::Random(block_rows, p), A = Eigen::MatrixXd::Zero(p, p);
+  // any fixed values serve for timing (not Eigen's Random(), which calls the C library's rand())
+  Eigen::MatrixXd J(block_rows, p), A = Eigen::MatrixXd::Zero(p, p);
+  for (int j = 0; j < p; ++j)
+    for (int i = 0; i < block_rows; ++i) J(i, j) = std::sin(1.0 + i + 0.37 * j);
   const auto t0 = std::chrono::steady_clock::now();
   for (long i = 0; i < rows; i += block_rows) A.noalias() += J.transpose() * J;
   const auto t1 = std::chrono::steady_clock::now();
