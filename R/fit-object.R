@@ -61,7 +61,8 @@ starts_reaching_best <- function(starts) {
 # Why "one": on the simulated truths of bench/simulated.R (quick mode, n = 2e4, where starts are
 # screened), exactly one start reached the best RSS in 5 of the 8 fits that missed the least squares
 # optimum and in none of the 30 that reached it; on n = 2000 (every start finished) in 3 of 42 fits
-# that reached it. A count of 2 or more separates nothing (bench/NOTES.md).
+# that reached it. A threshold of 2 would flag one more miss but also 3 of the 30 screened hits and
+# 4 of the 42 small-data ones (bench/NOTES.md).
 warn_search <- function(starts) {
   if (sum(starts$round == 0L) < 2 || starts_reaching_best(starts) != 1L) return(invisible())
   lsmoe_warn(sprintf(paste0("The smallest RSS was reached by only one of %s (within a relative 1e-6): the ",
