@@ -3,7 +3,7 @@
 # r-cran-* packages where possible (as root with apt-get), install.packages() from R's configured
 # repository otherwise. Safe to run repeatedly.
 set -euo pipefail
-PKGS="Rcpp RcppEigen BH testthat roxygen2 pkgbuild pkgload knitr rmarkdown MASS flexmix minpack.lm ggplot2 future future.apply progressr generics"
+PKGS="Rcpp RcppEigen BH testthat withr roxygen2 pkgbuild pkgload knitr rmarkdown MASS flexmix minpack.lm ggplot2 future future.apply progressr generics"
 
 # Optional peers for the benchmark (bench/fit.R): installed when possible, never required.
 OPT_PKGS="gslnls"
