@@ -11,7 +11,7 @@ PKG_SOURCES := DESCRIPTION NAMESPACE $(shell find R inst man vignettes data 2>/d
 STAMP = $(LIB)/.lsmoe-installed
 STAGE = $(LIB)/.install-stage
 
-.PHONY: deps install demo test check docs bench clean fuzz sanitize build-profile
+.PHONY: deps install demo test check docs bench clean fuzz sanitize build-profile cluster-smoke
 
 deps:
 	bash tools/deps.sh
@@ -73,6 +73,12 @@ fuzz: install
 # Build with -fsanitize=address,undefined into ./sanitize/lib and run the test suite under it.
 sanitize: deps
 	bash tools/sanitize.sh
+
+# A one-node Slurm cluster on this machine (installs slurmctld, slurmd, munge and future.batchtools
+# from Debian when missing; root): a small rate_study() through future.batchtools::batchtools_slurm
+# must equal the sequential run; the daemons are stopped and their temporary directory removed.
+cluster-smoke: install
+	LSMOE_LIB=$(LIB) bash tools/cluster-smoke.sh
 
 # CPU seconds and object size (with and without debug information) per translation unit of src/.
 build-profile: deps
