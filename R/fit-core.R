@@ -8,13 +8,17 @@
 # when `restart`. With reciprocal output weights (prob$recip) the starts are mapped to the fit's
 # coordinates and the estimates back. Returns cpp_lse_fit's list with `theta` in theta coordinates
 # and `bound_flags` (free parameters on a bound of the box the fit ran in, computed by the core).
-core_fit <- function(prob, starts, n_finish, restart = prob$control$restart, screen = integer(0), refine = integer(0)) {
+# race > 0: the starts finished on all rows run as a race in rungs of race, 2 race, ... iterations,
+# the better half of the unfinished ones going on after each rung (lsmoe::fit_multi).
+core_fit <- function(prob, starts, n_finish, restart = prob$control$restart, screen = integer(0), refine = integer(0),
+                     race = 0L) {
   if (prob$recip) starts <- to_reciprocal(starts, prob$k, prob$d, prob$gate, prob$control$bound_output, prob$c_min)
   b <- prob$box
   starts <- pmin(pmax(starts, b$lower), b$upper)
   ctl <- prob$control
   ctl$n_finish <- as.integer(n_finish)
   ctl$restart <- restart
+  ctl$race_iter <- as.integer(race)
   res <- cpp_lse_fit(prob$x, prob$y, as.numeric(prob$w), prob$expert, prob$k, starts, b$lower, b$upper, ctl,
                      screen, refine, prob$gate, use_simd(), prob$recip)
   if (prob$recip) {
@@ -52,6 +56,10 @@ simd_env_default <- function() {
   }
   flag
 }
+
+# The first rung of a race (core_fit(race =)): iterations of every start before the worse half of
+# those still running is dropped.
+race_iter <- 25L
 
 # The C++ fit's status code for a fit stopped by the iteration limit (lsmoe::Status).
 status_iteration_limit <- 10L

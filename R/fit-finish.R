@@ -23,14 +23,16 @@ finish_fit <- function(prob, res) {
 
 # Re-anchoring of the best fit (lse_control(), "Re-anchoring"): while a gating parameter of the
 # best fit is on its bound, its k - 1 other anchorings (reanchor_thetas()) are fitted from where
-# it stands (single-start control: no restart); the best of them replaces it when its RSS is
+# it stands (single-start control: no restart; run as a race, core_fit(race =), since all start
+# from the same RSS and most crawl along the same valley); the best of them replaces it when its RSS is
 # smaller by more than a relative 1e-9, at most k - 1 times. Its iterations and evaluations then
 # count the fits, and the best start's row in the per-start vectors is updated with it.
 reanchor_best <- function(prob, res) {
   k <- prob$k
   for (i in seq_len(k - 1)) {
     if (!reanchor_applies(prob$control, k, prob$d, prob$gate, res$bound_flags)) break
-    r <- core_fit(prob, reanchor_thetas(res$theta, k, prob$d, prob$q, prob$bounds, prob$gate), k - 1L, restart = FALSE)
+    r <- core_fit(prob, reanchor_thetas(res$theta, k, prob$d, prob$q, prob$bounds, prob$gate), k - 1L, restart = FALSE,
+                  race = race_iter)
     res$iterations <- res$iterations + r$iterations
     res$evaluations <- res$evaluations + r$evaluations
     res$jacobians <- res$jacobians + r$jacobians

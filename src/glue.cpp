@@ -130,6 +130,7 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   ctl.project = !control.containsElementNamed("bounds_method") ||
                 Rcpp::as<std::string>(control["bounds_method"]) == "projection";
   ctl.restart = !control.containsElementNamed("restart") || Rcpp::as<bool>(control["restart"]);
+  ctl.race_iter = control.containsElementNamed("race_iter") ? Rcpp::as<int>(control["race_iter"]) : 0;
   const Eigen::Index n = x.rows();
   if (y.size() != n) throw std::invalid_argument("x and y differ in the number of observations");
   if (w.size() != 0 && w.size() != n) throw std::invalid_argument("weights have the wrong length");

@@ -244,6 +244,37 @@ test_that("a best fit stopped by the iteration limit is restarted once and then 
   expect_identical(b$starts[-b$best_start, ], a$starts[-a$best_start, ])
 })
 
+test_that("a race finishes starts in rungs: early finishers unchanged, the worse half dropped", {
+  # the race (core_fit(race =), lsmoe::fit_multi) of the re-anchored refits
+  set.seed(5)
+  x <- matrix(runif(600, -1, 1), 600, 1)
+  y <- ifelse(x[, 1] > 0, 2 * x[, 1], -x[, 1]) + rnorm(600, sd = 0.1)
+  e <- expert_tanh()
+  ctl <- lse_control(max_iter = 60, warn = FALSE)
+  prob <- lsmoe:::fit_problem(x, y, numeric(0), 3L, e, "softmax", ctl)
+  starts <- matrix(rnorm(prob$p * 6, sd = 1.5), prob$p)
+  plain <- lsmoe:::core_fit(prob, starts, 6L, restart = FALSE)
+  raced <- lsmoe:::core_fit(prob, starts, 6L, restart = FALSE, race = 4L)
+  quick <- which(plain$start_iterations <= 4)
+  slow <- which(plain$start_iterations > 4)
+  skip_if(length(slow) < 3, "fewer than 3 starts need more than the first rung")
+  # a start that stops within the first rung is the same fit, to the bit
+  expect_identical(raced$start_rss[quick], plain$start_rss[quick])
+  expect_identical(raced$start_iterations[quick], plain$start_iterations[quick])
+  # of the others, only the better half of each rung goes on: some stop early at the limit status
+  dropped <- slow[raced$start_status[slow] == 10L & raced$start_iterations[slow] < 60]
+  expect_gte(length(dropped), floor(length(slow) / 2))
+  expect_true(all(raced$start_iterations <= 60))
+  expect_lt(sum(raced$start_iterations), sum(plain$start_iterations))
+  # the fit is the best start, and its RSS is not above any start's first rung
+  expect_identical(raced$rss, min(raced$start_rss))
+  expect_true(all(is.finite(raced$start_rss)))
+  # a first rung of max_iter iterations is no race: the same fits as without
+  same <- lsmoe:::core_fit(prob, starts, 6L, restart = FALSE, race = 60L)
+  expect_identical(same$start_rss, plain$start_rss)
+  expect_identical(same$theta, plain$theta)
+})
+
 test_that("projected bounds reach an optimum on a bound, hold it exactly and satisfy the KKT sign", {
   # A hard switch between x = 0.45 and x = 0.55 (no data in between): the RSS falls as the gating
   # slope grows, so with bound_gate = 5 the optimum has the slope on its bound.

@@ -23,6 +23,9 @@ struct Control {
   bool project = true;
   // a best fit stopped by the iteration limit runs once more from where it stopped (fit_multi)
   bool restart = true;
+  // finish on all rows as a race in rungs of race_iter, 2 race_iter, ... iterations (fit_multi);
+  // 0: every start to convergence
+  int race_iter = 0;
 };
 
 struct Fit {

@@ -32,6 +32,15 @@ namespace lsmoe {
 // with the initial damping and a fresh scaling: the running maximum of diag(J'J) that scales
 // the damping can grow large on the way and then slow the fit to a crawl (see
 // lse_control(restart)).
+// Race (ctl.race_iter > 0): the starts finished on all rows run in rungs instead of each to
+// convergence at once. Rung r runs every start still in the race for at most race_iter * 2^r
+// further iterations (each start's total capped at max_iter); after a rung, starts stopped by a
+// convergence test leave the race as finished fits, and of the starts stopped by the rung's limit
+// only the better half (by RSS, ties by start order) go on; the others keep the fit they reached
+// (status iteration_limit). Starts that converge within the first rung end as without the race,
+// but a fit continued over several rungs restarts its damping at each (continuation damping).
+// Used where many finishes crawl: the k - 1 re-anchored refits of a fit on its gating bound and
+// fits with many parameters (R/fit-core.R).
 struct MultiFit {
   std::vector<Fit> fits;
   std::vector<double> screen_rss;  // empty without screening
@@ -53,6 +62,49 @@ inline MultiFit fit_multi(const Problem& full, const Problem* screen, const Prob
   if (starts.rows() != full.p()) throw std::invalid_argument("starts have the wrong number of rows");
   MultiFit out;
   out.fits.resize(static_cast<size_t>(S));
+  // Runs the starts `idx` on all rows from `from(s)` with control `c0` (the first run) and `cn`
+  // (continuations): each to convergence, or as a race when ctl.race_iter > 0 (see above).
+  auto finish_all_rows = [&](const std::vector<Eigen::Index>& idx, const std::function<Eigen::VectorXd(Eigen::Index)>& from,
+                             const Control& c0, const Control& cn) {
+    if (ctl.race_iter <= 0 || idx.size() < 2) {
+      for (Eigen::Index s : idx) {
+        const int it0 = out.fits[s].iterations;
+        out.fits[s] = lm_fit(full, from(s), bounds, c0, interrupt);
+        out.fits[s].iterations += it0;
+      }
+      return;
+    }
+    std::vector<int> used(static_cast<size_t>(S), 0), base(static_cast<size_t>(S), 0);
+    for (Eigen::Index s : idx) base[s] = out.fits[s].iterations;
+    std::vector<Eigen::Index> running = idx;
+    long long rung = ctl.race_iter;
+    bool first = true;
+    while (!running.empty()) {
+      std::vector<Eigen::Index> next;
+      for (Eigen::Index s : running) {
+        Control rc = first ? c0 : cn;
+        rc.max_iter = static_cast<int>(std::min<long long>(rung, ctl.max_iter - used[s]));
+        Fit f = lm_fit(full, first ? from(s) : out.fits[s].theta, bounds, rc, interrupt);
+        if (!first) {
+          if (!std::isfinite(f.rss)) continue;  // keeps the fit it had (never: LM does not leave finite RSS)
+          f.evaluations += out.fits[s].evaluations;
+          f.jacobians += out.fits[s].jacobians;
+        }
+        used[s] += f.iterations;
+        f.iterations = base[s] + used[s];
+        out.fits[s] = f;
+        if (f.status == iteration_limit && used[s] < ctl.max_iter && std::isfinite(f.rss)) next.push_back(s);
+      }
+      if (next.size() > 1) {
+        std::stable_sort(next.begin(), next.end(), [&](Eigen::Index a, Eigen::Index b) { return out.fits[a].rss < out.fits[b].rss; });
+        next.resize((next.size() + 1) / 2);
+        std::sort(next.begin(), next.end());
+      }
+      running.swap(next);
+      rung *= 2;
+      first = false;
+    }
+  };
   std::vector<Eigen::Index> finish;
   auto by = [](const std::vector<double>& v) {
     std::vector<Eigen::Index> order(v.size());
@@ -97,20 +149,17 @@ inline MultiFit fit_multi(const Problem& full, const Problem* screen, const Prob
       out.fits[s].iterations += it0;
       finish.push_back(s);
     } else {
-      for (int i = 0; i < m; ++i) {
-        const Eigen::Index s = order[i];
-        const int it0 = out.fits[s].iterations;
-        out.fits[s] = lm_fit(full, out.fits[s].theta, bounds, cc, interrupt);
-        out.fits[s].iterations += it0;
-        finish.push_back(s);
-      }
+      for (int i = 0; i < m; ++i) finish.push_back(order[i]);
       std::sort(finish.begin(), finish.end());
+      std::vector<Eigen::VectorXd> from(static_cast<size_t>(S));
+      for (Eigen::Index s : finish) from[s] = out.fits[s].theta;
+      finish_all_rows(finish, [&](Eigen::Index s) { return from[s]; }, cc, cc);
     }
   } else {
-    for (Eigen::Index s = 0; s < S; ++s) {
-      out.fits[s] = lm_fit(full, starts.col(s), bounds, ctl, interrupt);
-      finish.push_back(s);
-    }
+    for (Eigen::Index s = 0; s < S; ++s) finish.push_back(s);
+    Control cc = ctl;
+    cc.damping = ctl.damping * continuation_damping;
+    finish_all_rows(finish, [&](Eigen::Index s) { return Eigen::VectorXd(starts.col(s)); }, ctl, cc);
   }
   out.best = static_cast<int>(finish[0]);
   for (Eigen::Index s : finish) {
