@@ -816,3 +816,19 @@ test_that("fitted atoms of even polynomial experts are compared with the truth i
                tolerance = 1e-6)
   expect_lt(task$rows$value, 0.1)
 })
+
+test_that("the stored noise-axis study, once run, spans n_eff 1e3 to 1e10 with certified fits", {
+  path <- system.file("extdata", "rates-noise.rds", package = "lsmoe")
+  skip_if(!nzchar(path), "data-raw/rates-noise.R has not been run yet")
+  st <- readRDS(path)
+  expect_s3_class(st, "rate_study")
+  expect_setequal(unique(st$expert), c("sigmoid", "tanh", "linear", "polynomial(2)"))
+  expect_setequal(unique(st$estimate), c("lse", "local"))
+  expect_lte(min(st$n_eff), 1e3 * 1.01)
+  expect_gte(max(st$n_eff), 1e10 / 1.01)
+  expect_true(all(st$rss_gap >= 0, na.rm = TRUE))
+  sub <- st[st$truth == "B" & st$expert == "sigmoid" & st$k == 3 & st$loss == "D1" & st$align == "moment", ]
+  est <- estimate_rate(sub, axis = "n_eff")
+  expect_true(all(is.finite(est$slope)))
+  expect_true(nrow(compare_n_eff(sub)) > 0)
+})
