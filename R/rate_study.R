@@ -61,7 +61,8 @@
 #' global optimum at every noise level (at small \eqn{\sigma}{sigma} the basins narrow: certified fits guard
 #' against a search that stops in the wrong one). It is an asymptotic equivalence, not an identity:
 #' check it rather than assume it, with [compare_n_eff()] on points of equal n_eff reached by n and
-#' by \eqn{\sigma}{sigma}. A noise level 0 gives `n_eff = Inf` (such rows drop out of slopes on n_eff).
+#' by \eqn{\sigma}{sigma}. A noise level 0 has no effective sample size: `n_eff` is `NA` on its rows (they
+#' drop out of slopes on n_eff).
 #'
 #' **Sign of even polynomial experts.** \eqn{(a^\top x + b)^p}{(a'x + b)^p} with p even is the same expert at
 #' \eqn{(a, b)}{(a, b)} and \eqn{(-a, -b)}{(-a, -b)}: a fit determines each atom's expert parameters only up to
@@ -153,7 +154,7 @@
 #' @returns A data frame of class `rate_study`, one row per (n, noise level, replicate, loss,
 #'   alignment), and with `start = "certified"` per estimate too:
 #'   `truth`, `expert` (short family name such as `"sigmoid"` or `"polynomial(2)"`), `k`, `k0`
-#'   (k*), `n`, `noise_sd` (\eqn{\sigma}{sigma}), `n_eff` (\eqn{n (\sigma_{\mathrm{ref}}/\sigma)^2}{n (sigma_ref / sigma)^2}, a double; `Inf` when
+#'   (k*), `n`, `noise_sd` (\eqn{\sigma}{sigma}), `n_eff` (\eqn{n (\sigma_{\mathrm{ref}}/\sigma)^2}{n (sigma_ref / sigma)^2}, a double; `NA` when
 #'   \eqn{\sigma = 0}{sigma = 0}), `replicate`, `fit` (the fit's id: one per data set), `loss` (`"D1"`,
 #'   `"D2"` or `"D2_r1"`, ..., `"regression"`), `align` (`"moment"`, `"infimum"`, `"none"`; `NA` for
 #'   the regression error), `value`, `weight_term`, `split_term`, `single_term` (the
@@ -263,6 +264,10 @@ rate_study <- function(G0, n, reps = 20, k = NULL, noise_sd = 0.1, losses = c("D
   # streams) are those of a study without the noise axis
   tasks <- expand.grid(replicate = seq_len(reps), noise_sd = noise_sd, n = n)
   tasks$n_eff <- n_eff_of(tasks$n, tasks$noise_sd, noise_ref)
+  if (any(is.infinite(tasks$n_eff))) {
+    lsmoe_abort(sprintf("`noise_sd` (smallest positive %s) is too small against `noise_ref` (%s): n_eff = n (noise_ref / noise_sd)^2 overflows.",
+                        format(min(noise_sd[noise_sd > 0])), format(noise_ref)), arg = "noise_sd")
+  }
   p <- progressr::progressor(steps = nrow(tasks))
   opts <- task_options()  # lsmoe's options travel with each task (workers.R)
   one <- function(i) with_task_options(opts, {
@@ -316,15 +321,16 @@ check_noise_levels <- function(noise_sd) {
 }
 
 # The reference noise level of n_eff: a positive finite number, by default the largest positive
-# noise level (NA when every level is 0: n_eff is then Inf whatever the reference).
+# noise level (NA when every level is 0: n_eff is then NA whatever the reference).
 check_noise_ref <- function(noise_ref, noise_sd) {
   if (is.null(noise_ref)) return(if (any(noise_sd > 0)) max(noise_sd) else NA_real_)
   check_number(noise_ref, "noise_ref", min = 0, strict_min = TRUE)
 }
 
-# n_eff = n (noise_ref / noise_sd)^2 as a double; Inf for noise level 0.
+# n_eff = n (noise_ref / noise_sd)^2 as a double; NA for noise level 0 (no finite effective
+# sample size: a noiseless fit is not on the axis).
 n_eff_of <- function(n, noise_sd, noise_ref) {
-  ifelse(noise_sd == 0, Inf, as.double(n) * (noise_ref / noise_sd)^2)
+  ifelse(noise_sd == 0, NA_real_, as.double(n) * (noise_ref / noise_sd)^2)
 }
 
 # The control of the global search of certified fits: lse_control()'s defaults for the search,
@@ -972,6 +978,7 @@ compare_n_eff <- function(study, level = 0.95, tol = 0.01) {
                 arg = "study")
   }
   df <- df[is.finite(df$value) & is.finite(df$n_eff) & df$n_eff > 0, , drop = FALSE]
+  if (!nrow(df)) lsmoe_abort("`study` has no row with a finite loss and a finite positive n_eff.", arg = "study")
   key_cols <- c("truth", "expert", "k", "estimate", "loss", "align")
   for (col in key_cols) if (is.null(df[[col]])) df[[col]] <- NA
   keys <- unique(df[key_cols])
@@ -1139,26 +1146,32 @@ plot.rate_study <- function(x, what = c("loss", "local", "terms", "cells"), loss
   summ$lo <- ifelse(m2 > 0, m2, low$value[match(paste(summ$setting, summ$panel, summ$n),
                                                 paste(low$setting, low$panel, low$n))])
   summ$hi <- summ$mean + 2 * summ$sd
-  rates <- estimate_rate(data.frame(n = df$n, value = df$value, loss = df$panel, expert = df$setting), window = NULL)
-  rates <- rates[rates$method == "replicates", ]
-  lines <- do.call(rbind, lapply(seq_len(nrow(rates)), function(i) {
+  # a fitted line where a setting has two n or more (a noise level of a noise grid at one n has none on n)
+  sl <- sloped_rows(df)
+  rates <- if (nrow(sl)) estimate_rate(data.frame(n = sl$n, value = sl$value, loss = sl$panel, expert = sl$setting),
+                                       window = NULL)
+  rates <- rates[rates$method == "replicates", , drop = FALSE]
+  lines <- data.frame(setting = character(0), panel = character(0), n = numeric(0), fit = numeric(0), label = character(0))
+  lines <- do.call(rbind, c(list(lines), lapply(seq_len(NROW(rates)), function(i) {
     ns <- range(df$n[df$setting == rates$expert[i] & df$panel == rates$loss[i]])
     g <- exp(seq(log(ns[1]), log(ns[2]), length.out = 50))
     data.frame(setting = rates$expert[i], panel = rates$loss[i], n = g, fit = rates$c[i] * g^rates$slope[i],
                label = sprintf("%.3g n^%.2f", rates$c[i], rates$slope[i]))
-  }))
+  })))
   if (use_ggplot) {
-    lab <- do.call(rbind, lapply(split(lines, lines$panel), function(l) {
-      u <- unique(l[c("setting", "label")])
-      data.frame(panel = l$panel[1], text = paste(paste0(u$setting, ": ", u$label), collapse = "\n"))
-    }))
-    ggplot2::ggplot(summ, ggplot2::aes(x = .data$n, y = .data$mean, colour = .data$setting)) +
+    g <- ggplot2::ggplot(summ, ggplot2::aes(x = .data$n, y = .data$mean, colour = .data$setting)) +
       ggplot2::geom_point() +
-      ggplot2::geom_errorbar(ggplot2::aes(ymin = .data$lo, ymax = .data$hi), width = 0.05) +
-      ggplot2::geom_line(data = lines, ggplot2::aes(y = .data$fit), linetype = 2) +
-      ggplot2::geom_text(data = lab, ggplot2::aes(x = Inf, y = Inf, label = .data$text), inherit.aes = FALSE,
-                         hjust = 1.02, vjust = 1.1, size = 2.7, lineheight = 0.9) +
-      ggplot2::scale_x_log10() + ggplot2::scale_y_log10() +
+      ggplot2::geom_errorbar(ggplot2::aes(ymin = .data$lo, ymax = .data$hi), width = 0.05)
+    if (nrow(lines)) {
+      lab <- do.call(rbind, lapply(split(lines, lines$panel), function(l) {
+        u <- unique(l[c("setting", "label")])
+        data.frame(panel = l$panel[1], text = paste(paste0(u$setting, ": ", u$label), collapse = "\n"))
+      }))
+      g <- g + ggplot2::geom_line(data = lines, ggplot2::aes(y = .data$fit), linetype = 2) +
+        ggplot2::geom_text(data = lab, ggplot2::aes(x = Inf, y = Inf, label = .data$text), inherit.aes = FALSE,
+                           hjust = 1.02, vjust = 1.1, size = 2.7, lineheight = 0.9)
+    }
+    g + ggplot2::scale_x_log10() + ggplot2::scale_y_log10() +
       ggplot2::facet_wrap(~panel, scales = "free_y") +
       ggplot2::labs(x = xlab, y = "mean loss (+-2 SD)", colour = NULL) +
       ggplot2::theme_bw() + ggplot2::theme(legend.position = "bottom")
@@ -1179,14 +1192,18 @@ plot.rate_study <- function(x, what = c("loss", "local", "terms", "cells"), loss
         graphics::arrows(sj$n, sj$lo, sj$n, sj$hi, angle = 90, code = 3, length = 0.03, col = cols[j])
         graphics::lines(lj$n, lj$fit, lty = 2, col = cols[j])
       }
-      graphics::legend("topright", legend = unique(paste(lines$setting, lines$label)[lines$panel == l]),
-                       col = cols[seq_along(settings)], lty = 2, bty = "n", cex = 0.7)
+      if (any(lines$panel == l)) {
+        graphics::legend("topright", legend = unique(paste(lines$setting, lines$label)[lines$panel == l]),
+                         col = cols[seq_along(settings)], lty = 2, bty = "n", cex = 0.7)
+      }
     }
     invisible(x)
   }
 }
 
 plot_rate_local <- function(x, df, window, use_ggplot, xlab = "sample size n") {
+  df <- sloped_rows(df)
+  if (!nrow(df)) lsmoe_abort("No setting has two sample sizes: plot the noise axis with axis = \"n_eff\".", arg = "axis")
   est <- estimate_rate(data.frame(n = df$n, value = df$value, loss = df$panel, expert = df$setting), window = window)
   loc <- est[est$method == "local", ]
   if (!nrow(loc)) lsmoe_abort("No window holds two sample sizes: use a wider `window`.", arg = "window")
@@ -1228,6 +1245,12 @@ plot_rate_local <- function(x, df, window, use_ggplot, xlab = "sample size n") {
     }
     invisible(x)
   }
+}
+
+# The rows of the (setting, panel) groups with at least two distinct n: those with a slope.
+sloped_rows <- function(df) {
+  m <- stats::ave(df$n, df$setting, df$panel, FUN = function(v) length(unique(v)))
+  df[m >= 2, , drop = FALSE]
 }
 
 plot_rate_parts <- function(x, df, what, loss, align, use_ggplot, xlab = "sample size n") {

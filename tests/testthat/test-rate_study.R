@@ -458,8 +458,8 @@ test_that("a study over n and noise levels records noise_sd and n_eff on every r
                                  lse_control(n_starts = 2, standardize = FALSE, warn = FALSE, n_perturb = 0),
                                  NULL, 2, 0.1, 1e4, "moment")
   expect_identical(is.numeric(ref$rows$value), TRUE)
-  # noise level 0: n_eff is infinite; no positive noise level: no reference
-  expect_identical(lsmoe:::n_eff_of(c(100, 100), c(0, 0.1), 0.1), c(Inf, 100))
+  # noise level 0: no effective sample size; no positive noise level: no reference
+  expect_identical(lsmoe:::n_eff_of(c(100, 100), c(0, 0.1), 0.1), c(NA, 100))
   expect_identical(lsmoe:::check_noise_ref(NULL, 0), NA_real_)
   expect_identical(lsmoe:::check_noise_ref(NULL, c(0.01, 0.3, 0)), 0.3)
   expect_output(print(st), "noise_sd: 0.10, 0.05; n_eff 300 to 2400 (reference noise level 0.1)", fixed = TRUE)
@@ -475,6 +475,8 @@ test_that("rate_study rejects bad noise levels and reference noise levels with c
     err_input(rate_study(G0, n = c(200, 400), reps = 1, noise_ref = bad), "`noise_ref`")
   }
   err_input(rate_study(G0, n = c(200, 400), reps = 1, start = "certify"), "certified")
+  err_input(rate_study(G0, n = c(200, 400), reps = 1, noise_sd = c(1e-300, 0.1)), "overflows")
+  err_input(rate_study(G0, n = c(200, 400), reps = 1, noise_ref = 1e300), "overflows")
 })
 
 test_that("estimate_rate() and plot() regress on n_eff, and on n per noise level", {
@@ -689,6 +691,7 @@ test_that("compare_n_eff() gives medians with order-statistic intervals and flag
   err_input(compare_n_eff(d, tol = -1), "`tol`")
   err_input(compare_n_eff(list(n = 1)), "`study`")
   err_input(compare_n_eff(data.frame(n = c(10, 20), value = 1:2, noise_sd = c(0.1, 0.2))), "n_eff")
+  err_input(compare_n_eff(transform(d, value = NaN)), "no row with a finite loss")
 })
 
 test_that("on a small study, equal n_eff reached by n and by the noise level give the same losses", {
@@ -831,4 +834,28 @@ test_that("the stored noise-axis study, once run, spans n_eff 1e3 to 1e10 with c
   est <- estimate_rate(sub, axis = "n_eff")
   expect_true(all(is.finite(est$slope)))
   expect_true(nrow(compare_n_eff(sub)) > 0)
+})
+
+test_that("a noise grid at one n plots on n (points, lines where a noise level has two n) and on n_eff", {
+  set.seed(63)
+  grid <- data.frame(n = 1000L, noise_sd = rep(0.1 * 10^-(0:3 / 2), each = 5))
+  real <- data.frame(n = rep(c(100L, 300L), each = 5), noise_sd = 0.1)
+  d <- rbind(grid, real)
+  d$n_eff <- d$n * (0.1 / d$noise_sd)^2
+  d <- data.frame(expert = "sigmoid", k = 2L, loss = "D1", d, value = d$n_eff^-0.5 * exp(rnorm(nrow(d), sd = 0.1)))
+  class(d) <- c("rate_study", "data.frame")
+  f <- tempfile(fileext = ".png")
+  grDevices::png(f)
+  for (ax in c("n", "n_eff")) expect_identical(plot(d, axis = ax, use_ggplot = FALSE), d)
+  expect_identical(plot(d, what = "local", window = 1, use_ggplot = FALSE), d)
+  grDevices::dev.off()
+  skip_if_not_installed("ggplot2")
+  g <- plot(d)
+  lines <- g$layers[[3]]$data
+  expect_identical(unique(lines$setting), "sigmoid, k = 2, sd 0.1")  # the one noise level with three n
+  expect_equal(range(lines$n), c(100, 1000))
+  expect_length(unique(g$data$setting), 4)
+  g2 <- plot(d, axis = "n_eff")
+  expect_identical(unique(g2$layers[[3]]$data$setting), "sigmoid, k = 2")
+  expect_equal(range(g2$layers[[3]]$data$n), c(100, 1e6))
 })
