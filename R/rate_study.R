@@ -353,6 +353,8 @@ with_worker_reset <- function(expr) {
 # its current task) and setting the previous plan again starts fresh ones. Other plans (sequential,
 # multicore, callr, batchtools) are left as they are. TRUE when the workers were replaced.
 reset_busy_workers <- function() {
+  # future is installed with future.apply (which imports it); lsmoe lists it in Suggests
+  if (!requireNamespace("future", quietly = TRUE)) return(invisible(FALSE))
   if (!inherits(future::plan("next"), c("multisession", "cluster"))) return(invisible(FALSE))
   stack <- future::plan("list")
   future::plan(future::sequential)

@@ -749,6 +749,19 @@ test_that("small noise: an exact-specified fit's error scales like sigma over th
   }
 })
 
+test_that("the worker reset leaves other plans alone and passes values through", {
+  skip_if_not_installed("future")
+  old <- future::plan()
+  on.exit(future::plan(old), add = TRUE)
+  future::plan(future::sequential)
+  expect_identical(lsmoe:::with_worker_reset(1 + 1), 2)
+  expect_silent(expect_false(lsmoe:::reset_busy_workers()))
+  expect_true(inherits(future::plan("next"), "sequential"))
+  # an error is not an interrupt: it goes on, the plan untouched
+  expect_error(lsmoe:::with_worker_reset(stop("boom")), "boom")
+  expect_true(inherits(future::plan("next"), "sequential"))
+})
+
 test_that("an interrupted study under multisession leaves fresh workers, and the next call runs", {
   skip_on_cran()
   skip_on_os("windows")
