@@ -75,6 +75,8 @@ FIX <- local({
   ident <- check_identifiability(expert_sigmoid(), c(2, -1), n_x = 200)
   ident_lin <- check_identifiability(expert_linear(), rbind(c(1, 0), c(1, 0.5)), n_x = 200)
   synthetic_rs <- structure(transform(synthetic, expert = "sigmoid", k = 2, loss = "D1"), class = c("rate_study", "data.frame"))
+  noisy <- data.frame(n = rep(c(1000, 250), each = 6), noise_sd = rep(c(0.1, 0.05), each = 6), n_eff = 1000,
+                      value = exp(rnorm(12)))
   vc <- voronoi_cells(G3, G)
   vl <- voronoi_loss(G3, G)
   expert <- expert_sigmoid()
@@ -366,13 +368,14 @@ FUZZ_TABLE <- list(
     base = function() list(G0 = pick(c("FIX$G", "FIX$G1")), n = pick(c("c(40, 80)", "c(30, 60)")), reps = "1",
                            control = "FIX$ctrl", n_mc = "100"),
     pools = list(G0 = P$measure_bad, n = c("c(80, 40)", "c(1, 2)", "c(40, NA)", "1e9", "c(40, 1e15)", "numeric(0)", "c(40, 40)"),
-                 reps = P$count_bad, k = c(P$count_bad, "3"), noise_sd = c("1e308", "-1", "1e300"),
+                 reps = P$count_bad, k = c(P$count_bad, "3"), noise_sd = c("1e308", "-1", "1e300", "c(0.1, 0.01)", "c(0.1, 0.1)", "c(0, 0.1)", "c(1e-300, 0.1)"),
                  losses = c("\"D2\"", "\"D3\"", "character(0)", "c(\"D1\", \"D1\")", "\"regression\""),
-                 start = c("\"data\"", "\"both\"", "\"nope\""), control = P$ctrl_bad,
+                 start = c("\"data\"", "\"both\"", "\"certified\"", "\"nope\""), control = P$ctrl_bad,
                  x = c("function(n) runif(n)", "function(n) rep(1e308, n)", "FIX$x", "function(n) stop(\"boom\")"),
                  r = c("1e10", "c(1, 1)", "0.5", "c(1, 2, 3)"), jitter = c("1e308", "-1", "1e10"), n_mc = P$n_bad,
                  align = c("\"none\"", "\"infimum\"", "c(\"moment\", \"none\")", "\"nope\"", "NA"), keep_fits = c("FALSE", "NA", "\"a\""),
-                 truth = c("\"a\"", "\"\"", "NA_character_", "c(\"a\", \"b\")", "1")),
+                 truth = c("\"a\"", "\"\"", "NA_character_", "c(\"a\", \"b\")", "1"),
+                 noise_ref = c("0", "-1", "NA", "1e-320", "1e308", "c(0.1, 0.2)", "\"a\"")),
     edit = list(G0 = "G", control = "ctrl")
   ),
   estimate_rate = list(
@@ -384,8 +387,19 @@ FUZZ_TABLE <- list(
                            "data.frame(n = c(1, 2), value = c(1, 1))", "data.frame(n = \"a\", value = 1)",
                            "transform(FIX$synthetic, value = NaN)", "transform(FIX$synthetic, n = -n)"),
                  level = c("1", "0", "0.99999999", "NA", "1e-320", "2"),
-                 window = c("NULL", "0", "-1", "1e-10", "0.01", "1e300", "NA", "\"a\"", "c(0.5, 1)")),
+                 window = c("NULL", "0", "-1", "1e-10", "0.01", "1e300", "NA", "\"a\"", "c(0.5, 1)"),
+                 axis = c("\"n_eff\"", "\"neff\"", "NA", "c(\"n\", \"n_eff\")", "1")),
     edit = list(study = c("study", "synthetic"))
+  ),
+  compare_n_eff = list(
+    fun = "compare_n_eff", base = function() list(study = "FIX$noisy"),
+    pools = list(study = c("FIX$synthetic", "FIX$study", "FIX$noisy[0, ]", "transform(FIX$noisy, n_eff = NA)",
+                           "transform(FIX$noisy, value = NaN)", "transform(FIX$noisy, n_eff = \"a\")",
+                           "transform(FIX$noisy, value = -value)", "transform(FIX$noisy, n_eff = Inf)",
+                           "transform(FIX$noisy, value = value * 1e308)", "FIX$noisy[1:7, ]"),
+                 level = c("1", "0", "NA", "2", "\"a\"", "c(0.9, 0.95)", "1e-320"),
+                 tol = c("-1", "2", "NA", "Inf", "0", "\"a\"", "c(0.1, 0.2)")),
+    edit = list(study = "noisy")
   ),
   expert_polynomial = list(fun = "expert_polynomial", base = function() list(p = pick(c("1", "2", "5"))),
                            pools = list(p = c(P$count_bad, "46342", "50", "51"))),
@@ -497,7 +511,8 @@ FUZZ_TABLE <- list(
   rate_study_fits = list(
     fun = "rate_study_fits", base = function() list(study = "FIX$study"),
     pools = list(study = c("FIX$synthetic", "FIX$study[0, ]", "FIX$study[1:2, ]", "rbind(FIX$study, FIX$study)"),
-                 fit = c("1", "1:2", "0", "100", "NA", "\"a\"", "1.5", "numeric(0)")),
+                 fit = c("1", "1:2", "0", "100", "NA", "\"a\"", "1.5", "numeric(0)"),
+                 estimate = c("\"local\"", "\"global\"", "\"nope\"", "NA", "c(\"lse\", \"local\")", "1")),
     edit = list(study = "study")
   ),
   plot_rate_study = list(
@@ -506,7 +521,8 @@ FUZZ_TABLE <- list(
                            what = pick(c("\"loss\"", "\"local\"", "\"terms\"", "\"cells\"")), use_ggplot = pick(c("FALSE", "TRUE"))),
     pools = list(what = c("\"nope\"", "NA", "c(\"loss\", \"local\")"), loss = c("\"D1\"", "\"regression\"", "\"D9\"", "NA", "c(\"D1\", \"D2\")"),
                  align = c("\"infimum\"", "\"none\"", "NA", "c(\"moment\", \"infimum\")"), window = c("0", "-1", "1e-10", "1e300", "NA", "\"a\""),
-                 use_ggplot = c("NA", "\"yes\"", "c(TRUE, FALSE)", "1", "NULL", "logical(0)")),
+                 use_ggplot = c("NA", "\"yes\"", "c(TRUE, FALSE)", "1", "NULL", "logical(0)"),
+                 axis = c("\"n_eff\"", "\"neff\"", "NA", "c(\"n\", \"n_eff\")")),
     edit = list(x = "study")
   ),
   print_identifiability_check = list(
