@@ -11,10 +11,15 @@ PKG_SOURCES := DESCRIPTION NAMESPACE $(shell find R inst man vignettes data 2>/d
 STAMP = $(LIB)/.lsmoe-installed
 STAGE = $(LIB)/.install-stage
 
-.PHONY: deps install demo test check docs bench clean fuzz sanitize build-profile
+.PHONY: deps deps-check install demo test check docs bench clean fuzz sanitize build-profile
 
 deps:
 	bash tools/deps.sh
+
+# Every Suggests package too: R CMD check --as-cran stops without one on a network that serves only
+# the package repositories (tools/deps.sh says which failed to install, and why).
+deps-check:
+	bash tools/deps.sh --check
 
 install: $(STAMP)
 
@@ -48,7 +53,7 @@ docs: deps
 	Rscript --vanilla -e 'Rcpp::compileAttributes(); roxygen2::roxygenise()'
 	rm -f src/*.o src/*.so
 
-check: deps
+check: deps-check
 	rm -rf check && mkdir -p check
 	cd check && MAKEFLAGS=-j$(JOBS) R CMD build .. && \
 	  MAKEFLAGS=-j$(JOBS) _R_CHECK_FORCE_SUGGESTS_=false R CMD check --as-cran --no-manual lsmoe_*.tar.gz
