@@ -119,12 +119,17 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, l
   }
   w <- object$weights
   keep <- if (is.null(w)) rep(TRUE, length(object$y)) else w > 0
-  wk <- if (is.null(w)) rep(1, sum(keep)) else w[keep]
-  X <- object$x[keep, , drop = FALSE]
-  J <- cpp_residuals(X, object$y[keep], object$theta, object$expert, object$k, gate_name(object$gate))$jacobian
-  sw <- sqrt(wk)
-  Jw <- J * sw
-  rw <- object$residuals[keep] * sw
+  if (is.null(w)) {
+    # unit weights: J and r as they are (multiplying by sqrt(1) copied the n x p Jacobian twice)
+    Jw <- cpp_residuals(object$x, object$y, object$theta, object$expert, object$k, gate_name(object$gate))$jacobian
+    rw <- object$residuals
+  } else {
+    X <- object$x[keep, , drop = FALSE]
+    J <- cpp_residuals(X, object$y[keep], object$theta, object$expert, object$k, gate_name(object$gate))$jacobian
+    sw <- sqrt(w[keep])
+    Jw <- J * sw
+    rw <- object$residuals[keep] * sw
+  }
   n <- sum(keep)
   p <- length(object$theta)
   nm <- theta_names(object)

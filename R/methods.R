@@ -198,7 +198,8 @@ summary.moe_lse <- function(object, vcov_type = c("classical", "HC0", "HC1"), ..
     coefficients = tab, vcov_type = vcov_type, converged = object$converged, message = object$message,
     iterations = object$iterations, on_bound = object$on_bound, starts = object$starts,
     best_start = object$best_start, AIC = stats::AIC(object), BIC = stats::BIC(object),
-    residuals = stats::quantile(stats::residuals(object, type = "pearson"), na.rm = TRUE),
+    # the Pearson residuals' quantiles, from the residuals without the n row names residuals() adds
+    residuals = stats::quantile(if (is.null(w)) object$residuals else sqrt(w) * object$residuals, names = TRUE),
     weighted = !is.null(w), na.action = object$na.action
   ), class = "summary.moe_lse")
 }

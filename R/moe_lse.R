@@ -224,8 +224,10 @@ moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = e
   mf$drop.unused.levels <- TRUE
   mf[[1L]] <- quote(stats::model.frame)
   env <- parent.frame()
-  naa <- if (!missing(na.action)) na.action else if (!missing(data)) attr(data, "na.action")
-  fr <- moe_frame(mf, env, na_standard(naa))
+  # data or a na.action that cannot be evaluated fail in moe_frame(), with its classed error
+  naa <- tryCatch(if (!missing(na.action)) na.action else if (!missing(data)) attr(data, "na.action"),
+                  error = function(e) e)
+  fr <- moe_frame(mf, env, !inherits(naa, "error") && na_standard(naa))
   fit <- fit_weighted(fr$x, fr$y, fr$w, k, expert, start, control, gate)
   fit$call <- cl
   fit$terms <- fr$terms

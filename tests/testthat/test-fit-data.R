@@ -245,3 +245,23 @@ test_that("a hand-edited fit without its data is checked as the others are", {
   bad$crossprods <- NULL
   expect_error(vcov(bad), "model = TRUE", class = "lsmoe_error_no_data")
 })
+
+test_that("data or na.action that cannot be evaluated still give the classed error of the model frame", {
+  err_input(moe_lse(y ~ x, data = no_such_data_frame, k = 1), "model frame")
+  d <- data.frame(x = runif(20), y = runif(20))
+  err_input(moe_lse(y ~ x, data = d, k = 1, na.action = no_such_function), "model frame")
+})
+
+test_that("an integer response with zero weights reaches the compiled code as doubles (summary, vcov, hatvalues)", {
+  # before: fit$y kept airquality's integer Ozone, and summary() stopped in compiled code with the
+  # unclassed "Wrong R type for mapped vector"
+  aq <- datasets::airquality
+  aq$w <- rep(c(1, 2, 0.5, 0), length.out = nrow(aq))
+  set.seed(6)
+  f <- moe_lse(Ozone ~ Temp + Wind, data = aq, weights = w, k = 1, na.action = na.exclude,
+               control = lse_control(n_starts = 2, warn = FALSE))
+  expect_type(f$y, "double")
+  expect_s3_class(summary(f), "summary.moe_lse")
+  expect_true(all(is.finite(vcov(f))))
+  expect_length(hatvalues(f), nrow(aq))
+})
