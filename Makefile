@@ -11,10 +11,15 @@ PKG_SOURCES := DESCRIPTION NAMESPACE $(shell find R inst man vignettes data 2>/d
 STAMP = $(LIB)/.lsmoe-installed
 STAGE = $(LIB)/.install-stage
 
-.PHONY: deps install demo test check docs bench clean fuzz sanitize build-profile cluster-smoke
+.PHONY: deps deps-check install demo test check docs bench clean fuzz sanitize build-profile cluster-smoke
 
 deps:
 	bash tools/deps.sh
+
+# Every Suggests package too: R CMD check --as-cran stops without one on a network that serves only
+# the package repositories (tools/deps.sh says which failed to install, and why).
+deps-check:
+	bash tools/deps.sh --check
 
 install: $(STAMP)
 
@@ -48,7 +53,7 @@ docs: deps
 	Rscript --vanilla -e 'Rcpp::compileAttributes(); roxygen2::roxygenise()'
 	rm -f src/*.o src/*.so
 
-check: deps
+check: deps-check
 	rm -rf check && mkdir -p check
 	cd check && MAKEFLAGS=-j$(JOBS) R CMD build .. && \
 	  MAKEFLAGS=-j$(JOBS) _R_CHECK_FORCE_SUGGESTS_=false R CMD check --as-cran --no-manual lsmoe_*.tar.gz
@@ -62,6 +67,7 @@ bench: install
 	$(R_LIBS_ENV) Rscript --vanilla bench/reanchor.R
 	$(R_LIBS_ENV) Rscript --vanilla bench/simulated.R quick
 	$(R_LIBS_ENV) Rscript --vanilla bench/scale.R
+	$(R_LIBS_ENV) Rscript --vanilla bench/memory.R
 
 # Seeded fuzzer over every exported function and S3 method, each call in a forked child:
 # prints counts and fails on a crash, a hang, a silent NaN/Inf or an unclassed error from an

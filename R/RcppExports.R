@@ -9,8 +9,8 @@ cpp_simd_kernel <- function() {
     .Call(`_lsmoe_cpp_simd_kernel`)
 }
 
-cpp_normal_equations <- function(x, y, w, theta, expert, k, threads = 1L, gate = "softmax", simd = TRUE, reciprocal = FALSE, accumulation = "auto") {
-    .Call(`_lsmoe_cpp_normal_equations`, x, y, w, theta, expert, k, threads, gate, simd, reciprocal, accumulation)
+cpp_normal_equations <- function(x, y, w, theta, expert, k, threads = 1L, gate = "softmax", simd = TRUE, reciprocal = FALSE, accumulation = "auto", sqrt_weights = FALSE) {
+    .Call(`_lsmoe_cpp_normal_equations`, x, y, w, theta, expert, k, threads, gate, simd, reciprocal, accumulation, sqrt_weights)
 }
 
 cpp_gemm_seconds <- function(p, rows, block_rows = 256L) {
@@ -47,6 +47,18 @@ cpp_to_reciprocal <- function(theta, k, d, gate, bound_output, c_min) {
 
 cpp_from_reciprocal <- function(phi, k, d, gate) {
     .Call(`_lsmoe_cpp_from_reciprocal`, phi, k, d, gate)
+}
+
+cpp_col_mean_sq_dev <- function(x, m, mean = TRUE) {
+    .Call(`_lsmoe_cpp_col_mean_sq_dev`, x, m, mean)
+}
+
+cpp_mean_sq_dev <- function(v, m) {
+    .Call(`_lsmoe_cpp_mean_sq_dev`, v, m)
+}
+
+cpp_sample_int <- function(n, size) {
+    .Call(`_lsmoe_cpp_sample_int`, n, size)
 }
 
 cpp_identifiability <- function(x, eta, expert, order, prescreen, gate, regime, beta0, beta1) {

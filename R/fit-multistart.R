@@ -11,7 +11,7 @@
 search_starts <- function(prob) {
   ctl <- prob$control
   if (is.null(prob$start)) {
-    starts <- make_starts(prob$x, prob$y, prob$k, prob$expert, ctl, prob$gate)
+    starts <- make_starts(prob$x, prob$y, prob$k, prob$expert, ctl, prob$gate, prob_start_scales(prob))
   } else {
     starts <- vapply(prob$start, function(st) {
       st <- transform_params(st, prob$scales, prob$expert, inverse = TRUE)
@@ -40,7 +40,7 @@ search_starts <- function(prob) {
 # refining (refine_rows rows, only when there are more) stages; all rows when there are fewer.
 draw_subsamples <- function(prob) {
   rows <- prob$rows
-  subsample <- function(m) as.integer(if (length(rows) > m) sort(rows[sample.int(length(rows), m)]) else rows)
+  subsample <- function(m) as.integer(if (length(rows) > m) sort(rows[sample_index(length(rows), m)]) else rows)
   screen <- subsample(prob$control$screen_rows)
   refine <- if (length(rows) > prob$control$refine_rows) subsample(prob$control$refine_rows) else integer(0)
   list(screen = screen, refine = refine)

@@ -90,3 +90,97 @@ warn_few_data <- function(n, p) {
                             "cross-validation."),
                      n, p, n / p, few_data_ratio), class = "lsmoe_warning_few_data")
 }
+
+# ---- The data a fit keeps (model = TRUE, the default) or leaves out (model = FALSE) ----
+
+# `fit` without its data (moe_lse(model = FALSE)): x, y and the model frame dropped, and what the
+# methods need from them kept in their place: the inputs' names (`input_names`) and ranges over the
+# rows of positive weight (`input_range`, 2 x d, for predict()'s extrapolation warning), the total sum
+# of squares (`tss`, for summary()'s R-squared) and the cross-products of the weighted Jacobian
+# (`crossprods`, for vcov(), summary(), confint() and predict(se.fit = TRUE); fit_crossprods()).
+# The fitted values, residuals, weights and the row names (`row_names`) stay.
+drop_fit_data <- function(fit) {
+  fit$input_names <- colnames(fit$x)
+  fit$input_range <- input_ranges(fit$x, fit$weights)
+  fit$tss <- fit_tss(fit)
+  fit$crossprods <- fit_crossprods(fit)
+  fit$x <- fit$y <- fit$model <- NULL
+  fit
+}
+
+# Whether the fit kept its data (x and y).
+fit_has_data <- function(object) !is.null(object[["x", exact = TRUE]])
+
+# The error of class lsmoe_error_no_data (also lsmoe_error_input) of a method that needs the data
+# of a fit made with model = FALSE.
+need_data <- function(what, arg = "object") {
+  lsmoe_abort(sprintf(paste0("%s needs the data of the fit, which was made with model = FALSE and left them out: ",
+                             "refit with model = TRUE (the default)."), what),
+              class = c("lsmoe_error_no_data", "lsmoe_error_input"), arg = arg)
+}
+
+# The names of the fit's inputs (the columns of x).
+fit_xnames <- function(object) if (fit_has_data(object)) colnames(object$x) else object$input_names
+
+# The response: y, or for a fit without its data the fitted values plus the residuals (equal to y
+# up to rounding).
+fit_response <- function(object) if (fit_has_data(object)) object$y else object$fitted.values + object$residuals
+
+# Per input, the smallest and largest value (rows "min", "max") over the rows of positive weight
+# (all rows for w = NULL); one column at a time.
+input_ranges <- function(x, w = NULL) {
+  rows <- if (!is.null(w) && any(w == 0)) which(w > 0)
+  r <- if (is.null(rows) && ncol(x) == 1) {
+    matrix(c(min(x), max(x)))
+  } else {
+    vapply(seq_len(ncol(x)), function(j) {
+      v <- if (is.null(rows)) x[, j] else x[rows, j]
+      c(min(v), max(v))
+    }, numeric(2))
+  }
+  dimnames(r) <- list(c("min", "max"), colnames(x))
+  r
+}
+fit_x_range <- function(object) if (fit_has_data(object)) input_ranges(object$x, object$weights) else object$input_range
+
+# The (weighted) total sum of squares of the response over the rows of positive weight, around its
+# (weighted) mean.
+fit_tss <- function(object) {
+  if (!is.null(object$tss)) return(object$tss)
+  w <- object$weights
+  y <- object$y
+  if (is.null(w)) return(cpp_col_mean_sq_dev(y, sum(y) / length(y), mean = FALSE))  # sum((y - mean)^2) as R sums it
+  keep <- w > 0
+  yk <- y[keep]
+  wk <- w[keep]
+  sum(wk * (yk - sum(wk * yk) / sum(wk))^2)
+}
+
+# The cross-products of the fit's weighted Jacobian Jw = W^(1/2) J (J: n x p, of the fitted values
+# in the free parameters at the estimate) that lse_inference() needs: JtWJ = Jw'Jw and meat =
+# Jw' diag(rw^2) Jw (rw = W^(1/2) r), each from one fused pass over the rows (cpp_normal_equations()
+# given the square roots of the weights: sqrt(w), and w r, whose sign the squares drop), without
+# the n x p Jacobian; for an unweighted fit without any vector of length n.
+fit_crossprods <- function(fit) {
+  w <- fit$weights
+  pass <- function(sw) {
+    cpp_normal_equations(fit$x, fit$y, sw, fit$theta, fit$expert, fit$k, fit$control$threads, gate_name(fit$gate),
+                         use_simd(), FALSE, "auto", TRUE)$JtJ
+  }
+  A <- pass(if (is.null(w)) numeric(0) else sqrt(w))
+  B <- pass(if (is.null(w)) fit$residuals else w * fit$residuals)
+  list(JtWJ = A, meat = B)
+}
+
+# The row names of the fit's data, as lm names its fitted values and residuals: `row_names` holds
+# them as the model frame does (c(NA, -n) for the automatic 1..n, made into strings only here),
+# or the row names of the matrix x (NULL: none); fits of earlier versions have them on x.
+fit_row_names <- function(object) {
+  n <- length(object$residuals)
+  rn <- object$row_names
+  if (is.null(rn) && fit_has_data(object)) rn <- rownames(object$x)
+  if (is.null(rn)) return(NULL)
+  if (is.integer(rn) && length(rn) == 2L && is.na(rn[1L])) return(if (abs(rn[2L]) == n) as.character(seq_len(n)))
+  if (length(rn) != n) return(NULL)
+  as.character(rn)
+}

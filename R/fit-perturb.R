@@ -18,7 +18,7 @@ search_perturb <- function(prob, res) {
   sub <- if (length(prob$rows) > ctl$screen_rows) if (is.null(res$subsamples)) draw_subsamples(prob) else res$subsamples
   # screened rounds finish perturb_finish_screened starts, 1 when there is a refining stage
   n_fin <- if (length(prob$rows) <= ctl$refine_rows) perturb_finish_screened else 1L
-  sc <- data_scales(prob$x, prob$y)
+  sc <- prob_start_scales(prob)
   b <- prob$bounds
   per_start <- c("start_rss", "start_status", "start_iterations", "screen_rss", "refine_rss")
   best_fields <- c("theta", "rss", "iterations", "evaluations", "jacobians", "status", "message", "converged",

@@ -10,7 +10,7 @@ moe_problem <- function(x, y, w, k, expert, start, control, gate = gate_softmax(
   x <- check_x(x)
   y <- check_y(y, nrow(x))
   if (!is.finite(drop(crossprod(y)))) lsmoe_abort("`y` is too large: its sum of squares overflows; rescale it.", arg = "y")
-  xmax <- max(abs(range(x)))
+  xmax <- max(-min(x), max(x))  # range() would copy x
   # n xmax^2 bounds every column's sum of squares: only near overflow are the columns summed
   big <- if (xmax^2 * nrow(x) < .Machine$double.xmax / 2) FALSE else !is.finite(colSums(x^2))
   if (any(big)) {
@@ -38,15 +38,32 @@ moe_problem <- function(x, y, w, k, expert, start, control, gate = gate_softmax(
   start <- check_starts(start, k, d, q)
   check_reachable(y, expert)
   sc <- fit_scales(x, y, w, expert, control$standardize, gate$name)
-  xs <- x
-  for (j in which(sc$mx != 0 | sc$sx != 1)) xs[, j] <- (x[, j] - sc$mx[j]) / sc$sx[j]
+  # the data on the fitting scale: one copy of x and of y (when they are rescaled), and no more
+  # than one more column at a time (a 1-column x is rescaled in one expression, with the same
+  # operations)
+  js <- which(sc$mx != 0 | sc$sx != 1)
+  if (d == 1 && length(js)) {
+    xs <- (x - sc$mx) / sc$sx
+  } else {
+    xs <- x
+    for (j in js) xs[, j] <- (x[, j] - sc$mx[j]) / sc$sx[j]
+  }
+  # the scales of the starts (data_scales()), the inputs' before y's copy exists
+  start_sc <- data_scales_x(xs)
   ys <- if (sc$my != 0 || sc$sy != 1) (y - sc$my) / sc$sy else y
   prob <- fit_problem(xs, ys, w, k, expert, gate$name, control)
   prob$gate_obj <- gate
   prob$scales <- sc
+  prob$sc_starts <- c(start_sc, data_scales_y(ys))
   prob$start <- start
   prob$data <- list(x = x, y = y)
   prob
+}
+
+# The scales of the starts (data_scales()) of a problem: computed once by moe_problem(), else
+# from its data.
+prob_start_scales <- function(prob) {
+  if (is.null(prob$sc_starts)) data_scales(prob$x, prob$y) else prob$sc_starts
 }
 
 # The problem of data (x, y, w) already on the fitting scale, with a validated control, k, expert
@@ -113,12 +130,15 @@ fit_scales <- function(x, y, w, expert, standardize, gate = NULL) {
   d <- ncol(x)
   none <- list(mx = rep(0, d), sx = rep(1, d), my = 0, sy = 1)
   if (!standardize) return(none)
-  rows <- if (length(w)) w > 0 else rep(TRUE, length(y))
-  xs <- x[rows, , drop = FALSE]
+  # the rows of positive weight; all of them without a copy
+  rows <- if (length(w) && any(w == 0)) w > 0
+  xs <- if (is.null(rows)) x else x[rows, , drop = FALSE]
   mx <- colMeans(xs)
   # centred first: x - mx is exact for values within a factor 2 of mx (Sterbenz), so a spread that
-  # is tiny against the magnitude is kept
-  sx <- sqrt(colMeans(sweep(xs, 2, mx)^2))
+  # is tiny against the magnitude is kept (colMeans(sweep(xs, 2, mx)^2), computed as R does without
+  # its two n x d temporaries)
+  sx <- sqrt(cpp_col_mean_sq_dev(xs, mx))
+  names(sx) <- colnames(xs)
   const <- !is.finite(sx)
   for (j in which(!const & sx < pmax(spread_min * abs(mx), sd_min))) {
     v <- xs[, j] - mx[j]
@@ -131,15 +151,16 @@ fit_scales <- function(x, y, w, expert, standardize, gate = NULL) {
   }
   sx[const] <- 1
   mx[const] <- 0
-  ys <- y[rows]
+  ys <- if (is.null(rows)) y else y[rows]
   my <- 0
   sy <- 1
   response <- expert_trait(expert, "response")
+  # mean((ys - my)^2) and mean(ys^2), as R computes them, without their temporaries
   if (response == "affine") {
     if (gate_name(gate) == "softmax") my <- mean(ys)
-    sy <- sqrt(mean((ys - my)^2))
+    sy <- sqrt(cpp_mean_sq_dev(ys, my))
   } else if (response == "power" || isTRUE(expert$output_weight)) {
-    sy <- sqrt(mean(ys^2))
+    sy <- sqrt(cpp_mean_sq_dev(ys, 0))
   }
   if (!is.finite(sy) || sy <= 0) sy <- 1
   list(mx = unname(mx), sx = unname(sx), my = my, sy = sy)
@@ -205,7 +226,7 @@ expert_range <- function(expert) {
 check_reachable <- function(y, expert) {
   rng <- expert_range(expert)
   if (is.null(rng)) return(invisible())
-  yr <- range(y)
+  yr <- c(min(y), max(y))  # range() would copy y
   if (yr[1] >= rng[1] && yr[2] <= rng[2]) return(invisible())  # every value within reach
   # fewer than ceiling(n / 2) values below (above) the range: the median is not below (above) it
   half <- ceiling(length(y) / 2)

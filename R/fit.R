@@ -20,5 +20,8 @@ moe_fit <- function(x, y, w, k, expert, start, control, gate = gate_softmax()) {
   res <- search_starts(prob)
   if (is.null(prob$start) && prob$control$n_perturb > 0) res <- search_perturb(prob, res)
   res <- finish_fit(prob, res)
+  # the data on the fitting scale are not needed any more: freed before the fitted values exist
+  prob$x <- prob$y <- NULL
+  collect_garbage(length(prob$rows), full = TRUE)  # they have outlived the young generation
   moe_fit_object(prob, res)
 }

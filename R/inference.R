@@ -36,6 +36,12 @@
 #' `seed` only, not on the number of workers (each refit carries the session's `lsmoe.*` options,
 #' such as `lsmoe.simd`, to its worker). Workers must find lsmoe on their library path.
 #'
+#' A fit made with `model = FALSE` (see [moe_lse()]) has, in place of its data, the cross-products
+#' \eqn{J^\top W J}{J'WJ} and \eqn{J^\top W \mathrm{diag}(r^2) W J}{J'W diag(r^2) W J} from which `vcov()`,
+#' `confint(method = "wald")` and the standard errors of `predict()` follow (equal to those from
+#' the data up to rounding); `confint(method = "boot")` needs the data and stops with an error of
+#' class `lsmoe_error_no_data`.
+#'
 #' `anova()` compares fits of the same response on the same rows: a table of residual degrees of
 #' freedom, RSS, free parameters, AIC and BIC, and, between consecutive fits that are nested
 #' (the same k and expert family, the inputs of one a subset of the other's), the F test
@@ -101,38 +107,35 @@ pinv_sym <- function(A, rtol = 1e-10) {
 
 # Everything vcov(), predict(se.fit) and confint() need. Index sets: `bound` (on a bound, treated
 # as fixed), `sing` (unidentified), `C` (the rest). Jacobian columns of C are projected off those
-# of `sing` (proj = A_SS^+ A_SC), and V_CC is the covariance of theta_C.
+# of `sing` (proj = A_SS^+ A_SC), and V_CC is the covariance of theta_C. A fit without its data
+# (model = FALSE) has the cross-products of the Jacobian instead (lse_inference_crossprods()), and
+# no leverages.
 lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, leverage = FALSE) {
-  # Longer than 60 lines: one linear-algebra computation whose intermediate index sets and matrices are all returned; split, they would travel through every part.
   type <- match_choice(type, c("classical", "HC0", "HC1"), "type")
   tol <- check_number(tol, "tol", min = 0, max = 1, strict_min = TRUE)
+  if (!fit_has_data(object)) {
+    if (leverage) need_data("Leverages (hatvalues(), rstandard(), cooks.distance(), plot())")
+    return(lse_inference_crossprods(object, type, tol, warn))
+  }
   w <- object$weights
   keep <- if (is.null(w)) rep(TRUE, length(object$y)) else w > 0
-  wk <- if (is.null(w)) rep(1, sum(keep)) else w[keep]
-  X <- object$x[keep, , drop = FALSE]
-  J <- cpp_residuals(X, object$y[keep], object$theta, object$expert, object$k, gate_name(object$gate))$jacobian
-  sw <- sqrt(wk)
-  Jw <- J * sw
-  rw <- object$residuals[keep] * sw
+  if (is.null(w)) {
+    # unit weights: J and r as they are (multiplying by sqrt(1) copied the n x p Jacobian twice)
+    Jw <- cpp_residuals(object$x, object$y, object$theta, object$expert, object$k, gate_name(object$gate))$jacobian
+    rw <- object$residuals
+  } else {
+    X <- object$x[keep, , drop = FALSE]
+    J <- cpp_residuals(X, object$y[keep], object$theta, object$expert, object$k, gate_name(object$gate))$jacobian
+    sw <- sqrt(w[keep])
+    Jw <- J * sw
+    rw <- object$residuals[keep] * sw
+  }
   n <- sum(keep)
   p <- length(object$theta)
   nm <- theta_names(object)
   bound <- theta_on_bound(object)
-  sing <- rep(FALSE, p)
   free <- which(!bound)
-  if (length(free)) {
-    A <- crossprod(Jw[, free, drop = FALSE])
-    s <- sqrt(diag(A))
-    nz <- is.finite(s) & s > 0 & s > 1e-12 * max(s[is.finite(s)], 0)
-    sing[free[!nz]] <- TRUE
-    if (any(nz)) {
-      B <- A[nz, nz, drop = FALSE] / outer(s[nz], s[nz])
-      e <- eigen(B, symmetric = TRUE)
-      lam <- pmax(e$values, .Machine$double.eps * max(e$values))
-      vif <- rowSums(e$vectors^2 / rep(lam, each = nrow(e$vectors)))
-      sing[free[nz][vif > 1 / tol]] <- TRUE
-    }
-  }
+  sing <- flag_unidentified(if (length(free)) crossprod(Jw[, free, drop = FALSE]), free, p, tol)
   C <- which(!bound & !sing)
   S <- which(sing)
   Jc <- Jw[, C, drop = FALSE]
@@ -142,38 +145,101 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, l
     proj <- pinv_sym(crossprod(Js)) %*% crossprod(Js, Jc)
     Jc <- Jc - Js %*% proj
   }
-  Vcc <- matrix(numeric(0), 0, 0)
-  if (length(C)) {
-    M <- crossprod(Jc)
-    Minv <- tryCatch(chol2inv(chol(M)), error = function(e) NULL)
-    if (is.null(Minv)) {
-      sing[C] <- TRUE
-      C <- integer(0)
-    } else {
-      df <- n - p
-      if (type == "classical") {
-        Vcc <- if (df > 0) Minv * (object$rss / df) else Minv * NA_real_
-      } else {
-        meat <- crossprod(Jc * rw)
-        Vcc <- Minv %*% meat %*% Minv
-        if (type == "HC1") Vcc <- Vcc * if (df > 0) n / df else NA_real_
-      }
-    }
+  cv <- if (length(C)) covariance_block(crossprod(Jc), function() crossprod(Jc * rw), type, object$rss, n, p)
+  if (length(C) && is.null(cv)) {
+    sing[C] <- TRUE
+    C <- integer(0)
   }
   V <- matrix(NA_real_, p, p, dimnames = list(nm, nm))
-  V[C, C] <- Vcc
-  if (warn && (any(bound) || any(sing))) {
-    msg <- character(0)
-    if (any(bound)) msg <- c(msg, sprintf("on a bound (treated as fixed): %s", paste(nm[bound], collapse = ", ")))
-    if (any(sing)) msg <- c(msg, sprintf("nearly unidentified (J'WJ near singular): %s", paste(nm[sing], collapse = ", ")))
-    lsmoe_warn(paste0("Standard errors are NA for estimates ", paste(msg, collapse = "; and for estimates "),
-                      ". Asymptotic standard errors need an exact-specified fit with estimates inside the bounds."),
-               class = "lsmoe_warning_inference")
-  }
+  if (length(C)) V[C, C] <- cv$V
+  if (warn) warn_inference(nm, bound, sing)
   # leverages of the rows of positive weight: the diagonal of the Gauss-Newton hat matrix
   # W^(1/2) J_C (J_C' W J_C)^(-1) J_C' W^(1/2) of the free, identified parameters
-  lev <- if (leverage && length(C)) rowSums((Jc %*% Minv) * Jc) else if (leverage) numeric(n) else NULL
+  lev <- if (leverage && length(C)) rowSums((Jc %*% cv$Minv) * Jc) else if (leverage) numeric(n) else NULL
   list(V = V, C = C, S = S, bound = bound, sing = sing, proj = proj, type = type, leverage = lev, keep = keep)
+}
+
+# lse_inference() of a fit without its data (moe_lse(model = FALSE)), from the cross-products of
+# its weighted Jacobian Jw kept at the fit (fit_crossprods()): A = Jw'Jw and B = Jw' diag(rw^2) Jw.
+# The projection off the unidentified columns is carried to them: (Jc - Js P)'(Jc - Js P) =
+# A_CC - A_CS P - P'A_SC + P'A_SS P, and the same with B for the sandwich's meat. The same
+# estimates as from the data up to rounding (the cross-products come from the fused pass).
+lse_inference_crossprods <- function(object, type, tol, warn) {
+  cp <- object$crossprods
+  if (is.null(cp)) need_data("Standard errors (vcov(), summary(), confint(), predict(se.fit = TRUE))")
+  A <- cp$JtWJ
+  B <- cp$meat
+  p <- length(object$theta)
+  nm <- theta_names(object)
+  bound <- theta_on_bound(object)
+  free <- which(!bound)
+  sing <- flag_unidentified(if (length(free)) A[free, free, drop = FALSE], free, p, tol)
+  C <- which(!bound & !sing)
+  S <- which(sing)
+  proj <- NULL
+  project <- function(Q) Q[C, C, drop = FALSE]
+  if (length(S) && length(C)) {
+    proj <- pinv_sym(A[S, S, drop = FALSE]) %*% A[S, C, drop = FALSE]
+    project <- function(Q) {
+      R <- Q[C, C, drop = FALSE] - crossprod(proj, Q[S, C, drop = FALSE]) - Q[C, S, drop = FALSE] %*% proj +
+        crossprod(proj, Q[S, S, drop = FALSE] %*% proj)
+      (R + t(R)) / 2
+    }
+  }
+  cv <- if (length(C)) covariance_block(project(A), function() project(B), type, object$rss, object$nobs, p)
+  if (length(C) && is.null(cv)) {
+    sing[C] <- TRUE
+    C <- integer(0)
+  }
+  V <- matrix(NA_real_, p, p, dimnames = list(nm, nm))
+  if (length(C)) V[C, C] <- cv$V
+  if (warn) warn_inference(nm, bound, sing)
+  list(V = V, C = C, S = S, bound = bound, sing = sing, proj = proj, type = type, leverage = NULL, keep = NULL)
+}
+
+# The unidentified parameters (logical, length p): among the free ones (indices `free`, whose
+# cross-product block is A), those of zero or negligible norm and those whose variance inflation
+# factor in A scaled to unit diagonal exceeds 1 / tol.
+flag_unidentified <- function(A, free, p, tol) {
+  sing <- rep(FALSE, p)
+  if (!length(free)) return(sing)
+  s <- sqrt(diag(A))
+  nz <- is.finite(s) & s > 0 & s > 1e-12 * max(s[is.finite(s)], 0)
+  sing[free[!nz]] <- TRUE
+  if (any(nz)) {
+    B <- A[nz, nz, drop = FALSE] / outer(s[nz], s[nz])
+    e <- eigen(B, symmetric = TRUE)
+    lam <- pmax(e$values, .Machine$double.eps * max(e$values))
+    vif <- rowSums(e$vectors^2 / rep(lam, each = nrow(e$vectors)))
+    sing[free[nz][vif > 1 / tol]] <- TRUE
+  }
+  sing
+}
+
+# The covariance of the identified free parameters from M = Jc'Jc (projected) and meat() =
+# Jc' diag(rw^2) Jc: list(V, Minv), or NULL when M is not positive definite.
+covariance_block <- function(M, meat, type, rss, n, p) {
+  Minv <- tryCatch(chol2inv(chol(M)), error = function(e) NULL)
+  if (is.null(Minv)) return(NULL)
+  df <- n - p
+  if (type == "classical") {
+    V <- if (df > 0) Minv * (rss / df) else Minv * NA_real_
+  } else {
+    V <- Minv %*% meat() %*% Minv
+    if (type == "HC1") V <- V * if (df > 0) n / df else NA_real_
+  }
+  list(V = V, Minv = Minv)
+}
+
+# The warning of class lsmoe_warning_inference for estimates whose standard errors are NA.
+warn_inference <- function(nm, bound, sing) {
+  if (!any(bound) && !any(sing)) return(invisible())
+  msg <- character(0)
+  if (any(bound)) msg <- c(msg, sprintf("on a bound (treated as fixed): %s", paste(nm[bound], collapse = ", ")))
+  if (any(sing)) msg <- c(msg, sprintf("nearly unidentified (J'WJ near singular): %s", paste(nm[sing], collapse = ", ")))
+  lsmoe_warn(paste0("Standard errors are NA for estimates ", paste(msg, collapse = "; and for estimates "),
+                    ". Asymptotic standard errors need an exact-specified fit with estimates inside the bounds."),
+             class = "lsmoe_warning_inference")
 }
 
 # Delta-method standard errors of f-hat at the rows of X (checked inputs).
@@ -241,6 +307,7 @@ confint.moe_lse <- function(object, parm, level = 0.95, method = c("wald", "boot
 
 # p x nboot matrix of refitted free parameters (NA columns for failed refits).
 boot_refits <- function(object, nboot, seed) {
+  if (!fit_has_data(object)) need_data("confint(method = \"boot\")")
   w <- object$weights
   keep <- if (is.null(w)) rep(TRUE, length(object$y)) else w > 0
   x <- object$x[keep, , drop = FALSE]
@@ -275,7 +342,7 @@ anova.moe_lse <- function(object, ...) {
   fits <- lapply(seq_along(fits), function(i) validate_fit(fits[[i]], if (i == 1) "object" else "..."))
   object <- fits[[1]]
   same <- function(f) {
-    isTRUE(all.equal(f$y, object$y, check.attributes = FALSE)) &&
+    isTRUE(all.equal(fit_response(f), fit_response(object), check.attributes = FALSE)) &&
       isTRUE(all.equal(f$weights, object$weights, check.attributes = FALSE))
   }
   if (!all(vapply(fits, same, logical(1)))) {
@@ -291,7 +358,7 @@ anova.moe_lse <- function(object, ...) {
   nested <- function(a, b) {  # a nested in b
     identical(a$k, b$k) && identical(a$expert[c("name", "degree", "output_weight")], b$expert[c("name", "degree", "output_weight")]) &&
       identical(gate_name(a$gate), gate_name(b$gate)) &&
-      all(colnames(a$x) %in% colnames(b$x)) && length(a$theta) < length(b$theta)
+      all(fit_xnames(a) %in% fit_xnames(b)) && length(a$theta) < length(b$theta)
   }
   notes <- character(0)
   for (i in seq_along(fits)[-1]) {
@@ -342,7 +409,8 @@ anova.moe_lse <- function(object, ...) {
 #'   `rstandard()` and `cooks.distance()` are `NA`
 #'   for rows of weight 0 and where \eqn{h_i = 1}{h_i = 1}, and `NA` everywhere when `sigma()` is undefined
 #'   (no residual degrees of freedom). An invalid fit raises an error of class
-#'   `lsmoe_error_input`.
+#'   `lsmoe_error_input`; a fit made with `model = FALSE` one of class `lsmoe_error_no_data` (the
+#'   leverages need the inputs row by row: refit with `model = TRUE`).
 #' @seealso [moe_lse-inference], [stats::influence.measures()]
 #' @references
 #' Bates, D. M. and Watts, D. G. (1988). *Nonlinear Regression Analysis and Its Applications*.
@@ -360,7 +428,7 @@ NULL
 fit_influence <- function(model) {
   model <- validate_fit(model, "model")
   info <- lse_inference(model, "classical", warn = FALSE, leverage = TRUE)
-  h <- numeric(length(model$y))
+  h <- numeric(length(model$residuals))
   h[info$keep] <- pmin(pmax(info$leverage, 0), 1)
   w <- if (is.null(model$weights)) rep(1, length(h)) else model$weights
   s <- suppressWarnings(stats::sigma(model))
@@ -371,7 +439,7 @@ fit_influence <- function(model) {
 #' @export
 hatvalues.moe_lse <- function(model, ...) {
   f <- fit_influence(model)
-  h <- stats::naresid(f$model$na.action, with_row_names(f$h, f$model$x))
+  h <- stats::naresid(f$model$na.action, with_fit_row_names(f$h, f$model))
   h[is.na(h)] <- 0  # rows dropped by na.exclude, as lm.influence() gives them
   h
 }
@@ -382,7 +450,7 @@ rstandard.moe_lse <- function(model, ...) {
   f <- fit_influence(model)
   v <- sqrt(f$w) * f$r / (f$s * sqrt(1 - f$h))
   v[f$w == 0 | f$h >= 1 | !is.finite(v)] <- NA_real_
-  stats::naresid(f$model$na.action, with_row_names(v, f$model$x))
+  stats::naresid(f$model$na.action, with_fit_row_names(v, f$model))
 }
 
 #' @rdname moe_lse-influence
@@ -391,5 +459,5 @@ cooks.distance.moe_lse <- function(model, ...) {
   f <- fit_influence(model)
   v <- f$w * f$r^2 * f$h / (f$pc * f$s^2 * (1 - f$h)^2)
   v[f$w == 0 | f$h >= 1 | !is.finite(v)] <- NA_real_
-  stats::naresid(f$model$na.action, with_row_names(v, f$model$x))
+  stats::naresid(f$model$na.action, with_fit_row_names(v, f$model))
 }

@@ -69,6 +69,12 @@
 #' naming the component, never a subscript error or a call into compiled code with bad memory.
 #' `digits` must be a whole number between 1 and 22.
 #'
+#' **Fits without their data.** A fit made with `model = FALSE` has no `x`, `y` or model frame:
+#' `predict()` without `newdata` gives its fitted values (`type = "response"` without standard
+#' errors only), `model.frame()` and `model.matrix()` evaluate the call's data again, and `plot()`
+#' stops with an error of class `lsmoe_error_no_data`; see "Fits without their data" in
+#' [moe_lse()].
+#'
 #' @param object,x A `moe_lse` fit.
 #' @param matrix Logical, default `FALSE`: `coef()` as the k-row matrix instead of the free vector.
 #' @param newdata See Details.
@@ -111,7 +117,7 @@ NULL
 # Component and term of every free parameter, in the order of theta (see R/params.R).
 theta_terms <- function(object) {
   k <- object$k
-  xn <- colnames(object$x)
+  xn <- fit_xnames(object)
   comp <- paste0("expert", seq_len(k))
   pn <- expert_param_names(object$expert, xn)
   g <- gated_components(k, object$gate)
@@ -178,10 +184,7 @@ summary.moe_lse <- function(object, vcov_type = c("classical", "HC0", "HC1"), ..
   vcov_type <- match_choice(vcov_type, c("classical", "HC0", "HC1"), "vcov_type")
   n <- object$nobs
   w <- object$weights
-  keep <- if (is.null(w)) TRUE else w > 0
-  yk <- object$y[keep]
-  wk <- if (is.null(w)) rep(1, length(yk)) else w[keep]
-  tss <- sum(wk * (yk - sum(wk * yk) / sum(wk))^2)
+  tss <- fit_tss(object)
   est <- coef(object)
   se <- sqrt(diag(stats::vcov(object, type = vcov_type)))
   tval <- est / se
@@ -195,7 +198,8 @@ summary.moe_lse <- function(object, vcov_type = c("classical", "HC0", "HC1"), ..
     coefficients = tab, vcov_type = vcov_type, converged = object$converged, message = object$message,
     iterations = object$iterations, on_bound = object$on_bound, starts = object$starts,
     best_start = object$best_start, AIC = stats::AIC(object), BIC = stats::BIC(object),
-    residuals = stats::quantile(stats::residuals(object, type = "pearson"), na.rm = TRUE),
+    # the Pearson residuals' quantiles, from the residuals without the n row names residuals() adds
+    residuals = stats::quantile(if (is.null(w)) object$residuals else sqrt(w) * object$residuals, names = TRUE),
     weighted = !is.null(w), na.action = object$na.action
   ), class = "summary.moe_lse")
 }
@@ -242,13 +246,15 @@ print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L),
 #' @export
 fitted.moe_lse <- function(object, ...) {
   object <- validate_fit(object)
-  stats::napredict(object$na.action, with_row_names(object$fitted.values, object$x))
+  stats::napredict(object$na.action, with_fit_row_names(object$fitted.values, object))
 }
 
 # v (a vector or a matrix with one row per row of X) named by the row names of X, as lm names its
 # fitted values, residuals and predictions.
-with_row_names <- function(v, X) {
-  rn <- rownames(X)
+with_row_names <- function(v, X) name_rows(v, rownames(X))
+# v named by the row names of the fit's data (fit_row_names()).
+with_fit_row_names <- function(v, object) name_rows(v, fit_row_names(object))
+name_rows <- function(v, rn) {
   if (is.null(rn) || NROW(v) != length(rn)) return(v)
   if (is.matrix(v)) rownames(v) <- rn else names(v) <- rn
   v
@@ -261,7 +267,7 @@ residuals.moe_lse <- function(object, type = c("response", "working", "pearson",
   type <- match_choice(type, c("response", "working", "pearson", "deviance"), "type")
   r <- object$residuals
   if (type %in% c("pearson", "deviance") && !is.null(object$weights)) r <- sqrt(object$weights) * r
-  stats::naresid(object$na.action, with_row_names(as.vector(r), object$x))
+  stats::naresid(object$na.action, with_fit_row_names(as.vector(r), object))
 }
 
 #' @rdname moe_lse-methods
@@ -304,7 +310,7 @@ logLik.moe_lse <- function(object, ...) {
     lsmoe_warn("The log-likelihood is infinite: the fit is exact (RSS 0), so the Gaussian likelihood has no maximum.",
                class = "lsmoe_warning_nonfinite")
   }
-  structure(val, nall = length(object$y), nobs = n, df = length(object$theta) + 1L, class = "logLik")
+  structure(val, nall = length(object$residuals), nobs = n, df = length(object$theta) + 1L, class = "logLik")
 }
 
 no_formula <- function(what) {
@@ -354,7 +360,10 @@ model.frame.moe_lse <- function(formula, ...) {
 #' @export
 model.matrix.moe_lse <- function(object, ...) {
   object <- validate_fit(object)
-  if (is.null(object$terms)) return(object$x)
+  if (is.null(object$terms)) {
+    if (!fit_has_data(object)) need_data("model.matrix() of a fit of the matrix interface")
+    return(object$x)
+  }
   tt <- object$terms
   attr(tt, "intercept") <- 1L
   stats::model.matrix(tt, stats::model.frame(object, ...), contrasts.arg = object$contrasts)
@@ -362,7 +371,10 @@ model.matrix.moe_lse <- function(object, ...) {
 
 # Model matrix for new data, checked against the fit's inputs.
 newdata_matrix <- function(object, newdata) {
-  if (is.null(newdata)) return(object$x)
+  if (is.null(newdata)) {
+    if (!fit_has_data(object)) need_data("predict() without `newdata` (but for the fitted values, type = \"response\")")
+    return(object$x)
+  }
   if (!is.null(object$terms)) {
     if (!is.data.frame(newdata) && !is.list(newdata)) {
       lsmoe_abort(sprintf("`newdata` must be a data frame with the model's variables, not %s.", describe(newdata)), arg = "newdata")
@@ -393,17 +405,17 @@ newdata_matrix <- function(object, newdata) {
     X <- fix_colnames(X)
     nms <- colnames(X)
     if (!is.null(nms)) {
-      miss <- setdiff(colnames(object$x), nms)
+      miss <- setdiff(fit_xnames(object), nms)
       if (length(miss)) {
         lsmoe_abort(sprintf("`newdata` lacks the column(s) %s.", paste0("`", miss, "`", collapse = ", ")), arg = "newdata")
       }
-      X <- if (is.data.frame(X)) X[colnames(object$x)] else X[, colnames(object$x), drop = FALSE]
+      X <- if (is.data.frame(X)) X[fit_xnames(object)] else X[, fit_xnames(object), drop = FALSE]
     }
     if ((is.matrix(X) || is.data.frame(X)) && nrow(X) == 0) {
       if (ncol(X) != object$d) {
         lsmoe_abort(sprintf("`newdata` must have %d column(s), like the inputs of the fit, not %d.", object$d, ncol(X)), arg = "newdata")
       }
-      return(matrix(numeric(0), 0, object$d, dimnames = list(NULL, colnames(object$x))))
+      return(matrix(numeric(0), 0, object$d, dimnames = list(NULL, fit_xnames(object))))
     }
   }
   X <- check_x(X, "newdata")
@@ -429,13 +441,15 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
   if ((se.fit || interval != "none") && type != "response") {
     lsmoe_abort("`se.fit` and `interval` are available for type = \"response\" only.", arg = "type")
   }
+  pad <- function(v) {
+    if (is.null(newdata)) stats::napredict(object$na.action, with_fit_row_names(v, object)) else with_row_names(v, X)
+  }
+  if (is.null(newdata) && !fit_has_data(object) && type == "response" && !se.fit && interval == "none") {
+    return(pad(as.vector(object$fitted.values)))  # the fitted values, which a fit without its data keeps
+  }
   X <- newdata_matrix(object, newdata)
   if (!is.null(newdata) && type != "gate") warn_extrapolation(object, X)
   k <- object$k
-  pad <- function(v) {
-    v <- with_row_names(v, X)
-    if (is.null(newdata)) stats::napredict(object$na.action, v) else v
-  }
   if (nrow(X) == 0) {
     if (type != "response") return(matrix(numeric(0), 0, k, dimnames = list(NULL, names(object$coefficients$beta0))))
     fit <- numeric(0)
@@ -483,10 +497,9 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
 # constant) stays within their bounds.
 warn_extrapolation <- function(object, X) {
   if (!nrow(X) || !expert_trait(object$expert, "unbounded")) return(invisible())
-  w <- object$weights
-  xt <- if (is.null(w)) object$x else object$x[w > 0, , drop = FALSE]
-  lo <- apply(xt, 2, min)
-  hi <- apply(xt, 2, max)
+  rng <- fit_x_range(object)
+  lo <- rng[1, ]
+  hi <- rng[2, ]
   tol <- 1e-6 * pmax(hi - lo, abs(lo), abs(hi))
   out <- sweep(X, 2, lo - tol, "<") | sweep(X, 2, hi + tol, ">")
   rows <- which(rowSums(out) > 0)
@@ -513,7 +526,7 @@ t_quantile <- function(level, df) if (df > 0) stats::qt((1 + level) / 2, df) els
 # Axis labels: the (first) input and the response, as named in the formula or the call.
 plot_labels <- function(x) {
   yl <- x$response_name
-  c(x = colnames(x$x)[1], y = if (is.null(yl)) "response" else yl)
+  c(x = fit_xnames(x)[1], y = if (is.null(yl)) "response" else yl)
 }
 
 #' @rdname moe_lse-methods
@@ -521,6 +534,7 @@ plot_labels <- function(x) {
 plot.moe_lse <- function(x, which = if (x$d == 1) 1:2 else c(1, 3), ...) {
   orig <- x
   x <- validate_fit(x, "x")
+  if (!fit_has_data(x)) need_data("plot()", "x")
   if (!is.numeric(which) || length(which) == 0 || any(!which %in% 1:4) || anyDuplicated(which)) {
     lsmoe_abort(sprintf("`which` must be distinct values in 1:4, not %s.", describe(which)), arg = "which")
   }

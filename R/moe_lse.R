@@ -51,6 +51,29 @@
 #' \eqn{w_i} times). Rows with zero weight do not enter the fit and are not counted in `nobs()`
 #' (as in `lm`), but have fitted values and residuals.
 #'
+#' **Fits without their data.** With `model = FALSE` the fit keeps, in place of `x`, `y` and
+#' `model`, what its methods need from them: the fitted values, residuals and weights (as always),
+#' the inputs' names and ranges, the total sum of squares and the two p x p cross-products of the
+#' Jacobian behind [vcov()][moe_lse-inference] (one more pass over the rows each, at the end of the
+#' fit). `print()`, `summary()`, `coef()`, `vcov()`, `confint()` (Wald), `fitted()`, `residuals()`,
+#' `predict()` with `newdata` (and without it, the fitted values), `logLik()`, `AIC()`, `anova()`,
+#' `simulate()`, `tidy()`, `glance()`, `augment(newdata = )`, `formula()`, `terms()` and
+#' `update()` work as for a fit with its data (standard errors equal to rounding); `model.frame()`
+#' and `model.matrix()` evaluate the call's data again, as for `lm`. Methods that need the inputs
+#' row by row (`hatvalues()`, `rstandard()`, `cooks.distance()`, `plot()`, `confint(method =
+#' "boot")`, `predict()` without `newdata` of the gate, the experts or with standard errors,
+#' `augment()` without `newdata`, and `model.matrix()` of a matrix-interface fit) stop with an
+#' error of class `lsmoe_error_no_data` (also `lsmoe_error_input`) that says to refit with
+#' `model = TRUE`.
+#'
+#' **Memory.** A fit holds one copy of the inputs (`x`, without row names: the data's row names
+#' are kept once, in `row_names`, and name the fitted values and residuals as for `lm`) and, while
+#' it runs, one more of the inputs and of the response on the fitting scale; the formula
+#' interface builds its model frame without copying the data (as long as nothing is missing) and
+#' the inputs of a formula of numeric variables without `model.matrix()`'s intermediate copies.
+#' At n = 5e6, d = 1 the default fit's peak is about 1.6 times the data's size above what the
+#' session held before (`bench/memory.R`).
+#'
 #' **Missing values.** Rows with `NA` in a variable of the formula are handled by `na.action`
 #' (default `getOption("na.action")`, normally [stats::na.omit()]: the rows are dropped);
 #' with [stats::na.exclude()] `fitted()`, `residuals()` and `predict()` without `newdata` are
@@ -79,6 +102,10 @@
 #' @param control A list from [lse_control()] (or a plain list of its arguments).
 #' @param gate The gate: `gate_softmax()` (default, the last component anchored) or
 #'   `gate_sigmoid()` (one sigmoid per expert, no anchoring), or its name; see [gates].
+#' @param model Logical, default `TRUE`: keep the data in the fit (as [stats::lm()]'s `model`):
+#'   the inputs `x` (n x d), the response `y` and, for `moe_lse()`, the model frame `model`. With
+#'   `FALSE` they are left out, for a smaller object (at n = 5e6 and d = 1, 76 MB instead of 229 MB,
+#'   `bench/memory.R` in the sources); see "Fits without their data".
 #' @param ... Must be empty: unknown arguments are an error.
 #' @returns An object of class `moe_lse`, a list with
 #' * `call`; `expert` (the family); `gate` (the `moe_gate`); `k`, `d` (input dimension), `q`
@@ -101,9 +128,16 @@
 #'   tells which); `best_start`: the row of `starts` whose fit is the estimate;
 #' * `kernel`: the build of the fused pass that ran, `"avx2"` or `"portable"` (option
 #'   `lsmoe.simd`, see [lsmoe-package]);
-#' * `control`, `x` (n x d inputs, without an intercept column), `y`, `response_name`;
+#' * `control`, `x` (n x d inputs, without an intercept column or row names), `y`,
+#'   `response_name`; `row_names`: the data's row names (for formula fits as the model frame holds
+#'   them, `c(NA, -n)` for the automatic 1 to n; for `moe_lse_fit()` the row names of `x`, or
+#'   `NULL`);
 #' * formula fits also: `terms`, `model` (the model frame), `xlevels`, `contrasts` and
-#'   `na.action` (when rows were dropped).
+#'   `na.action` (when rows were dropped);
+#' * with `model = FALSE`, no `x`, `y` or `model`, but `input_names` (the d input names),
+#'   `input_range` (2 x d: their smallest and largest values over the rows of positive weight),
+#'   `tss` (the weighted total sum of squares) and `crossprods` (list of the p x p matrices
+#'   `JtWJ`, \eqn{J^\top W J}{J'WJ}, and `meat`, \eqn{J^\top W \mathrm{diag}(r^2) W J}{J'W diag(r^2) W J}).
 #'
 #' Errors of class `lsmoe_error_input` name the offending argument or variable (non-finite or
 #' non-numeric data, a non-numeric response, negative or non-finite weights or weights so large that
@@ -162,7 +196,7 @@
 #' coef(fs, matrix = TRUE)
 #' @export
 moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = expert_linear(),
-                    start = NULL, control = lse_control(), gate = gate_softmax(), ...) {
+                    start = NULL, control = lse_control(), gate = gate_softmax(), model = TRUE, ...) {
   if (missing(formula)) lsmoe_abort("`formula` is missing: give a model formula such as y ~ x.", arg = "formula")
   if (!inherits(formula, "formula")) {
     # shortcut for the matrix interface: moe_lse(x, y, ...)
@@ -176,12 +210,13 @@ moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = e
     names(cl)[names(cl) == "formula"] <- "x"
     names(cl)[names(cl) == "data"] <- "y"
     fit <- moe_lse_fit(formula, data, weights = if (missing(weights)) NULL else weights, k = k, expert = expert,
-                       start = start, control = control, gate = gate)
+                       start = start, control = control, gate = gate, model = model)
     fit$call <- cl
     fit$response_name <- deparse_label(cl$y)
     return(fit)
   }
   check_dots_empty(...)
+  check_flag(model, "model")
   cl <- match.call()
   mf <- match.call(expand.dots = FALSE)
   m <- match(c("formula", "data", "subset", "weights", "na.action"), names(mf), 0L)
@@ -189,7 +224,10 @@ moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = e
   mf$drop.unused.levels <- TRUE
   mf[[1L]] <- quote(stats::model.frame)
   env <- parent.frame()
-  fr <- moe_frame(mf, env)
+  # data or a na.action that cannot be evaluated fail in moe_frame(), with its classed error
+  naa <- tryCatch(if (!missing(na.action)) na.action else if (!missing(data)) attr(data, "na.action"),
+                  error = function(e) e)
+  fr <- moe_frame(mf, env, !inherits(naa, "error") && na_standard(naa))
   fit <- fit_weighted(fr$x, fr$y, fr$w, k, expert, start, control, gate)
   fit$call <- cl
   fit$terms <- fr$terms
@@ -198,7 +236,20 @@ moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = e
   fit$contrasts <- fr$contrasts
   fit$na.action <- attr(fr$model, "na.action")
   fit$response_name <- fr$yname
+  fit$row_names <- .row_names_info(fr$model, 0L)
+  if (!model) fit <- drop_fit_data(fit)
   fit
+}
+
+# Whether the na.action a model frame would apply (`naa`: the argument, or the data's
+# "na.action" attribute; NULL for neither, when getOption("na.action") applies) is one of stats'
+# own, which return a frame without missing values unchanged: then the frame is first built with
+# na.pass, and built again with it only when a value is missing (moe_frame()). stats::na.omit()
+# copies every column of a frame even when nothing is missing (2 copies of the data at n = 5e6).
+na_standard <- function(naa) {
+  if (is.null(naa) || is.numeric(naa)) naa <- getOption("na.action")
+  if (is.character(naa) && length(naa) == 1) return(naa %in% c("na.omit", "na.exclude", "na.fail", "na.pass"))
+  is.function(naa) && any(vapply(list(stats::na.omit, stats::na.exclude, stats::na.fail, stats::na.pass), identical, NA, naa))
 }
 
 # The first stage of a formula fit (fit.R): the model frame of the call `mf` (a call of
@@ -206,21 +257,35 @@ moe_lse <- function(formula, data, subset, weights, na.action, k = 2, expert = e
 # checked), the inputs x (formula_inputs()), terms, contrasts and the response's label. Errors of
 # class lsmoe_error_input for a frame that cannot be built, offsets, a missing or non-numeric or
 # non-finite response, no rows, no inputs and non-finite inputs.
-moe_frame <- function(mf, env) {
-  mf <- tryCatch(eval(mf, env), error = function(e) {
-    lsmoe_abort(paste0("Cannot build the model frame of `formula` from `data`: ", conditionMessage(e)), arg = "data")
-  })
+moe_frame <- function(mf, env, na_standard = FALSE) {
+  build <- function(call) {
+    tryCatch(eval(call, env), error = function(e) {
+      lsmoe_abort(paste0("Cannot build the model frame of `formula` from `data`: ", conditionMessage(e)), arg = "data")
+    })
+  }
+  if (na_standard) {
+    # without a missing value the standard na.actions return the frame unchanged (na_standard())
+    fast <- mf
+    fast$na.action <- quote(stats::na.pass)
+    mf0 <- build(fast)
+    mf <- if (any(vapply(mf0, anyNA, NA))) build(mf) else mf0
+  } else {
+    mf <- build(mf)
+  }
   tt <- attr(mf, "terms")
   if (!is.null(attr(tt, "offset")) || !is.null(stats::model.offset(mf))) {
     lsmoe_abort("offset() terms are not supported in `formula`.", arg = "formula")
   }
   if (attr(tt, "response") == 0) lsmoe_abort("`formula` must have a response on its left-hand side.", arg = "formula")
   yname <- deparse_label(attr(tt, "variables")[[2L]])
-  y <- stats::model.response(mf)
+  # the frame's first column, as stats::model.response() finds it, but without the row names it
+  # would add (a character vector of n strings, and a copy of y to drop them)
+  y <- mf[[1L]]
   if (!is.numeric(y) || (is.matrix(y) && ncol(y) != 1)) {
     lsmoe_abort(sprintf("The response `%s` must be a numeric vector, not %s.", yname, describe(y)), arg = "formula")
   }
-  y <- as.vector(y)
+  y <- as.vector(y)  # no copy of a plain vector
+  if (!is.double(y)) storage.mode(y) <- "double"
   if (!all_finite(y)) {
     lsmoe_abort(sprintf("The response `%s` must be finite: it has %d NaN or infinite value(s) after `na.action`.",
                         yname, sum(!is.finite(y))), arg = "formula")
@@ -232,8 +297,8 @@ moe_frame <- function(mf, env) {
   if (ncol(X) == 0) {
     lsmoe_abort("`formula` has no input variable: the gate and the experts need at least one.", arg = "formula")
   }
-  bad <- colSums(!is.finite(X)) > 0
-  if (any(bad)) {
+  if (!all_finite(X)) {
+    bad <- colSums(!is.finite(X)) > 0
     lsmoe_abort(sprintf("Input variable(s) %s must be finite: they have NaN or infinite values.",
                         paste0("`", colnames(X)[bad], "`", collapse = ", ")), arg = "data")
   }
@@ -243,8 +308,9 @@ moe_frame <- function(mf, env) {
 #' @rdname moe_lse
 #' @export
 moe_lse_fit <- function(x, y, weights = NULL, k = 2, expert = expert_linear(), start = NULL,
-                        control = lse_control(), gate = gate_softmax(), ...) {
+                        control = lse_control(), gate = gate_softmax(), model = TRUE, ...) {
   check_dots_empty(...)
+  check_flag(model, "model")
   cl <- match.call()
   x <- check_x(fix_colnames(x))
   y <- check_y(y, nrow(x))
@@ -252,6 +318,8 @@ moe_lse_fit <- function(x, y, weights = NULL, k = 2, expert = expert_linear(), s
   fit <- fit_weighted(x, y, w, k, expert, start, control, gate)
   fit$call <- cl
   fit$response_name <- deparse_label(cl$y)
+  fit$row_names <- rownames(x)
+  if (!model) fit <- drop_fit_data(fit)
   fit
 }
 
@@ -262,17 +330,42 @@ deparse_label <- function(e) {
 
 # Inputs of a formula fit: the model matrix coded with an intercept (so that a factor gets
 # contrasts, not one dummy per level, which would duplicate the gate and expert intercepts),
-# then the intercept column dropped: the model's intercepts are beta0 and b.
-formula_inputs <- function(tt, mf, contrasts = NULL) {
+# then the intercept column dropped: the model's intercepts are beta0 and b. Without row names
+# unless `row_names` (predict()'s new data): the fit keeps the frame's row names once
+# (`row_names`), not as n strings on its matrix (72 bytes a row).
+formula_inputs <- function(tt, mf, contrasts = NULL, row_names = FALSE) {
+  X <- if (!row_names) numeric_inputs(tt, mf)
+  if (!is.null(X)) return(list(x = X, contrasts = NULL))
   attr(tt, "intercept") <- 1L
   X <- stats::model.matrix(tt, mf, contrasts.arg = contrasts)
   ctr <- attr(X, "contrasts")
+  rn <- if (row_names) rownames(X)
+  dimnames(X) <- list(NULL, colnames(X))  # before the subset, which would build the row names' strings
   X <- X[, colnames(X) != "(Intercept)", drop = FALSE]
+  if (!is.null(rn)) rownames(X) <- rn
   attr(X, "assign") <- NULL
   attr(X, "contrasts") <- NULL
   list(x = X, contrasts = ctr)
 }
-formula_matrix <- function(tt, mf, contrasts = NULL) formula_inputs(tt, mf, contrasts)$x
+formula_matrix <- function(tt, mf, contrasts = NULL) formula_inputs(tt, mf, contrasts, row_names = TRUE)$x
+
+# The inputs of a formula whose terms are all numeric variables of the frame (y ~ x1 + log(x2) +
+# I(x1^2), no factor, interaction or matrix): model.matrix() would give their values, in one
+# n x d matrix, to which it adds the intercept's column and the row names, each dropped again at
+# the price of copies (3 times the inputs' size at n = 5e6). NULL for any other formula.
+numeric_inputs <- function(tt, mf) {
+  labs <- attr(tt, "term.labels")
+  cls <- attr(tt, "dataClasses")
+  simple <- length(labs) > 0 && all(attr(tt, "order") == 1L) && all(labs %in% names(mf)) &&
+    !is.null(cls) && all(labs %in% names(cls)) && all(cls[labs] == "numeric") &&
+    all(vapply(labs, function(l) is.numeric(mf[[l]]) && is.null(dim(mf[[l]])), NA))
+  if (!simple) return(NULL)
+  # one vector of the n x d values made a matrix in place (X[, j] <- v would allocate n row indices)
+  X <- unlist(lapply(labs, function(l) as.double(mf[[l]])), use.names = FALSE)
+  dim(X) <- c(nrow(mf), length(labs))
+  dimnames(X) <- list(NULL, labs)
+  X
+}
 
 # Column names that predict() can match: empty or NA names become x<j>, duplicates are made unique.
 fix_colnames <- function(x) {
@@ -331,10 +424,11 @@ fit_weighted <- function(x, y, w, k, expert, start, control, gate = gate_softmax
   if (is.null(w)) return(moe_fit(x, y, numeric(0), k, expert, start, control, gate))
   check_weights_scale(w, y)
   keep <- w > 0
-  wk <- w[keep]
   if (all(keep)) {
-    fit <- moe_fit(x, y, if (all(wk == wk[1]) && wk[1] == 1) numeric(0) else wk, k, expert, start, control, gate)
+    rm(keep)  # the weights themselves, not a copy, reach the fit
+    fit <- moe_fit(x, y, if (w[1] == 1 && all(w == 1)) numeric(0) else w, k, expert, start, control, gate)
   } else {
+    wk <- w[keep]
     fit <- moe_fit(x[keep, , drop = FALSE], y[keep], wk, k, expert, start, control, gate)
     fit$fitted.values <- cpp_fitted(x, fit$theta, fit$expert, fit$k, fit$control$threads, fit$gate$name, use_simd())
     fit$residuals <- y - fit$fitted.values

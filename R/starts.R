@@ -1,11 +1,27 @@
 # Start strategies for the least squares fitter. All randomness comes from R's RNG.
 
-data_scales <- function(x, y) {
-  sx <- apply(x, 2, stats::sd)
+# sample.int(n, size) (without replacement): the same values from the same draws of R's
+# generator, without the vector of all n integers that R's draw allocates where it does not hash
+# (n <= 1e7): 40 MB at n = 1e7, for each random row of a start (cpp_sample_int()).
+sample_index <- function(n, size) {
+  if (n > 1e7 && size <= n / 2) return(sample.int(n, size))  # R hashes: no such vector
+  cpp_sample_int(n, size)
+}
+
+# Scales of the starts: list(mx, sx, my, sy), the inputs' means and standard deviations (1 for a
+# constant input) and the response's. One column at a time (apply() would copy x twice).
+data_scales <- function(x, y) c(data_scales_x(x), data_scales_y(y))
+data_scales_x <- function(x) {
+  # var() of a 1-column matrix is var() of its column, bit for bit, without extracting it
+  sds <- if (ncol(x) == 1) sqrt(stats::var(x)[1]) else vapply(seq_len(ncol(x)), function(j) stats::sd(x[, j]), 0)
+  sx <- stats::setNames(sds, colnames(x))
   sx[!is.finite(sx) | sx <= 0] <- 1
+  list(mx = colMeans(x), sx = sx)
+}
+data_scales_y <- function(y) {
   sy <- stats::sd(y)
   if (!is.finite(sy) || sy <= 0) sy <- max(1, abs(mean(y)))
-  list(mx = colMeans(x), sx = sx, my = mean(y), sy = sy)
+  list(my = mean(y), sy = sy)
 }
 
 # Random expert parameters (k x q) on the scale of the data. A ridge's slopes inside a
@@ -16,9 +32,9 @@ random_eta <- function(x, y, k, expert, sc) {
   d <- ncol(x)
   q <- expert_q(expert, d)
   t(matrix(vapply(seq_len(k), function(j) {
-    x0 <- x[sample.int(nrow(x), 1), ]
+    x0 <- x[sample_index(nrow(x), 1L), ]
     switch(if (is_ridge(expert)) expert_trait(expert, "response") else "constant",
-      constant = y[sample.int(length(y), 1)],
+      constant = y[sample_index(length(y), 1L)],
       affine = {
         a <- stats::rnorm(d, 0, sc$sy / sc$sx)
         c(a, sc$my - sum(a * sc$mx) + stats::rnorm(1, 0, sc$sy))
@@ -40,7 +56,7 @@ random_eta <- function(x, y, k, expert, sc) {
 # rule as random_eta()'s ridges), the logit's zero near a randomly chosen row.
 random_gate_row <- function(x, sc) {
   b1 <- stats::rnorm(ncol(x), 0, 2 / sc$sx / sqrt(ncol(x)))
-  c(-sum(b1 * x[sample.int(nrow(x), 1), ]) + stats::rnorm(1), b1)
+  c(-sum(b1 * x[sample_index(nrow(x), 1L), ]) + stats::rnorm(1), b1)
 }
 
 random_start <- function(x, y, k, expert, sc = data_scales(x, y), gate = "softmax") {
@@ -101,7 +117,7 @@ data_start <- function(x, y, k, expert, control, sc = data_scales(x, y), gate = 
   d <- ncol(x)
   q <- expert_q(expert, d)
   if (nrow(x) > 5000) {  # k-means and the per-part fits on a subsample
-    rows <- sample.int(nrow(x), 5000)
+    rows <- sample_index(nrow(x), 5000L)
     x <- x[rows, , drop = FALSE]
     y <- y[rows]
   }
@@ -177,7 +193,7 @@ tree_start <- function(x, y, k, expert, control, sc = data_scales(x, y), gate = 
   q <- expert_q(expert, d)
   if (k == 1) return(data_start(x, y, k, expert, control, sc, gate))
   if (nrow(x) > 2000) {
-    rows <- sample.int(nrow(x), 2000)
+    rows <- sample_index(nrow(x), 2000L)
     x <- x[rows, , drop = FALSE]
     y <- y[rows]
   }
@@ -274,10 +290,21 @@ softmax_gate_start <- function(z, cluster, k, sc, control, sharpen = 1) {
   list(beta0 = c(B[1, ] - drop(beta1[seq_len(K), , drop = FALSE] %*% sc$mx), 0), beta1 = beta1)
 }
 
+# On data of at least collect_rows rows, R's garbage is collected where a fit has just dropped
+# much of it (R collects lazily, when its heap's headroom is used up, which grows with the data):
+# after each data and tree start, which allocate about 4-8 MB each on their subsamples (of 5000 or
+# 2000 rows, whatever n; at n = 5e6 the default 20 of them left 80 MB of garbage on top of the
+# copies of the data, the peak of the whole fit), and once the copies of the data on the fitting
+# scale are dropped, before the fitted values are allocated (moe_fit()). A collection of the
+# youngest generation takes milliseconds, a full one some tens (bench/memory.R, issue 30).
+collect_rows <- 1e6
+collect_garbage <- function(n, full = FALSE) {
+  if (n >= collect_rows) invisible(gc(verbose = FALSE, full = full))
+}
+
 # Starts as columns of a matrix (n_free x S). "mixed": a fifth k-means starts (at least one), a
 # fifth tree starts (none with k = 1 or fewer than 3 starts), the rest random.
-make_starts <- function(x, y, k, expert, control, gate = "softmax") {
-  sc <- data_scales(x, y)
+make_starts <- function(x, y, k, expert, control, gate = "softmax", sc = data_scales(x, y)) {
   kinds <- switch(control$start_strategy,
     data = rep("data", control$n_starts),
     tree = rep("tree", control$n_starts),
@@ -292,6 +319,7 @@ make_starts <- function(x, y, k, expert, control, gate = "softmax") {
   vapply(kinds, function(kind) {
     s <- switch(kind, data = data_start(x, y, k, expert, control, sc, gate),
                 tree = tree_start(x, y, k, expert, control, sc, gate), random_start(x, y, k, expert, sc, gate))
+    if (kind != "random") collect_garbage(nrow(x))
     # keep every start within 90% of its bounds (see data_start())
     pmin(pmax(pack_theta(s$beta0, s$beta1, s$eta, gate), 0.9 * b$lower), 0.9 * b$upper)
   }, numeric(n_free_params(k, ncol(x), expert_q(expert, ncol(x)), gate)))

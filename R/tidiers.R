@@ -19,7 +19,9 @@
 #'   matrix fits) with `.fitted`, `.resid` (response residuals) and `.gate_expert1`, ...,
 #'   `.gate_expert<k>` (gate values); with `se_fit = TRUE` also `.se.fit`. With `newdata`,
 #'   the predictions at `newdata` (no residuals unless it holds the response). Rows dropped by
-#'   `na.action` get `NA` when `data` has all the original rows.
+#'   `na.action` get `NA` when `data` has all the original rows. Without `newdata`, a fit made
+#'   with `model = FALSE` gives an error of class `lsmoe_error_no_data` (the gate values need its
+#'   inputs).
 #'
 #' @param x A `moe_lse` fit.
 #' @param conf.int Logical, default `TRUE`: add Wald confidence limits (t quantiles on the
@@ -130,6 +132,7 @@ augment.moe_lse <- function(x, data = NULL, newdata = NULL, se_fit = FALSE, ...)
   if (!is.null(data) && !is.data.frame(data) && !is.matrix(data)) {
     lsmoe_abort(sprintf("`data` must be a data frame (or matrix) of the fit's rows, not %s.", describe(data)), arg = "data")
   }
+  if (!fit_has_data(x)) need_data("augment() without `newdata`", "x")
   if (is.null(data)) {
     df <- if (!is.null(x$model)) as.data.frame(x$model) else {
       d <- as.data.frame(x$x)

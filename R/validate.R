@@ -32,21 +32,45 @@ validate_fit <- function(object, arg = "object") {
   d <- whole("d")
   q <- expert_q(expert, d)
   x <- get("x")
-  if (!is_num(x) || !is.matrix(x) || nrow(x) < 1 || ncol(x) != d || !all_finite(x)) {
-    bad(sprintf("`x` must be a finite numeric matrix with d = %d column(s), not %s", d, shape_of(x)))
+  if (is.null(x)) {
+    # a fit made with model = FALSE: its inputs' names and ranges in place of x
+    xn <- get("input_names")
+    if (!is.character(xn) || length(xn) != d || anyNA(xn)) {
+      bad(sprintf("`x` is absent (a fit made with model = FALSE), and `input_names` must be the d = %d input name(s), not %s",
+                  d, describe(xn)))
+    }
+    xr <- get("input_range")
+    if (!is.null(xr) && (!is_num(xr) || !identical(dim(xr), c(2L, d)) || !all_finite(xr))) {
+      bad(sprintf("`input_range` must be a finite 2 x %d matrix, not %s", d, shape_of(xr)))
+    }
+    tss <- get("tss")
+    if (!is.null(tss) && (!is_num(tss) || length(tss) != 1 || !isTRUE(is.finite(tss) && tss >= 0))) {
+      bad(sprintf("`tss` must be a finite number >= 0, not %s", describe(tss)))
+    }
+    n <- length(get("residuals"))
+    if (n < 1) bad(sprintf("`residuals` must be finite numbers, one per row of the data, not %s", shape_of(get("residuals"))))
+  } else {
+    if (!is_num(x) || !is.matrix(x) || nrow(x) < 1 || ncol(x) != d || !all_finite(x)) {
+      bad(sprintf("`x` must be a finite numeric matrix with d = %d column(s), not %s", d, shape_of(x)))
+    }
+    xn <- colnames(x)
+    if (!is.character(xn) || length(xn) != d || anyNA(xn)) bad("`x` must have column names")
+    n <- nrow(x)
   }
-  xn <- colnames(x)
-  if (!is.character(xn) || length(xn) != d || anyNA(xn)) bad("`x` must have column names")
-  n <- nrow(x)
   vec <- function(nm, finite = TRUE) {
     v <- get(nm)
     if (!is_num(v) || !is.null(dim(v)) && length(dim(v)) > 1 || length(v) != n || finite && !all_finite(v)) {
       bad(sprintf("`%s` must be %d finite number(s), one per row of `x`, not %s", nm, n, shape_of(v)))
     }
   }
-  vec("y")
+  if (!is.null(x) || !is.null(get("y"))) vec("y")
   vec("fitted.values")
   vec("residuals")
+  rnm <- get("row_names")
+  compact <- is.integer(rnm) && length(rnm) == 2L && is.na(rnm[1L]) && isTRUE(abs(rnm[2L]) == n)
+  if (!is.null(rnm) && !compact && (!(is.character(rnm) || is.integer(rnm)) || length(rnm) != n || anyNA(rnm))) {
+    bad(sprintf("`row_names` must be NULL or the %d row names of the data, not %s", n, describe(rnm)))
+  }
   w <- get("weights")
   if (!is.null(w)) {
     vec("weights")
@@ -90,6 +114,14 @@ validate_fit <- function(object, arg = "object") {
   }
   whole("best_start", max = nrow(st))
   check_start_rounds(st, bad)
+  cp <- get("crossprods")
+  if (!is.null(cp)) {
+    ok <- is.list(cp) && all(vapply(c("JtWJ", "meat"), function(nm) {
+      v <- cp[[nm, exact = TRUE]]
+      is_num(v) && identical(dim(v), c(p, p)) && all_finite(v)
+    }, NA))
+    if (!ok) bad(sprintf("`crossprods` must be NULL or a list of two finite %d x %d matrices JtWJ and meat", p, p))
+  }
   bf <- get("bound_flags")
   if (!is.null(bf) && (!is.logical(bf) || length(bf) != p || anyNA(bf))) {
     bad(sprintf("`bound_flags` must be %d TRUE/FALSE values, not %s", p, describe(bf)))

@@ -46,8 +46,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_normal_equations
-Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd, bool reciprocal, std::string accumulation);
-RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP, SEXP reciprocalSEXP, SEXP accumulationSEXP) {
+Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd, bool reciprocal, std::string accumulation, bool sqrt_weights);
+RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP, SEXP reciprocalSEXP, SEXP accumulationSEXP, SEXP sqrt_weightsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -62,7 +62,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< bool >::type simd(simdSEXP);
     Rcpp::traits::input_parameter< bool >::type reciprocal(reciprocalSEXP);
     Rcpp::traits::input_parameter< std::string >::type accumulation(accumulationSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads, gate, simd, reciprocal, accumulation));
+    Rcpp::traits::input_parameter< bool >::type sqrt_weights(sqrt_weightsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads, gate, simd, reciprocal, accumulation, sqrt_weights));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -80,7 +81,7 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_fitted
-Eigen::VectorXd cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd);
+Rcpp::NumericVector cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd);
 RcppExport SEXP _lsmoe_cpp_fitted(SEXP xSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
@@ -199,6 +200,43 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_col_mean_sq_dev
+Rcpp::NumericVector cpp_col_mean_sq_dev(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> m, bool mean);
+RcppExport SEXP _lsmoe_cpp_col_mean_sq_dev(SEXP xSEXP, SEXP mSEXP, SEXP meanSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type x(xSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type m(mSEXP);
+    Rcpp::traits::input_parameter< bool >::type mean(meanSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_col_mean_sq_dev(x, m, mean));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mean_sq_dev
+double cpp_mean_sq_dev(const Eigen::Map<Eigen::VectorXd> v, double m);
+RcppExport SEXP _lsmoe_cpp_mean_sq_dev(SEXP vSEXP, SEXP mSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type v(vSEXP);
+    Rcpp::traits::input_parameter< double >::type m(mSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mean_sq_dev(v, m));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_sample_int
+Rcpp::IntegerVector cpp_sample_int(int n, int size);
+RcppExport SEXP _lsmoe_cpp_sample_int(SEXP nSEXP, SEXP sizeSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< int >::type n(nSEXP);
+    Rcpp::traits::input_parameter< int >::type size(sizeSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_sample_int(n, size));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_identifiability
 Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, int order, bool prescreen, std::string gate, int regime, const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1);
 RcppExport SEXP _lsmoe_cpp_identifiability(SEXP xSEXP, SEXP etaSEXP, SEXP expertSEXP, SEXP orderSEXP, SEXP prescreenSEXP, SEXP gateSEXP, SEXP regimeSEXP, SEXP beta0SEXP, SEXP beta1SEXP) {
@@ -297,7 +335,7 @@ END_RCPP
 static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 14},
     {"_lsmoe_cpp_simd_kernel", (DL_FUNC) &_lsmoe_cpp_simd_kernel, 0},
-    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 11},
+    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 12},
     {"_lsmoe_cpp_gemm_seconds", (DL_FUNC) &_lsmoe_cpp_gemm_seconds, 3},
     {"_lsmoe_cpp_fitted", (DL_FUNC) &_lsmoe_cpp_fitted, 7},
     {"_lsmoe_cpp_predict", (DL_FUNC) &_lsmoe_cpp_predict, 6},
@@ -307,6 +345,9 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_bound_flags", (DL_FUNC) &_lsmoe_cpp_bound_flags, 3},
     {"_lsmoe_cpp_to_reciprocal", (DL_FUNC) &_lsmoe_cpp_to_reciprocal, 6},
     {"_lsmoe_cpp_from_reciprocal", (DL_FUNC) &_lsmoe_cpp_from_reciprocal, 4},
+    {"_lsmoe_cpp_col_mean_sq_dev", (DL_FUNC) &_lsmoe_cpp_col_mean_sq_dev, 3},
+    {"_lsmoe_cpp_mean_sq_dev", (DL_FUNC) &_lsmoe_cpp_mean_sq_dev, 2},
+    {"_lsmoe_cpp_sample_int", (DL_FUNC) &_lsmoe_cpp_sample_int, 2},
     {"_lsmoe_cpp_identifiability", (DL_FUNC) &_lsmoe_cpp_identifiability, 9},
     {"_lsmoe_cpp_ident_columns", (DL_FUNC) &_lsmoe_cpp_ident_columns, 8},
     {"_lsmoe_cpp_voronoi_cells", (DL_FUNC) &_lsmoe_cpp_voronoi_cells, 7},

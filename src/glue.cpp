@@ -1,5 +1,7 @@
 // Thin glue between R and the header-only core in inst/include/lsmoe. Never exported to users.
+#include <cmath>
 #include <memory>
+#include <unordered_map>
 #include "glue.h"
 #include "kernel.h"
 
@@ -181,12 +183,14 @@ std::string cpp_simd_kernel() { return kernel_name(true); }
 // inference. With reciprocal = TRUE, theta holds s = 1 / c in place of every output weight c
 // (lsmoe::ReciprocalWeightProblem). `accumulation` ("auto", "dots", "rank_update", "structured")
 // forces a way of accumulating J'J (lsmoe::Accumulation) for tests and benchmarks; the one used is
-// returned.
+// returned. With sqrt_weights = TRUE, w holds the square roots of the weights (no copy of length n
+// is made for them).
 // [[Rcpp::export]]
 Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y,
                                 const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta,
                                 Rcpp::List expert, int k, int threads = 1, std::string gate = "softmax",
-                                bool simd = true, bool reciprocal = false, std::string accumulation = "auto") {
+                                bool simd = true, bool reciprocal = false, std::string accumulation = "auto",
+                                bool sqrt_weights = false) {
   static const char* acc_names[] = {"auto", "dots", "rank_update", "structured"};
   int acc_code = -1;
   for (int i = 0; i < 4; ++i)
@@ -198,10 +202,10 @@ Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen
   const Eigen::Index n = x.rows();
   if (y.size() != n) throw std::invalid_argument("x and y differ in the number of observations");
   if (w.size() != 0 && w.size() != n) throw std::invalid_argument("weights have the wrong length");
-  const VectorXd sw = w.array().sqrt().matrix();
+  const VectorXd sw = sqrt_weights ? VectorXd() : VectorXd(w.array().sqrt().matrix());
   lsmoe::Data full;
   full.X = x.data(); full.ldx = n; full.n = n; full.d = static_cast<int>(x.cols()); full.y = y.data();
-  full.sw = w.size() ? sw.data() : nullptr;
+  full.sw = w.size() ? (sqrt_weights ? w.data() : sw.data()) : nullptr;
   lsmoe::PassSums s;
   const FastProblem prob(e, k, gk, full, threads, simd, acc);
   const double rss = reciprocal ? lsmoe::ReciprocalWeightProblem(prob, reciprocal_layout(e, k, gk)).eval(theta, s, true)
@@ -223,18 +227,19 @@ double cpp_gemm_seconds(int p, double rows, int block_rows = 256) {
 
 // Fitted values f(x_i; theta) of every row by the fused, vectorised pass (theta packed as in
 // cpp_lse_fit, on the scale of x). Used for a fit's fitted values: much faster than cpp_predict,
-// which also returns the gate values and the experts.
+// which also returns the gate values and the experts. Written straight into the R vector it
+// returns: no other vector of length n (the pass's residuals, which fitted() does not use, are
+// taken against f itself, read block by block before that block is written; they are zero).
 // [[Rcpp::export]]
-Eigen::VectorXd cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert,
-                           int k, int threads = 1, std::string gate = "softmax", bool simd = true) {
+Rcpp::NumericVector cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert,
+                               int k, int threads = 1, std::string gate = "softmax", bool simd = true) {
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(x.cols()));
   const lsmoe::GateKind gk = lsmoe::gate_from_string(gate);
   const Eigen::Index n = x.rows();
-  const VectorXd y0 = VectorXd::Zero(n);
+  Rcpp::NumericVector f(n);  // zeros
   lsmoe::Data full;
-  full.X = x.data(); full.ldx = n; full.n = n; full.d = static_cast<int>(x.cols()); full.y = y0.data();
-  VectorXd f(n);
-  FastProblem(e, k, gk, full, threads, simd).fitted(theta, f.data());
+  full.X = x.data(); full.ldx = n; full.n = n; full.d = static_cast<int>(x.cols()); full.y = f.begin();
+  FastProblem(e, k, gk, full, threads, simd).fitted(theta, f.begin());
   return f;
 }
 
@@ -329,4 +334,73 @@ Eigen::MatrixXd cpp_from_reciprocal(const Eigen::Map<Eigen::MatrixXd> phi, int k
   MatrixXd theta = phi;
   for (Eigen::Index s = 0; s < theta.cols(); ++s) lsmoe::from_reciprocal(L, theta.col(s));
   return theta;
+}
+
+// ---- Statistics of the data for the R stages, without copies of length n ----
+
+// The mean squared deviation of each column of x (n x d) from m (d), exactly as R computes
+// colMeans(sweep(x, 2, m)^2): each deviation and square in double, their sum and its division by n
+// in long double, rounded to double at the end. With mean = FALSE the sum, as R's sum() of the
+// squares of a column: sum((x[, j] - m[j])^2). The R expressions make n x d temporaries.
+// [[Rcpp::export]]
+Rcpp::NumericVector cpp_col_mean_sq_dev(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> m,
+                                        bool mean = true) {
+  const Eigen::Index n = x.rows(), d = x.cols();
+  if (m.size() != d) throw std::invalid_argument("m must have one value per column of x");
+  Rcpp::NumericVector out(d);
+  for (Eigen::Index j = 0; j < d; ++j) {
+    const double* c = x.data() + n * j;
+    long double s = 0.0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double dv = c[i] - m[j];
+      const double sq = dv * dv;
+      s += sq;
+    }
+    if (mean) s /= n;
+    out[j] = static_cast<double>(s);
+  }
+  return out;
+}
+
+// mean((v - m)^2) exactly as R's mean() computes it: the squares in double, their sum divided by
+// n in long double, then (when finite) the mean of their deviations from it added. The R
+// expression makes a temporary of length n.
+// [[Rcpp::export]]
+double cpp_mean_sq_dev(const Eigen::Map<Eigen::VectorXd> v, double m) {
+  const Eigen::Index n = v.size();
+  auto sq = [&](Eigen::Index i) {
+    const double dv = v[i] - m;
+    return dv * dv;
+  };
+  long double s = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) s += sq(i);
+  s /= n;
+  if (std::isfinite(static_cast<double>(s))) {
+    long double t = 0.0;
+    for (Eigen::Index i = 0; i < n; ++i) t += (sq(i) - s);
+    s += t / n;
+  }
+  return static_cast<double>(s);
+}
+
+// sample.int(n, size) without replacement as R draws it when it does not hash (n <= 1e7, or size
+// > n / 2): the same values from the same calls of R's generator (R_unif_index), with a map of the
+// positions moved in place of R's array of all n integers.
+// [[Rcpp::export]]
+Rcpp::IntegerVector cpp_sample_int(int n, int size) {
+  if (n < 0 || size < 0 || size > n) throw std::invalid_argument("cannot take a sample larger than the population");
+  std::unordered_map<int, int> moved;
+  auto at = [&](int j) {
+    const auto it = moved.find(j);
+    return it == moved.end() ? j : it->second;
+  };
+  Rcpp::IntegerVector out(size);
+  int left = n;
+  for (int i = 0; i < size; ++i) {
+    const int j = static_cast<int>(R_unif_index(left));
+    out[i] = at(j) + 1;
+    --left;
+    moved[j] = at(left);
+  }
+  return out;
 }
