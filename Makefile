@@ -11,7 +11,7 @@ PKG_SOURCES := DESCRIPTION NAMESPACE $(shell find R inst man vignettes data 2>/d
 STAMP = $(LIB)/.lsmoe-installed
 STAGE = $(LIB)/.install-stage
 
-.PHONY: deps deps-check install demo test check docs bench clean fuzz sanitize build-profile cluster-smoke
+.PHONY: deps deps-check install demo test check docs bench clean fuzz sanitize build-profile cluster-smoke site site-check
 
 deps:
 	bash tools/deps.sh
@@ -26,10 +26,15 @@ install: $(STAMP)
 # Installs into a staging library and moves the package into $(LIB) only on success, so that $(LIB)
 # keeps the previous build while this one compiles or when it fails. The stamp is dated from the
 # start, so that a source edited during the build is seen by the next `make install`.
+# The vignettes are built against the staged package and installed with it (about 20 s), so that
+# vignette("getting-started", package = "lsmoe") works; a vignette that fails fails the install.
+# VIGNETTES=no skips them.
+VIGNETTES ?= yes
 $(STAMP): $(PKG_SOURCES) | deps
 	rm -rf $(STAGE) && mkdir -p $(STAGE)
 	touch $(STAGE)/stamp
 	MAKEFLAGS=-j$(JOBS) R CMD INSTALL --preclean --no-multiarch --library=$(STAGE) .
+	if [ "$(VIGNETTES)" != no ]; then Rscript --vanilla tools/install-vignettes.R $(STAGE); fi
 	rm -rf $(LIB)/lsmoe.old
 	if [ -d $(LIB)/lsmoe ]; then mv $(LIB)/lsmoe $(LIB)/lsmoe.old; fi
 	mv $(STAGE)/lsmoe $(LIB)/lsmoe
@@ -92,6 +97,23 @@ build-profile: deps
 
 clean:
 	rm -rf $(LIB) check sanitize src/*.o src/*.so
+
+# The pkgdown website, offline, into site/ (git-ignored; tools/site.R): every reference page with
+# its examples run against the installed package, every vignette as an article, README.md as the
+# home page, NEWS.md as the changelog, a grouped reference index (_pkgdown.yml; a topic missing
+# from it fails the build). Debian's pkgdown 2.0.7 with the local head template in pkgdown/.
+site: install
+	bash tools/deps-site.sh
+	$(R_LIBS_ENV) Rscript --vanilla tools/site.R
+
+# Opens every page of site/ in headless Chromium (tools/site-check.mjs, Node and the DevTools
+# protocol, no npm packages) and fails on a JavaScript or console error, a failed or external
+# request, a broken image or untypeset math; screenshots of four pages go to site/screenshots/.
+# Builds the site first when there is none.
+site-check:
+	if [ ! -f site/index.html ]; then $(MAKE) site; fi
+	bash tools/deps-site.sh
+	node tools/site-check.mjs site
 
 # The standalone C++ tests of the core headers (tests/cpp; a C++ compiler and Eigen's headers, no R
 # at run time), built into $(LIB): prints "N passed, N failed" and fails when a check fails.
