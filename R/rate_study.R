@@ -560,11 +560,10 @@ checkpoint_runner <- function(FUN, dir, key, seed_key) {
 }
 
 # How to resume, for the message of an interrupt or the error of a stopped study.
-checkpoint_resume_text <- function(dir, X, what) {
+checkpoint_resume_text <- function(dir, X, how) {
   done <- sum(file.exists(checkpoint_file(dir, X)))
-  sprintf(paste("%d of %d tasks are saved in the checkpoint directory %s. Run the same call again (the same",
-                "arguments and checkpoint, after the same set.seed()) to compute only the %d missing ones."),
-          done, length(X), dir, length(X) - done)
+  sprintf("%d of %d tasks are saved in the checkpoint directory %s. %s to compute only the %d missing ones.",
+          done, length(X), dir, how, length(X) - done)
 }
 
 # lapply() over the tasks X (positive whole numbers, the task ids) through future_lapply(), one
@@ -572,12 +571,13 @@ checkpoint_resume_text <- function(dir, X, what) {
 # sets its own seed). With a checkpoint directory (NULL: none), each finished task is written
 # there and the finished ones are loaded rather than run again; `key` is the digest of everything
 # the tasks' results depend on (checkpoint_key()). `on_loaded(m)` is called with the number of
-# tasks loaded (for progress). On an interrupt the workers are reset (with_worker_reset()) and a
+# tasks loaded (for progress); `how` says how to resume. On an interrupt the workers are reset (with_worker_reset()) and a
 # message of class lsmoe_message_checkpoint says how to resume; an error (a task's, or a
 # FutureError when a worker dies) becomes an error of class lsmoe_error_stopped that says the same
 # (the original condition in its `parent`). The session's random-number generator ends where the
 # full future_lapply(future.seed = TRUE) would leave it, whatever was loaded.
-checkpoint_lapply <- function(X, FUN, seeds, checkpoint = NULL, key = NULL, what = "study", on_loaded = NULL) {
+checkpoint_lapply <- function(X, FUN, seeds, checkpoint = NULL, key = NULL, what = "study", on_loaded = NULL,
+                              how = "Run the same call again (the same arguments and checkpoint, after the same set.seed())") {
   X <- as.integer(X)
   results <- vector("list", length(X))
   todo <- seq_along(X)
@@ -600,14 +600,14 @@ checkpoint_lapply <- function(X, FUN, seeds, checkpoint = NULL, key = NULL, what
   fs <- if (is.list(seeds)) seeds[todo] else seeds
   stopped <- function(cnd) {
     if (is.null(checkpoint)) return(invisible())
-    msg <- sprintf("%s stopped: %s\n%s", what, conditionMessage(cnd), checkpoint_resume_text(checkpoint, X, what))
+    msg <- sprintf("%s stopped: %s\n%s", what, conditionMessage(cnd), checkpoint_resume_text(checkpoint, X, how))
     stop(structure(class = c("lsmoe_error_stopped", "lsmoe_error", "error", "condition"),
                    list(message = msg, call = NULL, parent = cnd, checkpoint = checkpoint)))
   }
   interrupted <- function(cnd) {
     if (is.null(checkpoint)) return(invisible())
     message(structure(class = c("lsmoe_message_checkpoint", "message", "condition"), list(
-      message = sprintf("lsmoe: %s interrupted. %s\n", what, checkpoint_resume_text(checkpoint, X, what)), call = NULL)))
+      message = sprintf("lsmoe: %s interrupted. %s\n", what, checkpoint_resume_text(checkpoint, X, how)), call = NULL)))
   }
   results[todo] <- withCallingHandlers(
     with_worker_reset(future.apply::future_lapply(X[todo], run, future.seed = fs, future.chunk.size = 1)),
