@@ -479,11 +479,13 @@ checkpoint_file <- function(dir, i) file.path(dir, sprintf("task-%06d.rds", as.i
 # temporary files of writes that were cut off, and loads the finished tasks among X. Returns
 # list(dir (absolute, so that workers in another working directory find it), results (by task)).
 checkpoint_open <- function(dir, key, seed_key, X, what) {
-  if (file.exists(dir) && !dir.exists(dir)) {
+  # (base R warns about a path too long to expand: the classed error below says it)
+  if (suppressWarnings(file.exists(dir) && !dir.exists(dir))) {
     lsmoe_abort(sprintf("`checkpoint` (%s) is a file, not a directory.", dir), arg = "checkpoint")
   }
-  if (!dir.exists(dir) && !dir.create(dir, recursive = TRUE, showWarnings = FALSE)) {
-    lsmoe_abort(sprintf("The checkpoint directory %s cannot be created.", dir), arg = "checkpoint")
+  if (suppressWarnings(!dir.exists(dir) && !dir.create(dir, recursive = TRUE, showWarnings = FALSE))) {
+    shown <- if (nchar(dir) > 200) paste0(substr(dir, 1, 197), "...") else dir
+    lsmoe_abort(sprintf("The checkpoint directory %s cannot be created.", shown), arg = "checkpoint")
   }
   dir <- normalizePath(dir, mustWork = TRUE)
   meta_file <- file.path(dir, "meta.rds")

@@ -100,6 +100,7 @@ test_that("a study with a checkpoint equals one without, and a rerun computes on
   writeLines("partial", file.path(dir, ".task-000002.rds-abc.tmp"))
   kept <- file.mtime(file.path(dir, sprintf("task-%06d.rds", c(1, 4))))
   Sys.sleep(1.1)  # mtime resolution
+  withr::local_options(progressr.enable = TRUE)
   set.seed(21)
   ctr <- 0
   c2 <- withCallingHandlers(
@@ -108,6 +109,7 @@ test_that("a study with a checkpoint equals one without, and a rerun computes on
   )
   expect_identical(study_values(c2), study_values(a))
   expect_identical(.Random.seed, rng_a)
+  expect_equal(ctr, 4)  # progress: the 2 tasks loaded, then the 2 computed
   expect_identical(file.mtime(file.path(dir, sprintf("task-%06d.rds", c(1, 4)))), kept)
   expect_length(list.files(dir, all.files = TRUE, no.. = TRUE), 5)  # the stray file is removed
   # a rerun of a finished study loads every task: the same values, the same generator state
@@ -159,6 +161,8 @@ test_that("a checkpoint of another study or another seed is a classed error, nev
   err_input(rate_study(G0, n = c(100, 200), reps = 1, checkpoint = NA_character_), "`checkpoint` must be NULL")
   err_input(rate_study(G0, n = c(100, 200), reps = 1, checkpoint = c("a", "b")), "`checkpoint` must be NULL")
   err_input(rate_study(G0, n = c(100, 200), reps = 1, checkpoint = 1), "`checkpoint` must be NULL")
+  err_input(rate_study(G0, n = c(100, 200), reps = 1, checkpoint = "/proc/no-such-dir"), "cannot be created")
+  expect_silent(err_input(rate_study(G0, n = c(100, 200), reps = 1, checkpoint = strrep("z", 1e5)), "cannot be created"))
   other <- withr::local_tempdir()
   saveRDS(list(a = 1), file.path(other, "meta.rds"))
   err_input(rate_study(G0, n = c(100, 200), reps = 1, checkpoint = other), "not an lsmoe checkpoint")
