@@ -108,6 +108,31 @@
 #' `future::plan(future::sequential); future::plan(future::multisession, workers = 2)` (your own
 #' plan), or `parallel::stopCluster()` on a cluster object of your own.
 #'
+#' **Checkpoints and resuming.** With `checkpoint = "<directory>"` (made if missing), each task
+#' (one data set: its rows and fitted measures) is written to the directory as soon as it ends,
+#' as `task-000012.rds` (the task's index), by the worker that ran it: written to a temporary
+#' file in the same directory and renamed, so that a kill never leaves a truncated file. The
+#' directory's `meta.rds` holds a digest (md5) of the study's arguments, the `lsmoe.*` options
+#' the tasks run with, and the tasks' random-number streams. Rerun with the same arguments, the
+#' same directory and the same random seed (the same `set.seed()` before the call), `rate_study()`
+#' loads the finished tasks and computes only the missing ones: every task gets the stream it
+#' gets in an uninterrupted run (the streams of all tasks are drawn up front, exactly as
+#' `future.seed = TRUE` draws them, and each task is given its own), so the result equals an
+#' uninterrupted run's (except the timings: `seconds` and the settings' wall time), and the
+#' session's random-number generator ends where an uninterrupted run leaves it. A directory that
+#' holds another study (other arguments) or the same study from another seed is an error of class
+#' `lsmoe_error_input` (argument `checkpoint`), never a silent mix. Not part of the digest: `truth`
+#' and `keep_fits` (used once the tasks are done), and `threads` and `warn` of `control` (the same
+#' numbers with any number of threads); a function `x` is compared by its code, not its
+#' environment. After an interrupt (Ctrl-C), a message of class `lsmoe_message_checkpoint` says
+#' how many tasks are saved and how to resume (the workers are replaced as above); an error while
+#' the tasks run, such as a worker's death (a `FutureError`), becomes an error of class
+#' `lsmoe_error_stopped` that says the same (the original condition in its `parent`). The tasks
+#' finished before the stop are on disk in either case, and so are those that busy workers finish
+#' afterwards. On a cluster, the directory must be on a file system that the workers share. The
+#' directory is not removed: rerunning a finished study loads it whole, and you delete it when it
+#' is no longer needed.
+#'
 #' **Workers must find lsmoe.** Every worker process loads lsmoe itself. When the package is
 #' installed in a private library (for example `R CMD INSTALL --library=~/Rlib .`), the workers
 #' fail with "there is no package called 'lsmoe'" unless they see that library too: set
@@ -151,6 +176,9 @@
 #'   `n_eff`, a positive number, or `NULL` (default): the largest positive `noise_sd`, so that a
 #'   study at one noise level has `n_eff = n` and a grid of noise levels reaches `n_eff >= n`. Give
 #'   it explicitly to combine studies of different noise grids (with `rbind()`) on one n_eff axis.
+#' @param checkpoint `NULL` (default: no checkpoint) or the path of a directory (a single string)
+#'   where each finished task is saved, and from which a rerun of the same call resumes (see
+#'   Checkpoints and resuming).
 #' @returns A data frame of class `rate_study`, one row per (n, noise level, replicate, loss,
 #'   alignment), and with `start = "certified"` per estimate too:
 #'   `truth`, `expert` (short family name such as `"sigmoid"` or `"polynomial(2)"`), `k`, `k0`
@@ -178,7 +206,10 @@
 #'   when their reference noise levels differ); row subsets (`[`) keep them. The object survives
 #'   `saveRDS()`/`readRDS()`. Errors of class `lsmoe_error_input` for invalid arguments (n not
 #'   increasing, reps < 1, k < k*, noise levels negative or repeated, a `noise_ref` that is not
-#'   positive, unknown losses or alignments, the infimum alignment with an infinite `bound_gate`).
+#'   positive, unknown losses or alignments, the infimum alignment with an infinite `bound_gate`,
+#'   a `checkpoint` that is not a directory path or whose directory holds another study or the
+#'   same study from another random seed); of class `lsmoe_error_stopped` when a study with a
+#'   checkpoint stops on an error (see Checkpoints and resuming).
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -206,7 +237,8 @@
 #' @export
 rate_study <- function(G0, n, reps = 20, k = NULL, noise_sd = 0.1, losses = c("D1", "regression"),
                        start = c("near_truth", "data", "both", "certified"), control = NULL, x = NULL, r = 2,
-                       jitter = 0.1, n_mc = 1e4, align = NULL, keep_fits = TRUE, truth = "truth", noise_ref = NULL) {
+                       jitter = 0.1, n_mc = 1e4, align = NULL, keep_fits = TRUE, truth = "truth", noise_ref = NULL,
+                       checkpoint = NULL) {
   # Longer than 60 lines: its length is the validation of every argument and the task list, before one future_lapply() over the tasks.
   G0 <- as_measure_arg(G0, "G0")
   if (!is.numeric(n) || length(n) < 1 || any(!is.finite(n)) || any(n != round(n)) || any(n < 2) ||
@@ -255,6 +287,7 @@ rate_study <- function(G0, n, reps = 20, k = NULL, noise_sd = 0.1, losses = c("D
   if (!is.character(truth) || length(truth) != 1 || is.na(truth) || !nzchar(truth)) {
     lsmoe_abort(sprintf("`truth` must be a single non-empty string, not %s.", describe(truth)), arg = "truth")
   }
+  checkpoint <- check_checkpoint(checkpoint)
   if (min(n) < n_free_params(k, G0$d, G0$q)) {
     lsmoe_abort(sprintf("The smallest `n` (%d) is below the number of free parameters (%d).", min(n),
                         n_free_params(k, G0$d, G0$q)), arg = "n")
@@ -281,10 +314,19 @@ rate_study <- function(G0, n, reps = 20, k = NULL, noise_sd = 0.1, losses = c("D
   })
   t_start <- proc.time()[["elapsed"]]
   # one task per future: the tasks' costs grow with n, so contiguous chunks would leave a worker
-  # idle; the seeds are per task (future.seed), so results do not depend on the chunking
-  results <- with_worker_reset(
-    future.apply::future_lapply(seq_len(nrow(tasks)), one, future.seed = TRUE, future.chunk.size = 1)
-  )
+  # idle; the seeds are per task, drawn up front as future.seed = TRUE draws them, so results do
+  # not depend on the chunking, and a resumed study gives each missing task its own stream
+  seeds <- task_seeds(nrow(tasks))
+  key <- if (!is.null(checkpoint)) {
+    # everything a task's result depends on; not `truth` and `keep_fits` (used after the tasks),
+    # nor the threads (the same bits with any number) and warn of `control`
+    checkpoint_key(list(what = "rate_study", G0 = G0, n = n, reps = reps, k = k, noise_sd = noise_sd,
+                        noise_ref = noise_ref, losses = losses, start = start,
+                        control = control[setdiff(names(control), c("threads", "warn"))], x = x, r = r,
+                        jitter = jitter, n_mc = n_mc, align = align, options = opts))
+  }
+  results <- checkpoint_lapply(seq_len(nrow(tasks)), one, seeds, checkpoint, key, what = "rate_study()",
+                               on_loaded = function(m) p(amount = m, message = sprintf("%d tasks loaded from the checkpoint", m)))
   seconds <- proc.time()[["elapsed"]] - t_start
   out <- do.call(rbind, lapply(results, `[[`, "rows"))
   out <- data.frame(truth = truth, expert = expert_short(G0$expert), k = k, k0 = G0$k, out, stringsAsFactors = FALSE)
@@ -363,6 +405,217 @@ reset_busy_workers <- function() {
     message = "lsmoe: interrupted; the busy future workers were replaced by fresh ones (the same plan), so the next call does not wait for them.\n",
     call = NULL)))
   invisible(TRUE)
+}
+
+# ---- Checkpoints: resumable task lists (issue 29) ------------------------------------------------
+# A task list (rate_study(), the drivers in data-raw/) runs through checkpoint_lapply(): each task's
+# result is written to the checkpoint directory as soon as the task ends (by the worker that ran
+# it), and a rerun with the same key loads the finished tasks and runs only the missing ones, with
+# the random-number streams the full run gives them (task_seeds()).
+
+# The per-task random-number streams of future.apply::future_lapply(X, FUN, future.seed = TRUE),
+# drawn up front, as future.apply (1.10) draws them: the L'Ecuyer-CMRG seed of the session's RNG
+# state (the state itself when the session already uses L'Ecuyer-CMRG), then for task i the first
+# substream of stream i; the session's RNG then moves on by the one draw future.apply makes there.
+# Passed on as future_lapply(X[j], FUN, future.seed = seeds[j]), any subset j of the tasks gets the
+# streams it would get in the full run, and the session's RNG ends where it would
+# (checkpoint_lapply()). The test of rate_study() checks this against future.apply itself.
+task_seeds <- function(count) {
+  genv <- globalenv()
+  oseed <- genv$.Random.seed
+  if (is.numeric(oseed) && length(oseed) == 7L && all(is.finite(oseed)) && oseed[1] %% 10000L == 407L) {
+    seed <- oseed
+  } else {
+    RNGkind("L'Ecuyer-CMRG")
+    seed <- genv$.Random.seed
+    if (is.null(oseed)) rm(".Random.seed", envir = genv) else assign(".Random.seed", oseed, envir = genv)
+  }
+  sample.int(n = 1L, size = 1L, replace = FALSE)
+  seeds <- vector("list", count)
+  for (i in seq_len(count)) {
+    seeds[[i]] <- parallel::nextRNGSubStream(seed)
+    seed <- parallel::nextRNGStream(seed)
+  }
+  seeds
+}
+
+# The md5 digest of an R object (serialised in format 2, which writes compact sequences and other
+# ALTREP vectors as plain vectors, so equal values give equal digests). Functions are compared by
+# their code (deparsed without source references), not by their environment.
+checkpoint_key <- function(x) {
+  canon <- function(v) {
+    if (is.function(v)) {
+      return(paste(deparse(v, control = c("keepNA", "keepInteger", "niceNames", "showAttributes")), collapse = "\n"))
+    }
+    if (is.list(v) && !is.environment(v)) {
+      a <- attributes(v)
+      v <- lapply(v, canon)
+      attributes(v) <- a
+    }
+    v
+  }
+  f <- tempfile("lsmoe-key-")
+  on.exit(unlink(f), add = TRUE)
+  writeBin(serialize(canon(x), NULL, version = 2L), f)
+  unname(tools::md5sum(f))
+}
+
+# `checkpoint` as given to rate_study(): NULL or the path of a directory (made if missing).
+check_checkpoint <- function(checkpoint) {
+  if (is.null(checkpoint)) return(NULL)
+  if (!is.character(checkpoint) || length(checkpoint) != 1 || is.na(checkpoint) || !nzchar(checkpoint)) {
+    lsmoe_abort(sprintf("`checkpoint` must be NULL or the path of a directory, not %s.", describe(checkpoint)),
+                arg = "checkpoint")
+  }
+  checkpoint
+}
+
+# The file of task `i` in a checkpoint directory.
+checkpoint_file <- function(dir, i) file.path(dir, sprintf("task-%06d.rds", as.integer(i)))
+
+# Opens the checkpoint directory `dir` for a task list with digest `key` (its arguments) and
+# `seed_key` (its random-number streams, NA when the tasks seed themselves): makes the directory
+# and its meta.rds, or checks that they are this task list's (a classed error otherwise), removes
+# temporary files of writes that were cut off, and loads the finished tasks among X. Returns
+# list(dir (absolute, so that workers in another working directory find it), results (by task)).
+checkpoint_open <- function(dir, key, seed_key, X, what) {
+  # (base R warns about a path too long to expand: the classed error below says it)
+  if (suppressWarnings(file.exists(dir) && !dir.exists(dir))) {
+    lsmoe_abort(sprintf("`checkpoint` (%s) is a file, not a directory.", dir), arg = "checkpoint")
+  }
+  if (suppressWarnings(!dir.exists(dir) && !dir.create(dir, recursive = TRUE, showWarnings = FALSE))) {
+    shown <- if (nchar(dir) > 200) paste0(substr(dir, 1, 197), "...") else dir
+    lsmoe_abort(sprintf("The checkpoint directory %s cannot be created.", shown), arg = "checkpoint")
+  }
+  dir <- normalizePath(dir, mustWork = TRUE)
+  meta_file <- file.path(dir, "meta.rds")
+  if (file.exists(meta_file)) {
+    meta <- tryCatch(readRDS(meta_file), error = function(e) NULL)
+    if (!is.list(meta) || is.null(meta$key)) {
+      lsmoe_abort(sprintf("The checkpoint directory %s has a meta.rds that is not an lsmoe checkpoint's: use another directory.",
+                          dir), arg = "checkpoint")
+    }
+    if (!identical(meta$key, key)) {
+      lsmoe_abort(sprintf(paste("The checkpoint directory %s holds the finished tasks of another %s (created %s, its arguments",
+                                "differ from this call's): use a new directory for this call, or delete that one to start",
+                                "afresh, or rerun that %s's own call to resume it."),
+                          dir, meta$what, format(meta$created), meta$what), arg = "checkpoint")
+    }
+    if (!identical(meta$seed_key, seed_key)) {
+      lsmoe_abort(sprintf(paste("The checkpoint directory %s holds the finished tasks of this %s, but from another random seed:",
+                                "restore the random seed the first run started from (the same set.seed() before the",
+                                "call) to resume it, or use a new directory."), dir, what), arg = "checkpoint")
+    }
+  } else {
+    if (length(list.files(dir, pattern = "^task-[0-9]+\\.rds$"))) {
+      lsmoe_abort(sprintf("The checkpoint directory %s has task files but no meta.rds: use another directory.", dir),
+                  arg = "checkpoint")
+    }
+    checkpoint_write(meta_file, list(format = 1L, what = what, key = key, seed_key = seed_key, tasks = length(X),
+                                     created = Sys.time(), lsmoe = as.character(utils::packageVersion("lsmoe")),
+                                     r = R.version.string))
+  }
+  unlink(list.files(dir, pattern = "^\\..*\\.tmp$", full.names = TRUE, all.files = TRUE))
+  results <- vector("list", length(X))
+  done <- logical(length(X))
+  for (j in seq_along(X)) {
+    f <- checkpoint_file(dir, X[j])
+    if (!file.exists(f)) next
+    obj <- tryCatch(readRDS(f), error = function(e) e)
+    if (inherits(obj, "error") || !is.list(obj) || !identical(obj$index, as.integer(X[j]))) {
+      lsmoe_warn(sprintf("The checkpoint file %s cannot be read: the task runs again.", f), class = "lsmoe_warning_checkpoint")
+      unlink(f)
+      next
+    }
+    if (!identical(obj$key, key) || !identical(obj$seed_key, seed_key)) {
+      lsmoe_abort(sprintf("The checkpoint file %s belongs to another task list than %s/meta.rds: use a new directory.",
+                          f, dir), arg = "checkpoint")
+    }
+    results[j] <- list(obj$value)
+    done[j] <- TRUE
+  }
+  list(dir = dir, results = results, done = done)
+}
+
+# Writes `object` to `file` atomically: saveRDS() to a temporary file in the same directory, then
+# file.rename() (atomic within a file system): a write cut off by a kill leaves only the temporary
+# file (removed by the next checkpoint_open()), never a truncated `file`.
+checkpoint_write <- function(file, object) {
+  tmp <- tempfile(paste0(".", basename(file), "-"), tmpdir = dirname(file), fileext = ".tmp")
+  saveRDS(object, tmp)
+  if (!file.rename(tmp, file)) {
+    unlink(tmp)
+    stop(sprintf("lsmoe: cannot write the checkpoint file %s.", file), call. = FALSE)
+  }
+  invisible(file)
+}
+
+# The function a worker runs: the task, then its result written to the checkpoint directory. Built
+# here so that its environment holds only these (a closure carries its environment to the worker).
+checkpoint_runner <- function(FUN, dir, key, seed_key) {
+  force(FUN)
+  function(i) {
+    value <- FUN(i)
+    checkpoint_write(checkpoint_file(dir, i), list(key = key, seed_key = seed_key, index = as.integer(i), value = value))
+    value
+  }
+}
+
+# How to resume, for the message of an interrupt or the error of a stopped study.
+checkpoint_resume_text <- function(dir, X, how) {
+  done <- sum(file.exists(checkpoint_file(dir, X)))
+  sprintf("%d of %d tasks are saved in the checkpoint directory %s. %s to compute only the %d missing ones.",
+          done, length(X), dir, how, length(X) - done)
+}
+
+# lapply() over the tasks X (positive whole numbers, the task ids) through future_lapply(), one
+# task per future, task j with the random-number stream seeds[[j]] (task_seeds(); or TRUE when FUN
+# sets its own seed). With a checkpoint directory (NULL: none), each finished task is written
+# there and the finished ones are loaded rather than run again; `key` is the digest of everything
+# the tasks' results depend on (checkpoint_key()). `on_loaded(m)` is called with the number of
+# tasks loaded (for progress); `how` says how to resume. On an interrupt the workers are reset (with_worker_reset()) and a
+# message of class lsmoe_message_checkpoint says how to resume; an error (a task's, or a
+# FutureError when a worker dies) becomes an error of class lsmoe_error_stopped that says the same
+# (the original condition in its `parent`). The session's random-number generator ends where the
+# full future_lapply(future.seed = TRUE) would leave it, whatever was loaded.
+checkpoint_lapply <- function(X, FUN, seeds, checkpoint = NULL, key = NULL, what = "study", on_loaded = NULL,
+                              how = "Run the same call again (the same arguments and checkpoint, after the same set.seed())") {
+  X <- as.integer(X)
+  results <- vector("list", length(X))
+  todo <- seq_along(X)
+  run <- FUN
+  seed_key <- if (is.list(seeds)) checkpoint_key(seeds) else NA_character_
+  if (!is.null(checkpoint)) {
+    ck <- checkpoint_open(checkpoint, key, seed_key, X, what)
+    checkpoint <- ck$dir
+    results[ck$done] <- ck$results[ck$done]
+    todo <- which(!ck$done)
+    if (!is.null(on_loaded) && any(ck$done)) on_loaded(sum(ck$done))
+    run <- checkpoint_runner(FUN, checkpoint, key, seed_key)
+  }
+  if (!length(todo)) {
+    # future_lapply() moves the session's generator on by one draw with a list of seeds (two with
+    # future.seed = TRUE: one more to draw the seeds)
+    for (d in seq_len(if (is.list(seeds)) 1L else if (isTRUE(seeds)) 2L else 0L)) sample.int(n = 1L, size = 1L, replace = FALSE)
+    return(results)
+  }
+  fs <- if (is.list(seeds)) seeds[todo] else seeds
+  stopped <- function(cnd) {
+    if (is.null(checkpoint)) return(invisible())
+    msg <- sprintf("%s stopped: %s\n%s", what, conditionMessage(cnd), checkpoint_resume_text(checkpoint, X, how))
+    stop(structure(class = c("lsmoe_error_stopped", "lsmoe_error", "error", "condition"),
+                   list(message = msg, call = NULL, parent = cnd, checkpoint = checkpoint)))
+  }
+  interrupted <- function(cnd) {
+    if (is.null(checkpoint)) return(invisible())
+    message(structure(class = c("lsmoe_message_checkpoint", "message", "condition"), list(
+      message = sprintf("lsmoe: %s interrupted. %s\n", what, checkpoint_resume_text(checkpoint, X, how)), call = NULL)))
+  }
+  results[todo] <- withCallingHandlers(
+    with_worker_reset(future.apply::future_lapply(X[todo], run, future.seed = fs, future.chunk.size = 1)),
+    error = stopped, interrupt = interrupted
+  )
+  results
 }
 
 new_rate_study <- function(df, settings, fits, meta = NULL) {

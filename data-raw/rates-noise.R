@@ -19,6 +19,8 @@
 #   LSMOE_CONFIGS  comma-separated configuration numbers to run (1..16, in the order of the loop)
 #   LSMOE_WORKERS  future workers (default 2)
 #   LSMOE_OUT      output file (default inst/extdata/rates-noise.rds)
+#   LSMOE_CHECKPOINT directory of the checkpoints (default: checkpoints/<name of LSMOE_OUT without
+#                  .rds> under tools::R_user_dir("lsmoe", "cache"); "none": no checkpoint)
 #
 # RUN TIME (estimated from pilots on the engine of commit 1b26d3c, not measured on the full design):
 # three pilots ran 120 certified tasks sequentially (one core, niced, on a machine shared with
@@ -34,6 +36,15 @@
 # minutes, drop every other noise level (LSMOE_J = -1,0,1,2,3,4,5,6: whole decades of n_eff)
 # before the run, and say so. Projected file size: about 3.1 MB (0.66 kB per k = 3 task,
 # 0.36 kB per k = 2 task, xz, as in the pilots); the script warns above 5 MB.
+#
+# Checkpoints: every rate_study() call of the script saves each task as it ends in its own
+# directory under LSMOE_CHECKPOINT (rate_study(checkpoint = ), one directory per configuration and
+# call). A run stopped midway (a kill, Ctrl-C, a worker's death) and started again with the same
+# settings loads the finished tasks and computes only the missing ones, with the values of an
+# uninterrupted run (each configuration sets its seed, and rate_study() gives every task the
+# stream of the full run). A rerun with other settings stops with an error naming the directory:
+# delete it (or set LSMOE_CHECKPOINT) to start afresh. The directory is deleted once the stored
+# study is complete.
 library(lsmoe)
 library(future)
 
@@ -55,6 +66,9 @@ reps <- as.integer(env_num("LSMOE_REPS", 20))
 configs_run <- env_num("LSMOE_CONFIGS", 1:16)
 workers <- as.integer(env_num("LSMOE_WORKERS", 2))
 out_file <- Sys.getenv("LSMOE_OUT", "inst/extdata/rates-noise.rds")
+ck_root <- Sys.getenv("LSMOE_CHECKPOINT", file.path(tools::R_user_dir("lsmoe", "cache"), "checkpoints",
+                                                  sub("\\.rds$", "", basename(out_file))))
+checkpoint_dir <- function(...) if (identical(ck_root, "none")) NULL else file.path(ck_root, paste0(...))
 ks <- c(2L, 3L)
 experts <- list(sigmoid = expert_sigmoid(), tanh = expert_tanh(), linear = expert_linear(),
                 `polynomial(2)` = expert_polynomial(2))
@@ -111,16 +125,17 @@ for (tn in names(truths)) {
       G0 <- mixing_measure(tr$beta0, tr$beta1, tr$eta, expert = experts[[en]])
       set.seed(2025 + config)  # one seed per configuration: any configuration reruns on its own
       t1 <- proc.time()[["elapsed"]]
-      run <- function(n, noise_sd) {
+      run <- function(n, noise_sd, part) {
         rate_study(G0, n = n, reps = reps, k = k, noise_sd = noise_sd, noise_ref = noise_ref, losses = losses, r = r,
                    start = "certified", control = control, x = tr$x, jitter = jitter, n_mc = n_mc, align = align,
-                   keep_fits = TRUE, truth = tn)
+                   keep_fits = TRUE, truth = tn, checkpoint = checkpoint_dir(sprintf("config-%02d-", config), part))
       }
-      if (length(noise_grid)) studies[[length(studies) + 1]] <- run(n_fixed, noise_grid)
-      if (length(real_n)) studies[[length(studies) + 1]] <- run(real_n, noise_ref)
+      if (length(noise_grid)) studies[[length(studies) + 1]] <- run(n_fixed, noise_grid, "noise-grid")
+      if (length(real_n)) studies[[length(studies) + 1]] <- run(real_n, noise_ref, "real-n")
       message(sprintf("truth %s, %s, k = %d: %.0f s", tn, en, k, proc.time()[["elapsed"]] - t1))
       save_study(complete = FALSE)
     }
   }
 }
 save_study(complete = TRUE)
+if (!identical(ck_root, "none")) unlink(ck_root, recursive = TRUE)  # the stored study holds every task now

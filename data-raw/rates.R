@@ -13,12 +13,23 @@
 #   LSMOE_WORKERS    future workers (default 2)
 #   LSMOE_OUT        output file (default inst/extdata/rates.rds)
 #   LSMOE_INTERIM    "true" marks the stored study as an interim one (reduced settings)
+#   LSMOE_CHECKPOINT directory of the checkpoints (default: checkpoints/<name of LSMOE_OUT without
+#                    .rds> under tools::R_user_dir("lsmoe", "cache"); "none": no checkpoint)
 # Whatever is reduced at the large n is recorded in attr(study, "meta")$reductions.
 #
 # Workers: plan(multisession) starts fresh R sessions that must find lsmoe on their library path.
 # If lsmoe lives in a private library, start R with R_LIBS=/path/to/lib (or call
 # .libPaths(c("/path/to/lib", .libPaths())) before plan()); on a cluster, set R_LIBS in the job
 # template or ~/.Renviron.
+#
+# Checkpoints: every rate_study() call of the script saves each task as it ends in its own
+# directory under LSMOE_CHECKPOINT (rate_study(checkpoint = ), one directory per configuration and
+# call). A run stopped midway (a kill, Ctrl-C, a worker's death) and started again with the same
+# settings loads the finished tasks and computes only the missing ones, with the values of an
+# uninterrupted run (each configuration sets its seed, and rate_study() gives every task the
+# stream of the full run). A rerun with other settings stops with an error naming the directory:
+# delete it (or set LSMOE_CHECKPOINT) to start afresh. The directory is deleted once the stored
+# study is complete.
 library(lsmoe)
 library(future)
 
@@ -37,6 +48,9 @@ n_starts_large <- as.integer(env_num("LSMOE_STARTS_LARGE", n_starts))
 workers <- as.integer(env_num("LSMOE_WORKERS", 2))
 out_file <- Sys.getenv("LSMOE_OUT", "inst/extdata/rates.rds")
 interim <- identical(tolower(Sys.getenv("LSMOE_INTERIM", "false")), "true")
+ck_root <- Sys.getenv("LSMOE_CHECKPOINT", file.path(tools::R_user_dir("lsmoe", "cache"), "checkpoints",
+                                                  sub("\\.rds$", "", basename(out_file))))
+checkpoint_dir <- function(...) if (identical(ck_root, "none")) NULL else file.path(ck_root, paste0(...))
 noise_sd <- 0.1
 ks <- c(2L, 3L)
 experts <- list(sigmoid = expert_sigmoid(), tanh = expert_tanh(), linear = expert_linear(),
@@ -134,11 +148,13 @@ for (tn in names(truths)) {
       t1 <- proc.time()[["elapsed"]]
       blocks <- list(list(n = n_small, reps = reps, starts = n_starts),
                      list(n = n_large, reps = reps_large, starts = n_starts_large))
-      for (b in blocks) {
+      for (bi in seq_along(blocks)) {
+        b <- blocks[[bi]]
         if (!length(b$n)) next
         st <- rate_study(G0, n = b$n, reps = b$reps, k = k, noise_sd = noise_sd, losses = losses, r = r,
                          start = "both", control = make_control(b$starts), x = tr$x, jitter = jitter, n_mc = n_mc,
-                         align = align, keep_fits = TRUE, truth = tn)
+                         align = align, keep_fits = TRUE, truth = tn,
+                         checkpoint = checkpoint_dir(sprintf("config-%02d-", config), c("small", "large")[bi], "-n"))
         studies[[length(studies) + 1]] <- st
       }
       message(sprintf("truth %s, %s, k = %d: %.0f s", tn, en, k, proc.time()[["elapsed"]] - t1))
@@ -147,3 +163,4 @@ for (tn in names(truths)) {
   }
 }
 save_study(complete = TRUE)
+if (!identical(ck_root, "none")) unlink(ck_root, recursive = TRUE)  # the stored study holds every task now

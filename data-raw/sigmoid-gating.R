@@ -11,6 +11,13 @@
 # the run completes. Environment: SG_RESUME=1 keeps the results already stored there and runs only
 # the missing tasks; SG_PLAN="1e5:4,3e5:2" runs only the given sizes with that many replicates
 # (replicates 1..r: the same seeds and data as in the full design).
+# Checkpoint: every task is also saved as it ends (by its worker) in a directory, SG_CHECKPOINT
+# (default: sigmoid-gating under tools::R_user_dir("lsmoe", "cache"), subdirectory checkpoints;
+# "none": no checkpoint), with lsmoe's rate_study() checkpoint helpers; a run stopped midway (a kill,
+# Ctrl-C, a worker's death) and started again with the same settings loads the finished tasks and
+# computes only the missing ones (each task sets its own seed, below, so the values are those of
+# an uninterrupted run). Other settings or code with the same directory stop with an error saying
+# so. The directory is deleted once the run completes.
 #
 # THE STORED RUN: one run of this script with its defaults (2 workers, CPU budget 60 worker
 # minutes, wall limit 30 minutes) on the engine of the commit that stores it, on a machine with
@@ -269,6 +276,15 @@ if (!is.null(results)) {
   key <- paste(cases$regime[tasks_run$case], cases$expert[tasks_run$case], tasks_run$n, tasks_run$rep)
   tasks_run <- tasks_run[!key %in% done, ]
 }
+ck_dir <- Sys.getenv("SG_CHECKPOINT", file.path(tools::R_user_dir("lsmoe", "cache"), "checkpoints", "sigmoid-gating"))
+if (identical(ck_dir, "none")) ck_dir <- NULL
+# everything a task's result depends on: the task table, truths, G-bars, the evaluation points,
+# the code of the task and its helpers, and lsmoe's options
+ck_key <- lsmoe:::checkpoint_key(list(tasks = tasks, cases = cases, truths = truths, truths_soft = truths_soft, gbars = gbars,
+                                      xs_eval = xs_eval, n_near = n_near, code = list(one, fit_both, near_starts, jit, null_proj,
+                                                                                      d3_min, unif, truth),
+                                      options = lsmoe:::task_options()))
+if (!is.null(ck_dir)) logf("checkpoint: %s", ck_dir)
 save_state <- function(partial) {
   cpu_workers <- sum(results$cpu[!duplicated(results[c("regime", "expert", "n", "rep")])])  # all stages
   out <- list(results = results, slopes = slope_table(results), fits = fits_store, tasks = tasks, truths = truths, truths_softmax = truths_soft,
@@ -287,7 +303,10 @@ save_state <- function(partial) {
   out
 }
 run_chunk <- function(ids) {
-  out <- future_lapply(ids, one, future.seed = TRUE)
+  # each task sets its own seed (one()), so future's streams do not matter (seeds = TRUE)
+  out <- lsmoe:::checkpoint_lapply(ids, one, seeds = TRUE, checkpoint = ck_dir, key = ck_key,
+                                   what = "data-raw/sigmoid-gating.R",
+                                   how = "Run the script again with the same arguments and environment")
   results <<- rbind(results, do.call(rbind, lapply(out, `[[`, "rows")))
   fits_store[as.character(ids)] <<- lapply(out, `[[`, "fits")
   st <- save_state(partial = TRUE)
@@ -318,6 +337,7 @@ for (b in if (nrow(big)) split(big$id, ceiling(big$rep / 2)) else list()) {
   per_task <- mean(cur$cpu) / 60
 }
 st <- save_state(partial = FALSE)
+if (!is.null(ck_dir)) unlink(ck_dir, recursive = TRUE)  # the stored file holds every task now
 print(st$slopes, digits = 3)
 cat(sprintf("wall time %.1f minutes, worker CPU %.1f minutes, main %.1f minutes (%d workers); load %s -> %s\n",
             st$wall_minutes, st$cpu_minutes_workers, st$cpu_minutes_main, workers, load_start, st$load_end))
