@@ -219,6 +219,10 @@ new_moe_cv <- function(res, tasks, ks, experts, foldid, gate, x, n, cl, seconds)
   n_failed <- rowSums(is.na(mse))
   m <- rowMeans(mse)
   se <- apply(mse, 1, stats::sd) / sqrt(nf)
+  if (any(is.nan(c(m, se)) | is.infinite(c(m, se)))) {
+    lsmoe_abort("The held-out errors overflow: the response is too large (rescale it).",
+                class = c("lsmoe_error_nonfinite", "lsmoe_error_input"), arg = "data")
+  }
   table <- data.frame(k = grid$k, expert = nm[grid$e], df = df, mse = m, se = se, n_failed = as.integer(n_failed),
                       stringsAsFactors = FALSE)
   ok <- n_failed == 0
@@ -242,7 +246,8 @@ new_moe_cv <- function(res, tasks, ks, experts, foldid, gate, x, n, cl, seconds)
 }
 
 #' @rdname moe_cv
-#' @param x A `moe_cv` object (for the methods).
+#' @param x A `moe_cv` object (for the methods); for `plot()`, further arguments (`...`) go to
+#'   [graphics::plot()].
 #' @param digits Significant digits to print, a whole number between 1 and 22.
 #' @export
 print.moe_cv <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
@@ -262,9 +267,11 @@ print.moe_cv <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
 }
 
 #' @rdname moe_cv
-#' @param main,xlab,ylab Title and axis labels.
 #' @export
-plot.moe_cv <- function(x, main = "Cross-validation", xlab = "number of experts k", ylab = "held-out MSE", ...) {
+plot.moe_cv <- function(x, ...) {
+  main <- "Cross-validation"
+  xlab <- "number of experts k"
+  ylab <- "held-out MSE"
   tab <- x$table
   nm <- names(x$experts)
   cols <- grDevices::hcl.colors(max(length(nm), 2), "Dark 3")[seq_along(nm)]

@@ -81,7 +81,8 @@
 #' @param refit Logical, default `TRUE`: refit each level by least squares (see Refitting).
 #' @param weight Mass of an atom: `"gate"` (default, mean gate value over the data) or
 #'   `"intercept"` (the theory's weight from \eqn{\beta_0}{beta0}); see Mass of an atom.
-#' @param omega \eqn{\omega_n}{omega_n} of the DIC: `NULL` (default, \eqn{\log n}{log n}) or a positive number.
+#' @param omega \eqn{\omega_n}{omega_n} of the DIC: `NULL` (default, \eqn{\log n}{log n}) or a positive number, at
+#'   most 1e6.
 #' @param control [lse_control()] of the refits; default `NULL`: the fit's own control (for a
 #'   measure, `lse_control()`), with warnings off. Its box bounds the refits.
 #' @param criterion For [select_k()]: `NULL` (default: the dendrogram's own, `"bic"`), `"bic"`,
@@ -153,9 +154,11 @@ moe_dendrogram <- function(object, x = NULL, y = NULL, weights = NULL, refit = T
     lsmoe_abort("`refit = TRUE` needs the response `y`: give `y`, or use refit = FALSE for the tree only.", arg = "y")
   }
   n <- length(dat$rows)
-  if (!is.null(omega)) omega <- check_number(omega, "omega", min = 0, strict_min = TRUE)
+  if (!is.null(omega)) omega <- check_number(omega, "omega", min = 0, max = 1e6, strict_min = TRUE)
   if (is.null(omega)) omega <- log(n)
   tree <- merge_atoms(G, dat, refit, weight)
+  check_finite_result(tree$rss[!is.na(tree$rss)], "The residual sum of squares of a level", "y",
+                      hint = "the response or the parameters are too large (rescale them)")
   K <- G$k
   crit <- dendrogram_criteria(tree, dat, omega)
   labels <- paste0("expert", seq_len(K))
@@ -191,8 +194,12 @@ dendrogram_data <- function(object, x, y, weights, control) {
   if (ncol(x) != G$d) {
     lsmoe_abort(sprintf("`x` must have d = %d column(s), like the mixing measure, not %d.", G$d, ncol(x)), arg = "x")
   }
-  if (!is.null(y)) y <- check_y(y, nrow(x))
+  if (!is.null(y)) {
+    y <- check_y(y, nrow(x))
+    if (!is.finite(sum(y^2))) lsmoe_abort("`y` is too large: its sum of squares overflows; rescale it.", arg = "y")
+  }
   w <- check_weights(weights, nrow(x))
+  if (!is.null(w) && !is.null(y)) check_weights_scale(w, y)
   control <- as_control(control)
   control$warn <- FALSE
   rows <- if (is.null(w)) seq_len(nrow(x)) else which(w > 0)
@@ -251,6 +258,10 @@ closest_pair <- function(theta, mass) {
     for (j in (i + 1):m) {
       s <- mass[i] + mass[j]
       h <- if (s > 0) mass[i] * mass[j] / s * sum((theta[i, ] - theta[j, ])^2) else 0
+      if (!is.finite(h)) {
+        lsmoe_abort("The distances between the atoms overflow: their parameters are too large (rescale the inputs).",
+                    class = c("lsmoe_error_nonfinite", "lsmoe_error_input"), arg = "object")
+      }
       if (h < best[1]) best <- c(h, i, j)
     }
   }
@@ -374,9 +385,14 @@ dendrogram_criteria <- function(tree, dat, omega) {
   hk <- function(k) if (k >= 2) tree$height[K - k + 1] else NA_real_  # merge from k to k - 1
   h <- vapply(ks, hk, numeric(1))
   rss <- tree$rss[ks]
+  if (any(rss == 0, na.rm = TRUE)) {
+    lsmoe_warn("A level fits the data exactly (RSS 0): its Gaussian log-likelihood is infinite, its BIC and DIC are NA.",
+               class = "lsmoe_warning_nonfinite")
+  }
+  rl <- ifelse(rss == 0, NA_real_, rss)
   lw <- if (is.null(dat$w)) 0 else sum(log(dat$w[dat$rows]))
-  loglik_total <- 0.5 * (lw - n * (log(2 * pi) + 1 - log(n) + log(rss)))  # as logLik() of a fit
-  loglik <- -0.5 * (log(2 * pi * rss / n) + 1)
+  loglik_total <- 0.5 * (lw - n * (log(2 * pi) + 1 - log(n) + log(rl)))  # as logLik() of a fit
+  loglik <- -0.5 * (log(2 * pi * rl / n) + 1)
   df <- vapply(ks, function(k) n_free_params(k, G$d, G$q, G$gate), integer(1))
   bic <- -2 * loglik_total + (df + 1) * log(n)
   dic <- -(ifelse(is.na(h), 0, h) + omega * loglik)
@@ -400,6 +416,9 @@ select_k <- function(object, criterion = NULL) {
   if (is.null(criterion)) criterion <- object$criterion
   criterion <- match_choice(criterion, c("bic", "dic", "jump"), "criterion")
   k <- unname(object$selected[criterion])
+  if (!is.numeric(k) || length(k) != 1 || !is.na(k) && !(k %in% seq_along(object$levels))) {
+    lsmoe_abort("`object` is not a valid moe_dendrogram: its `selected` must hold levels of the tree.", arg = "object")
+  }
   if (is.na(k)) {
     lsmoe_abort(sprintf("The criterion \"%s\" is not available for this dendrogram (%s).", criterion,
                         if (criterion == "jump") "it needs at least 3 atoms" else "it was built without the response `y`"),
@@ -439,11 +458,12 @@ print.moe_dendrogram <- function(x, digits = max(3L, getOption("digits") - 3L), 
 
 #' @rdname moe_dendrogram
 #' @param which For `plot()`: 1, the tree (with the cut at the selected k when it is available),
-#'   2, the criteria (BIC and DIC, each scaled to \[0, 1\]) against k; default 1.
-#' @param main,ylab Title and y-axis label of the tree.
+#'   2, the criteria (BIC and DIC, each scaled to \[0, 1\]) against k; default 1. Further
+#'   arguments (`...`) go to the plotting function of the tree.
 #' @export
-plot.moe_dendrogram <- function(x, which = 1, main = "Dendrogram of mixing measures",
-                                ylab = "height (running maximum of merge heights)", ...) {
+plot.moe_dendrogram <- function(x, which = 1, ...) {
+  main <- "Dendrogram of mixing measures"
+  ylab <- "height (running maximum of merge heights)"
   if (!is.numeric(which) || length(which) < 1 || !all(which %in% 1:2)) {
     lsmoe_abort(sprintf("`which` must hold 1 (tree) and/or 2 (criteria), not %s.", describe(which)), arg = "which")
   }

@@ -168,17 +168,25 @@ test_that("invalid arguments are classed errors naming the argument", {
   expect_identical(e$arg, "weight")
   e <- expect_error(moe_dendrogram(G, x = x_id(), refit = NA), class = "lsmoe_error_input")
   expect_identical(e$arg, "refit")
-  for (om in list(0, -1, "a", c(1, 2), Inf)) {
+  for (om in list(0, -1, "a", c(1, 2), Inf, 1e7)) {
     e <- expect_error(moe_dendrogram(G, x = x_id(), refit = FALSE, omega = om), class = "lsmoe_error_input")
     expect_identical(e$arg, "omega")
   }
+  e <- expect_error(moe_dendrogram(G, x = x_id(), y = rep(1e200, 100), refit = FALSE), class = "lsmoe_error_input")
+  expect_identical(e$arg, "y")
+  Gbig <- mixing_measure(c(0, 0), c(1e200, -1e200), rbind(c(1e200, 0), c(-1e200, 0)), expert = expert_linear())
+  e <- expect_error(moe_dendrogram(Gbig, x = x_id(), refit = FALSE, weight = "intercept"), class = "lsmoe_error_nonfinite")
+  expect_identical(e$arg, "object")
   e <- expect_error(moe_dendrogram(G, x = x_id(), refit = FALSE, control = "fast"), class = "lsmoe_error_input")
   expect_identical(e$arg, "control")
   e <- expect_error(moe_dendrogram(G, x = x_id(), refit = FALSE, foo = 1), class = "lsmoe_error_input")
   expect_identical(e$arg, "...")
   e <- expect_error(select_k(fit_small()), class = "lsmoe_error_input")
   expect_identical(e$arg, "object")
-  d <- moe_dendrogram(G, x = x_id(), y = rep(0.5, 100))
+  # a constant response that sigmoid experts fit exactly: the criteria of the exact levels are NA
+  expect_warning(d <- moe_dendrogram(G, x = x_id(), y = rep(0.5, 100)), class = "lsmoe_warning_nonfinite")
+  expect_true(any(d$table$rss == 0))
+  expect_true(all(is.na(d$table$bic[d$table$rss == 0])))
   e <- expect_error(select_k(d, "aic"), class = "lsmoe_error_input")
   expect_identical(e$arg, "criterion")
   e <- expect_error(as_mixing_measure(d, k = 5), class = "lsmoe_error_input")
