@@ -105,7 +105,8 @@
 #'   (`NA` without data; `"jump"` is `NA` for K = 2); `criterion`: `"bic"`;
 #' * `k` (K), `nobs`, `omega`, `weight`, `refit`.
 #'
-#' `select_k()` returns the chosen k (an integer). `as_mixing_measure()` returns a level.
+#' `select_k()` returns the chosen k (an integer). `as_mixing_measure()` returns a level. `tidy()`
+#' returns `table` with a logical column `selected` (the level of the default criterion).
 #'
 #' Errors of class `lsmoe_error_input` (naming the argument): an object that is neither a fit nor
 #' a measure, fewer than 2 atoms, inputs of the wrong shape or not finite, a measure without `x`,
@@ -434,6 +435,14 @@ as_mixing_measure.moe_dendrogram <- function(x, k = select_k(x), ...) {
   check_dots_empty(...)
   k <- check_count(k, "k", min = 1, max = length(x$levels))
   x$levels[[k]]
+}
+
+#' @rdname moe_dendrogram
+#' @export
+tidy.moe_dendrogram <- function(x, ...) {
+  tab <- x$table
+  tab$selected <- tab$k == x$selected[[x$criterion]] & !is.na(x$selected[[x$criterion]])
+  tab
 }
 
 #' @rdname moe_dendrogram
