@@ -89,6 +89,9 @@ FIX <- local({
   fit_fz <- moe_lse(y ~ x + z, data = d, k = 2, expert = "sigmoid", control = ctrl)
   vls <- voronoi_loss_sigmoid(Gs3, Gs)
   gbar <- suppressWarnings(gbar_measure(Gs, k = 3, n = 500, control = lse_control(n_starts = 2, warn = FALSE)))
+  dend <- moe_dendrogram(fit)
+  dend3 <- moe_dendrogram(G3, x = x, y = y, refit = FALSE)
+  cv <- moe_cv(x, y, k = 1:2, expert = list("sigmoid", "linear"), folds = 2, control = ctrl)
   environment()
 })
 '
@@ -223,7 +226,7 @@ fixture_fields <- function(FIX) {
     out
   }
   objs <- c("G", "G3", "Gd2", "fit", "fit_f", "fit2", "summ", "study", "synthetic", "ident", "vc", "vl", "ctrl", "expert",
-            "gate", "Gs", "Gs3", "fit_s", "vls", "gbar")
+            "gate", "Gs", "Gs3", "fit_s", "vls", "gbar", "dend", "dend3", "cv")
   stats::setNames(lapply(objs, function(o) paths(FIX[[o]])), objs)
 }
 
@@ -524,6 +527,48 @@ FUZZ_TABLE <- list(
                  use_ggplot = c("NA", "\"yes\"", "c(TRUE, FALSE)", "1", "NULL", "logical(0)"),
                  axis = c("\"n_eff\"", "\"neff\"", "NA", "c(\"n\", \"n_eff\")")),
     edit = list(x = "study")
+  ),
+  moe_dendrogram = list(
+    fun = "moe_dendrogram",
+    base = function() pick(list(
+      list(object = pick(c("FIX$fit", "FIX$fit_s", "FIX$fit2", "FIX$fit_f")), refit = pick(c("TRUE", "FALSE")),
+           control = pick(c("NULL", "FIX$ctrl"))),
+      list(object = "FIX$G3", x = "FIX$x", y = pick(c("FIX$y", "NULL")), refit = "FALSE",
+           weight = pick(c("\"gate\"", "\"intercept\""))),
+      list(object = "FIX$Gs3", x = "FIX$x", y = "FIX$ys", refit = "TRUE", control = "FIX$ctrl"))),
+    pools = list(object = c(P$measure_bad, "FIX$Gd2", "FIX$Glin"), x = P$x_bad, y = P$y_bad, weights = P$weights,
+                 refit = c("NA", "\"yes\"", "c(TRUE, FALSE)", "1"),
+                 weight = c("\"mass\"", "NA", "c(\"gate\", \"intercept\")", "1"),
+                 omega = c("0", "-1", "Inf", "NA", "1e308", "1e6", "1e-320", "\"a\"", "c(1, 2)", "NULL"),
+                 control = c(P$ctrl_ok, P$ctrl_bad)),
+    edit = list(object = c("fit", "G3", "fit_s"), control = "ctrl")
+  ),
+  select_k = list(
+    fun = "select_k", base = function() list(object = pick(c("FIX$dend", "FIX$dend3")),
+                                             criterion = pick(c("NULL", "\"bic\"", "\"dic\"", "\"jump\""))),
+    pools = list(object = c("FIX$fit", "FIX$cv", "fz_reclass(FIX$fit, \"moe_dendrogram\")"),
+                 criterion = c("\"aic\"", "NA", "c(\"bic\", \"dic\")", "1")),
+    edit = list(object = "dend")
+  ),
+  as_mixing_measure_moe_dendrogram = list(
+    fun = "as_mixing_measure", method = "as_mixing_measure.moe_dendrogram",
+    base = function() list(x = pick(c("FIX$dend", "FIX$dend3")), k = pick(c("1", "2"))),
+    pools = list(k = c(P$count_bad, "3", "4")), edit = list(x = "dend")
+  ),
+  moe_cv = list(
+    fun = "moe_cv",
+    base = function() pick(list(
+      list(formula = "FIX$x", data = "FIX$y", k = pick(c("1", "1:2")), expert = pick(c(P$expert_ok[1:4], "list(\"linear\", \"constant\")")),
+           folds = pick(c("2", "3")), control = "FIX$ctrl"),
+      list(formula = pick(c("y ~ x", "y ~ x + z")), data = "FIX$d", k = "1:2", expert = "\"linear\"", folds = "2",
+           control = "FIX$ctrl", gate = pick(c("gate_softmax()", "gate_sigmoid()"))))),
+    pools = list(formula = c(P$x_bad, "y ~ nope", "~ x", "y ~ g"), data = c(P$y_bad, "FIX$d[1:3, ]", "NULL"),
+                 k = c(P$count_bad, "c(1, 1)", "c(1, NA)", "1:3"), expert = c(P$expert_bad, "list()", "list(\"linear\", \"linear\")"),
+                 folds = c(P$count_bad, "60", "61"), foldid = c("rep(1:2, 30)", "rep(1, 60)", "rep(1:3, 20)", "rep(c(1, 3), 30)", "1:2",
+                                                               "c(rep(1:2, 29), NA, 1)", "rep(1.5, 60)", "\"a\""),
+                 control = P$ctrl_bad, gate = c(P$gate_ok, P$gate_bad), weights = P$weights,
+                 subset = c("x > 0.5", "1:10", "1:3", "\"a\"", "c(TRUE, NA)"), na.action = c("na.omit", "na.fail", "1", "na.exclude")),
+    edit = list(control = "ctrl", expert = "expert", gate = "gate")
   ),
   print_identifiability_check = list(
     fun = "print", method = "print.identifiability_check", base = function() list(x = pick(c("FIX$ident", "FIX$ident_lin"))),
