@@ -28,7 +28,7 @@ search_perturb <- function(prob, res) {
     r0 <- res$start_rss
     for (i in order(r0)) {
       if (length(from) >= ctl$perturb_chains) break
-      if (is.finite(r0[i]) && all(abs(r0[i] / r0[from] - 1) > rss_distinct)) from <- c(from, i)
+      if (is.finite(r0[i]) && all(abs(r0[i] - r0[from]) > rss_distinct * pmax(r0[i], r0[from]))) from <- c(from, i)
     }
   }
   overall <- NULL

@@ -179,3 +179,15 @@ test_that("a one-parameter model (k = 1, constant expert) goes through the whole
   fit2 <- moe_lse_fit(x, y, k = 1, expert = expert_constant(), control = lse_control(n_starts = 1, max_iter = 2, warn = FALSE))
   expect_equal(fit2$rss, fit$rss, tolerance = 1e-8)
 })
+
+test_that("chains are chosen without dividing by an RSS of zero (fuzz finding, seed 12)", {
+  # a response of about 1e-300: every start's RSS underflows to 0, and the chains' distinctness
+  # test 0 / 0 stopped the fit with an unclassed "missing value where TRUE/FALSE needed"
+  set.seed(1)
+  x <- matrix(runif(60), 60, 1)
+  y <- sin(3 * x[, 1]) * 1e-300
+  f <- moe_lse_fit(x, y, k = 2, expert = expert_constant(), gate = gate_sigmoid())
+  expect_identical(f$rss, 0)
+  expect_true(f$converged)
+  expect_true(all(is.finite(fitted(f))))
+})
