@@ -26,6 +26,10 @@
 #'   `NA`, and the other entries are those of the identified part (the Jacobian columns of the
 #'   others are first projected off the unidentified ones, so their variances are not understated).
 #'
+#' `summary()` marks both kinds in its table (`[b]`, `[u]`) and says what each bound means (see
+#' [moe_lse-methods]). `predict(interval = )` works on the free identified parameters by the delta
+#' method, and falls back to the parametric bootstrap below when none is left.
+#'
 #' `confint()` with `method = "wald"` gives \eqn{\hat\theta \pm t_{n-p, 1-\alpha/2}\, se}{theta_hat +- t_(n-p, 1-alpha/2) se},
 #' with the quantile of Student's t on the residual degrees of freedom, as [stats::confint.lm()] and
 #' the p-values of `summary()` (with many residual degrees of freedom, the normal quantile). With
@@ -93,6 +97,89 @@ NULL
 theta_on_bound <- function(object) {
   if (!is.null(object$bound_flags)) return(object$bound_flags)
   on_bound_flags(object$theta, theta_bounds(object$k, object$d, object$expert, object$control, gate_name(object$gate)))
+}
+
+# What an estimate on a bound means, for summary()'s footnote: a data frame with one row per
+# flagged free parameter: `parameter` (as in coef()), `group` (the box it reached: "gate",
+# "expert" or "output"), `control` (the lse_control() argument of that box) and `meaning`.
+# An output weight c of an output-weighted expert on a bound is on one of two very different ends:
+# with reciprocal output weights (uses_reciprocal()) the box holds c_min <= c <= bound_output on the
+# standardised scale (c divided by the response's root mean square, fit_scales(); that scale comes
+# from the fitted values and residuals, which every fit keeps), and c at bound_output is the linear
+# limit (c -> Inf, a, b -> 0 with c a, c b finite), c at c_min an expert that vanishes.
+bound_meanings <- function(object, flags = theta_on_bound(object)) {
+  tt <- theta_terms(object)
+  nm <- paste0(tt$component, ":", tt$term)
+  k <- object$k
+  d <- object$d
+  gate <- gate_name(object$gate)
+  groups <- c(rep("gate", length(theta_layout(k, d, 1L, object$gate)$gating)), rep(expert_bound_groups(object$expert, d), k))
+  idx <- which(flags)
+  out <- data.frame(parameter = nm[idx], group = groups[idx], control = sprintf("bound_%s", groups[idx]),
+                    meaning = character(length(idx)), stringsAsFactors = FALSE)
+  if (!length(idx)) return(out)
+  ow <- isTRUE(object$expert$output_weight)
+  ctl <- object$control
+  sy <- 1
+  if (ow && isTRUE(ctl$standardize)) {
+    y <- as.vector(object$fitted.values + object$residuals)
+    if (!is.null(object$weights)) y <- y[object$weights > 0]
+    sy <- sqrt(mean(y^2))
+    if (!is.finite(sy) || sy <= 0) sy <- 1
+  }
+  recip <- uses_reciprocal(object$expert, ctl)
+  xin <- function(term) sub("^(beta1|a)\\.", "", term)
+  for (r in seq_along(idx)) {
+    i <- idx[r]
+    term <- tt$term[i]
+    v <- object$theta[i]
+    out$meaning[r] <- if (groups[i] == "gate") {
+      if (startsWith(term, "beta1.")) {
+        sprintf("gating slope at +-bound_gate: the gate is (nearly) a hard switch in `%s`; the estimate bounds its steepness from below", xin(term))
+      } else {
+        "gating intercept at +-bound_gate: with a steep gating slope, where the switch sits; alone, the expert's gate is (nearly) 0 or 1 over the data"
+      }
+    } else if (groups[i] == "expert") {
+      if (startsWith(term, "a.")) {
+        sprintf("slope inside the nonlinearity at +-bound_expert: the expert is (nearly) a step in `%s`", xin(term))
+      } else {
+        "offset inside the nonlinearity at +-bound_expert: with a steep slope, where the step sits; alone, the expert is saturated (nearly constant)"
+      }
+    } else if (ow && term == "c") {
+      small <- recip && abs(v) / sy < sqrt(ctl$bound_output * reciprocal_c_min(1, ctl$bound_output))
+      lin <- if (small) NA else output_weight_linear(object, tt$component[i])
+      if (small) {
+        "output weight at its lower limit c_min (1e-4 of the response's scale): the expert (nearly) vanishes"
+      } else if (isTRUE(lin)) {
+        paste0("output weight at bound_output with a'x + b near 0 over the data: the linear limit c -> Inf, a, b -> 0 ",
+               "with c a and c b finite; the expert is effectively the linear function c (a'x + b)")
+      } else if (isFALSE(lin)) {
+        paste0("output weight at bound_output with a'x + b not near 0: the expert's values go far beyond the ",
+               "response's where its gate is small (gate and output weight trade off)")
+      } else {
+        paste0("output weight at bound_output: with a, b -> 0 the linear limit c -> Inf (c a, c b finite; the expert ",
+               "effectively linear), otherwise a large expert offset by a small gate")
+      }
+    } else {
+      "response-scale expert parameter at +-bound_output: as steep or as far as the box allows, usually an expert that serves few rows"
+    }
+  }
+  out
+}
+
+# Whether the output-weighted expert of `component` is effectively linear over the training rows
+# of positive weight: for tanh, |a'x + b| <= 0.2 (tanh(z) is within 1.3% of z); for sigmoid, a'x
+# spans at most 0.4 (the sigmoid within about 1% of its tangent). NA for other families or a fit
+# without its data.
+output_weight_linear <- function(object, component) {
+  if (!fit_has_data(object) || !object$expert$name %in% c("tanh", "sigmoid")) return(NA)
+  eta <- object$coefficients$eta[component, ]
+  d <- object$d
+  x <- object$x
+  if (!is.null(object$weights)) x <- x[object$weights > 0, , drop = FALSE]
+  z <- drop(x %*% eta[seq_len(d)]) + eta[d + 1]
+  if (!length(z) || !all(is.finite(z))) return(NA)
+  if (object$expert$name == "tanh") max(abs(z)) <= 0.2 else diff(range(z)) <= 0.4
 }
 
 # Pseudo-inverse of a symmetric positive semi-definite matrix.
@@ -251,6 +338,41 @@ prediction_se <- function(object, info, X) {
   if (!is.null(info$proj)) Gc <- Gc - G[, info$S, drop = FALSE] %*% info$proj
   Vcc <- info$V[C, C, drop = FALSE]
   sqrt(pmax(rowSums((Gc %*% Vcc) * Gc), 0))
+}
+
+# Standard errors of f-hat at the rows of X when no free parameter is identified and off the
+# bounds (lse_inference()'s C is empty), so that the delta method, which holds the others fixed,
+# would give 0: the standard deviation over `nboot` parametric-bootstrap refits (boot_refits(), the
+# machinery of confint(method = "boot")) of f at X. A fit without its data (model = FALSE) cannot
+# be refitted: its standard errors are NA, so confidence intervals are NA and prediction intervals
+# rest on the residual standard deviation alone. Either way a warning of class
+# lsmoe_warning_inference says which.
+prediction_fallback <- function(object, X, fit, nboot, seed) {
+  if (!fit_has_data(object)) {
+    lsmoe_warn(paste0("No free parameter is identified and off the bounds, and the fit (model = FALSE) has no data ",
+                      "to bootstrap: confidence intervals and standard errors of predictions are NA, and prediction ",
+                      "intervals use the residual standard deviation alone (they ignore the estimate's uncertainty)."),
+               class = "lsmoe_warning_inference")
+    return(structure(rep(NA_real_, nrow(X)), sigma_only = TRUE))
+  }
+  nboot <- check_count(nboot, "nboot", min = 10)
+  if (is.null(seed)) seed <- sample.int(.Machine$integer.max, 1L)
+  seed <- check_count(seed, "seed", min = 0)
+  th <- boot_refits(object, nboot, seed)
+  ok <- which(stats::complete.cases(t(th)))
+  if (length(ok) < 10) {
+    lsmoe_warn(sprintf(paste0("No free parameter is identified and off the bounds, and only %d of %d bootstrap refits ",
+                              "succeeded: standard errors of predictions are NA, prediction intervals use the residual ",
+                              "standard deviation alone."), length(ok), nboot), class = "lsmoe_warning_inference")
+    return(structure(rep(NA_real_, nrow(X)), sigma_only = TRUE))
+  }
+  Fb <- vapply(ok, function(b) cpp_fitted(X, th[, b], object$expert, object$k, object$control$threads,
+                                           gate_name(object$gate), use_simd()), numeric(nrow(X)))
+  Fb <- matrix(Fb, nrow = nrow(X))
+  lsmoe_warn(sprintf(paste0("No free parameter is identified and off the bounds: standard errors of predictions are ",
+                            "the standard deviations over %d parametric-bootstrap refits (in place of the delta method)."),
+                     length(ok)), class = "lsmoe_warning_inference")
+  apply(Fb, 1, stats::sd)
 }
 
 #' @rdname moe_lse-inference
