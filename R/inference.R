@@ -217,6 +217,8 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, l
     Jw <- J * sw
     rw <- object$residuals[keep] * sw
   }
+  D <- centring_map(object)
+  Jw <- Jw %*% D  # the Jacobian in the parameters of the centred inputs (centring_map())
   n <- sum(keep)
   p <- length(object$theta)
   nm <- theta_names(object)
@@ -237,13 +239,63 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, l
     sing[C] <- TRUE
     C <- integer(0)
   }
-  V <- matrix(NA_real_, p, p, dimnames = list(nm, nm))
-  if (length(C)) V[C, C] <- cv$V
-  if (warn) warn_inference(nm, bound, sing)
+  out <- user_vcov(cv, D, C, S, bound, sing, nm)
+  if (warn) warn_inference(nm, bound, out$sing)
   # leverages of the rows of positive weight: the diagonal of the Gauss-Newton hat matrix
   # W^(1/2) J_C (J_C' W J_C)^(-1) J_C' W^(1/2) of the free, identified parameters
   lev <- if (leverage && length(C)) rowSums((Jc %*% cv$Minv) * Jc) else if (leverage) numeric(n) else NULL
-  list(V = V, C = C, S = S, bound = bound, sing = sing, proj = proj, type = type, leverage = lev, keep = keep)
+  list(V = out$V, Vc = out$Vc, D = D, C = C, S = S, bound = bound, sing = out$sing, proj = proj, type = type,
+       leverage = lev, keep = keep)
+}
+
+# The map D from the parameters of the centred inputs to the fit's (user-scale) parameters,
+# theta = D theta_c (p x p, linear): theta_c are the parameters of the same model in the inputs
+# (x - m) / h, with m the midpoint and h the half-width of each input's range over the rows of
+# positive weight (fit_x_range(), which fits without their data keep). lse_inference() flags
+# unidentified directions and inverts J'WJ in theta_c: an input whose mean is far from 0 against
+# its spread (stretchratio of tonedata, Temp of airquality) makes the Jacobian columns of a gating
+# or expert slope and its intercept nearly collinear in theta, and its variance inflation factor
+# large, although both are well determined (data-raw/inference-realdata.R: 7 of the 160 bench fits
+# had VIFs of 1e8 to 1e9 in theta and below 5e7 in theta_c). Estimates on a bound are the same
+# parameters in both (the core flags them on the standardised scale, itself centred).
+centring_map <- function(object) {
+  rng <- fit_x_range(object)
+  mid <- (rng[1, ] + rng[2, ]) / 2
+  half <- (rng[2, ] - rng[1, ]) / 2
+  bad <- !is.finite(mid) | !is.finite(half) | half <= 0
+  mid[bad] <- 0
+  half[bad] <- 1
+  sc <- list(mx = unname(mid), sx = unname(half), my = 0, sy = 1)
+  k <- object$k
+  d <- object$d
+  p <- length(object$theta)
+  q <- as.integer(round((p - length(theta_layout(k, d, 1L, object$gate)$gating)) / k))
+  lin <- function(th) {
+    u <- unpack_theta(th, k, d, q, object$gate)
+    v <- transform_params(u, sc, object$expert)
+    pack_theta(v$beta0, v$beta1, v$eta, object$gate)
+  }
+  vapply(seq_len(p), function(j) lin(replace(numeric(p), j, 1)), numeric(p))
+}
+
+# The covariance of theta (user scale) from that of the identified free parameters C of theta_c
+# (covariance_block()'s cv): V = D_C V_CC D_C'. A parameter of theta that depends on an
+# unidentified one of theta_c (D[i, S] != 0) is unidentified too; rows and columns of those and of
+# estimates on a bound are NA. Returns V, the p x p Vc of theta_c (NA outside C) and `sing` in theta.
+user_vcov <- function(cv, D, C, S, bound, sing, nm) {
+  p <- length(bound)
+  Vc <- matrix(NA_real_, p, p)
+  if (length(C)) Vc[C, C] <- cv$V
+  sing_u <- sing | (if (length(S)) rowSums(abs(D[, S, drop = FALSE])) > 0 else FALSE)
+  sing_u <- sing_u & !bound
+  V <- matrix(NA_real_, p, p, dimnames = list(nm, nm))
+  if (length(C)) {
+    Dc <- D[, C, drop = FALSE]
+    Vu <- Dc %*% cv$V %*% t(Dc)
+    ok <- which(!bound & !sing_u)
+    V[ok, ok] <- Vu[ok, ok]
+  }
+  list(V = V, Vc = Vc, sing = sing_u)
 }
 
 # lse_inference() of a fit without its data (moe_lse(model = FALSE)), from the cross-products of
@@ -254,8 +306,9 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, l
 lse_inference_crossprods <- function(object, type, tol, warn) {
   cp <- object$crossprods
   if (is.null(cp)) need_data("Standard errors (vcov(), summary(), confint(), predict(se.fit = TRUE))")
-  A <- cp$JtWJ
-  B <- cp$meat
+  D <- centring_map(object)
+  A <- crossprod(D, cp$JtWJ %*% D)  # in the parameters of the centred inputs, as lse_inference()
+  B <- crossprod(D, cp$meat %*% D)
   p <- length(object$theta)
   nm <- theta_names(object)
   bound <- theta_on_bound(object)
@@ -278,10 +331,10 @@ lse_inference_crossprods <- function(object, type, tol, warn) {
     sing[C] <- TRUE
     C <- integer(0)
   }
-  V <- matrix(NA_real_, p, p, dimnames = list(nm, nm))
-  if (length(C)) V[C, C] <- cv$V
-  if (warn) warn_inference(nm, bound, sing)
-  list(V = V, C = C, S = S, bound = bound, sing = sing, proj = proj, type = type, leverage = NULL, keep = NULL)
+  out <- user_vcov(cv, D, C, S, bound, sing, nm)
+  if (warn) warn_inference(nm, bound, out$sing)
+  list(V = out$V, Vc = out$Vc, D = D, C = C, S = S, bound = bound, sing = out$sing, proj = proj, type = type,
+       leverage = NULL, keep = NULL)
 }
 
 # The unidentified parameters (logical, length p): among the free ones (indices `free`, whose
@@ -334,9 +387,10 @@ prediction_se <- function(object, info, X) {
   G <- cpp_residuals(X, numeric(nrow(X)), object$theta, object$expert, object$k, gate_name(object$gate))$jacobian
   C <- info$C
   if (!length(C)) return(rep(NA_real_, nrow(X)))
+  G <- G %*% info$D  # the gradient in the parameters of the centred inputs (centring_map())
   Gc <- G[, C, drop = FALSE]
   if (!is.null(info$proj)) Gc <- Gc - G[, info$S, drop = FALSE] %*% info$proj
-  Vcc <- info$V[C, C, drop = FALSE]
+  Vcc <- info$Vc[C, C, drop = FALSE]
   sqrt(pmax(rowSums((Gc %*% Vcc) * Gc), 0))
 }
 

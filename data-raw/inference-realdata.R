@@ -10,7 +10,8 @@
 # with LSMOE_INFER_REFIT=0 against another version of the inference code.
 #
 # Per fit: p (free parameters), bound (on a bound of the box), unidentified (variance inflation
-# factor above 1 / tol in J'WJ of the free parameters, tol = 1e-8, or M not positive definite),
+# factor above 1 / tol in J'WJ of the free parameters of the centred inputs, tol = 1e-8, or M not
+# positive definite),
 # se_all (every free parameter not on a bound has a finite standard error), the largest VIF
 # among the free parameters and the parameters above 1e8, the fallback predict() took (if any),
 # and pi_all (predict(interval = "prediction") finite on every training row), ci_all likewise for
@@ -58,8 +59,11 @@ if (refit) {
 
 # The variance inflation factors of the free parameters in J'WJ scaled to unit diagonal (as
 # lsmoe:::flag_unidentified() computes them).
-free_vif <- function(fit, free) {
+# centred = TRUE: in the parameters of the centred inputs (lsmoe:::centring_map()), as
+# lse_inference() computes them since issue 27; FALSE: in the user-scale parameters (before).
+free_vif <- function(fit, free, centred = TRUE) {
   J <- lsmoe:::cpp_residuals(fit$x, fit$y, fit$theta, fit$expert, fit$k, lsmoe:::gate_name(fit$gate))$jacobian
+  if (centred) J <- J %*% lsmoe:::centring_map(fit)
   A <- crossprod(J[, free, drop = FALSE])
   s <- sqrt(diag(A))
   B <- A / outer(s, s)
@@ -72,13 +76,14 @@ rows <- lapply(fits, function(r) {
   f <- r$fit
   if (inherits(f, "error")) {
     return(data.frame(data = r$data, k = r$k, expert = r$expert, seed = r$seed, p = NA, n = NA, bound = NA,
-                      unidentified = NA, se_all = FALSE, max_vif = NA, high_vif = "", fallback = "error",
+                      unidentified = NA, se_all = FALSE, max_vif = NA, max_vif_user = NA, high_vif = "", fallback = "error",
                       ci_all = FALSE, pi_all = FALSE, stringsAsFactors = FALSE))
   }
   bound <- f$bound_flags
   se <- sqrt(diag(suppressWarnings(vcov(f))))
   free <- which(!bound)
   vif <- if (length(free)) free_vif(f, free) else numeric(0)
+  vif_user <- if (length(free)) free_vif(f, free, centred = FALSE) else numeric(0)
   fb <- ""
   pr <- withCallingHandlers(predict(f, interval = "prediction"),
                             warning = function(w) {
@@ -92,6 +97,7 @@ rows <- lapply(fits, function(r) {
              bound = sum(bound), unidentified = sum(!bound & !is.finite(se)),
              se_all = all(is.finite(se[!bound])),
              max_vif = if (length(vif)) max(vif) else NA_real_,
+             max_vif_user = if (length(vif_user)) max(vif_user) else NA_real_,
              high_vif = paste(names(vif)[vif > 1e8], collapse = " "),
              fallback = fb,
              ci_all = all(is.finite(ci[, c("lwr", "upr")])), pi_all = all(is.finite(pr[, c("lwr", "upr")])),
@@ -111,7 +117,7 @@ per <- do.call(rbind, lapply(split(res, factor(key, levels = unique(key))), func
   data.frame(data = g$data[1], k = g$k[1], expert = g$expert[1], p = g$p[1], n = g$n[1],
              se_all = sum(g$se_all), pi_all = sum(g$pi_all),
              bound = paste(range(g$bound), collapse = "-"), unidentified = paste(range(g$unidentified), collapse = "-"),
-             max_vif = signif(max(g$max_vif, na.rm = TRUE), 3), fallback = sum(nzchar(g$fallback)),
+             max_vif = signif(max(g$max_vif, na.rm = TRUE), 3), max_vif_user = signif(max(g$max_vif_user, na.rm = TRUE), 3), fallback = sum(nzchar(g$fallback)),
              stringsAsFactors = FALSE)
 }))
 rownames(per) <- NULL
@@ -121,5 +127,8 @@ if (nrow(bad)) {
   cat("\nFits without every standard error: the free parameters' largest VIF, those above 1e8\n")
   print(bad[, c("data", "k", "expert", "seed", "p", "bound", "unidentified", "max_vif", "high_vif")], row.names = FALSE)
 }
-cat("\nLargest VIF of the free parameters over all fits (quantiles):\n")
-print(signif(stats::quantile(res$max_vif, c(0, 0.5, 0.9, 0.95, 1), na.rm = TRUE), 3))
+cat("\nLargest VIF of the free parameters per fit, quantiles over the fits (centred inputs, as the rule; user-scale parameters):\n")
+print(signif(rbind(centred = stats::quantile(res$max_vif, c(0, 0.5, 0.9, 0.95, 1), na.rm = TRUE),
+                   user = stats::quantile(res$max_vif_user, c(0, 0.5, 0.9, 0.95, 1), na.rm = TRUE)), 3))
+cat(sprintf("Fits whose largest centred VIF lies in (1e6, 1e8] (kept) and in (1e8, 1e10] (flagged): %d, %d\n",
+            sum(res$max_vif > 1e6 & res$max_vif <= 1e8, na.rm = TRUE), sum(res$max_vif > 1e8 & res$max_vif <= 1e10, na.rm = TRUE)))
