@@ -25,6 +25,11 @@
 #'   \eqn{J^\top W J}{J'WJ} (scaled to unit diagonal) exceeds `1 / tol`; their rows and columns are
 #'   `NA`, and the other entries are those of the identified part (the Jacobian columns of the
 #'   others are first projected off the unidentified ones, so their variances are not understated).
+#'   The factors are computed, and \eqn{J^\top W J}{J'WJ} inverted, in the parameters of the centred inputs
+#'   (each input shifted by the midpoint of its range and divided by its half-width, then mapped
+#'   back exactly), so that an input whose mean is far from 0 does not make a slope and its
+#'   intercept look collinear; a parameter that depends on an unidentified one of those (an
+#'   intercept, through an unidentified slope) is `NA` too.
 #'
 #' `summary()` marks both kinds in its table (`[b]`, `[u]`) and says what each bound means (see
 #' [moe_lse-methods]). `predict(interval = )` works on the free identified parameters by the delta

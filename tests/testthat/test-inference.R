@@ -364,3 +364,34 @@ test_that("predict() gives finite intervals with many estimates on a bound, and 
   cm <- suppressWarnings(predict(fm, nd, interval = "confidence"))
   expect_true(all(is.na(cm[, c("lwr", "upr")])))
 })
+
+test_that("an input far from 0 does not make slopes and intercepts unidentified (VIFs of centred inputs)", {
+  set.seed(4)
+  x <- runif(400)
+  y <- ifelse(x < 0.5, 1 + 2 * x, 3 - 2 * x) + rnorm(400, sd = 0.1)
+  st <- list(beta0 = c(-10, 0), beta1 = matrix(c(20, 0), 2, 1), eta = rbind(c(-2, 3), c(2, 1)))
+  f0 <- moe_lse(y ~ x, data = data.frame(x = x, y = y), k = 2, expert = "linear", start = st,
+                control = lse_control(n_starts = 1, warn = FALSE))
+  # the same data with the input shifted by 1e4: in the user's parameters the Jacobian columns of
+  # each slope and its intercept are collinear to 1e-9 (VIF about 1e9 > 1 / tol)
+  st1 <- st
+  st1$beta0 <- st$beta0 - 1e4 * st$beta1[, 1]
+  st1$eta[, 2] <- st$eta[, 2] - 1e4 * st$eta[, 1]
+  f1 <- moe_lse(y ~ x, data = data.frame(x = x + 1e4, y = y), k = 2, expert = "linear", start = st1,
+                control = lse_control(n_starts = 1, warn = FALSE))
+  expect_equal(f1$rss, f0$rss, tolerance = 1e-6)
+  expect_silent(V1 <- vcov(f1))
+  expect_true(all(is.finite(V1)))
+  slopes <- c("expert1:beta1.x", "expert1:a.x", "expert2:a.x")
+  expect_equal(sqrt(diag(V1))[slopes], sqrt(diag(vcov(f0)))[slopes], tolerance = 1e-4)
+  # the intercept at x = 0 is 1e4 away from the data: its standard error is the slope's times about 1e4
+  expect_equal(unname(sqrt(V1["expert1:a.x", "expert1:a.x"]) * 1e4 / sqrt(V1["expert1:b", "expert1:b"])), 1, tolerance = 1e-3)
+  # and the standard errors of predictions are those of the unshifted fit
+  nd <- data.frame(x = c(0.2, 0.5, 0.8))
+  expect_equal(predict(f1, nd + 1e4, se.fit = TRUE)$se.fit, predict(f0, nd, se.fit = TRUE)$se.fit, tolerance = 1e-4,
+               ignore_attr = TRUE)
+  # the same with the fit's cross-products (model = FALSE), kept in the user's parameters: they
+  # lose about cond(J'WJ) (1e9 here) times the rounding, so agree to 1e-4 only
+  f2 <- update(f1, model = FALSE)
+  expect_equal(vcov(f2), V1, tolerance = 1e-4)
+})
