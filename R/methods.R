@@ -292,7 +292,8 @@ print_bound_notes <- function(x) {
     cat(sprintf("    The box: lse_control(%s) (on the standardised scale; Inf removes a bound).\n",
                 paste0(c("bound_gate", "bound_expert", "bound_output"), " =", collapse = ", ")))
     cat(sprintf(paste0("    Refit with a wider %s to see whether the box holds them: an estimate that follows the bound out\n",
-                       "    describes a limit (a hard switch, a linear expert), not a point.\n"),
+                       "    describes a limit (a hard switch, a linear expert), not a point, and the others' intervals,\n",
+                       "    which hold it at the bound, can be biased when the data want it further out.\n"),
                 paste0("`", ctl, "`", collapse = " or ")))
   }
   un <- x$unidentified
