@@ -32,14 +32,16 @@
 #'   intercept, through an unidentified slope) is `NA` too.
 #'
 #' `summary()` marks both kinds in its table (`[b]`, `[u]`) and says what each bound means (see
-#' [moe_lse-methods]). Holding an estimate at its bound is exact when the bound is where the
-#' data put it (an output weight in its linear limit: in a Monte Carlo study, `data-raw/coverage-bounds.R`,
-#' the Wald intervals of the other parameters covered at 0.93 to 0.99, those of f(x) at 0.90 to
-#' 0.99, in the replicates with it on the bound), but biased when the truth lies beyond the box: a gate with a truth slope six times
-#' `bound_gate`'s held the experts' intervals to 0.78 to 0.88, and refitted with
-#' `lse_control(bound_gate = 1000)` (the slope then estimated) to 0.93 to 0.97. Refit with a wider box to
-#' tell the two apart. `predict(interval = )` works on the free identified parameters by the delta
-#' method, and falls back to the parametric bootstrap below when none is left.
+#' [moe_lse-methods]). Holding an estimate at its bound works when the bound is where the data
+#' put it, and biases the others when the truth lies beyond the box. In a Monte Carlo study
+#' (`data-raw/coverage-bounds.R`, nominal 0.95): with an output weight in its linear limit, the
+#' Wald intervals of the other parameters covered at 0.93 to 0.99 and those of f(x) at 0.90 to
+#' 0.99 in the replicates with it on the bound; with a gate whose truth slope is 3.5 times the
+#' largest `bound_gate` allows, the experts' intervals covered at 0.78 to 0.88, and at 0.93 to
+#' 0.97 when refitted with `lse_control(bound_gate = 1000)` (the slope then estimated). Refit with
+#' a wider box to tell the two apart. `predict(interval = )` works on the free identified
+#' parameters by the delta method, and falls back to the parametric bootstrap below when none is
+#' left.
 #'
 #' `confint()` with `method = "wald"` gives \eqn{\hat\theta \pm t_{n-p, 1-\alpha/2}\, se}{theta_hat +- t_(n-p, 1-alpha/2) se},
 #' with the quantile of Student's t on the residual degrees of freedom, as [stats::confint.lm()] and
