@@ -15,7 +15,8 @@
 # se_all (every free parameter not on a bound has a finite standard error), the largest VIF
 # among the free parameters and the parameters above 1e8, the fallback predict() took (if any),
 # and pi_all (predict(interval = "prediction") finite on every training row), ci_all likewise for
-# "confidence". Prints the shares and writes nothing else. A script, not a test: it asserts nothing.
+# "confidence". Prints the shares (kept in data-raw/inference-realdata.txt). A script, not a test: it
+# asserts nothing.
 
 suppressPackageStartupMessages(library(lsmoe))
 fits_file <- Sys.getenv("LSMOE_INFER_FITS", file.path(tempdir(), "lsmoe-inference-realdata-fits.rds"))
