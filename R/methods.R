@@ -287,20 +287,25 @@ print_bound_notes <- function(x) {
   if (is.data.frame(b) && nrow(b)) {
     cat("---\n[b] On a bound of the box (treated as fixed: no standard error; the others' are conditional on it):\n")
     w <- max(nchar(b$parameter))
-    cat(paste0("  ", formatC(b$parameter, width = -w), "  ", b$meaning, "\n"), sep = "")
+    width <- max(40L, getOption("width", 80L) - w - 4L)
+    for (i in seq_len(nrow(b))) {
+      txt <- strwrap(b$meaning[i], width = width)
+      cat(paste0("  ", formatC(c(b$parameter[i], rep("", length(txt) - 1L)), width = -w), "  ", txt, "\n"), sep = "")
+    }
     ctl <- unique(b$control)
-    cat(sprintf("    The box: lse_control(%s) (on the standardised scale; Inf removes a bound).\n",
-                paste0(c("bound_gate", "bound_expert", "bound_output"), " =", collapse = ", ")))
-    cat(sprintf(paste0("    Refit with a wider %s to see whether the box holds them: an estimate that follows the bound out\n",
-                       "    describes a limit (a hard switch, a linear expert), not a point, and the others' intervals,\n",
-                       "    which hold it at the bound, can be biased when the data want it further out.\n"),
-                paste0("`", ctl, "`", collapse = " or ")))
+    cat("    The box: lse_control(bound_gate =, bound_expert =, bound_output =)\n")
+    note <- sprintf(paste("(on the standardised scale; Inf removes a bound). Refit with a wider %s to see whether the box",
+                          "holds them: an estimate that follows the bound out describes a limit (a hard switch, a linear",
+                          "expert), not a point, and the others' intervals, which hold it at the bound, can be biased when",
+                          "the data want it further out."), paste0("`", ctl, "`", collapse = " or "))
+    cat(paste0(strwrap(note, width = max(40L, getOption("width", 80L) - 1L), indent = 4L, exdent = 4L), "\n"), sep = "")
   }
   un <- x$unidentified
   if (length(un) && any(un)) {
     if (!(is.data.frame(b) && nrow(b))) cat("---\n")
-    cat(sprintf("[u] Nearly unidentified (variance inflation in J'WJ above 1 / tol), no standard error: %s\n",
-                paste(names(un)[un], collapse = ", ")))
+    txt <- sprintf("[u] Nearly unidentified (variance inflation in J'WJ above 1 / tol), no standard error: %s",
+                   paste(names(un)[un], collapse = ", "))
+    cat(paste0(strwrap(txt, width = max(40L, getOption("width", 80L) - 1L), exdent = 4L), "\n"), sep = "")
   }
   invisible()
 }

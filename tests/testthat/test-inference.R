@@ -297,7 +297,10 @@ test_that("summary() marks estimates on a bound [b], as fit$bound_flags, and say
   }
   expect_true(any(grepl("[b] On a bound of the box (treated as fixed", out, fixed = TRUE)))
   expect_true(any(grepl("lse_control(bound_gate =, bound_expert =, bound_output =)", out, fixed = TRUE)))
-  expect_true(any(grepl("expert1:c .*linear limit", out)))
+  # the meanings are wrapped to the console's width, the parameter on the first line
+  expect_match(paste(out, collapse = " "), "expert1:c +output weight at bound_output .*linear limit")
+  foot <- seq(grep("[b] On a bound", out, fixed = TRUE) + 1, grep("^Residual standard error", out) - 2)
+  expect_true(all(nchar(out[foot]) <= getOption("width")))
   # print() names them too
   expect_true(any(grepl("estimate(s) on a bound: expert1:c", capture.output(print(fit)), fixed = TRUE)))
 })
