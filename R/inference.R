@@ -231,7 +231,7 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, l
     rw <- object$residuals[keep] * sw
   }
   D <- centring_map(object)
-  Jw <- Jw %*% D  # the Jacobian in the parameters of the centred inputs (centring_map())
+  Jw <- times_map(Jw, D)  # the Jacobian in the parameters of the centred inputs (centring_map())
   n <- sum(keep)
   p <- length(object$theta)
   nm <- theta_names(object)
@@ -289,6 +289,20 @@ centring_map <- function(object) {
     pack_theta(v$beta0, v$beta1, v$eta, object$gate)
   }
   vapply(seq_len(p), function(j) lin(replace(numeric(p), j, 1)), numeric(p))
+}
+
+# J %*% D for an n x p J and the p x p map D of centring_map(), in O(n p): D is diagonal but for
+# the intercepts' dependence on the slopes (a few entries per component), so the product is a
+# column scaling plus one axpy per off-diagonal entry, not the n p^2 of a dense product.
+times_map <- function(J, D) {
+  out <- J * rep(diag(D), each = nrow(J))
+  nz <- which(D != 0 & row(D) != col(D), arr.ind = TRUE)
+  for (r in seq_len(nrow(nz))) {
+    i <- nz[r, 1]
+    j <- nz[r, 2]
+    out[, j] <- out[, j] + J[, i] * D[i, j]
+  }
+  out
 }
 
 # The covariance of theta (user scale) from that of the identified free parameters C of theta_c
@@ -400,7 +414,7 @@ prediction_se <- function(object, info, X) {
   G <- cpp_residuals(X, numeric(nrow(X)), object$theta, object$expert, object$k, gate_name(object$gate))$jacobian
   C <- info$C
   if (!length(C)) return(rep(NA_real_, nrow(X)))
-  G <- G %*% info$D  # the gradient in the parameters of the centred inputs (centring_map())
+  G <- times_map(G, info$D)  # the gradient in the parameters of the centred inputs (centring_map())
   Gc <- G[, C, drop = FALSE]
   if (!is.null(info$proj)) Gc <- Gc - G[, info$S, drop = FALSE] %*% info$proj
   Vcc <- info$Vc[C, C, drop = FALSE]
