@@ -25,6 +25,23 @@
 #'   \eqn{J^\top W J}{J'WJ} (scaled to unit diagonal) exceeds `1 / tol`; their rows and columns are
 #'   `NA`, and the other entries are those of the identified part (the Jacobian columns of the
 #'   others are first projected off the unidentified ones, so their variances are not understated).
+#'   The factors are computed, and \eqn{J^\top W J}{J'WJ} inverted, in the parameters of the centred inputs
+#'   (each input shifted by the midpoint of its range and divided by its half-width, then mapped
+#'   back exactly), so that an input whose mean is far from 0 does not make a slope and its
+#'   intercept look collinear; a parameter that depends on an unidentified one of those (an
+#'   intercept, through an unidentified slope) is `NA` too.
+#'
+#' `summary()` marks both kinds in its table (`[b]`, `[u]`) and says what each bound means (see
+#' [moe_lse-methods]). Holding an estimate at its bound works when the bound is where the data
+#' put it, and biases the others when the truth lies beyond the box. In a Monte Carlo study
+#' (`data-raw/coverage-bounds.R`, nominal 0.95): with an output weight in its linear limit, the
+#' Wald intervals of the other parameters covered at 0.93 to 0.99 and those of f(x) at 0.90 to
+#' 0.99 in the replicates with it on the bound; with a gate whose truth slope is 3.5 times the
+#' largest `bound_gate` allows, the experts' intervals covered at 0.78 to 0.88, and at 0.93 to
+#' 0.97 when refitted with `lse_control(bound_gate = 1000)` (the slope then estimated). Refit with
+#' a wider box to tell the two apart. `predict(interval = )` works on the free identified
+#' parameters by the delta method, and falls back to the parametric bootstrap below when none is
+#' left.
 #'
 #' `confint()` with `method = "wald"` gives \eqn{\hat\theta \pm t_{n-p, 1-\alpha/2}\, se}{theta_hat +- t_(n-p, 1-alpha/2) se},
 #' with the quantile of Student's t on the residual degrees of freedom, as [stats::confint.lm()] and
@@ -95,6 +112,89 @@ theta_on_bound <- function(object) {
   on_bound_flags(object$theta, theta_bounds(object$k, object$d, object$expert, object$control, gate_name(object$gate)))
 }
 
+# What an estimate on a bound means, for summary()'s footnote: a data frame with one row per
+# flagged free parameter: `parameter` (as in coef()), `group` (the box it reached: "gate",
+# "expert" or "output"), `control` (the lse_control() argument of that box) and `meaning`.
+# An output weight c of an output-weighted expert on a bound is on one of two very different ends:
+# with reciprocal output weights (uses_reciprocal()) the box holds c_min <= c <= bound_output on the
+# standardised scale (c divided by the response's root mean square, fit_scales(); that scale comes
+# from the fitted values and residuals, which every fit keeps), and c at bound_output is the linear
+# limit (c -> Inf, a, b -> 0 with c a, c b finite), c at c_min an expert that vanishes.
+bound_meanings <- function(object, flags = theta_on_bound(object)) {
+  tt <- theta_terms(object)
+  nm <- paste0(tt$component, ":", tt$term)
+  k <- object$k
+  d <- object$d
+  gate <- gate_name(object$gate)
+  groups <- c(rep("gate", length(theta_layout(k, d, 1L, object$gate)$gating)), rep(expert_bound_groups(object$expert, d), k))
+  idx <- which(flags)
+  out <- data.frame(parameter = nm[idx], group = groups[idx], control = sprintf("bound_%s", groups[idx]),
+                    meaning = character(length(idx)), stringsAsFactors = FALSE)
+  if (!length(idx)) return(out)
+  ow <- isTRUE(object$expert$output_weight)
+  ctl <- object$control
+  sy <- 1
+  if (ow && isTRUE(ctl$standardize)) {
+    y <- as.vector(object$fitted.values + object$residuals)
+    if (!is.null(object$weights)) y <- y[object$weights > 0]
+    sy <- sqrt(mean(y^2))
+    if (!is.finite(sy) || sy <= 0) sy <- 1
+  }
+  recip <- uses_reciprocal(object$expert, ctl)
+  xin <- function(term) sub("^(beta1|a)\\.", "", term)
+  for (r in seq_along(idx)) {
+    i <- idx[r]
+    term <- tt$term[i]
+    v <- object$theta[i]
+    out$meaning[r] <- if (groups[i] == "gate") {
+      if (startsWith(term, "beta1.")) {
+        sprintf("gating slope at +-bound_gate: the gate is (nearly) a hard switch in `%s`; the estimate bounds its steepness from below", xin(term))
+      } else {
+        "gating intercept at +-bound_gate: with a steep gating slope, where the switch sits; alone, the expert's gate is (nearly) 0 or 1 over the data"
+      }
+    } else if (groups[i] == "expert") {
+      if (startsWith(term, "a.")) {
+        sprintf("slope inside the nonlinearity at +-bound_expert: the expert is (nearly) a step in `%s`", xin(term))
+      } else {
+        "offset inside the nonlinearity at +-bound_expert: with a steep slope, where the step sits; alone, the expert is saturated (nearly constant)"
+      }
+    } else if (ow && term == "c") {
+      small <- recip && abs(v) / sy < sqrt(ctl$bound_output * reciprocal_c_min(1, ctl$bound_output))
+      lin <- if (small) NA else output_weight_linear(object, tt$component[i])
+      if (small) {
+        "output weight at its lower limit c_min (1e-4 of the response's scale): the expert (nearly) vanishes"
+      } else if (isTRUE(lin)) {
+        paste0("output weight at bound_output with a'x + b near 0 over the data: the linear limit c -> Inf, a, b -> 0 ",
+               "with c a and c b finite; the expert is effectively the linear function c (a'x + b)")
+      } else if (isFALSE(lin)) {
+        paste0("output weight at bound_output with a'x + b not near 0: the expert's values go far beyond the ",
+               "response's where its gate is small (gate and output weight trade off)")
+      } else {
+        paste0("output weight at bound_output: with a, b -> 0 the linear limit c -> Inf (c a, c b finite; the expert ",
+               "effectively linear), otherwise a large expert offset by a small gate")
+      }
+    } else {
+      "response-scale expert parameter at +-bound_output: as steep or as far as the box allows, usually an expert that serves few rows"
+    }
+  }
+  out
+}
+
+# Whether the output-weighted expert of `component` is effectively linear over the training rows
+# of positive weight: for tanh, |a'x + b| <= 0.2 (tanh(z) is within 1.3% of z); for sigmoid, a'x
+# spans at most 0.4 (the sigmoid within about 1% of its tangent). NA for other families or a fit
+# without its data.
+output_weight_linear <- function(object, component) {
+  if (!fit_has_data(object) || !object$expert$name %in% c("tanh", "sigmoid")) return(NA)
+  eta <- object$coefficients$eta[component, ]
+  d <- object$d
+  x <- object$x
+  if (!is.null(object$weights)) x <- x[object$weights > 0, , drop = FALSE]
+  z <- drop(x %*% eta[seq_len(d)]) + eta[d + 1]
+  if (!length(z) || !all(is.finite(z))) return(NA)
+  if (object$expert$name == "tanh") max(abs(z)) <= 0.2 else diff(range(z)) <= 0.4
+}
+
 # Pseudo-inverse of a symmetric positive semi-definite matrix.
 pinv_sym <- function(A, rtol = 1e-10) {
   if (length(A) == 0) return(A)
@@ -130,6 +230,8 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, l
     Jw <- J * sw
     rw <- object$residuals[keep] * sw
   }
+  D <- centring_map(object)
+  Jw <- times_map(Jw, D)  # the Jacobian in the parameters of the centred inputs (centring_map())
   n <- sum(keep)
   p <- length(object$theta)
   nm <- theta_names(object)
@@ -150,13 +252,77 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, l
     sing[C] <- TRUE
     C <- integer(0)
   }
-  V <- matrix(NA_real_, p, p, dimnames = list(nm, nm))
-  if (length(C)) V[C, C] <- cv$V
-  if (warn) warn_inference(nm, bound, sing)
+  out <- user_vcov(cv, D, C, S, bound, sing, nm)
+  if (warn) warn_inference(nm, bound, out$sing)
   # leverages of the rows of positive weight: the diagonal of the Gauss-Newton hat matrix
   # W^(1/2) J_C (J_C' W J_C)^(-1) J_C' W^(1/2) of the free, identified parameters
   lev <- if (leverage && length(C)) rowSums((Jc %*% cv$Minv) * Jc) else if (leverage) numeric(n) else NULL
-  list(V = V, C = C, S = S, bound = bound, sing = sing, proj = proj, type = type, leverage = lev, keep = keep)
+  list(V = out$V, Vc = out$Vc, D = D, C = C, S = S, bound = bound, sing = out$sing, proj = proj, type = type,
+       leverage = lev, keep = keep)
+}
+
+# The map D from the parameters of the centred inputs to the fit's (user-scale) parameters,
+# theta = D theta_c (p x p, linear): theta_c are the parameters of the same model in the inputs
+# (x - m) / h, with m the midpoint and h the half-width of each input's range over the rows of
+# positive weight (fit_x_range(), which fits without their data keep). lse_inference() flags
+# unidentified directions and inverts J'WJ in theta_c: an input whose mean is far from 0 against
+# its spread (stretchratio of tonedata, Temp of airquality) makes the Jacobian columns of a gating
+# or expert slope and its intercept nearly collinear in theta, and its variance inflation factor
+# large, although both are well determined (data-raw/inference-realdata.R: 7 of the 160 bench fits
+# had VIFs of 1e8 to 1e9 in theta and below 5e7 in theta_c). Estimates on a bound are the same
+# parameters in both (the core flags them on the standardised scale, itself centred).
+centring_map <- function(object) {
+  rng <- fit_x_range(object)
+  mid <- (rng[1, ] + rng[2, ]) / 2
+  half <- (rng[2, ] - rng[1, ]) / 2
+  bad <- !is.finite(mid) | !is.finite(half) | half <= 0
+  mid[bad] <- 0
+  half[bad] <- 1
+  sc <- list(mx = unname(mid), sx = unname(half), my = 0, sy = 1)
+  k <- object$k
+  d <- object$d
+  p <- length(object$theta)
+  q <- as.integer(round((p - length(theta_layout(k, d, 1L, object$gate)$gating)) / k))
+  lin <- function(th) {
+    u <- unpack_theta(th, k, d, q, object$gate)
+    v <- transform_params(u, sc, object$expert)
+    pack_theta(v$beta0, v$beta1, v$eta, object$gate)
+  }
+  vapply(seq_len(p), function(j) lin(replace(numeric(p), j, 1)), numeric(p))
+}
+
+# J %*% D for an n x p J and the p x p map D of centring_map(), in O(n p): D is diagonal but for
+# the intercepts' dependence on the slopes (a few entries per component), so the product is a
+# column scaling plus one axpy per off-diagonal entry, not the n p^2 of a dense product.
+times_map <- function(J, D) {
+  out <- J * rep(diag(D), each = nrow(J))
+  nz <- which(D != 0 & row(D) != col(D), arr.ind = TRUE)
+  for (r in seq_len(nrow(nz))) {
+    i <- nz[r, 1]
+    j <- nz[r, 2]
+    out[, j] <- out[, j] + J[, i] * D[i, j]
+  }
+  out
+}
+
+# The covariance of theta (user scale) from that of the identified free parameters C of theta_c
+# (covariance_block()'s cv): V = D_C V_CC D_C'. A parameter of theta that depends on an
+# unidentified one of theta_c (D[i, S] != 0) is unidentified too; rows and columns of those and of
+# estimates on a bound are NA. Returns V, the p x p Vc of theta_c (NA outside C) and `sing` in theta.
+user_vcov <- function(cv, D, C, S, bound, sing, nm) {
+  p <- length(bound)
+  Vc <- matrix(NA_real_, p, p)
+  if (length(C)) Vc[C, C] <- cv$V
+  sing_u <- sing | (if (length(S)) rowSums(abs(D[, S, drop = FALSE])) > 0 else FALSE)
+  sing_u <- sing_u & !bound
+  V <- matrix(NA_real_, p, p, dimnames = list(nm, nm))
+  if (length(C)) {
+    Dc <- D[, C, drop = FALSE]
+    Vu <- Dc %*% cv$V %*% t(Dc)
+    ok <- which(!bound & !sing_u)
+    V[ok, ok] <- Vu[ok, ok]
+  }
+  list(V = V, Vc = Vc, sing = sing_u)
 }
 
 # lse_inference() of a fit without its data (moe_lse(model = FALSE)), from the cross-products of
@@ -167,8 +333,9 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, l
 lse_inference_crossprods <- function(object, type, tol, warn) {
   cp <- object$crossprods
   if (is.null(cp)) need_data("Standard errors (vcov(), summary(), confint(), predict(se.fit = TRUE))")
-  A <- cp$JtWJ
-  B <- cp$meat
+  D <- centring_map(object)
+  A <- crossprod(D, cp$JtWJ %*% D)  # in the parameters of the centred inputs, as lse_inference()
+  B <- crossprod(D, cp$meat %*% D)
   p <- length(object$theta)
   nm <- theta_names(object)
   bound <- theta_on_bound(object)
@@ -191,10 +358,10 @@ lse_inference_crossprods <- function(object, type, tol, warn) {
     sing[C] <- TRUE
     C <- integer(0)
   }
-  V <- matrix(NA_real_, p, p, dimnames = list(nm, nm))
-  if (length(C)) V[C, C] <- cv$V
-  if (warn) warn_inference(nm, bound, sing)
-  list(V = V, C = C, S = S, bound = bound, sing = sing, proj = proj, type = type, leverage = NULL, keep = NULL)
+  out <- user_vcov(cv, D, C, S, bound, sing, nm)
+  if (warn) warn_inference(nm, bound, out$sing)
+  list(V = out$V, Vc = out$Vc, D = D, C = C, S = S, bound = bound, sing = out$sing, proj = proj, type = type,
+       leverage = NULL, keep = NULL)
 }
 
 # The unidentified parameters (logical, length p): among the free ones (indices `free`, whose
@@ -247,10 +414,46 @@ prediction_se <- function(object, info, X) {
   G <- cpp_residuals(X, numeric(nrow(X)), object$theta, object$expert, object$k, gate_name(object$gate))$jacobian
   C <- info$C
   if (!length(C)) return(rep(NA_real_, nrow(X)))
+  G <- times_map(G, info$D)  # the gradient in the parameters of the centred inputs (centring_map())
   Gc <- G[, C, drop = FALSE]
   if (!is.null(info$proj)) Gc <- Gc - G[, info$S, drop = FALSE] %*% info$proj
-  Vcc <- info$V[C, C, drop = FALSE]
+  Vcc <- info$Vc[C, C, drop = FALSE]
   sqrt(pmax(rowSums((Gc %*% Vcc) * Gc), 0))
+}
+
+# Standard errors of f-hat at the rows of X when no free parameter is identified and off the
+# bounds (lse_inference()'s C is empty), so that the delta method, which holds the others fixed,
+# would give 0: the standard deviation over `nboot` parametric-bootstrap refits (boot_refits(), the
+# machinery of confint(method = "boot")) of f at X. A fit without its data (model = FALSE) cannot
+# be refitted: its standard errors are NA, so confidence intervals are NA and prediction intervals
+# rest on the residual standard deviation alone. Either way a warning of class
+# lsmoe_warning_inference says which.
+prediction_fallback <- function(object, X, fit, nboot, seed) {
+  if (!fit_has_data(object)) {
+    lsmoe_warn(paste0("No free parameter is identified and off the bounds, and the fit (model = FALSE) has no data ",
+                      "to bootstrap: confidence intervals and standard errors of predictions are NA, and prediction ",
+                      "intervals use the residual standard deviation alone (they ignore the estimate's uncertainty)."),
+               class = "lsmoe_warning_inference")
+    return(structure(rep(NA_real_, nrow(X)), sigma_only = TRUE))
+  }
+  nboot <- check_count(nboot, "nboot", min = 10)
+  if (is.null(seed)) seed <- sample.int(.Machine$integer.max, 1L)
+  seed <- check_count(seed, "seed", min = 0)
+  th <- boot_refits(object, nboot, seed)
+  ok <- which(stats::complete.cases(t(th)))
+  if (length(ok) < 10) {
+    lsmoe_warn(sprintf(paste0("No free parameter is identified and off the bounds, and only %d of %d bootstrap refits ",
+                              "succeeded: standard errors of predictions are NA, prediction intervals use the residual ",
+                              "standard deviation alone."), length(ok), nboot), class = "lsmoe_warning_inference")
+    return(structure(rep(NA_real_, nrow(X)), sigma_only = TRUE))
+  }
+  Fb <- vapply(ok, function(b) cpp_fitted(X, th[, b], object$expert, object$k, object$control$threads,
+                                           gate_name(object$gate), use_simd()), numeric(nrow(X)))
+  Fb <- matrix(Fb, nrow = nrow(X))
+  lsmoe_warn(sprintf(paste0("No free parameter is identified and off the bounds: standard errors of predictions are ",
+                            "the standard deviations over %d parametric-bootstrap refits (in place of the delta method)."),
+                     length(ok)), class = "lsmoe_warning_inference")
+  apply(Fb, 1, stats::sd)
 }
 
 #' @rdname moe_lse-inference

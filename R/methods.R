@@ -16,7 +16,16 @@
 #' * `summary()` gives estimates, standard errors, t values and p-values from the t distribution
 #'   on `df.residual()` degrees of freedom, as [stats::nls()] does (with few residual degrees of
 #'   freedom the normal's are too small; see [moe_lse-inference] for when they are valid), \eqn{\hat\sigma}{sigma_hat}, R-squared, AIC and BIC, and
-#'   the optimiser's record.
+#'   the optimiser's record. Its printed table marks estimates on a bound of the box with `[b]` and
+#'   nearly unidentified ones with `[u]` (both without standard errors), and a footnote says what
+#'   each bound means: a gating slope at `bound_gate`, a gate that is (nearly) a hard switch; a slope
+#'   inside a nonlinearity at `bound_expert`, an expert that is (nearly) a step; an output weight
+#'   \eqn{c} at `bound_output` with \eqn{a^\top x + b}{a'x + b} near 0 over the data, the linear limit
+#'   \eqn{c \to \infty}{c -> Inf}, \eqn{a, b \to 0}{a, b -> 0} (the expert is effectively linear), or, with
+#'   \eqn{a^\top x + b}{a'x + b} not near 0, a large expert offset by a small gate; an output weight at its lower
+#'   limit, an expert that vanishes. The box is set by `lse_control(bound_gate =, bound_expert =,
+#'   bound_output =)`; refitting with a wider one shows whether an estimate follows the bound out
+#'   (a limit) or stays.
 #' * `fitted()` is \eqn{\hat f(X_i)}{f_hat(X_i)}; `residuals()` of `type` `"response"` (default) and
 #'   `"working"` are \eqn{Y_i - \hat f(X_i)}{Y_i - f_hat(X_i)}; `"pearson"` and `"deviance"` are
 #'   \eqn{\sqrt{w_i}(Y_i - \hat f(X_i))}{sqrt(w_i) (Y_i - f_hat(X_i))} (as for `lm`: with unit weights all four agree). With
@@ -42,7 +51,14 @@
 #'   of \eqn{\hat f(x)}{f_hat(x)} in the free parameters and V = `vcov(fit, type = vcov_type)`;
 #'   `"prediction"` adds \eqn{\hat\sigma^2}{sigma_hat^2} (for a new observation of unit weight); the limits are
 #'   `fit` plus or minus the quantile of Student's t on `df.residual()` degrees of freedom times
-#'   the standard error, as for `lm`. Errors of class
+#'   the standard error, as for `lm`. The delta method holds estimates on a bound fixed and
+#'   projects off nearly unidentified directions (see [moe_lse-inference]); when no free parameter
+#'   is left (every one on a bound or unidentified) it would give 0, so the standard errors are
+#'   instead the standard deviations of \eqn{\hat f(x)}{f_hat(x)} over `nboot` parametric-bootstrap refits (those of
+#'   `confint(method = "boot")`, seeded by `seed`), with a warning of class `lsmoe_warning_inference`;
+#'   a fit without its data (`model = FALSE`) cannot be refitted: its confidence limits are then `NA`
+#'   and its prediction limits use \eqn{\hat\sigma}{sigma_hat} alone, with the same warning. Intervals are `NA` only
+#'   without residual degrees of freedom (n <= p). Errors of class
 #'   `lsmoe_error_input` name a missing variable, a variable of the wrong type (a factor given
 #'   as numbers), new factor levels, non-finite values and an unknown `type`; a prediction that
 #'   overflows (inputs far outside the data) gives a warning of class `lsmoe_warning_nonfinite`.
@@ -85,14 +101,20 @@
 #' @param level Confidence level, default 0.95.
 #' @param vcov_type Covariance used by `se.fit` and `interval`: `"classical"` (default), `"HC0"`
 #'   or `"HC1"` (see [vcov.moe_lse()]).
+#' @param nboot,seed For `predict()` when no free parameter is identified and off the bounds: the
+#'   number of parametric-bootstrap refits (whole number >= 10, default 200) and their integer seed
+#'   (default `NULL`: drawn from R's generator, so `set.seed()` makes it reproducible); unused otherwise.
 #' @param which Integer vector, a subset of 1:4 (see Details).
 #' @param digits Significant digits to print.
 #' @param ... Unused (an error if given, where the method checks).
 #' @returns `print()` and `plot()` return `x` invisibly; `summary()` an object of class
 #'   `summary.moe_lse` (call, expert, k, d, nobs, df (p and n - p), rss, sigma, r_squared,
 #'   coefficients (a matrix: Estimate, Std. Error, t value, Pr(>|t|)), vcov_type, converged,
-#'   message, iterations, on_bound, starts, best_start, AIC, BIC, residuals (quantiles)); the
-#'   others as described above.
+#'   message, iterations, on_bound, starts, best_start, AIC, BIC, residuals (quantiles),
+#'   bound_flags and unidentified (logical, named as `coef()`), bounds (a data frame with
+#'   `parameter`, `group` (`"gate"`, `"expert"`, `"output"`), `control` (the [lse_control()]
+#'   argument of that box) and `meaning`, one row per estimate on a bound)); the others as
+#'   described above.
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating
 #' mixture of experts. ICML 2024, PMLR 235. \doi{10.48550/arXiv.2402.02952}
@@ -164,7 +186,11 @@ print.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
   cat(sprintf("%s after %d iterations%s (best of %s)\n",
               if (x$converged) "Converged" else "NOT converged", x$iterations,
               if (length(steps)) paste0(" and ", steps, collapse = "") else "", describe_starts(x$starts)))
-  if (x$on_bound > 0) cat(sprintf("%d estimate(s) on a bound\n", x$on_bound))
+  if (x$on_bound > 0) {
+    fl <- theta_on_bound(x)
+    cat(sprintf("%d estimate(s) on a bound%s (treated as fixed; see summary())\n", x$on_bound,
+                if (length(fl) == length(x$theta) && any(fl)) paste0(": ", paste(theta_names(x)[fl], collapse = ", ")) else ""))
+  }
   invisible(orig)
 }
 
@@ -186,7 +212,8 @@ summary.moe_lse <- function(object, vcov_type = c("classical", "HC0", "HC1"), ..
   w <- object$weights
   tss <- fit_tss(object)
   est <- coef(object)
-  se <- sqrt(diag(stats::vcov(object, type = vcov_type)))
+  info <- lse_inference(object, vcov_type)
+  se <- sqrt(diag(info$V))
   tval <- est / se
   tab <- cbind(Estimate = est, `Std. Error` = se, `t value` = tval, `Pr(>|t|)` = t_pvalue(tval, stats::df.residual(object)))
   rownames(tab) <- names(est)
@@ -200,7 +227,11 @@ summary.moe_lse <- function(object, vcov_type = c("classical", "HC0", "HC1"), ..
     best_start = object$best_start, AIC = stats::AIC(object), BIC = stats::BIC(object),
     # the Pearson residuals' quantiles, from the residuals without the n row names residuals() adds
     residuals = stats::quantile(if (is.null(w)) object$residuals else sqrt(w) * object$residuals, names = TRUE),
-    weighted = !is.null(w), na.action = object$na.action
+    weighted = !is.null(w), na.action = object$na.action,
+    # the estimates treated as fixed (on a bound) and those left without a standard error as
+    # nearly unidentified, named as coef(), and what each bound means (bound_meanings())
+    bound_flags = stats::setNames(info$bound, names(est)), unidentified = stats::setNames(info$sing, names(est)),
+    bounds = bound_meanings(object, info$bound)
   ), class = "summary.moe_lse")
 }
 
@@ -220,7 +251,14 @@ print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L),
   cat(sprintf("\nFree parameters (%s; %s standard errors):\n",
               if (gate_name(x$gate) == "softmax") "last gate anchored at 0" else "sigmoid gates, none anchored",
               if (x$vcov_type == "classical") "Gauss-Newton" else paste("sandwich", x$vcov_type)))
-  stats::printCoefmat(x$coefficients, digits = digits, has.Pvalue = TRUE, P.values = TRUE, na.print = "NA")
+  cf <- x$coefficients
+  bf <- x$bound_flags
+  un <- x$unidentified
+  if (length(bf) == nrow(cf) && length(un) == nrow(cf)) {
+    rownames(cf) <- paste0(rownames(cf), ifelse(bf, " [b]", ifelse(un, " [u]", "")))
+  }
+  stats::printCoefmat(cf, digits = digits, has.Pvalue = TRUE, P.values = TRUE, na.print = "NA")
+  print_bound_notes(x)
   cat(sprintf("\nResidual standard error: %s on %d degrees of freedom (RSS %s)\n",
               format(signif(x$sigma, digits)), x$df[2], format(signif(x$rss, digits))))
   if (length(x$na.action)) cat(sprintf("  (%d observation(s) deleted due to missingness)\n", length(x$na.action)))
@@ -240,6 +278,36 @@ print.summary.moe_lse <- function(x, digits = max(3L, getOption("digits") - 3L),
               if (length(rss) > 5) ", ..." else "", near, length(rss), starts_reaching_best(x$starts)))
   cat(sprintf("Estimates on a bound: %d\n", x$on_bound))
   invisible(orig)
+}
+
+# The footnotes of summary()'s coefficient table: estimates on a bound ([b]) with what each
+# bound means, and nearly unidentified ones ([u]).
+print_bound_notes <- function(x) {
+  b <- x$bounds
+  if (is.data.frame(b) && nrow(b)) {
+    cat("---\n[b] On a bound of the box (treated as fixed: no standard error; the others' are conditional on it):\n")
+    w <- max(nchar(b$parameter))
+    width <- max(40L, getOption("width", 80L) - w - 4L)
+    for (i in seq_len(nrow(b))) {
+      txt <- strwrap(b$meaning[i], width = width)
+      cat(paste0("  ", formatC(c(b$parameter[i], rep("", length(txt) - 1L)), width = -w), "  ", txt, "\n"), sep = "")
+    }
+    ctl <- unique(b$control)
+    cat("    The box: lse_control(bound_gate =, bound_expert =, bound_output =)\n")
+    note <- sprintf(paste("(on the standardised scale; Inf removes a bound). Refit with a wider %s to see whether the box",
+                          "holds them: an estimate that follows the bound out describes a limit (a hard switch, a linear",
+                          "expert), not a point, and the others' intervals, which hold it at the bound, can be biased when",
+                          "the data want it further out."), paste0("`", ctl, "`", collapse = " or "))
+    cat(paste0(strwrap(note, width = max(40L, getOption("width", 80L) - 1L), indent = 4L, exdent = 4L), "\n"), sep = "")
+  }
+  un <- x$unidentified
+  if (length(un) && any(un)) {
+    if (!(is.data.frame(b) && nrow(b))) cat("---\n")
+    txt <- sprintf("[u] Nearly unidentified (variance inflation in J'WJ above 1 / tol), no standard error: %s",
+                   paste(names(un)[un], collapse = ", "))
+    cat(paste0(strwrap(txt, width = max(40L, getOption("width", 80L) - 1L), exdent = 4L), "\n"), sep = "")
+  }
+  invisible()
 }
 
 #' @rdname moe_lse-methods
@@ -429,7 +497,7 @@ newdata_matrix <- function(object, newdata) {
 #' @export
 predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate", "experts"), se.fit = FALSE,
                             interval = c("none", "confidence", "prediction"), level = 0.95,
-                            vcov_type = c("classical", "HC0", "HC1"), ...) {
+                            vcov_type = c("classical", "HC0", "HC1"), nboot = 200, seed = NULL, ...) {
   check_dots_empty(...)
   object <- validate_fit(object)
   type <- match_choice(type, c("response", "gate", "experts"), "type")
@@ -471,7 +539,13 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
   if (!se.fit && interval == "none") return(pad(fit))
   info <- lse_inference(object, vcov_type)
   se <- if (length(fit)) prediction_se(object, info, X) else numeric(0)
-  if (any(!is.finite(se) & is.finite(fit))) {
+  if (!length(info$C) && length(fit) && stats::df.residual(object) > 0) {
+    # no free identified parameter: the delta method has nothing to work on (prediction_fallback())
+    se <- prediction_fallback(object, X, fit, nboot, seed)
+  }
+  sigma_only <- isTRUE(attr(se, "sigma_only"))
+  attr(se, "sigma_only") <- NULL
+  if (!sigma_only && any(!is.finite(se) & is.finite(fit))) {
     lsmoe_warn(sprintf(paste0("%d standard error(s) of finite predictions are not finite: `newdata` is far outside the ",
                               "inputs of the fit (largest |value| %.3g), where their variance overflows."),
                        sum(!is.finite(se) & is.finite(fit)), max(abs(X))), class = "lsmoe_warning_nonfinite")
@@ -479,7 +553,7 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
   s <- stats::sigma(object)
   if (interval != "none") {
     z <- t_quantile(level, stats::df.residual(object))
-    half <- z * if (interval == "confidence") se else sqrt(se^2 + s^2)
+    half <- z * if (interval == "confidence") se else if (sigma_only) rep(s, length(se)) else sqrt(se^2 + s^2)
     m <- cbind(fit = fit, lwr = fit - half, upr = fit + half)
     m <- pad(m)
     if (!se.fit) return(m)

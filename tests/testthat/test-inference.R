@@ -250,3 +250,151 @@ test_that("leverages of a nonlinear fit are the Gauss-Newton hat matrix's diagon
                tolerance = 1e-4)
   expect_error(hatvalues(structure(list(), class = "moe_lse")), class = "lsmoe_error_input")
 })
+
+# ---- Inference at the bounds (issue 27, item 2) ----------------------------------------------------
+
+# k = 2 output-weighted tanh experts whose first expert is the line 1 + 0.8 x (the limit c -> Inf)
+# and the second 3 tanh(2x - 0.5), gated by plogis(-6x); fitted from near the truth (as
+# data-raw/coverage-bounds.R), so that expert1:c ends on bound_output.
+fit_linear_limit <- function(n = 1000, seed = 1, ...) {
+  set.seed(seed)
+  x <- runif(n, -1, 1)
+  g <- plogis(-6 * x)
+  d <- data.frame(x = x, y = g * (1 + 0.8 * x) + (1 - g) * 3 * tanh(2 * x - 0.5) + rnorm(n, sd = 0.3))
+  st <- list(beta0 = c(0, 0), beta1 = matrix(c(-6, 0), 2, 1), eta = rbind(c(0.08, 0.1, 10), c(2, -0.5, 3)))
+  moe_lse(y ~ x, data = d, k = 2, expert = expert_tanh(output_weight = TRUE), start = st,
+          control = lse_control(n_starts = 1, warn = FALSE), ...)
+}
+
+# The messages of the warnings of class lsmoe_warning_inference that `expr` gives (any other warning
+# is an error of the test).
+inference_warnings <- function(expr) {
+  ws <- character(0)
+  withCallingHandlers(expr, lsmoe_warning_inference = function(w) {
+    ws <<- c(ws, conditionMessage(w))
+    invokeRestart("muffleWarning")
+  })
+  ws
+}
+
+test_that("summary() marks estimates on a bound [b], as fit$bound_flags, and says what each bound means", {
+  fit <- fit_linear_limit()
+  expect_true(fit$bound_flags[names(coef(fit)) == "expert1:c"])
+  expect_warning(s <- summary(fit), class = "lsmoe_warning_inference")
+  expect_identical(unname(s$bound_flags), fit$bound_flags)
+  expect_identical(names(s$bound_flags), names(coef(fit)))
+  expect_identical(s$bounds$parameter, names(coef(fit))[fit$bound_flags])
+  expect_true(all(is.na(s$coefficients[fit$bound_flags, "Std. Error"])))
+  expect_true(all(is.finite(s$coefficients[!fit$bound_flags, "Std. Error"])))
+  m <- s$bounds$meaning[s$bounds$parameter == "expert1:c"]
+  expect_match(m, "linear limit c -> Inf", fixed = TRUE)
+  expect_identical(s$bounds$control[s$bounds$parameter == "expert1:c"], "bound_output")
+  out <- capture.output(print(s))
+  # the rows of the table carry [b] exactly for the flagged estimates
+  for (p in names(coef(fit))) {
+    marked <- any(startsWith(trimws(out), paste(p, "[b]")))
+    expect_identical(marked, unname(s$bound_flags[p]), info = p)
+  }
+  expect_true(any(grepl("[b] On a bound of the box (treated as fixed", out, fixed = TRUE)))
+  expect_true(any(grepl("lse_control(bound_gate =, bound_expert =, bound_output =)", out, fixed = TRUE)))
+  # the meanings are wrapped to the console's width, the parameter on the first line
+  expect_match(paste(out, collapse = " "), "expert1:c +output weight at bound_output .*linear limit")
+  foot <- seq(grep("[b] On a bound", out, fixed = TRUE) + 1, grep("^Residual standard error", out) - 2)
+  expect_true(all(nchar(out[foot]) <= getOption("width")))
+  # print() names them too
+  expect_true(any(grepl("estimate(s) on a bound: expert1:c", capture.output(print(fit)), fixed = TRUE)))
+})
+
+test_that("the footnote's meaning follows the box an estimate reached: gate, nonlinearity, output weight", {
+  sim <- sim_sigmoid2(n = 2000, d = 1, noise_sd = 0.05, seed = 9)
+  set.seed(1)
+  fb <- moe_lse_fit(sim$x, sim$y, k = 2, expert = "sigmoid", control = lse_control(bound_gate = 1, bound_expert = 2, warn = FALSE))
+  expect_warning(s <- summary(fb), class = "lsmoe_warning_inference")
+  expect_identical(unname(s$bound_flags), fb$bound_flags)
+  b <- s$bounds
+  expect_identical(nrow(b), fb$on_bound)
+  expect_true(all(b$group[grepl("beta", b$parameter)] == "gate"))
+  expect_true(all(grepl("hard switch", b$meaning[grepl("beta1", b$parameter)])))
+  expect_true(all(grepl("step", b$meaning[grepl(":a\\.", b$parameter)])))
+  expect_true(all(b$control == paste0("bound_", b$group)))
+  # every flag, set by hand on the tanh fit: each parameter's box and meaning
+  fit <- fit_linear_limit()
+  all_flags <- rep(TRUE, length(coef(fit)))
+  m <- lsmoe:::bound_meanings(fit, all_flags)
+  expect_identical(m$parameter, names(coef(fit)))
+  expect_identical(m$group, c("gate", "gate", rep(c("expert", "expert", "output"), 2)))
+  expect_match(m$meaning[m$parameter == "expert1:beta1.x"], "hard switch in `x`")
+  expect_match(m$meaning[m$parameter == "expert2:a.x"], "step in `x`")
+  # expert 2 is far from linear over the data: its c at the bound is not the linear limit
+  expect_match(m$meaning[m$parameter == "expert2:c"], "gate and output weight trade off")
+  # a tiny output weight is the other end of the reciprocal box: an expert that vanishes
+  f0 <- fit
+  f0$theta[names(coef(fit)) == "expert2:c"] <- 1e-6
+  expect_match(lsmoe:::bound_meanings(f0, all_flags)$meaning[8], "vanishes")
+  # a summary without the new fields (saved by an older version) still prints
+  s2 <- suppressWarnings(summary(fit))
+  s2$bound_flags <- s2$unidentified <- s2$bounds <- NULL
+  expect_output(print(s2), "Free parameters")
+})
+
+test_that("predict() gives finite intervals with many estimates on a bound, and falls back without free ones", {
+  fit <- fit_linear_limit()
+  nd <- data.frame(x = c(-0.9, -0.3, 0, 0.4, 0.95))
+  pr <- suppressWarnings(predict(fit, nd, interval = "prediction"))
+  expect_true(all(is.finite(pr)))
+  ci <- suppressWarnings(predict(fit, nd, interval = "confidence"))
+  expect_true(all(is.finite(ci)) && all(ci[, "upr"] > ci[, "lwr"]))
+  # every parameter held by hand on a bound: the delta method would give 0, so the standard errors
+  # are those of parametric-bootstrap refits, seeded
+  fa <- fit
+  fa$bound_flags[] <- TRUE
+  fa$on_bound <- length(fa$theta)
+  ws <- inference_warnings(p1 <- predict(fa, nd, interval = "confidence", se.fit = TRUE, nboot = 40, seed = 3))
+  expect_true(any(grepl("parametric-bootstrap refits", ws)))
+  expect_true(all(is.finite(p1$fit)) && all(p1$se.fit > 0))
+  p2 <- suppressWarnings(predict(fa, nd, interval = "confidence", se.fit = TRUE, nboot = 40, seed = 3))
+  expect_identical(p1, p2)
+  # the bootstrap's standard errors are of the delta method's order where it exists
+  pd <- suppressWarnings(predict(fit, nd, se.fit = TRUE))
+  expect_true(all(p1$se.fit / pd$se.fit > 0.3 & p1$se.fit / pd$se.fit < 3))
+  # a fit without its data cannot be refitted: confidence limits NA, prediction limits from sigma alone
+  fm <- fit_linear_limit(model = FALSE)
+  fm$bound_flags[] <- TRUE
+  fm$on_bound <- length(fm$theta)
+  ws <- inference_warnings(pm <- predict(fm, nd, interval = "prediction"))
+  expect_true(any(grepl("residual standard deviation alone", ws)))
+  expect_equal(unname(pm[, "upr"] - pm[, "fit"]), rep(qt(0.975, df.residual(fm)) * sigma(fm), 5))
+  cm <- suppressWarnings(predict(fm, nd, interval = "confidence"))
+  expect_true(all(is.na(cm[, c("lwr", "upr")])))
+})
+
+test_that("an input far from 0 does not make slopes and intercepts unidentified (VIFs of centred inputs)", {
+  set.seed(4)
+  x <- runif(400)
+  y <- ifelse(x < 0.5, 1 + 2 * x, 3 - 2 * x) + rnorm(400, sd = 0.1)
+  st <- list(beta0 = c(-10, 0), beta1 = matrix(c(20, 0), 2, 1), eta = rbind(c(-2, 3), c(2, 1)))
+  f0 <- moe_lse(y ~ x, data = data.frame(x = x, y = y), k = 2, expert = "linear", start = st,
+                control = lse_control(n_starts = 1, warn = FALSE))
+  # the same data with the input shifted by 1e4: in the user's parameters the Jacobian columns of
+  # each slope and its intercept are collinear to 1e-9 (VIF about 1e9 > 1 / tol)
+  st1 <- st
+  st1$beta0 <- st$beta0 - 1e4 * st$beta1[, 1]
+  st1$eta[, 2] <- st$eta[, 2] - 1e4 * st$eta[, 1]
+  f1 <- moe_lse(y ~ x, data = data.frame(x = x + 1e4, y = y), k = 2, expert = "linear", start = st1,
+                control = lse_control(n_starts = 1, warn = FALSE))
+  expect_equal(f1$rss, f0$rss, tolerance = 1e-6)
+  expect_silent(V1 <- vcov(f1))
+  expect_true(all(is.finite(V1)))
+  slopes <- c("expert1:beta1.x", "expert1:a.x", "expert2:a.x")
+  expect_equal(sqrt(diag(V1))[slopes], sqrt(diag(vcov(f0)))[slopes], tolerance = 1e-4)
+  # the intercept at x = 0 is 1e4 away from the data: its standard error is the slope's times about 1e4
+  expect_equal(unname(sqrt(V1["expert1:a.x", "expert1:a.x"]) * 1e4 / sqrt(V1["expert1:b", "expert1:b"])), 1, tolerance = 1e-3)
+  # and the standard errors of predictions are those of the unshifted fit
+  nd <- data.frame(x = c(0.2, 0.5, 0.8))
+  expect_equal(predict(f1, nd + 1e4, se.fit = TRUE)$se.fit, predict(f0, nd, se.fit = TRUE)$se.fit, tolerance = 1e-4,
+               ignore_attr = TRUE)
+  # the same with the fit's cross-products (model = FALSE), kept in the user's parameters: they
+  # lose about cond(J'WJ) (1e9 here) times the rounding, so agree to 1e-4 only
+  f2 <- update(f1, model = FALSE)
+  expect_equal(vcov(f2), V1, tolerance = 1e-4)
+})
