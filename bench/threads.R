@@ -6,7 +6,9 @@
 # The problem, data, start and tolerances are those of bench/fit.R's one-start rows (read from it,
 # not copied): sigmoid experts, d = 1, k = 3, X ~ U[0, 1], one given start, bounds off,
 # standardize = FALSE, polish = FALSE: the Levenberg-Marquardt fit alone, every pass over all n rows.
-# moe_lse_fit() with threads = 1 and 2 is timed in two conditions:
+# moe_lse_fit() is timed with threads = 1, threads = 2 and threads = 2 with
+# options(lsmoe.adapt_threads = FALSE) ("t=2 fixed": exactly two threads whatever the load; the
+# same as "t=2" before lsmoe chose fewer threads on a busy machine), in two conditions:
 #   as is      the machine as it is (other jobs included: see the load average);
 #   1 busy     while a process started by this script (`sh -c 'while :; do :; done'`) keeps one
 #              core busy; it is started before the condition's fits and killed (SIGKILL) right
@@ -14,10 +16,13 @@
 # Each of `rounds` rounds times every (condition, threads) cell once, in alternating orders (the
 # conditions' order and the threads' order swap from one round to the next), so that a drift of
 # the machine's speed touches all cells alike. A cell's time is the median of `reps` fits (reps =
-# 3 at n <= 2e5, else 1). The ratio t2/t1 is taken within each round and condition; the table
-# gives the medians of the times and of these ratios (and the ratios' range), the CPU seconds of
-# this R process (user + system over all its threads: a spinning OpenMP thread shows there), and
-# whether the fits with 1 and 2 threads gave identical coefficients.
+# 3 at n <= 2e5, else 1). The ratios t2/t1 and t2f/t1 are taken within each round and condition;
+# the table gives the medians of the times and of these ratios (and the ratios' range), the CPU
+# seconds of this R process (user + system over all its threads: a spinning OpenMP thread shows
+# there), and whether the fits with 1 and 2 threads gave identical coefficients. "2 thr." is the
+# share of the moments (before each fit) at which a pass asking for 2 threads would have used 2
+# (lsmoe:::cpp_cpu_load(), lsmoe:::cpp_threads_for_load()), with the runnable tasks of other
+# processes seen then (median).
 #
 # Environment variables: LSMOE_BENCH_THREADS_N (comma-separated sample sizes, default "2e5,1e6"),
 # LSMOE_BENCH_THREADS_ROUNDS (default 9), LSMOE_BENCH_OUT (directory, default "bench" when it
@@ -64,7 +69,19 @@ stop_hog <- function(pid) {
   invisible()
 }
 
-time_cell <- function(X, y, th, reps) {
+# What a pass asking for 2 threads sees now: the threads it would use and the runnable tasks of
+# other processes (NA with an lsmoe that does not adapt the threads).
+seen_now <- function() {
+  if (!exists("cpp_cpu_load", asNamespace("lsmoe"))) return(c(threads = NA_real_, others = NA_real_))
+  L <- lsmoe:::cpp_cpu_load()
+  c(threads = lsmoe:::cpp_threads_for_load(2L, L[["online"]], L[["running"]], L[["own"]]),
+    others = L[["running"]] - L[["own"]])
+}
+arms <- c("1", "2", "2 fixed")
+time_cell <- function(X, y, arm, reps) {
+  th <- if (arm == "1") 1L else 2L
+  old <- options(lsmoe.adapt_threads = arm != "2 fixed")
+  on.exit(options(old))
   one <- function() {
     gc(FALSE)
     tt <- system.time(f <<- moe_lse_fit(X, y, k = k, expert = experts$sigmoid, start = start, control = ctl(th)),
@@ -93,21 +110,25 @@ tryCatch({
     y <- r_model("sigmoid")$value(x, k, th_true) + stats::rnorm(n, sd = noise_sd)
     X <- matrix(x, ncol = 1, dimnames = list(NULL, "x"))
     reps <- if (n <= 2e5) 3L else 1L
-    invisible(time_cell(X, y, 1L, 1L))  # warm up
+    invisible(time_cell(X, y, "1", 1L))  # warm up
     for (r in seq_len(rounds)) {
       for (cond in if (r %% 2) conds else rev(conds)) {
         pid <- if (cond == "1 busy") start_hog() else NA_integer_
         loads <- c(loads, load_now()[["load1"]])
         fits <- list()
-        for (th in if (r %% 2) 1:2 else 2:1) {
-          tm <- time_cell(X, y, th, reps)
-          fits[[th]] <- tm$fit
-          rows[[length(rows) + 1L]] <- data.frame(n = n, condition = cond, round = r, threads = th,
+        for (arm in if (r %% 2) arms else rev(arms)) {
+          seen <- seen_now()
+          tm <- time_cell(X, y, arm, reps)
+          fits[[arm]] <- tm$fit
+          rows[[length(rows) + 1L]] <- data.frame(n = n, condition = cond, round = r, arm = arm,
                                                   seconds = tm$elapsed, cpu = tm$cpu, passes = tm$fit$evaluations,
-                                                  rss = tm$fit$rss)
+                                                  rss = tm$fit$rss, seen_threads = seen[["threads"]],
+                                                  seen_others = seen[["others"]])
         }
         stop_hog(pid)
-        same[[length(same) + 1L]] <- identical(coef(fits[[1]]), coef(fits[[2]])) && identical(fits[[1]]$rss, fits[[2]]$rss)
+        same[[length(same) + 1L]] <- all(vapply(fits[-1], function(f) {
+          identical(coef(fits[[1]]), coef(f)) && identical(fits[[1]]$rss, f$rss)
+        }, logical(1)))
       }
       message(sprintf("n = %g: round %d of %d done", n, r, rounds))
     }
@@ -118,24 +139,34 @@ tab <- do.call(rbind, rows)
 
 # ---- summary: medians per (n, condition, threads), ratios t2/t1 within rounds -------------------
 summ <- do.call(rbind, lapply(split(tab, list(tab$condition, tab$n), drop = TRUE), function(d) {
-  t1 <- d[d$threads == 1, ]
-  t2 <- d[d$threads == 2, ]
+  t1 <- d[d$arm == "1", ]
+  t2 <- d[d$arm == "2", ]
   t2 <- t2[match(t1$round, t2$round), ]
+  tf <- d[d$arm == "2 fixed", ]
+  tf <- tf[match(t1$round, tf$round), ]
   ratio <- t2$seconds / t1$seconds
+  ratio_f <- tf$seconds / t1$seconds
   data.frame(n = d$n[1], condition = d$condition[1], rounds = nrow(t1),
              t1 = stats::median(t1$seconds), t2 = stats::median(t2$seconds),
              ratio = stats::median(ratio), ratio_min = min(ratio), ratio_max = max(ratio),
-             cpu1 = stats::median(t1$cpu), cpu2 = stats::median(t2$cpu), passes = t1$passes[1])
+             t2f = stats::median(tf$seconds), ratio_f = stats::median(ratio_f), ratio_f_min = min(ratio_f),
+             ratio_f_max = max(ratio_f), cpu1 = stats::median(t1$cpu), cpu2 = stats::median(t2$cpu),
+             cpu2f = stats::median(tf$cpu), passes = t1$passes[1],
+             seen2 = mean(d$seen_threads == 2), seen_others = stats::median(d$seen_others))
 }))
 summ <- summ[order(summ$n, match(summ$condition, conds)), ]
 rownames(summ) <- NULL
 all_same <- all(unlist(same))
 env_of <- function(v) if (nzchar(Sys.getenv(v))) sprintf("%s=%s", v, Sys.getenv(v)) else sprintf("%s unset", v)
 md_table <- function(s) {
-  c("| n | condition | t=1 s | t=2 s | t2/t1 median | t2/t1 range | cpu t=1 s | cpu t=2 s | passes |",
-    "|---|---|---|---|---|---|---|---|---|",
-    sprintf("| %g | %s | %.3f | %.3f | **%.2f** | %.2f-%.2f | %.3f | %.3f | %d |", s$n, s$condition, s$t1, s$t2,
-            s$ratio, s$ratio_min, s$ratio_max, s$cpu1, s$cpu2, as.integer(s$passes)))
+  pct <- function(v) ifelse(is.na(v), "n/a", sprintf("%.0f%%", 100 * v))
+  c(paste("| n | condition | t=1 s | t=2 s | t2/t1 median | t2/t1 range | t=2 fixed s | t2f/t1 median | t2f/t1 range",
+          "| cpu t=1 s | cpu t=2 s | cpu t=2 fixed s | passes | 2 thr. | others |"),
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    sprintf("| %g | %s | %.3f | %.3f | **%.2f** | %.2f-%.2f | %.3f | %.2f | %.2f-%.2f | %.3f | %.3f | %.3f | %d | %s | %s |",
+            s$n, s$condition, s$t1, s$t2, s$ratio, s$ratio_min, s$ratio_max, s$t2f, s$ratio_f, s$ratio_f_min,
+            s$ratio_f_max, s$cpu1, s$cpu2, s$cpu2f, as.integer(s$passes), pct(s$seen2),
+            ifelse(is.na(s$seen_others), "n/a", format(s$seen_others))))
 }
 info <- c(
   sprintf("%d rounds; one-start fit (sigmoid experts, d = 1, k = 3, bench/fit.R's start); %s.", rounds,
