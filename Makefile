@@ -73,6 +73,7 @@ bench: install
 	$(R_LIBS_ENV) Rscript --vanilla bench/simulated.R quick
 	$(R_LIBS_ENV) Rscript --vanilla bench/scale.R
 	$(R_LIBS_ENV) Rscript --vanilla bench/memory.R
+	$(R_LIBS_ENV) Rscript --vanilla bench/threads.R
 
 # Seeded fuzzer over every exported function and S3 method, each call in a forked child:
 # prints counts and fails on a crash, a hang, a silent NaN/Inf or an unclassed error from an

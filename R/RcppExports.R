@@ -9,16 +9,16 @@ cpp_simd_kernel <- function() {
     .Call(`_lsmoe_cpp_simd_kernel`)
 }
 
-cpp_normal_equations <- function(x, y, w, theta, expert, k, threads = 1L, gate = "softmax", simd = TRUE, reciprocal = FALSE, accumulation = "auto", sqrt_weights = FALSE) {
-    .Call(`_lsmoe_cpp_normal_equations`, x, y, w, theta, expert, k, threads, gate, simd, reciprocal, accumulation, sqrt_weights)
+cpp_normal_equations <- function(x, y, w, theta, expert, k, threads = 1L, gate = "softmax", simd = TRUE, reciprocal = FALSE, accumulation = "auto", sqrt_weights = FALSE, adapt_threads = TRUE) {
+    .Call(`_lsmoe_cpp_normal_equations`, x, y, w, theta, expert, k, threads, gate, simd, reciprocal, accumulation, sqrt_weights, adapt_threads)
 }
 
 cpp_gemm_seconds <- function(p, rows, block_rows = 256L) {
     .Call(`_lsmoe_cpp_gemm_seconds`, p, rows, block_rows)
 }
 
-cpp_fitted <- function(x, theta, expert, k, threads = 1L, gate = "softmax", simd = TRUE) {
-    .Call(`_lsmoe_cpp_fitted`, x, theta, expert, k, threads, gate, simd)
+cpp_fitted <- function(x, theta, expert, k, threads = 1L, gate = "softmax", simd = TRUE, adapt_threads = TRUE) {
+    .Call(`_lsmoe_cpp_fitted`, x, theta, expert, k, threads, gate, simd, adapt_threads)
 }
 
 cpp_predict <- function(x, beta0, beta1, eta, expert, gate = "softmax") {
@@ -59,6 +59,14 @@ cpp_mean_sq_dev <- function(v, m) {
 
 cpp_sample_int <- function(n, size) {
     .Call(`_lsmoe_cpp_sample_int`, n, size)
+}
+
+cpp_threads_for_load <- function(requested, online, running, own) {
+    .Call(`_lsmoe_cpp_threads_for_load`, requested, online, running, own)
+}
+
+cpp_cpu_load <- function() {
+    .Call(`_lsmoe_cpp_cpu_load`)
 }
 
 cpp_identifiability <- function(x, eta, expert, order, prescreen, gate, regime, beta0, beta1) {

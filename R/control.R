@@ -218,7 +218,17 @@
 #' @param standardize Logical, default `TRUE`: fit on the standardised scale (see Scaling).
 #' @param threads OpenMP threads over fixed chunks of 4096 observations, whole number from 1 to
 #'   1024. Default 1. Results do not depend on it (the chunks' sums are added in a fixed order);
-#'   threads are used only when each gets at least two chunks.
+#'   threads are used only when each gets at least two chunks. It is a maximum: on Linux each
+#'   pass over the rows uses no more threads than the machine has free cores at that moment (the
+#'   online CPUs less the runnable tasks of other processes, read from `/proc/loadavg` and
+#'   `/proc/self/task` at most every 10 ms), because an OpenMP thread that shares its core with
+#'   another process costs more time than it brings (libgomp's threads spin while they wait):
+#'   with one of 2 cores kept busy, 2 threads took 1.8 times as long as 1 for a one-start fit at
+#'   n = 2e5, and now take as long (`bench/threads.R`). Elsewhere every pass uses `threads`.
+#'   `options(lsmoe.adapt_threads = FALSE)` (see [lsmoe-package]) uses exactly `threads` whatever
+#'   the load, e.g. on cores reserved for the job. Starting R with the environment variable
+#'   `OMP_WAIT_POLICY=passive` stops the spinning (libgomp reads it when R starts; setting it from
+#'   R has no effect); with it, 2 threads gained even with a core busy (0.83 of the time of 1).
 #' @param warn Logical, default `TRUE`: warn (class `lsmoe_warning_convergence`) when the best
 #'   fit has not converged, (class `lsmoe_warning_search`) when its RSS was reached by only
 #'   one of several generated starts (see How sure the search is), and (class

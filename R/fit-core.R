@@ -19,6 +19,7 @@ core_fit <- function(prob, starts, n_finish, restart = prob$control$restart, scr
   ctl$n_finish <- as.integer(n_finish)
   ctl$restart <- restart
   ctl$race_iter <- as.integer(race)
+  ctl$adapt_threads <- use_adapt_threads()
   res <- cpp_lse_fit(prob$x, prob$y, as.numeric(prob$w), prob$expert, prob$k, starts, b$lower, b$upper, ctl,
                      screen, refine, prob$gate, use_simd(), prob$recip)
   if (prob$recip) {
@@ -42,6 +43,14 @@ use_simd <- function() {
   opt <- getOption("lsmoe.simd")
   if (is.null(opt)) return(simd_env_default())
   check_flag(opt, "lsmoe.simd")
+}
+
+# Whether a pass may use fewer threads than lse_control(threads) when the machine has fewer free
+# cores (lsmoe/threads.hpp): options(lsmoe.adapt_threads), TRUE when unset (see the package
+# documentation, "Package options").
+use_adapt_threads <- function() {
+  opt <- getOption("lsmoe.adapt_threads")
+  if (is.null(opt)) TRUE else check_flag(opt, "lsmoe.adapt_threads")
 }
 
 # The default of options(lsmoe.simd) from the environment variable LSMOE_SIMD: TRUE when unset or

@@ -82,16 +82,18 @@ newton_polish <- function(prob, res) {
   phi <- pmin(pmax(phi, b$lower), b$upper)
   p <- length(phi)
   threads <- prob$control$threads
+  adapt <- use_adapt_threads()
   passes <- 0
   obj <- function(t) {  # the RSS from the fused pass's fitted values
     passes <<- passes + 1
-    f <- cpp_fitted(prob$x, to_theta(t), prob$expert, k, threads, prob$gate, use_simd())
+    f <- cpp_fitted(prob$x, to_theta(t), prob$expert, k, threads, prob$gate, use_simd(), adapt)
     v <- if (length(prob$w)) sum(prob$w * (prob$y - f)^2) else sum((prob$y - f)^2)
     if (is.finite(v)) v else Inf
   }
   gradient <- function(t) {  # 2 J'W r from the fused pass, in the fit's coordinates
     passes <<- passes + 1
-    2 * cpp_normal_equations(prob$x, prob$y, prob$w, t, prob$expert, k, threads, prob$gate, use_simd(), recip)$Jtr
+    2 * cpp_normal_equations(prob$x, prob$y, prob$w, t, prob$expert, k, threads, prob$gate, use_simd(), recip,
+                             adapt_threads = adapt)$Jtr
   }
   last <- list(t = NULL, g = NULL)  # nlminb asks for the gradient, then the Hessian, at a point
   grad <- function(t) {

@@ -20,6 +20,11 @@
 #'     (`"true"` or `"false"`, also `1`/`0`, `yes`/`no`; unset or empty: `TRUE`; any other
 #'     value: an error of class `lsmoe_error_input` at the first fit), so that a whole run, e.g.
 #'     `LSMOE_SIMD=false make test`, uses the portable build, as on a CPU without AVX2.}
+#'   \item{`lsmoe.adapt_threads`}{`TRUE` (default) or `FALSE`. With `TRUE`, a pass over the
+#'     observations uses at most as many threads as the machine has free cores at that moment
+#'     (Linux; see `threads` in [lse_control()]); `FALSE` uses exactly `lse_control(threads)`
+#'     whatever the load. Results are the same bits either way. Another value is an error of
+#'     class `lsmoe_error_input` at the first fit.}
 #' }
 #' The options travel with the work: [rate_study()] and `confint(method = "boot")` pass the
 #' session's `lsmoe.*` options (with `lsmoe.simd` as resolved above) to each task on

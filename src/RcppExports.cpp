@@ -46,8 +46,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_normal_equations
-Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd, bool reciprocal, std::string accumulation, bool sqrt_weights);
-RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP, SEXP reciprocalSEXP, SEXP accumulationSEXP, SEXP sqrt_weightsSEXP) {
+Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd, bool reciprocal, std::string accumulation, bool sqrt_weights, bool adapt_threads);
+RcppExport SEXP _lsmoe_cpp_normal_equations(SEXP xSEXP, SEXP ySEXP, SEXP wSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP, SEXP reciprocalSEXP, SEXP accumulationSEXP, SEXP sqrt_weightsSEXP, SEXP adapt_threadsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -63,7 +63,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< bool >::type reciprocal(reciprocalSEXP);
     Rcpp::traits::input_parameter< std::string >::type accumulation(accumulationSEXP);
     Rcpp::traits::input_parameter< bool >::type sqrt_weights(sqrt_weightsSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads, gate, simd, reciprocal, accumulation, sqrt_weights));
+    Rcpp::traits::input_parameter< bool >::type adapt_threads(adapt_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_normal_equations(x, y, w, theta, expert, k, threads, gate, simd, reciprocal, accumulation, sqrt_weights, adapt_threads));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -81,8 +82,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_fitted
-Rcpp::NumericVector cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd);
-RcppExport SEXP _lsmoe_cpp_fitted(SEXP xSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP) {
+Rcpp::NumericVector cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert, int k, int threads, std::string gate, bool simd, bool adapt_threads);
+RcppExport SEXP _lsmoe_cpp_fitted(SEXP xSEXP, SEXP thetaSEXP, SEXP expertSEXP, SEXP kSEXP, SEXP threadsSEXP, SEXP gateSEXP, SEXP simdSEXP, SEXP adapt_threadsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -93,7 +94,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
     Rcpp::traits::input_parameter< std::string >::type gate(gateSEXP);
     Rcpp::traits::input_parameter< bool >::type simd(simdSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_fitted(x, theta, expert, k, threads, gate, simd));
+    Rcpp::traits::input_parameter< bool >::type adapt_threads(adapt_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_fitted(x, theta, expert, k, threads, gate, simd, adapt_threads));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -237,6 +239,30 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_threads_for_load
+int cpp_threads_for_load(int requested, int online, int running, int own);
+RcppExport SEXP _lsmoe_cpp_threads_for_load(SEXP requestedSEXP, SEXP onlineSEXP, SEXP runningSEXP, SEXP ownSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< int >::type requested(requestedSEXP);
+    Rcpp::traits::input_parameter< int >::type online(onlineSEXP);
+    Rcpp::traits::input_parameter< int >::type running(runningSEXP);
+    Rcpp::traits::input_parameter< int >::type own(ownSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_threads_for_load(requested, online, running, own));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_cpu_load
+Rcpp::IntegerVector cpp_cpu_load();
+RcppExport SEXP _lsmoe_cpp_cpu_load() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_cpu_load());
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_identifiability
 Rcpp::List cpp_identifiability(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::MatrixXd> eta, Rcpp::List expert, int order, bool prescreen, std::string gate, int regime, const Eigen::Map<Eigen::VectorXd> beta0, const Eigen::Map<Eigen::MatrixXd> beta1);
 RcppExport SEXP _lsmoe_cpp_identifiability(SEXP xSEXP, SEXP etaSEXP, SEXP expertSEXP, SEXP orderSEXP, SEXP prescreenSEXP, SEXP gateSEXP, SEXP regimeSEXP, SEXP beta0SEXP, SEXP beta1SEXP) {
@@ -335,9 +361,9 @@ END_RCPP
 static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_lse_fit", (DL_FUNC) &_lsmoe_cpp_lse_fit, 14},
     {"_lsmoe_cpp_simd_kernel", (DL_FUNC) &_lsmoe_cpp_simd_kernel, 0},
-    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 12},
+    {"_lsmoe_cpp_normal_equations", (DL_FUNC) &_lsmoe_cpp_normal_equations, 13},
     {"_lsmoe_cpp_gemm_seconds", (DL_FUNC) &_lsmoe_cpp_gemm_seconds, 3},
-    {"_lsmoe_cpp_fitted", (DL_FUNC) &_lsmoe_cpp_fitted, 7},
+    {"_lsmoe_cpp_fitted", (DL_FUNC) &_lsmoe_cpp_fitted, 8},
     {"_lsmoe_cpp_predict", (DL_FUNC) &_lsmoe_cpp_predict, 6},
     {"_lsmoe_cpp_residuals", (DL_FUNC) &_lsmoe_cpp_residuals, 6},
     {"_lsmoe_cpp_pack", (DL_FUNC) &_lsmoe_cpp_pack, 5},
@@ -348,6 +374,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lsmoe_cpp_col_mean_sq_dev", (DL_FUNC) &_lsmoe_cpp_col_mean_sq_dev, 3},
     {"_lsmoe_cpp_mean_sq_dev", (DL_FUNC) &_lsmoe_cpp_mean_sq_dev, 2},
     {"_lsmoe_cpp_sample_int", (DL_FUNC) &_lsmoe_cpp_sample_int, 2},
+    {"_lsmoe_cpp_threads_for_load", (DL_FUNC) &_lsmoe_cpp_threads_for_load, 4},
+    {"_lsmoe_cpp_cpu_load", (DL_FUNC) &_lsmoe_cpp_cpu_load, 0},
     {"_lsmoe_cpp_identifiability", (DL_FUNC) &_lsmoe_cpp_identifiability, 9},
     {"_lsmoe_cpp_ident_columns", (DL_FUNC) &_lsmoe_cpp_ident_columns, 8},
     {"_lsmoe_cpp_voronoi_cells", (DL_FUNC) &_lsmoe_cpp_voronoi_cells, 7},

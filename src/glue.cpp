@@ -21,12 +21,13 @@ namespace {
 class FastProblem final : public lsmoe::FittedProblem {
  public:
   FastProblem(const lsmoe::Expert& e, int k, lsmoe::GateKind gate, const lsmoe::Data& data, int threads, bool simd,
-              lsmoe::Accumulation acc = lsmoe::Accumulation::automatic)
-      : base_(lsmoe::make_moe_problem(e, k, gate, data, threads, acc)) {
+              bool adapt_threads, lsmoe::Accumulation acc = lsmoe::Accumulation::automatic)
+      : base_(lsmoe::make_moe_problem(e, k, gate, data, threads, acc, adapt_threads)) {
     if (!simd) return;
     lsmoe::simd::Spec s;
     s.family = static_cast<int>(e.family); s.degree = e.degree; s.output_weight = e.output_weight; s.d = e.d;
     s.k = k; s.gate = static_cast<int>(gate); s.threads = threads; s.accumulation = static_cast<int>(acc);
+    s.adapt_threads = adapt_threads;
     s.X = data.X; s.ldx = static_cast<long>(data.ldx); s.n = static_cast<long>(data.n); s.y = data.y; s.sw = data.sw;
     kernel_.reset(lsmoe::simd::make_avx2_kernel(s));
   }
@@ -65,11 +66,11 @@ lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, lsmoe::GateKind gate, con
                         const lsmoe::Data* screen, const lsmoe::Data* refine, const Eigen::Ref<const MatrixXd>& starts,
                         const lsmoe::Bounds& bounds, const lsmoe::Control& ctl, bool simd, bool reciprocal) {
   typedef FastProblem P;
-  const P pf(e, k, gate, full, ctl.threads, simd);
+  const P pf(e, k, gate, full, ctl.threads, simd, ctl.adapt_threads);
   auto interrupt = [] { Rcpp::checkUserInterrupt(); };
   std::unique_ptr<P> ps, pr;
-  if (screen) ps.reset(new P(e, k, gate, *screen, 1, simd));
-  if (refine) pr.reset(new P(e, k, gate, *refine, ctl.threads, simd));
+  if (screen) ps.reset(new P(e, k, gate, *screen, 1, simd, ctl.adapt_threads));
+  if (refine) pr.reset(new P(e, k, gate, *refine, ctl.threads, simd, ctl.adapt_threads));
   if (!reciprocal) return lsmoe::fit_multi(pf, ps.get(), pr.get(), starts, bounds, ctl, interrupt);
   // reciprocal output weights (lsmoe::ReciprocalWeightProblem): starts, bounds and estimates hold
   // s = 1 / c in place of c
@@ -127,6 +128,7 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   ctl.gtol = Rcpp::as<double>(control["gtol"]);
   ctl.damping = Rcpp::as<double>(control["damping"]);
   ctl.threads = Rcpp::as<int>(control["threads"]);
+  ctl.adapt_threads = !control.containsElementNamed("adapt_threads") || Rcpp::as<bool>(control["adapt_threads"]);
   ctl.screen_iter = Rcpp::as<int>(control["screen_iter"]);
   ctl.n_finish = Rcpp::as<int>(control["n_finish"]);
   ctl.project = !control.containsElementNamed("bounds_method") ||
@@ -184,13 +186,14 @@ std::string cpp_simd_kernel() { return kernel_name(true); }
 // (lsmoe::ReciprocalWeightProblem). `accumulation` ("auto", "dots", "rank_update", "structured")
 // forces a way of accumulating J'J (lsmoe::Accumulation) for tests and benchmarks; the one used is
 // returned. With sqrt_weights = TRUE, w holds the square roots of the weights (no copy of length n
-// is made for them).
+// is made for them). adapt_threads = FALSE: exactly `threads` threads whatever the machine's load
+// (lsmoe/threads.hpp), as the tests of identical results need.
 // [[Rcpp::export]]
 Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y,
                                 const Eigen::Map<Eigen::VectorXd> w, const Eigen::Map<Eigen::VectorXd> theta,
                                 Rcpp::List expert, int k, int threads = 1, std::string gate = "softmax",
                                 bool simd = true, bool reciprocal = false, std::string accumulation = "auto",
-                                bool sqrt_weights = false) {
+                                bool sqrt_weights = false, bool adapt_threads = true) {
   static const char* acc_names[] = {"auto", "dots", "rank_update", "structured"};
   int acc_code = -1;
   for (int i = 0; i < 4; ++i)
@@ -207,7 +210,7 @@ Rcpp::List cpp_normal_equations(const Eigen::Map<Eigen::MatrixXd> x, const Eigen
   full.X = x.data(); full.ldx = n; full.n = n; full.d = static_cast<int>(x.cols()); full.y = y.data();
   full.sw = w.size() ? (sqrt_weights ? w.data() : sw.data()) : nullptr;
   lsmoe::PassSums s;
-  const FastProblem prob(e, k, gk, full, threads, simd, acc);
+  const FastProblem prob(e, k, gk, full, threads, simd, adapt_threads, acc);
   const double rss = reciprocal ? lsmoe::ReciprocalWeightProblem(prob, reciprocal_layout(e, k, gk)).eval(theta, s, true)
                                 : prob.eval(theta, s, true);
   const lsmoe::Accumulation used = lsmoe::accumulation_for(acc, prob.p(), e.d);
@@ -232,14 +235,15 @@ double cpp_gemm_seconds(int p, double rows, int block_rows = 256) {
 // taken against f itself, read block by block before that block is written; they are zero).
 // [[Rcpp::export]]
 Rcpp::NumericVector cpp_fitted(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> theta, Rcpp::List expert,
-                               int k, int threads = 1, std::string gate = "softmax", bool simd = true) {
+                               int k, int threads = 1, std::string gate = "softmax", bool simd = true,
+                               bool adapt_threads = true) {
   const lsmoe::Expert e = make_expert(expert, static_cast<int>(x.cols()));
   const lsmoe::GateKind gk = lsmoe::gate_from_string(gate);
   const Eigen::Index n = x.rows();
   Rcpp::NumericVector f(n);  // zeros
   lsmoe::Data full;
   full.X = x.data(); full.ldx = n; full.n = n; full.d = static_cast<int>(x.cols()); full.y = f.begin();
-  FastProblem(e, k, gk, full, threads, simd).fitted(theta, f.begin());
+  FastProblem(e, k, gk, full, threads, simd, adapt_threads).fitted(theta, f.begin());
   return f;
 }
 
@@ -403,4 +407,21 @@ Rcpp::IntegerVector cpp_sample_int(int n, int size) {
     moved[j] = at(left);
   }
   return out;
+
+// The threads a pass asking for `requested` runs on, given the machine's online CPUs, runnable
+// tasks in all (`running`) and in this process (`own`); negative: unknown
+// (lsmoe::threads_for_load()).
+// [[Rcpp::export]]
+int cpp_threads_for_load(int requested, int online, int running, int own) {
+  return lsmoe::threads_for_load(requested, online, running, own);
+}
+
+// The machine's load as a pass reads it now (lsmoe::cpu_load()): online CPUs, runnable tasks in
+// all and in this process; NA where unknown (not Linux).
+// [[Rcpp::export]]
+Rcpp::IntegerVector cpp_cpu_load() {
+  const lsmoe::CpuLoad L = lsmoe::cpu_load();
+  const auto na = [](int v) { return v < 0 ? NA_INTEGER : v; };
+  return Rcpp::IntegerVector::create(Rcpp::Named("online") = na(L.online), Rcpp::Named("running") = na(L.running),
+                                     Rcpp::Named("own") = na(L.own));
 }

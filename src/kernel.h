@@ -28,6 +28,7 @@ namespace simd {
 struct Spec {
   int family = 0, degree = 1, output_weight = 0, d = 1, k = 1, gate = 0, threads = 1;
   int accumulation = 0;  // the integer value of lsmoe::Accumulation
+  int adapt_threads = 1;  // no more threads than the machine's free cores (lsmoe/threads.hpp)
   const double* X = nullptr;
   long ldx = 0, n = 0;
   const double* y = nullptr;

@@ -22,6 +22,7 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -38,6 +39,11 @@
 #include <vector>
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+#if defined(__linux__)
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 #endif
 
 namespace lsmoe_iface = lsmoe::simd;
@@ -73,7 +79,7 @@ class Avx2Kernel : public lsmoe_iface::Kernel {
       : prob_(lsmoe::make_moe_problem(lsmoe::Expert(static_cast<lsmoe::Family>(s.family), s.degree, s.output_weight != 0,
                                                     s.d),
                                       s.k, static_cast<lsmoe::GateKind>(s.gate), data_of(s), s.threads,
-                                      static_cast<lsmoe::Accumulation>(s.accumulation))),
+                                      static_cast<lsmoe::Accumulation>(s.accumulation), s.adapt_threads != 0)),
         theta_(prob_->p()) {}
   int p() const override { return prob_->p(); }
   double eval(const double* theta, double* A, double* g, bool jac) const override {

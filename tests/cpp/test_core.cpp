@@ -135,16 +135,40 @@ void test_fused_pass() {
   }
 }
 
-// Threads change nothing: the partial sums are added in chunk order.
+// Threads change nothing: the partial sums are added in chunk order. Four threads whatever the
+// machine's load (adapt_threads = false).
 void test_threads() {
   const Sample s = sample(3000, 1, 2);
   const lsmoe::Expert e(lsmoe::Family::tanh, 1, true, 1);
   typedef lsmoe::MoeProblem<lsmoe::ActTanh, lsmoe::GateSoftmax> P;
-  const P one(e, 2, s.data(true), 1, 256, 64), four(e, 2, s.data(true), 4, 256, 64);
+  const P one(e, 2, s.data(true), 1, 256, 64),
+      four(e, 2, s.data(true), 4, 256, 64, lsmoe::Accumulation::automatic, false);
   const Eigen::VectorXd theta = random_theta(one.p(), 3);
   lsmoe::PassSums a, b;
   const double ra = one.eval(theta, a, true), rb = four.eval(theta, b, true);
   check(ra == rb && a.A == b.A && a.g == b.g, "threads: bit-identical sums");
+}
+
+// The threads of a pass on a loaded machine (threads.hpp): requested, online CPUs, runnable tasks
+// in all and in this process.
+void test_threads_for_load() {
+  using lsmoe::threads_for_load;
+  check(threads_for_load(2, 2, 1, 1) == 2, "threads for load: idle machine");
+  check(threads_for_load(2, 2, 2, 2) == 2, "threads for load: the pass's own spinning thread is not load");
+  check(threads_for_load(2, 2, 2, 1) == 1, "threads for load: one other runnable task on 2 cores");
+  check(threads_for_load(2, 2, 9, 2) == 1, "threads for load: a loaded machine");
+  check(threads_for_load(4, 2, 1, 1) == 2, "threads for load: no more than the online CPUs");
+  check(threads_for_load(8, 16, 11, 1) == 6, "threads for load: the free cores of a larger machine");
+  check(threads_for_load(1, 2, 1, 1) == 1 && threads_for_load(0, 2, 1, 1) == 1, "threads for load: one asked");
+  check(threads_for_load(3, -1, 5, 1) == 3 && threads_for_load(3, 2, -1, 1) == 3 && threads_for_load(3, 2, 5, -1) == 3,
+        "threads for load: unknown load, the threads asked for");
+  check(threads_for_load(2, 2, 1, 3) == 2, "threads for load: more own than running (reads a moment apart)");
+  const lsmoe::CpuLoad L = lsmoe::cpu_load();
+#if defined(__linux__)
+  check(L.online >= 1 && L.running >= 1 && L.own >= 1, "cpu_load: read on Linux, the calling thread is runnable");
+#else
+  check(L.online == -1 && L.running == -1 && L.own == -1, "cpu_load: unknown off Linux");
+#endif
 }
 
 // Reciprocal output weights: the wrapped problem's J'r against central differences in phi.
@@ -413,6 +437,7 @@ void test_status() {
 int main() {
   test_fused_pass();
   test_threads();
+  test_threads_for_load();
   test_reciprocal();
   test_reciprocal_coordinates();
   test_recovery();

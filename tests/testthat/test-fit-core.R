@@ -104,6 +104,8 @@ test_that("the LM optimum is at least as good as minpack.lm::nls.lm's from the s
 })
 
 test_that("the fused pass and the fits are bit-identical for 1, 2 and 4 threads", {
+  # exactly the threads asked for, whatever the machine's load (else a busy machine runs 1 thread)
+  withr::local_options(lsmoe.adapt_threads = FALSE)
   set.seed(13)
   n <- 40000  # 10 chunks of 4096 rows: 4 threads each get at least two
   x <- matrix(runif(n * 2), n, 2)
@@ -111,10 +113,12 @@ test_that("the fused pass and the fits are bit-identical for 1, 2 and 4 threads"
   th <- random_theta(3, 2, expert_sigmoid())
   for (simd in c(TRUE, FALSE)) {
     ne <- lapply(c(1L, 2L, 4L), function(t) {
-      lsmoe:::cpp_normal_equations(x, y, numeric(0), th, expert_sigmoid(), 3L, t, "softmax", simd)
+      lsmoe:::cpp_normal_equations(x, y, numeric(0), th, expert_sigmoid(), 3L, t, "softmax", simd, adapt_threads = FALSE)
     })
     expect_identical(ne[[1]], ne[[2]])
     expect_identical(ne[[1]], ne[[3]])
+    # with the load-aware count (the default), whatever it is now
+    expect_identical(ne[[1]], lsmoe:::cpp_normal_equations(x, y, numeric(0), th, expert_sigmoid(), 3L, 2L, "softmax", simd))
   }
   sim <- sim_sigmoid2(n = 30000, d = 1, noise_sd = 0.1, seed = 3)
   for (simd in c(TRUE, FALSE)) {
@@ -123,11 +127,50 @@ test_that("the fused pass and the fits are bit-identical for 1, 2 and 4 threads"
       set.seed(7)
       moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid", control = lse_control(n_starts = 8, threads = t))
     })
+    set.seed(7)
+    adaptive <- withr::with_options(list(lsmoe.adapt_threads = TRUE), {
+      moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid", control = lse_control(n_starts = 8, threads = 2))
+    })
     options(old)
     expect_identical(fits[[1]]$theta, fits[[2]]$theta)
     expect_identical(fits[[1]]$theta, fits[[3]]$theta)
     expect_identical(fits[[1]]$starts, fits[[3]]$starts)
+    expect_identical(fits[[1]]$theta, adaptive$theta)
+    expect_identical(fits[[1]]$starts, adaptive$starts)
   }
+})
+
+test_that("a pass uses no more threads than the machine's free cores", {
+  tfl <- function(requested, online, running, own) lsmoe:::cpp_threads_for_load(requested, online, running, own)
+  expect_identical(tfl(2L, 2L, 1L, 1L), 2L)   # idle: only this thread runs
+  expect_identical(tfl(2L, 2L, 2L, 2L), 2L)   # the pass's own thread, still spinning, is not load
+  expect_identical(tfl(2L, 2L, 2L, 1L), 1L)   # one other runnable task on 2 cores
+  expect_identical(tfl(2L, 2L, 9L, 2L), 1L)   # a loaded machine
+  expect_identical(tfl(4L, 2L, 1L, 1L), 2L)   # no more than the online CPUs
+  expect_identical(tfl(8L, 16L, 11L, 1L), 6L) # 10 others on 16 CPUs
+  expect_identical(tfl(1L, 2L, 1L, 1L), 1L)
+  expect_identical(tfl(3L, -1L, 5L, 1L), 3L)  # unknown (not Linux): the threads asked for
+  expect_identical(tfl(3L, 2L, 5L, -1L), 3L)
+  expect_identical(tfl(2L, 2L, 1L, 3L), 2L)   # the two counts read a moment apart
+  L <- lsmoe:::cpp_cpu_load()
+  expect_named(L, c("online", "running", "own"))
+  skip_if_not(file.exists("/proc/loadavg") && Sys.info()[["sysname"]] == "Linux", "the load is read on Linux only")
+  expect_gte(L[["online"]], 1L)
+  expect_gte(L[["own"]], 1L)  # the calling thread is runnable
+  expect_gte(L[["running"]], 1L)
+  # a process that keeps a core busy is seen as load: its task is runnable at every moment
+  pid <- as.integer(system("sh -c 'while :; do :; done' >/dev/null 2>&1 & echo $!", intern = TRUE))
+  on.exit(tools::pskill(pid, tools::SIGKILL), add = TRUE)
+  Sys.sleep(0.2)
+  seen <- vapply(1:5, function(i) { L <- lsmoe:::cpp_cpu_load(); L[["running"]] - L[["own"]] }, numeric(1))
+  expect_true(all(seen >= 1))
+})
+
+test_that("options(lsmoe.adapt_threads) must be TRUE or FALSE", {
+  withr::local_options(lsmoe.adapt_threads = "no")
+  sim <- sim_sigmoid2(n = 200, d = 1, noise_sd = 0.1, seed = 3)
+  expect_error(moe_lse(sim$x, sim$y, k = 2, expert = "sigmoid", control = lse_control(n_starts = 2)),
+               class = "lsmoe_error_input")
 })
 
 test_that("the AVX2 and portable builds of the pass agree to rounding and reach the same optimum", {
@@ -538,7 +581,8 @@ test_that("the structured and rank-update accumulations give the same bits for 1
     th <- rnorm((2 * case$k - 1) * (case$d + 1), sd = 0.7)
     for (simd in c(TRUE, FALSE)) {
       ne <- lapply(c(1L, 2L, 4L), function(t) {
-        lsmoe:::cpp_normal_equations(x, y, w, th, expert_sigmoid(), as.integer(case$k), t, "softmax", simd)
+        lsmoe:::cpp_normal_equations(x, y, w, th, expert_sigmoid(), as.integer(case$k), t, "softmax", simd,
+                                     adapt_threads = FALSE)
       })
       expect_identical(ne[[1]]$accumulation, case$acc)
       expect_identical(ne[[1]], ne[[2]])

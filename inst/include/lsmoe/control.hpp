@@ -15,6 +15,7 @@ struct Control {
   double gtol = 0.0;       // scaled gradient: max_i |g_i| / sqrt(A_ii RSS) below gtol
   double damping = 0.1;    // initial damping: the step solves (A + mu D) h = -g with mu = damping, D = max diag(A)
   int threads = 1;         // OpenMP threads over fixed chunks of observations
+  bool adapt_threads = true;  // no more threads than the machine's free cores (threads.hpp)
   // screening of many starts: each runs `screen_iter` iterations on the screening rows, the best
   // `n_finish` are then run to convergence on all rows
   int screen_iter = 30;

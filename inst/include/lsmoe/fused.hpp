@@ -7,9 +7,11 @@
 //
 // Rows are cut into fixed chunks of `chunk_rows` rows; each chunk's partial sums are computed
 // by one thread and the partials are added in chunk order, so the result has the same bits for
-// any number of threads. Threads are used only when every thread gets at least two chunks. When
-// a chunk's partial sums are large (p in the hundreds), the chunks run in waves whose partials
-// are added, still in chunk order, before the next wave: the same bits, in bounded memory.
+// any number of threads. Threads are used only when every thread gets at least two chunks, and
+// (unless the problem is built with adapt_threads = false) no more of them than the machine has
+// free cores at the time of the pass (threads.hpp). When a chunk's partial sums are large (p in
+// the hundreds), the chunks run in waves whose partials are added, still in chunk order, before
+// the next wave: the same bits, in bounded memory.
 //
 // J'J is accumulated in one of three ways (Accumulation, chosen once per problem):
 // - dots: p (p + 1) / 2 dot products of the Jacobian's columns over each block of rows; the
@@ -39,6 +41,7 @@
 #include "layout.hpp"
 #include "model.hpp"
 #include "problem.hpp"
+#include "threads.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -155,9 +158,9 @@ template <class Gate>
 class MoePass : public FittedProblem {
  protected:
   MoePass(ActivationBlock act, const Expert& e, int k, const Data& data, int threads, Eigen::Index chunk_rows,
-          int block_rows, Accumulation acc)
+          int block_rows, Accumulation acc, bool adapt_threads)
       : act_(act), e_(e), L_(k, e.d, e.q(), Gate::kind), p_(L_.p()), data_(data),
-        threads_(std::max(1, threads)), chunk_(chunk_rows), block_(block_rows),
+        threads_(std::max(1, threads)), adapt_(adapt_threads), chunk_(chunk_rows), block_(block_rows),
         acc_(accumulation_for(acc, L_.p(), e.d)) {
     if (data.d != e.d) throw std::invalid_argument("x has the wrong number of columns");
     if (data.n < 1) throw std::invalid_argument("no observations");
@@ -240,6 +243,8 @@ class MoePass : public FittedProblem {
   int p_;  // L_.p()
   Data data_;
   int threads_;
+  bool adapt_;  // fewer threads than threads_ when the machine has fewer free cores (threads.hpp)
+  mutable LoadCache load_;
   Eigen::Index chunk_;
   int block_;
   Accumulation acc_;
@@ -282,11 +287,13 @@ class MoePass : public FittedProblem {
   }
 
   // Calls body(scratch, c, first row, end row) for the chunks c0 <= c < c1 of rows, on up to
-  // pass_threads() threads (only when each gets at least two chunks), each with its own scratch.
+  // pass_threads() threads (only when each gets at least two chunks, and with adapt_ no more than
+  // the machine's free cores), each with its own scratch.
   template <class Body>
   void each_chunk(Eigen::Index c0, Eigen::Index c1, Body&& body) const {
     int nt = pass_threads();
     if (nt > 1 && c1 - c0 < 2 * static_cast<Eigen::Index>(nt)) nt = static_cast<int>(std::max<Eigen::Index>(1, (c1 - c0) / 2));
+    if (nt > 1 && adapt_) nt = load_.threads(nt);
     if (static_cast<int>(scratch_.size()) < nt) scratch_.resize(nt);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
@@ -539,19 +546,19 @@ template <class Act, class Gate = GateSoftmax>
 class MoeProblem final : public MoePass<Gate> {
  public:
   MoeProblem(const Expert& e, int k, const Data& data, int threads, Eigen::Index chunk_rows = 4096,
-             int block_rows = 256, Accumulation acc = Accumulation::automatic)
-      : MoePass<Gate>(&Act::block, e, k, data, threads, chunk_rows, block_rows, acc) {}
+             int block_rows = 256, Accumulation acc = Accumulation::automatic, bool adapt_threads = true)
+      : MoePass<Gate>(&Act::block, e, k, data, threads, chunk_rows, block_rows, acc, adapt_threads) {}
 };
 
 // The MoeProblem of a run-time expert family and gate. A template (D is always Data) only so that
 // a translation unit that does not call it instantiates none of the problems.
 template <class D = Data>
 std::unique_ptr<FittedProblem> make_moe_problem(const Expert& e, int k, GateKind gate, const D& data, int threads,
-                                                Accumulation acc = Accumulation::automatic) {
+                                                Accumulation acc = Accumulation::automatic, bool adapt_threads = true) {
   return dispatch_family(e.family, [&](auto act) {
     return dispatch_gate(gate, [&](auto g) -> std::unique_ptr<FittedProblem> {
       return std::unique_ptr<FittedProblem>(
-          new MoeProblem<decltype(act), decltype(g)>(e, k, data, threads, 4096, 256, acc));
+          new MoeProblem<decltype(act), decltype(g)>(e, k, data, threads, 4096, 256, acc, adapt_threads));
     });
   });
 }
