@@ -70,8 +70,9 @@
 #' set.seed(1)
 #' d <- data.frame(x = runif(200, -1, 1))
 #' d$y <- ifelse(d$x < 0, 1 + 2 * d$x, 1 - 3 * d$x) + rnorm(200, sd = 0.1)
-#' cv <- moe_cv(y ~ x, data = d, k = 1:3, expert = list(linear = expert_linear(), constant = "constant"),
-#'              folds = 5, control = lse_control(n_starts = 5))
+#' experts <- list(linear = expert_linear(), constant = "constant")
+#' cv <- moe_cv(y ~ x, data = d, k = 1:3, expert = experts, folds = 5,
+#'              control = lse_control(n_starts = 5))
 #' cv
 #' plot(cv)
 #' cv$selected$one_se$k
@@ -80,8 +81,8 @@
 #' if (requireNamespace("future", quietly = TRUE)) {
 #'   future::plan(future::multisession, workers = 2)
 #'   set.seed(1)
-#'   cv2 <- moe_cv(y ~ x, data = d, k = 1:3, expert = list(linear = expert_linear(), constant = "constant"),
-#'                 folds = 5, control = lse_control(n_starts = 5))
+#'   cv2 <- moe_cv(y ~ x, data = d, k = 1:3, expert = experts, folds = 5,
+#'                 control = lse_control(n_starts = 5))
 #'   future::plan(future::sequential)
 #' }
 #' }

@@ -131,7 +131,8 @@
 #' set.seed(1)
 #' sim <- simulate_moe(G0, n = 2000, noise_sd = 0.05, x = function(n) runif(n, -1, 1))
 #' fit <- moe_lse(sim$x, sim$y, k = 4, expert = "sigmoid",
-#'                control = lse_control(n_starts = 10, bound_gate = 25, bound_expert = 15, warn = FALSE))
+#'                control = lse_control(n_starts = 10, bound_gate = 25, bound_expert = 15,
+#'                                      warn = FALSE))
 #' dend <- moe_dendrogram(fit)
 #' dend
 #' select_k(dend)

@@ -407,6 +407,7 @@ Rcpp::IntegerVector cpp_sample_int(int n, int size) {
     moved[j] = at(left);
   }
   return out;
+}
 
 // The threads a pass asking for `requested` runs on, given the machine's online CPUs, runnable
 // tasks in all (`running`) and in this process (`own`); negative: unknown
