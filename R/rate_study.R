@@ -468,7 +468,7 @@ check_checkpoint <- function(checkpoint) {
                 arg = "checkpoint")
   }
   # a path longer than a file system path may be (PATH_MAX, 4096 bytes on Linux) is refused before
-  # it reaches base R's file functions: under R CMD check, dir.exists() of a path of 1e5 characters
+  # it reaches base R's file functions: under R CMD check, file.exists() of a path of 1e5 characters
   # aborted the R process ("buffer overflow detected")
   if (nchar(checkpoint, type = "bytes") >= 4096) {
     lsmoe_abort(sprintf("The checkpoint directory %s... cannot be created: its path has %d bytes, more than a file system path may have (4095).",
