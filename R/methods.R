@@ -506,6 +506,9 @@ predict.moe_lse <- function(object, newdata = NULL, type = c("response", "gate",
   check_flag(se.fit, "se.fit")
   level <- check_number(level, "level", min = 0, max = 1, strict_min = TRUE)
   if (level >= 1) lsmoe_abort("`level` must be below 1.", arg = "level")
+  # checked here, not only where the bootstrap fallback uses them
+  nboot <- check_count(nboot, "nboot", min = 10)
+  if (!is.null(seed)) seed <- check_count(seed, "seed", min = 0)
   if ((se.fit || interval != "none") && type != "response") {
     lsmoe_abort("`se.fit` and `interval` are available for type = \"response\" only.", arg = "type")
   }

@@ -398,3 +398,16 @@ test_that("an input far from 0 does not make slopes and intercepts unidentified 
   f2 <- update(f1, model = FALSE)
   expect_equal(vcov(f2), V1, tolerance = 1e-4)
 })
+
+test_that("predict() checks nboot and seed even when the bootstrap fallback is not needed", {
+  set.seed(2)
+  x <- matrix(runif(200, -1, 1), 200, 1)
+  y <- ifelse(x[, 1] > 0, 2 * x[, 1], -x[, 1]) + rnorm(200, sd = 0.1)
+  f <- moe_lse(x, y, k = 2, control = lse_control(n_starts = 3, warn = FALSE))
+  nd <- data.frame(x = c(-0.5, 0.5))
+  expect_error(predict(f, newdata = nd, interval = "confidence", nboot = 2), class = "lsmoe_error_input")
+  expect_error(predict(f, newdata = nd, nboot = NA), class = "lsmoe_error_input")
+  expect_error(predict(f, newdata = nd, seed = -1), class = "lsmoe_error_input")
+  expect_error(predict(f, newdata = nd, seed = "a"), class = "lsmoe_error_input")
+  expect_equal(nrow(predict(f, newdata = nd, interval = "confidence")), 2L)
+})
