@@ -6,7 +6,7 @@
 #   mkdir -p /tmp/sglib && R CMD INSTALL --library=/tmp/sglib .
 #   R_LIBS=/tmp/sglib nohup Rscript data-raw/sigmoid-gating.R > sigmoid-gating.log 2>&1 &
 # Optional arguments: [workers] [cpu_budget_minutes] [reps] [n_max] [wall_limit_minutes]
-# (defaults 2, 60, 20, 1e6, 30).
+# (defaults 2, 130, 20, 1e6, 80). Environment: SG_NOISE_J, the noise grid (below).
 # Writes inst/extdata/sigmoid-gating.rds, rewritten after every chunk with `partial = TRUE` until
 # the run completes. Environment: SG_RESUME=1 keeps the results already stored there and runs only
 # the missing tasks; SG_PLAN="1e5:4,3e5:2" runs only the given sizes with that many replicates
@@ -19,17 +19,19 @@
 # an uninterrupted run). Other settings or code with the same directory stop with an error saying
 # so. The directory is deleted once the run completes.
 #
-# THE STORED RUN: one run of this script with its defaults (2 workers, CPU budget 60 worker
-# minutes, wall limit 30 minutes) on the engine of the commit that stores it, on a machine with
-# no other heavy job. Its wall and CPU time and the load before and after are stored in the file:
-# 24.0 wall minutes, 42.4 worker-CPU minutes (mean task CPU 8.5 s at n = 1e5, 64 s at 1e6), and
-# the budget rule stopped after the first block (2 replicates) at n = 1e6.
-# An earlier stored run (session 7, sine-transform bounds, relu and linear only, 3 near-truth
-# starts, stages resumed over 63 wall minutes) is replaced by this one; its design could not fit
-# in the issue's 30 minutes.
+# THE STORED RUN: one run of this script with its defaults (2 workers, CPU budget 130 worker
+# minutes, wall limit 80 minutes: the n axis as in the earlier run plus the noise axis of issue 25)
+# on the engine of the commit that stores it; its wall and CPU time and the load before and after
+# are stored in the file. The budget and limit were fixed before the run from the earlier run's
+# task times (mean task CPU 1.5 s at n = 1e4, 8.5 s at 1e5, 64 s at 1e6): the n axis below 1e6
+# about 29 CPU minutes, the noise grid (14 levels x 120 tasks at n = 1e4) about 45, then blocks of
+# 2 replicates at n = 1e6 (13 CPU minutes each) while the budget and the wall limit allow.
+# Earlier stored runs: the previous one (n axis only, CPU budget 60, wall limit 30: 24.0 wall minutes,
+# 2 replicates at n = 1e6) and an earlier one (sine-transform bounds, relu and linear only).
 #
 # SETTINGS (fixed before the run; not tuned to the theory)
 # * d = 1, X ~ Uniform[-1, 1], Gaussian noise sd 0.1 (the companion's variance 0.01).
+#   (and the noise axis below)
 # * Truths: k* = 2 sigmoid-gated atoms, the same for every expert family,
 #     atom 1: beta0 = 0,  beta1 = 0 (Regime 1) or 4 (Regime 2), eta = (a, b) = (2, 0.5)
 #     atom 2: beta0 = -1, beta1 = 6,                                eta = (a, b) = (-3, 1)
@@ -38,9 +40,12 @@
 #   not: Euler's relation a dh/da + b dh/db = h, paper notes section 3) and linear.
 # * Fitted k = k* + 1 = 3. n = 10^(3, 3.5, 4, 4.5, 5) with 20 replicates each, then n = 1e6
 #   (10^5.5 is skipped: 20 replicates there alone would take about 50 of the 60 CPU minutes).
+#   The noise axis: at n = 1e4 the noise sd also runs over 0.1 * 10^(-j/2), j = -1, -0.5, ..., 6
+#   (n_eff = n (0.1 / sd)^2 from 1e3 to 1e10, as in data-raw/rates-noise.R), 20 replicates each;
+#   slopes are reported on n (sd = 0.1 rows), on n_eff (every row) and on n_eff >= 1e6.
 #   At n = 1e6 replicates run in blocks of 2 only while the projected CPU time of the workers stays
-#   within `cpu_budget_minutes` (default 60 = the issue's 30 minutes on 2 cores) and the projected
-#   wall time within `wall_limit_minutes` (default 30); the projection for the first block is the
+#   within `cpu_budget_minutes` (default 130, everything before included) and the projected
+#   wall time within `wall_limit_minutes` (default 80); the projection for the first block is the
 #   mean task CPU at n = 1e5 times 10. There is no minimum: if not even one block fits, the
 #   largest n is 1e5.
 # * Starts, sigmoid fits: 1 near the truth, then the fitter's 10 global starts (lse_control(n_starts
@@ -80,11 +85,22 @@ suppressPackageStartupMessages({
 })
 args <- commandArgs(trailingOnly = TRUE)
 workers <- if (length(args) >= 1) as.integer(args[1]) else 2L
-cpu_budget <- if (length(args) >= 2) as.numeric(args[2]) else 60
+cpu_budget <- if (length(args) >= 2) as.numeric(args[2]) else 130
 reps <- if (length(args) >= 3) as.integer(args[3]) else 20L
 n_max <- if (length(args) >= 4) as.numeric(args[4]) else 1e6
-wall_limit <- if (length(args) >= 5) as.numeric(args[5]) else 30
+wall_limit <- if (length(args) >= 5) as.numeric(args[5]) else 80
 ns <- sort(unique(c(round(10^seq(3, min(5, log10(n_max)), by = 0.5)), n_max)))
+# The noise axis (issue 25, paper notes section 8): at n_fixed the noise sd runs over
+# noise_ref 10^(-j/2), j = -1, -0.5, ..., 6, so n_eff = n_fixed (noise_ref / sd)^2 runs from 1e3 to
+# 1e10 in half decades (the grid of data-raw/rates-noise.R); j = 0 is the n-axis point n = 1e4.
+# SG_NOISE_J (comma-separated j) overrides the grid, "none" drops it (the n-axis study alone).
+noise_ref <- 0.1
+n_fixed <- 1e4
+noise_j <- local({
+  v <- Sys.getenv("SG_NOISE_J", "")
+  if (identical(v, "none")) numeric(0) else if (nzchar(v)) as.numeric(strsplit(v, ",")[[1]]) else seq(-1, 6, by = 0.5)
+})
+noise_grid <- noise_ref * 10^(-setdiff(noise_j, 0) / 2)
 out_file <- "inst/extdata/sigmoid-gating.rds"
 plan(multisession, workers = workers)
 t_start <- Sys.time()
@@ -196,15 +212,23 @@ d3_min <- function(G, G0, expert) {
   min(vals)
 }
 
+# the n axis first (its task ids, hence its seeds, are those of the stored n-axis study), then the
+# noise grid at n_fixed
 tasks <- expand.grid(case = seq_len(nrow(cases)), rep = seq_len(reps), n = ns)
+tasks$noise_sd <- noise_ref
+if (length(noise_grid)) {
+  tasks <- rbind(tasks, transform(expand.grid(case = seq_len(nrow(cases)), rep = seq_len(reps), noise_sd = noise_grid),
+                                  n = n_fixed)[names(tasks)])
+}
+tasks$n_eff <- tasks$n * (noise_ref / tasks$noise_sd)^2
 tasks$id <- seq_len(nrow(tasks))
 xs_eval <- local({ set.seed(99); unif(1e5) })
 one <- function(t) {
   cpu0 <- proc.time()
-  i <- tasks$case[t]; n <- tasks$n[t]; ex <- cases$expert[i]; regime <- cases$regime[i]
+  i <- tasks$case[t]; n <- tasks$n[t]; sd <- tasks$noise_sd[t]; ex <- cases$expert[i]; regime <- cases$regime[i]
   set.seed(20240521 + tasks$id[t], kind = "Mersenne-Twister", normal.kind = "Inversion")
   G0 <- truths[[i]]; G0s <- truths_soft[[i]]
-  sim <- simulate_moe(G0, n = n, noise_sd = 0.1, x = unif)
+  sim <- simulate_moe(G0, n = n, noise_sd = sd, x = unif)
   eps <- as.vector(sim$y) - as.vector(predict(G0, sim$x))
   y_soft <- as.vector(predict(G0s, sim$x)) + eps
   ctl <- lse_control(n_starts = 10, warn = FALSE, n_perturb = 0)  # as stored: before the perturbation search
@@ -232,21 +256,28 @@ one <- function(t) {
     list(beta0 = G$beta0, beta1 = G$beta1, eta = G$eta, rss = f$rss, converged = f$converged)
   }
   fits <- list(sigmoid_lse = par(sg$lse), sigmoid_local = par(sg$local), softmax_lse = par(sm$lse), softmax_local = par(sm$local))
-  rows <- data.frame(row.names = NULL, regime = regime, expert = ex, n = n, rep = tasks$rep[t], fit = fit, loss = names(loss), value = unname(loss),
+  rows <- data.frame(row.names = NULL, regime = regime, expert = ex, n = n, noise_sd = sd, n_eff = tasks$n_eff[t],
+             rep = tasks$rep[t], fit = fit, loss = names(loss), value = unname(loss),
              won_sigmoid = sg$won, won_softmax = sm$won, rss_gap_sigmoid = diff(sg$rss), rss_gap_softmax = diff(sm$rss),
              cpu = sum(cpu[c("user.self", "sys.self")], na.rm = TRUE))
   list(rows = rows, fits = fits)
 }
 
-slope_table <- function(res) {
+# Slopes of log(loss) on log(axis), axis "n" (the rows at noise_ref) or "n_eff" (every row, or
+# those with n_eff >= from)
+slope_table <- function(res, axis = c("n", "n_eff"), from = 0) {
+  axis <- match.arg(axis)
+  res <- if (axis == "n") res[res$noise_sd == noise_ref, ] else res[res$n_eff >= from, ]
+  if (!nrow(res)) return(NULL)
   s <- do.call(rbind, lapply(split(res, list(res$regime, res$expert, res$loss, res$fit), drop = TRUE), function(s) {
     s <- s[is.finite(s$value) & s$value > 0, ]
-    if (length(unique(s$n)) < 2) return(NULL)
-    m <- lm(log(value) ~ log(n), data = s)
-    ci <- confint(m)["log(n)", ]
-    data.frame(regime = s$regime[1], expert = s$expert[1], fit = s$fit[1], loss = s$loss[1], slope = unname(coef(m)[2]),
-               lower = unname(ci[1]), upper = unname(ci[2]), n_min = min(s$n), n_max = max(s$n),
-               reps_max_n = length(unique(s$rep[s$n == max(s$n)])), n_fits = nrow(s))
+    s$a <- s[[axis]]
+    if (length(unique(s$a)) < 2) return(NULL)
+    m <- lm(log(value) ~ log(a), data = s)
+    ci <- confint(m)["log(a)", ]
+    data.frame(regime = s$regime[1], expert = s$expert[1], fit = s$fit[1], loss = s$loss[1], axis = axis,
+               slope = unname(coef(m)[2]), lower = unname(ci[1]), upper = unname(ci[2]), min = min(s$a), max = max(s$a),
+               reps_at_max = length(unique(s$rep[s$a == max(s$a)])), n_fits = nrow(s))
   }))
   rownames(s) <- NULL
   s
@@ -272,8 +303,8 @@ if (nzchar(plan_env)) {
   tasks_run <- tasks
 }
 if (!is.null(results)) {
-  done <- paste(results$regime, results$expert, results$n, results$rep)
-  key <- paste(cases$regime[tasks_run$case], cases$expert[tasks_run$case], tasks_run$n, tasks_run$rep)
+  done <- paste(results$regime, results$expert, results$n, results$noise_sd, results$rep)
+  key <- paste(cases$regime[tasks_run$case], cases$expert[tasks_run$case], tasks_run$n, tasks_run$noise_sd, tasks_run$rep)
   tasks_run <- tasks_run[!key %in% done, ]
 }
 ck_dir <- Sys.getenv("SG_CHECKPOINT", file.path(tools::R_user_dir("lsmoe", "cache"), "checkpoints", "sigmoid-gating"))
@@ -286,13 +317,15 @@ ck_key <- lsmoe:::checkpoint_key(list(tasks = tasks, cases = cases, truths = tru
                                       options = lsmoe:::task_options()))
 if (!is.null(ck_dir)) logf("checkpoint: %s", ck_dir)
 save_state <- function(partial) {
-  cpu_workers <- sum(results$cpu[!duplicated(results[c("regime", "expert", "n", "rep")])])  # all stages
-  out <- list(results = results, slopes = slope_table(results), fits = fits_store, tasks = tasks, truths = truths, truths_softmax = truths_soft,
+  cpu_workers <- sum(results$cpu[!duplicated(results[c("regime", "expert", "n", "noise_sd", "rep")])])  # all stages
+  out <- list(results = results, slopes = slope_table(results), slopes_n_eff = slope_table(results, "n_eff"),
+              slopes_n_eff_1e6 = slope_table(results, "n_eff", from = 1e6), fits = fits_store, tasks = tasks, truths = truths, truths_softmax = truths_soft,
               gbars = gbars, gbar_check = gbar_check, cases = cases,
-              settings = list(ns = ns, reps = reps, workers = workers, noise_sd = 0.1, k = 3, n_starts = 10,
+              settings = list(ns = ns, reps = reps, workers = workers, noise_sd = noise_ref, noise_ref = noise_ref,
+                              n_fixed = n_fixed, noise_grid = noise_grid, k = 3, n_starts = 10,
                               near_starts = n_near, jitter = 0.1, gbar_n = 1e5, cpu_budget_minutes = cpu_budget,
                               wall_limit_minutes = wall_limit,
-                              reps_at_max_n = length(unique(results$rep[results$n == max(ns)]))),
+                              reps_at_max_n = length(unique(results$rep[results$n == max(ns) & results$noise_sd == noise_ref]))),
               wall_minutes = as.numeric(difftime(Sys.time(), t_start, units = "mins")) + wall_before,
               cpu_minutes_workers = cpu_workers / 60,
               cpu_minutes_main = sum(proc.time()[c("user.self", "sys.self")]) / 60,
@@ -310,22 +343,27 @@ run_chunk <- function(ids) {
   results <<- rbind(results, do.call(rbind, lapply(out, `[[`, "rows")))
   fits_store[as.character(ids)] <<- lapply(out, `[[`, "fits")
   st <- save_state(partial = TRUE)
-  logf("done %d tasks (n = %s): wall %.1f min, worker CPU %.1f min", length(ids), paste(unique(tasks$n[ids]), collapse = ","),
+  logf("done %d tasks (n = %s, noise sd %s): wall %.1f min, worker CPU %.1f min", length(ids),
+       paste(unique(tasks$n[ids]), collapse = ","), paste(signif(unique(tasks$noise_sd[ids]), 3), collapse = ","),
        st$wall_minutes, st$cpu_minutes_workers)
   st
 }
 st <- list(cpu_minutes_workers = cpu_before / 60)
-for (n in ns[ns < max(ns)]) if (any(tasks_run$n == n)) st <- run_chunk(tasks_run$id[tasks_run$n == n])
+on_n <- tasks_run$noise_sd == noise_ref
+for (n in ns[ns < max(ns)]) if (any(on_n & tasks_run$n == n)) st <- run_chunk(tasks_run$id[on_n & tasks_run$n == n])
+# the noise grid at n_fixed, one chunk per noise level, from the largest noise to the smallest
+for (sd in sort(unique(tasks_run$noise_sd[!on_n]), decreasing = TRUE)) st <- run_chunk(tasks_run$id[tasks_run$noise_sd == sd])
 # the largest n: blocks of 2 replicates while the CPU budget and the wall limit allow (possibly none)
-big <- tasks_run[tasks_run$n == max(ns), ]
+big <- tasks_run[on_n & tasks_run$n == max(ns), ]
 per_task <- NA
 for (b in if (nrow(big)) split(big$id, ceiling(big$rep / 2)) else list()) {
   used <- st$cpu_minutes_workers
   est <- if (is.na(per_task) && length(ns) == 1) 0 else if (is.na(per_task)) {
-    prev <- results[results$n == ns[length(ns) - 1] & !duplicated(results[c("regime", "expert", "n", "rep")]), ]
+    prev <- results[results$n == ns[length(ns) - 1] & results$noise_sd == noise_ref &
+                      !duplicated(results[c("regime", "expert", "n", "noise_sd", "rep")]), ]
     mean(prev$cpu) * max(ns) / ns[length(ns) - 1] / 60
   } else per_task
-  done_reps <- length(unique(results$rep[results$n == max(ns)]))
+  done_reps <- length(unique(results$rep[results$n == max(ns) & results$noise_sd == noise_ref]))
   wall_used <- as.numeric(difftime(Sys.time(), t_start, units = "mins"))
   if (used + est * length(b) > cpu_budget || wall_used + est * length(b) / workers > wall_limit) {
     logf("CPU %.1f min used (next block about %.1f, budget %g), wall %.1f min (limit %g): stopping at %d replicates at n = %g",
@@ -333,7 +371,7 @@ for (b in if (nrow(big)) split(big$id, ceiling(big$rep / 2)) else list()) {
     break
   }
   st <- run_chunk(b)
-  cur <- results[results$n == max(ns) & !duplicated(results[c("regime", "expert", "n", "rep")]), ]
+  cur <- results[results$n == max(ns) & results$noise_sd == noise_ref & !duplicated(results[c("regime", "expert", "n", "rep")]), ]
   per_task <- mean(cur$cpu) / 60
 }
 st <- save_state(partial = FALSE)
