@@ -20,8 +20,10 @@ core_fit <- function(prob, starts, n_finish, restart = prob$control$restart, scr
   ctl$restart <- restart
   ctl$race_iter <- as.integer(race)
   ctl$adapt_threads <- use_adapt_threads()
+  ctl$progress <- prob$progress$hook  # NULL (no element) without progress (fit-progress.R)
   res <- cpp_lse_fit(prob$x, prob$y, as.numeric(prob$w), prob$expert, prob$k, starts, b$lower, b$upper, ctl,
                      screen, refine, prob$gate, use_simd(), prob$recip)
+  if (!is.null(prob$progress)) prob$progress$add(sum(res$start_iterations))
   if (prob$recip) {
     res$theta <- from_reciprocal(res$theta, prob$k, prob$d, prob$gate)
     res$params <- NULL  # holds s = 1 / c: not used

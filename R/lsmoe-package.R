@@ -25,11 +25,24 @@
 #'     (Linux; see `threads` in [lse_control()]); `FALSE` uses exactly `lse_control(threads)`
 #'     whatever the load. Results are the same bits either way. Another value is an error of
 #'     class `lsmoe_error_input` at the first fit.}
+#'   \item{`lsmoe.progress`}{`TRUE` (default) or `FALSE`. A fit ([moe_lse()], [moe_lse_fit()])
+#'     that runs longer than `lsmoe.progress_after` seconds reports its progress through
+#'     \pkg{progressr}: one step per stage (the multistart, the perturbation search, the
+#'     finishing) and, at most four times a second, a message with the stage, the
+#'     Levenberg-Marquardt iterations so far and the seconds. Nothing shows unless progress is
+#'     enabled, e.g. `progressr::with_progress(fit <- moe_lse(...))` or
+#'     `progressr::handlers(global = TRUE)`. Reporting never changes a fit. `FALSE` turns it
+#'     off; another value is an error of class `lsmoe_error_input` at the first fit.}
+#'   \item{`lsmoe.progress_after`}{Seconds, one number >= 0 (default 2): a fit reports progress
+#'     only once it has run this long, so that short fits, and loops of them, stay silent.
+#'     Another value is an error of class `lsmoe_error_input` at the first fit.}
 #' }
-#' The options travel with the work: [rate_study()] and `confint(method = "boot")` pass the
+#' The options travel with the work: [rate_study()], [moe_cv()] and `confint(method = "boot")` pass the
 #' session's `lsmoe.*` options (with `lsmoe.simd` as resolved above) to each task on
 #' [future.apply::future_lapply()] workers, which set them for the task's duration, so that
-#' a multisession or cluster run computes what a sequential one does.
+#' a multisession or cluster run computes what a sequential one does. The progress options are
+#' not sent: the fits of a task show no progress of their own (the study reports one step per
+#' task).
 #'
 #' @references
 #' Nguyen, H., Ho, N. and Rinaldo, A. (2024). On least squares estimation in softmax gating

@@ -74,6 +74,14 @@
 #' At n = 5e6, d = 1 the default fit's peak is about 1.6 times the data's size above what the
 #' session held before (`bench/memory.R`).
 #'
+#' **Progress.** A fit that runs longer than 2 seconds reports its stage (the multistart, the
+#' perturbation search, the finishing), its Levenberg-Marquardt iterations so far and the seconds
+#' through \pkg{progressr}, at most four times a second; wrap the call in
+#' `progressr::with_progress()` (or set `progressr::handlers(global = TRUE)`) to see it. Reporting
+#' changes neither the fit nor the random number generator's state. The options `lsmoe.progress`
+#' and `lsmoe.progress_after` turn it off or change the 2 seconds ([lsmoe-package], "Package
+#' options").
+#'
 #' **Missing values.** Rows with `NA` in a variable of the formula are handled by `na.action`
 #' (default `getOption("na.action")`, normally [stats::na.omit()]: the rows are dropped);
 #' with [stats::na.exclude()] `fitted()`, `residuals()` and `predict()` without `newdata` are

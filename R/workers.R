@@ -5,10 +5,14 @@
 # The options to send with each task: every option named lsmoe.* set in this session, and
 # lsmoe.simd as use_simd() resolves it (the option, else LSMOE_SIMD, else TRUE), so that a worker
 # computes what this session would, whatever its own options and environment.
+# Progress options are not sent (they never change a result, and the options are part of a
+# checkpoint's key): a task's fits show no progress of their own (lsmoe.progress = FALSE,
+# fit-progress.R); the study or cross-validation reports one step per task.
 task_options <- function() {
   o <- options()
-  o <- o[startsWith(names(o), "lsmoe.")]
+  o <- o[startsWith(names(o), "lsmoe.") & !startsWith(names(o), "lsmoe.progress")]
   o$lsmoe.simd <- use_simd()
+  o$lsmoe.progress <- FALSE
   o[order(names(o))]
 }
 

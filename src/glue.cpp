@@ -1,4 +1,5 @@
 // Thin glue between R and the header-only core in inst/include/lsmoe. Never exported to users.
+#include <chrono>
 #include <cmath>
 #include <memory>
 #include <unordered_map>
@@ -61,13 +62,44 @@ lsmoe::Layout reciprocal_layout(const lsmoe::Expert& e, int k, lsmoe::GateKind g
   return lsmoe::Layout(k, e.d, e.q(), gate);
 }
 
+// The progress of a fit (R/fit-progress.R): after every Levenberg-Marquardt iteration (on the main
+// thread, between passes) counts it and, at most every 250 ms of wall time, calls the R function
+// `hook` with the number of iterations so far. Does nothing without a hook (R NULL). The hook
+// only reports: it never changes the fit, nor the random number generator's state.
+class ProgressHook {
+ public:
+  explicit ProgressHook(SEXP hook) : hook_(hook), last_(std::chrono::steady_clock::now()) {}
+  void tick() {
+    ++iterations_;
+    if (Rf_isNull(hook_)) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    Rcpp::Function f(hook_);
+    f(static_cast<double>(iterations_));
+    // The hook restores .Random.seed (R/fit-progress.R), but R code it ran may have drawn from the
+    // generator's internal state, which the RNGScope of this call writes back to .Random.seed on
+    // return: reload the restored state so that it is written back unchanged.
+    GetRNGstate();
+  }
+
+ private:
+  SEXP hook_;
+  long long iterations_ = 0;
+  std::chrono::steady_clock::time_point last_;
+};
+
 // Runs the multistart fit.
 lsmoe::MultiFit run_fit(const lsmoe::Expert& e, int k, lsmoe::GateKind gate, const lsmoe::Data& full,
                         const lsmoe::Data* screen, const lsmoe::Data* refine, const Eigen::Ref<const MatrixXd>& starts,
-                        const lsmoe::Bounds& bounds, const lsmoe::Control& ctl, bool simd, bool reciprocal) {
+                        const lsmoe::Bounds& bounds, const lsmoe::Control& ctl, bool simd, bool reciprocal, SEXP progress) {
   typedef FastProblem P;
   const P pf(e, k, gate, full, ctl.threads, simd, ctl.adapt_threads);
-  auto interrupt = [] { Rcpp::checkUserInterrupt(); };
+  ProgressHook hook(progress);
+  auto interrupt = [&hook] {
+    Rcpp::checkUserInterrupt();
+    hook.tick();
+  };
   std::unique_ptr<P> ps, pr;
   if (screen) ps.reset(new P(e, k, gate, *screen, 1, simd, ctl.adapt_threads));
   if (refine) pr.reset(new P(e, k, gate, *refine, ctl.threads, simd, ctl.adapt_threads));
@@ -111,7 +143,8 @@ struct Subsample {
 // no such stage; see lsmoe::fit_multi), gate ("softmax" or "sigmoid"). With reciprocal = TRUE
 // (output-weighted tanh experts only) the starts, bounds and returned theta hold s = 1 / c in
 // place of every output weight c (lsmoe::ReciprocalWeightProblem). `bound_flags` flags the best
-// fit's parameters on a bound of that box (lsmoe::Bounds::on_bound()).
+// fit's parameters on a bound of that box (lsmoe::Bounds::on_bound()). control$progress, when
+// present and not NULL, is an R function called with the iterations so far (ProgressHook).
 // [[Rcpp::export]]
 Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> w,
                        Rcpp::List expert, int k, const Eigen::Map<Eigen::MatrixXd> starts, const Eigen::Map<Eigen::VectorXd> lower,
@@ -149,7 +182,8 @@ Rcpp::List cpp_lse_fit(const Eigen::Map<Eigen::MatrixXd> x, const Eigen::Map<Eig
   if (screen_rows.size() > 0) scr.reset(new Subsample(x, y, sw, w.size() > 0, screen_rows));
   if (refine_rows.size() > 0) ref.reset(new Subsample(x, y, sw, w.size() > 0, refine_rows));
   const lsmoe::MultiFit mf = run_fit(e, k, gk, full, scr ? &scr->data : nullptr, ref ? &ref->data : nullptr, starts,
-                                     bounds, ctl, simd, reciprocal);
+                                     bounds, ctl, simd, reciprocal,
+                                     control.containsElementNamed("progress") ? SEXP(control["progress"]) : R_NilValue);
   const int S = static_cast<int>(mf.fits.size());
   Rcpp::NumericVector start_rss(S), screen_rss(S, NA_REAL), refine_rss(S, NA_REAL);
   Rcpp::IntegerVector start_status(S), start_iter(S);

@@ -4,7 +4,7 @@ test_that("task_options() holds the lsmoe.* options and lsmoe.simd as resolved",
   withr::local_options(lsmoe.simd = NULL, lsmoe.some_setting = 3, other.option = 1)
   withr::local_envvar(LSMOE_SIMD = "false")
   o <- lsmoe:::task_options()
-  expect_identical(o, list(lsmoe.simd = FALSE, lsmoe.some_setting = 3))
+  expect_identical(o, list(lsmoe.progress = FALSE, lsmoe.simd = FALSE, lsmoe.some_setting = 3))  # no progress in tasks
   withr::local_envvar(LSMOE_SIMD = NA)
   expect_identical(lsmoe:::task_options()$lsmoe.simd, TRUE)
   withr::local_options(lsmoe.simd = "yes")
