@@ -45,6 +45,28 @@
 # stream of the full run). A rerun with other settings stops with an error naming the directory:
 # delete it (or set LSMOE_CHECKPOINT) to start afresh. The directory is deleted once the stored
 # study is complete.
+#
+# THE VERDICT RULE ON n_eff (issue 25, item 6), written down before any result of this study was
+# read (the run started on commit c8d215b's engine, this rule was committed while it ran, before
+# its first configuration was looked at) and used unchanged by the vignette "Convergence rates":
+# the rule of data-raw/rates.R's verdicts, restated on n_eff. For each truth, expert and k, on the
+# least squares estimate (estimate = "lse", the best of the certified candidates), one row per
+# prediction: the regression error (-1/2, every expert and k); D1 under each alignment for
+# sigmoid and tanh experts (-1/2, every k); D2 (r = 1) under each alignment for over-specified
+# (k = 3) linear and polynomial(2) experts (slower than any polynomial rate): 40 rows.
+# "Global" is the slope of log loss on log n_eff over the noise grid's points with n_eff >= 1e6
+# (n = 1e4, sd <= 0.01: n_eff 1e6 .. 1e10, 9 levels, 20 replicates each); "last" the local slope
+# in the last one-decade window, n_eff in [1e9, 1e10] (3 levels); 95% intervals.
+# * Predicted -1/2: band [-1/2, -1/2 + 1/(2 ln 1e6)] = [-0.5, -0.464]. Reproduced when the global
+#   or the last interval meets the band while at most 0.5 wide, and the last interval lies below
+#   -1/4; not reproduced when neither interval meets the band; inconclusive otherwise.
+# * Predicted slower than any polynomial: reproduced when the global and the last interval both
+#   lie above -1/4; not reproduced when both lie below -1/4; inconclusive otherwise.
+# Where the asymptotic regime starts: local slopes on n_eff in half-decade windows over all
+# points (real n and noise grid); for each -1/2 row, the smallest window start from which every
+# later window's slope estimate lies in [-0.65, -0.35] ("never" if none).
+# The equivalence check: compare_n_eff() on the whole study (pairs of (n, sd) with equal n_eff:
+# n = 1e3, 3162, 1e5 at sd 0.1 against n = 1e4 at sd 0.316, 0.178, 0.0316), every pair reported.
 library(lsmoe)
 library(future)
 
