@@ -66,7 +66,8 @@
 # points (real n and noise grid); for each -1/2 row, the smallest window start from which every
 # later window's slope estimate lies in [-0.65, -0.35] ("never" if none).
 # The equivalence check: compare_n_eff() on the whole study (pairs of (n, sd) with equal n_eff:
-# n = 1e3, 3162, 1e5 at sd 0.1 against n = 1e4 at sd 0.316, 0.178, 0.0316), every pair reported.
+# n = 1e3, 3162, 31623, 1e5 at sd 0.1 against n = 1e4 at sd 0.316, 0.178, 0.0562, 0.0316), every
+# pair reported.
 library(lsmoe)
 library(future)
 
