@@ -10,8 +10,10 @@
 #'   order of `coef()`: `component` (`"expert1"`, ...), `term` (`beta0`, `beta1.<input>`,
 #'   `a.<input>`, `b`, `c`), `estimate`, `std.error` (from `vcov(x, type = vcov_type)`),
 #'   `statistic` (t value), `p.value` (t distribution on `df.residual()` degrees of freedom, as
-#'   in `summary()`), and with `conf.int = TRUE` `conf.low`, `conf.high`
-#'   (Wald, from `confint()`).
+#'   in `summary()`), with `conf.int = TRUE` `conf.low`, `conf.high`
+#'   (Wald, from `confint()`), then `on_bound` (the estimate is on a bound of the box and held
+#'   fixed: no standard error; `summary()`'s `[b]`) and `unidentified` (nearly unidentified: no
+#'   standard error; `summary()`'s `[u]`), both logical.
 #' * `glance()`: one row with `nobs`, `k`, `expert` (the family's name), `gate` (`"softmax"` or
 #'   `"sigmoid"`), `df` (free parameters),
 #'   `df.residual`, `rss`, `sigma`, `r.squared`, `logLik`, `AIC`, `BIC`, `converged`, `on_bound`.
@@ -72,8 +74,9 @@ tidy.moe_lse <- function(x, conf.int = TRUE, conf.level = 0.95, vcov_type = c("c
   check_flag(conf.int, "conf.int")
   tt <- theta_terms(x)
   est <- coef(x)
-  V <- stats::vcov(x, type = vcov_type)
-  se <- sqrt(diag(V))
+  vcov_type <- match_choice(vcov_type, c("classical", "HC0", "HC1"), "vcov_type")
+  info <- lse_inference(x, vcov_type)  # what vcov(x, type = vcov_type) returns as $V, with the flags
+  se <- sqrt(diag(info$V))
   tval <- est / se
   out <- data.frame(component = tt$component, term = tt$term, estimate = unname(est), std.error = unname(se),
                     statistic = unname(tval), p.value = unname(t_pvalue(tval, stats::df.residual(x))),
@@ -85,6 +88,9 @@ tidy.moe_lse <- function(x, conf.int = TRUE, conf.level = 0.95, vcov_type = c("c
     out$conf.low <- out$estimate - q * out$std.error
     out$conf.high <- out$estimate + q * out$std.error
   }
+  # the summary's [b] and [u] marks (summary.moe_lse(): bound_flags, unidentified)
+  out$on_bound <- as.logical(info$bound)
+  out$unidentified <- as.logical(info$sing)
   as_tidy_df(out)
 }
 

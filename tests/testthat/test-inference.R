@@ -296,6 +296,12 @@ test_that("summary() marks estimates on a bound [b], as fit$bound_flags, and say
     expect_identical(marked, unname(s$bound_flags[p]), info = p)
   }
   expect_true(any(grepl("[b] On a bound of the box (treated as fixed", out, fixed = TRUE)))
+  # tidy() carries the same flags, and no standard error where they are set
+  td <- suppressWarnings(tidy(fit))
+  expect_identical(td$on_bound, unname(s$bound_flags))
+  expect_identical(td$unidentified, unname(s$unidentified))
+  expect_true(all(is.na(td$std.error[td$on_bound | td$unidentified])))
+  expect_true(all(is.finite(td$std.error[!(td$on_bound | td$unidentified)])))
   expect_true(any(grepl("lse_control(bound_gate =, bound_expert =, bound_output =)", out, fixed = TRUE)))
   # the meanings are wrapped to the console's width, the parameter on the first line
   expect_match(paste(out, collapse = " "), "expert1:c +output weight at bound_output .*linear limit")
