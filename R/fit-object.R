@@ -160,16 +160,25 @@ fit_tss <- function(object) {
 # in the free parameters at the estimate) that lse_inference() needs: JtWJ = Jw'Jw and meat =
 # Jw' diag(rw^2) Jw (rw = W^(1/2) r), each from one fused pass over the rows (cpp_normal_equations()
 # given the square roots of the weights: sqrt(w), and w r, whose sign the squares drop), without
-# the n x p Jacobian; for an unweighted fit without any vector of length n.
+# the n x p Jacobian; for an unweighted fit without any other vector of length n. Both are taken
+# in the parameters theta_c of the centred inputs (x - mx) / sx (centring_map(): theta = D theta_c),
+# where lse_inference() works: the pass runs the same model on the centred inputs at theta_c, so
+# the products are as accurate as from the data; products in theta mapped by D afterwards lost
+# about cond(J'WJ) times the rounding (1e-4 relative for an input whose range sits 1e4 from 0).
+# The list has the attribute centred = TRUE. The centred inputs are one n x d copy, made here only.
 fit_crossprods <- function(fit) {
   w <- fit$weights
+  sc <- centring_scales(fit)
+  theta_c <- solve(centring_map(fit, sc), fit$theta)
+  xc <- fit$x  # one copy, then each column in place
+  for (j in seq_len(ncol(xc))) xc[, j] <- (xc[, j] - sc$mx[j]) / sc$sx[j]
   pass <- function(sw) {
-    cpp_normal_equations(fit$x, fit$y, sw, fit$theta, fit$expert, fit$k, fit$control$threads, gate_name(fit$gate),
+    cpp_normal_equations(xc, fit$y, sw, theta_c, fit$expert, fit$k, fit$control$threads, gate_name(fit$gate),
                          use_simd(), FALSE, "auto", TRUE)$JtJ
   }
   A <- pass(if (is.null(w)) numeric(0) else sqrt(w))
   B <- pass(if (is.null(w)) fit$residuals else w * fit$residuals)
-  list(JtWJ = A, meat = B)
+  structure(list(JtWJ = A, meat = B), centred = TRUE)
 }
 
 # The row names of the fit's data, as lm names its fitted values and residuals: `row_names` holds

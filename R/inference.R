@@ -261,6 +261,18 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, l
        leverage = lev, keep = keep)
 }
 
+# The midpoints (mx) and half-widths (sx) of the inputs' ranges over the rows of positive weight,
+# in the form of transform_params()'s scales (my = 0, sy = 1): the centred inputs are (x - mx) / sx.
+centring_scales <- function(object) {
+  rng <- fit_x_range(object)
+  mid <- (rng[1, ] + rng[2, ]) / 2
+  half <- (rng[2, ] - rng[1, ]) / 2
+  bad <- !is.finite(mid) | !is.finite(half) | half <= 0
+  mid[bad] <- 0
+  half[bad] <- 1
+  list(mx = unname(mid), sx = unname(half), my = 0, sy = 1)
+}
+
 # The map D from the parameters of the centred inputs to the fit's (user-scale) parameters,
 # theta = D theta_c (p x p, linear): theta_c are the parameters of the same model in the inputs
 # (x - m) / h, with m the midpoint and h the half-width of each input's range over the rows of
@@ -271,14 +283,7 @@ lse_inference <- function(object, type = "classical", tol = 1e-8, warn = TRUE, l
 # large, although both are well determined (data-raw/inference-realdata.R: 7 of the 160 bench fits
 # had VIFs of 1e8 to 1e9 in theta and below 5e7 in theta_c). Estimates on a bound are the same
 # parameters in both (the core flags them on the standardised scale, itself centred).
-centring_map <- function(object) {
-  rng <- fit_x_range(object)
-  mid <- (rng[1, ] + rng[2, ]) / 2
-  half <- (rng[2, ] - rng[1, ]) / 2
-  bad <- !is.finite(mid) | !is.finite(half) | half <= 0
-  mid[bad] <- 0
-  half[bad] <- 1
-  sc <- list(mx = unname(mid), sx = unname(half), my = 0, sy = 1)
+centring_map <- function(object, sc = centring_scales(object)) {
   k <- object$k
   d <- object$d
   p <- length(object$theta)
@@ -326,7 +331,9 @@ user_vcov <- function(cv, D, C, S, bound, sing, nm) {
 }
 
 # lse_inference() of a fit without its data (moe_lse(model = FALSE)), from the cross-products of
-# its weighted Jacobian Jw kept at the fit (fit_crossprods()): A = Jw'Jw and B = Jw' diag(rw^2) Jw.
+# its weighted Jacobian Jw kept at the fit (fit_crossprods()): A = Jw'Jw and B = Jw' diag(rw^2) Jw,
+# in the parameters of the centred inputs (attribute "centred"; fits of earlier versions kept them
+# in theta, and are mapped here, with about cond(A) times the rounding).
 # The projection off the unidentified columns is carried to them: (Jc - Js P)'(Jc - Js P) =
 # A_CC - A_CS P - P'A_SC + P'A_SS P, and the same with B for the sandwich's meat. The same
 # estimates as from the data up to rounding (the cross-products come from the fused pass).
@@ -334,8 +341,9 @@ lse_inference_crossprods <- function(object, type, tol, warn) {
   cp <- object$crossprods
   if (is.null(cp)) need_data("Standard errors (vcov(), summary(), confint(), predict(se.fit = TRUE))")
   D <- centring_map(object)
-  A <- crossprod(D, cp$JtWJ %*% D)  # in the parameters of the centred inputs, as lse_inference()
-  B <- crossprod(D, cp$meat %*% D)
+  centred <- isTRUE(attr(cp, "centred"))
+  A <- if (centred) cp$JtWJ else crossprod(D, cp$JtWJ %*% D)  # in the parameters of the centred inputs
+  B <- if (centred) cp$meat else crossprod(D, cp$meat %*% D)
   p <- length(object$theta)
   nm <- theta_names(object)
   bound <- theta_on_bound(object)

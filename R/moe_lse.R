@@ -145,7 +145,10 @@
 #' * with `model = FALSE`, no `x`, `y` or `model`, but `input_names` (the d input names),
 #'   `input_range` (2 x d: their smallest and largest values over the rows of positive weight),
 #'   `tss` (the weighted total sum of squares) and `crossprods` (list of the p x p matrices
-#'   `JtWJ`, \eqn{J^\top W J}{J'WJ}, and `meat`, \eqn{J^\top W \mathrm{diag}(r^2) W J}{J'W diag(r^2) W J}).
+#'   `JtWJ`, \eqn{J^\top W J}{J'WJ}, and `meat`, \eqn{J^\top W \mathrm{diag}(r^2) W J}{J'W diag(r^2) W J},
+#'   with J the Jacobian in the parameters of the centred inputs, each input shifted by the
+#'   midpoint of its range and divided by its half-width, where the standard errors are computed;
+#'   attribute `centred = TRUE`).
 #'
 #' Errors of class `lsmoe_error_input` name the offending argument or variable (non-finite or
 #' non-numeric data, a non-numeric response, negative or non-finite weights or weights so large that

@@ -399,10 +399,18 @@ test_that("an input far from 0 does not make slopes and intercepts unidentified 
   nd <- data.frame(x = c(0.2, 0.5, 0.8))
   expect_equal(predict(f1, nd + 1e4, se.fit = TRUE)$se.fit, predict(f0, nd, se.fit = TRUE)$se.fit, tolerance = 1e-4,
                ignore_attr = TRUE)
-  # the same with the fit's cross-products (model = FALSE), kept in the user's parameters: they
-  # lose about cond(J'WJ) (1e9 here) times the rounding, so agree to 1e-4 only
+  # the same with the fit's cross-products (model = FALSE), kept in the parameters of the centred
+  # inputs: as accurate as from the data (kept in the user's parameters, they lost about
+  # cond(J'WJ), 1e9 here, times the rounding and agreed to 1e-4 only)
   f2 <- update(f1, model = FALSE)
-  expect_equal(vcov(f2), V1, tolerance = 1e-4)
+  expect_true(isTRUE(attr(f2$crossprods, "centred")))
+  expect_equal(vcov(f2), V1, tolerance = 1e-8)
+  # a fit of an earlier version, with the cross-products in the user's parameters, still works
+  old <- f2
+  D <- lsmoe:::centring_map(f1)
+  Di <- solve(D)
+  old$crossprods <- list(JtWJ = crossprod(Di, f2$crossprods$JtWJ %*% Di), meat = crossprod(Di, f2$crossprods$meat %*% Di))
+  expect_equal(vcov(old), V1, tolerance = 1e-3)
 })
 
 test_that("predict() checks nboot and seed even when the bootstrap fallback is not needed", {
