@@ -53,6 +53,21 @@
 #' `seed` only, not on the number of workers (each refit carries the session's `lsmoe.*` options,
 #' such as `lsmoe.simd`, to its worker). Workers must find lsmoe on their library path.
 #'
+#' With `method = "profile"` it gives profile-t intervals, as [MASS::confint.nls()] does for
+#' `nls` fits: for each free parameter \eqn{\theta_j}{theta_j} the interval is the set of values v
+#' with \eqn{|\tau(v)| \le t_{n-p, 1-\alpha/2}}{|tau(v)| <= t_(n-p, 1-alpha/2)}, where
+#' \eqn{\tau(v) = \mathrm{sign}(v - \hat\theta_j) \sqrt{S(v) - \hat S}/s}{tau(v) = sign(v - theta_j_hat) sqrt(S(v) - S_hat) / s},
+#' \eqn{S(v)} the smallest RSS with \eqn{\theta_j = v} (the other free parameters refitted by the
+#' package's Levenberg-Marquardt from the neighbouring value's solution, those on a bound held at
+#' their estimates) and s = `sigma()`. The ends follow the RSS surface, so they are asymmetric where
+#' the model is curved in \eqn{\theta_j}{theta_j}; for a linear model they are the Wald ends. An end
+#' is `NA` for a parameter on a bound, and where the profile does not reach the cutoff within
+#' \eqn{2^{20}}{2^20} Wald half-widths (the data do not bound the parameter on that side). If a
+#' refit finds a smaller RSS than the fit's, the fit is not the least squares estimate: every end is
+#' `NA`, with a warning of class `lsmoe_warning_inference`. The profile needs the data (an error
+#' of class `lsmoe_error_no_data` for a fit made with `model = FALSE`) and costs a few refits of
+#' one start per end.
+#'
 #' A fit made with `model = FALSE` (see [moe_lse()]) has, in place of its data, the cross-products
 #' \eqn{J^\top W J}{J'WJ} and \eqn{J^\top W \mathrm{diag}(r^2) W J}{J'W diag(r^2) W J} from which `vcov()`,
 #' `confint(method = "wald")` and the standard errors of `predict()` follow (equal to those from
@@ -73,7 +88,7 @@
 #'   `1 / tol` are treated as unidentified.
 #' @param parm Parameters: names or indices into `coef(object)`; default all.
 #' @param level Confidence level, default 0.95.
-#' @param method `"wald"` (default) or `"boot"`.
+#' @param method `"wald"` (default), `"boot"` or `"profile"`.
 #' @param nboot Number of bootstrap refits, whole number >= 10; default 200.
 #' @param seed Integer seed of the bootstrap, or `NULL` (default) to draw one from R's generator
 #'   (so `set.seed()` makes it reproducible).
@@ -89,6 +104,9 @@
 #'
 #' Seber, G. A. F. and Wild, C. J. (1989). *Nonlinear Regression*. Wiley, chapter 5.
 #' \doi{10.1002/0471725315}
+#'
+#' Bates, D. M. and Watts, D. G. (1988). *Nonlinear Regression Analysis and Its Applications*.
+#' Wiley, section 6.1 (profile t). \doi{10.1002/9780470316757}
 #'
 #' White, H. (1980). A heteroskedasticity-consistent covariance matrix estimator and a direct test
 #' for heteroskedasticity. *Econometrica* 48(4), 817-838. \doi{10.2307/1912934}
@@ -474,11 +492,11 @@ vcov.moe_lse <- function(object, type = c("classical", "HC0", "HC1"), tol = 1e-8
 
 #' @rdname moe_lse-inference
 #' @export
-confint.moe_lse <- function(object, parm, level = 0.95, method = c("wald", "boot"), type = c("classical", "HC0", "HC1"),
-                            nboot = 200, seed = NULL, ...) {
+confint.moe_lse <- function(object, parm, level = 0.95, method = c("wald", "boot", "profile"),
+                            type = c("classical", "HC0", "HC1"), nboot = 200, seed = NULL, ...) {
   check_dots_empty(...)
   object <- validate_fit(object)
-  method <- match_choice(method, c("wald", "boot"), "method")
+  method <- match_choice(method, c("wald", "boot", "profile"), "method")
   level <- check_number(level, "level", min = 0, max = 1, strict_min = TRUE)
   if (level >= 1) lsmoe_abort("`level` must be below 1.", arg = "level")
   est <- coef(object)
@@ -501,6 +519,10 @@ confint.moe_lse <- function(object, parm, level = 0.95, method = c("wald", "boot
     z <- t_quantile(level, stats::df.residual(object))
     ci[, 1] <- est[idx] - z * se
     ci[, 2] <- est[idx] + z * se
+    return(ci)
+  }
+  if (method == "profile") {
+    ci[] <- profile_intervals(object, idx, level)
     return(ci)
   }
   nboot <- check_count(nboot, "nboot", min = 10)

@@ -152,7 +152,7 @@ test_that("parametric-bootstrap intervals agree with Wald intervals on a regular
   set.seed(3); b4 <- confint(fit, parm = 1, method = "boot", nboot = 20)
   expect_identical(unname(b3), unname(b4))
   expect_error(confint(fit, parm = "nope"), "nope", class = "lsmoe_error_input")
-  expect_error(confint(fit, method = "profile"), "`method`", class = "lsmoe_error_input")
+  expect_error(confint(fit, method = "likelihood"), "`method`", class = "lsmoe_error_input")
 })
 
 test_that("predict(se.fit) is the delta method with a finite-difference gradient", {
@@ -424,4 +424,57 @@ test_that("predict() checks nboot and seed even when the bootstrap fallback is n
   expect_error(predict(f, newdata = nd, seed = -1), class = "lsmoe_error_input")
   expect_error(predict(f, newdata = nd, seed = "a"), class = "lsmoe_error_input")
   expect_equal(nrow(predict(f, newdata = nd, interval = "confidence")), 2L)
+})
+
+# confint(method = "profile") (R/profile.R)
+test_that("profile intervals equal lm's for a linear model and MASS's nls profile for a nonlinear one", {
+  set.seed(5)
+  n <- 300
+  x <- runif(n)
+  d1 <- data.frame(x = x, y = 1 + 2 * x + rnorm(n, sd = 0.3))
+  f1 <- moe_lse(y ~ x, data = d1, k = 1, expert = "linear")
+  expect_equal(unname(confint(f1, method = "profile")), unname(confint(lm(y ~ x, d1))[2:1, ]), tolerance = 1e-6)
+  skip_if_not_installed("MASS")
+  set.seed(7)
+  n <- 400
+  x <- runif(n)
+  g <- plogis(10 * (x - 0.5))
+  d <- data.frame(x = x, y = g * (1 + 2 * x) + (1 - g) * (3 - 2 * x) + rnorm(n, sd = 0.1))
+  set.seed(1)
+  f2 <- moe_lse(y ~ x, data = d, k = 2, expert = "linear")
+  cf <- unname(coef(f2))
+  fn <- stats::nls(y ~ plogis(g1 * x + g0) * (a1 * x + b1) + plogis(-(g1 * x + g0)) * (a2 * x + b2), data = d,
+                   start = list(g0 = cf[1], g1 = cf[2], a1 = cf[3], b1 = cf[4], a2 = cf[5], b2 = cf[6]),
+                   control = stats::nls.control(maxiter = 1000))
+  expect_equal(deviance(fn), deviance(f2), tolerance = 1e-8)  # the same least squares estimate
+  ref <- suppressMessages(MASS:::confint.nls(fn))
+  pr <- confint(f2, method = "profile")
+  # within 0.2% of each interval's width (MASS interpolates its profile by a spline)
+  expect_lt(max(abs(pr - ref) / (ref[, 2] - ref[, 1])), 2e-3)
+  # and not the Wald intervals: the profile of the first expert's slope is asymmetric
+  wald <- confint(f2)
+  expect_gt(max(abs(wald - ref) / (ref[, 2] - ref[, 1])), 0.1)
+  # parm selects rows
+  expect_equal(confint(f2, parm = "expert2:b", method = "profile"), pr["expert2:b", , drop = FALSE])
+})
+
+test_that("profile intervals: NA on a bound, classed errors without data and a warning off the optimum", {
+  fit <- fit_linear_limit()
+  on <- fit$bound_flags
+  pr <- suppressWarnings(confint(fit, method = "profile"))
+  expect_true(all(is.na(pr[on, ])))
+  expect_true(all(is.finite(pr[names(coef(fit)) == "expert2:b", ])))
+  est <- coef(fit)
+  ok <- is.finite(pr[, 1]) & is.finite(pr[, 2])
+  expect_true(all(pr[ok, 1] < est[ok] & est[ok] < pr[ok, 2]))
+  expect_error(confint(fit_linear_limit(model = FALSE), method = "profile"), class = "lsmoe_error_no_data")
+  expect_error(confint(fit, method = "likelihood"), class = "lsmoe_error_input")
+  # a fit stopped far from its optimum: the refit from the estimate finds a smaller RSS
+  set.seed(3)
+  x <- runif(300)
+  y <- ifelse(x < 0.5, 1 + 2 * x, 3 - 2 * x) + rnorm(300, sd = 0.1)
+  st <- list(beta0 = c(0, 0), beta1 = matrix(c(1, 0), 2, 1), eta = rbind(c(0, 1), c(0, 2)))
+  rough <- moe_lse(y ~ x, data = data.frame(x, y), k = 2, start = st, control = lse_control(max_iter = 1, warn = FALSE))
+  expect_warning(bad <- confint(rough, method = "profile"), class = "lsmoe_warning_inference")
+  expect_true(all(is.na(bad)))
 })
