@@ -5,7 +5,9 @@
 # of wall time with the Levenberg-Marquardt iterations of the current core_fit() call. Nothing is
 # signalled for a fit that ends within getOption("lsmoe.progress_after", 2) seconds; after that a
 # progressor with one step per stage (the multistart, the perturbation search, the finishing) is
-# created (done() ends it, or close(), which moe_fit() calls on exit, also after an error) and every hook call updates its message: the stage, the iterations of the fit so far and the seconds. With
+# created (done() ends it, or close(), which moe_fit() calls on exit, also after an error) and
+# every hook call updates its message: the stage, the iterations of the fit so far and the
+# seconds. With
 # options(lsmoe.progress = FALSE) (set by rate_study() and moe_cv() for the fits of their tasks)
 # there is no hook at all. Reporting never changes a fit: every signal runs with the random
 # number generator's state saved and restored (loading progressr on first use, or a user's

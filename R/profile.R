@@ -16,9 +16,9 @@
 # The refits run on the user's scale (the data as fitted, no standardisation) with plain output
 # weights (no reciprocal coordinates) and a box of +-1e100 around everything that is free, so that
 # the profile is of the least squares criterion itself; a held parameter has a box of relative
-# width 2e-12 around its value (the core needs lower < upper). A refit that finds an RSS below the fit's
-# by more than a relative 1e-8 means the fit is not a local minimum: the intervals are then NA,
-# with a warning of class lsmoe_warning_inference saying so.
+# width 2e-12 around its value (the core needs lower < upper). A refit that finds an RSS below
+# the fit's by more than a relative 1e-8 means the fit is not a local minimum: the intervals are
+# then NA, with a warning of class lsmoe_warning_inference saying so.
 profile_intervals <- function(object, idx, level) {
   if (!fit_has_data(object)) need_data("confint(method = \"profile\")")
   w <- object$weights
