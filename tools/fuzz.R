@@ -861,6 +861,15 @@ build_fixtures <- function() {
 
 fuzz_main <- function(opt = fuzz_options()) {
   suppressPackageStartupMessages(library(lsmoe, lib.loc = c(opt$lib, .libPaths())))
+  # the calls run in a directory of their own, removed at the end: a call may write files there
+  # (rate_study(checkpoint = "a") makes a directory), never in the caller's working directory
+  wd <- tempfile("lsmoe-fuzz-")
+  dir.create(wd)
+  old_wd <- setwd(wd)
+  on.exit({
+    setwd(old_wd)
+    unlink(wd, recursive = TRUE)
+  }, add = TRUE)
   set.seed(opt$seed)
   FIX <<- build_fixtures()
   grDevices::pdf(NULL)  # one null device, inherited by every child (opening it costs 0.3 s)
