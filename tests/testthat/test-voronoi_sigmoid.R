@@ -276,6 +276,7 @@ test_that("the stored sigmoid-gating study is complete and its losses recompute 
     G0 <- st$truths[[i]]
     G0s <- st$truths_softmax[[i]]
     rows <- res[res$regime == regime & res$expert == ex & res$n == tk$n[t] & res$rep == tk$rep[t], ]
+    if (!is.null(tk$noise_sd)) rows <- rows[rows$noise_sd == tk$noise_sd[t], ]  # the noise axis: one level
     for (fit in c("lse", "local")) {
       fs <- st$fits[[as.character(t)]][[paste0("sigmoid_", fit)]]
       fm <- st$fits[[as.character(t)]][[paste0("softmax_", fit)]]
