@@ -294,3 +294,47 @@ test_that("the stored sigmoid-gating study is complete and its losses recompute 
     }
   }
 })
+
+test_that("the stored d = 32 study is complete, on its committed design, with the documented truths", {
+  path <- system.file("extdata", "sigmoid-gating-d32.rds", package = "lsmoe")
+  skip_if(!nzchar(path), "stored study not installed")
+  st <- readRDS(path)
+  set <- st$settings
+  expect_false(isTRUE(st$partial))
+  expect_false(isTRUE(set$pilot))
+  # the design fixed in data-raw/sigmoid-gating-d32.R before the run
+  expect_equal(c(set$d, set$k_true, set$k, set$reps), c(32, 8, 9, 10))
+  expect_equal(set$ns, round(10^seq(3, 4, by = 0.5)))
+  expect_equal(set$noise_j, c(2, 4, 6))
+  res <- st$results
+  expect_true(all(is.finite(res$value) & res$value >= 0))
+  # every (case, n, noise level) has all its replicates, each with its five losses
+  n_eff <- c(set$ns, set$n_fixed * 10^set$noise_j)
+  per <- tapply(res$rep, list(res$regime, res$expert, res$n_eff), function(r) length(unique(r)))
+  expect_equal(sort(as.numeric(dimnames(per)[[3]])), sort(n_eff))
+  expect_true(all(per == set$reps))
+  expect_equal(nrow(res), nrow(st$tasks) * 5)
+  # the truths follow the recipe of the script's header (seed 2405; norms 2; Regime 1: atom 1's slope 0)
+  set.seed(2405)
+  u <- matrix(rnorm(8 * 32), 8, 32)
+  v <- matrix(rnorm(8 * 32), 8, 32)
+  b0 <- runif(8, -1, 1)
+  b1 <- 2 * u / sqrt(rowSums(u^2))
+  eta <- cbind(2 * v / sqrt(rowSums(v^2)), runif(8, -0.5, 0.5))
+  for (i in seq_len(nrow(st$cases))) {
+    G0 <- st$truths[[i]]
+    b1_i <- b1
+    if (st$cases$regime[i] == 1) b1_i[1, ] <- 0
+    expect_equal(G0$beta0, b0, tolerance = 1e-14)
+    expect_equal(unname(G0$beta1), b1_i, tolerance = 1e-14)
+    expect_equal(unname(G0$eta), eta, tolerance = 1e-14)
+    expect_s3_class(G0$gate, "moe_gate")
+    # G-bar (Regime 2): G* with atom 1 duplicated, its expert split 1/2 : 1/2, the same function
+    if (st$cases$regime[i] == 2) {
+      gb <- st$gbars[[i]]
+      expect_equal(nrow(gb$eta), 9L)
+      x <- matrix(runif(2000 * 32, -1, 1), 2000, 32)
+      expect_lt(max(abs(predict(gb, x) - predict(G0, x))), 1e-12)
+    }
+  }
+})
