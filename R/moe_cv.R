@@ -252,6 +252,7 @@ new_moe_cv <- function(res, tasks, ks, experts, foldid, gate, x, n, cl, seconds)
 #' @param digits Significant digits to print, a whole number between 1 and 22.
 #' @export
 print.moe_cv <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
+  x <- validate_cv(x)
   digits <- check_count(digits, "digits", min = 1, max = 22)
   cat(sprintf("<moe_cv> %d-fold cross-validation, n = %d, %s gate: %d models\n", x$folds, x$nobs, gate_name(x$gate),
               nrow(x$table)))
@@ -270,6 +271,7 @@ print.moe_cv <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
 #' @rdname moe_cv
 #' @export
 plot.moe_cv <- function(x, ...) {
+  x <- validate_cv(x)
   main <- "Cross-validation"
   xlab <- "number of experts k"
   ylab <- "held-out MSE"
@@ -304,6 +306,7 @@ plot.moe_cv <- function(x, ...) {
 #' @rdname moe_cv
 #' @export
 tidy.moe_cv <- function(x, ...) {
+  x <- validate_cv(x)
   tab <- x$table
   names(tab)[names(tab) == "se"] <- "std.error"
   tab

@@ -434,6 +434,7 @@ select_k <- function(object, criterion = NULL) {
 #' @export
 as_mixing_measure.moe_dendrogram <- function(x, k = select_k(x), ...) {
   check_dots_empty(...)
+  x <- validate_dendrogram(x)
   k <- check_count(k, "k", min = 1, max = length(x$levels))
   x$levels[[k]]
 }
@@ -441,6 +442,7 @@ as_mixing_measure.moe_dendrogram <- function(x, k = select_k(x), ...) {
 #' @rdname moe_dendrogram
 #' @export
 tidy.moe_dendrogram <- function(x, ...) {
+  x <- validate_dendrogram(x)
   tab <- x$table
   tab$selected <- tab$k == x$selected[[x$criterion]] & !is.na(x$selected[[x$criterion]])
   tab
@@ -450,6 +452,7 @@ tidy.moe_dendrogram <- function(x, ...) {
 #' @param digits Significant digits to print, a whole number between 1 and 22.
 #' @export
 print.moe_dendrogram <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
+  x <- validate_dendrogram(x)
   digits <- check_count(digits, "digits", min = 1, max = 22)
   G <- x$levels[[x$k]]
   cat(sprintf("<moe_dendrogram> %d atoms, %s gate, experts h(x, eta) = %s; n = %d\n", x$k, gate_name(G$gate),
@@ -472,6 +475,7 @@ print.moe_dendrogram <- function(x, digits = max(3L, getOption("digits") - 3L), 
 #'   arguments (`...`) go to the plotting function of the tree.
 #' @export
 plot.moe_dendrogram <- function(x, which = 1, ...) {
+  x <- validate_dendrogram(x)
   main <- "Dendrogram of mixing measures"
   ylab <- "height (running maximum of merge heights)"
   if (!is.numeric(which) || length(which) < 1 || !all(which %in% 1:2)) {

@@ -307,3 +307,89 @@ validate_ident <- function(x, arg = "x", nested = FALSE) {
   if (!is.data.frame(mg) || !all(c("term", "kept") %in% names(mg))) bad("`merged` must be a data frame with columns term and kept")
   x
 }
+
+# A moe_cv object as its methods read it (it may be edited by hand).
+validate_cv <- function(x, arg = "x") {
+  bad <- function(what) invalid_object("moe_cv", what, arg)
+  if (!is.list(x)) bad(sprintf("it must be a list, not %s", describe(unclass(x))))
+  get <- function(nm) x[[nm, exact = TRUE]]
+  tab <- get("table")
+  cols <- c("k", "expert", "df", "mse", "se", "n_failed", "min", "one_se")
+  if (!is.data.frame(tab) || !nrow(tab) || !all(cols %in% names(tab))) {
+    bad(sprintf("`table` must be a data frame with columns %s", paste(cols, collapse = ", ")))
+  }
+  if (!is.numeric(tab$k) || !is.character(tab$expert) || !is.numeric(tab$mse) || !is.numeric(tab$se) ||
+      !is.logical(tab$min) || !is.logical(tab$one_se) || sum(tab$min %in% TRUE) != 1 || sum(tab$one_se %in% TRUE) != 1) {
+    bad("`table` has columns of the wrong type, or not one row marked `min` and one `one_se`")
+  }
+  ex <- get("experts")
+  if (!is.list(ex) || is.null(names(ex)) || !all(tab$expert %in% names(ex))) {
+    bad("`experts` must be the named list of the table's expert families")
+  }
+  sel <- get("selected")
+  ok_pick <- function(p) is.list(p) && is.numeric(p$k) && length(p$k) == 1 && is.character(p$name) && length(p$name) == 1
+  if (!is.list(sel) || !ok_pick(sel[["min", exact = TRUE]]) || !ok_pick(sel[["one_se", exact = TRUE]])) {
+    bad("`selected` must hold the models `min` and `one_se`, each with k and name")
+  }
+  er <- get("errors")
+  if (!is.data.frame(er)) bad(sprintf("`errors` must be a data frame, not %s", describe(er)))
+  for (nm in c("folds", "nobs")) {
+    v <- get(nm)
+    if (!is.numeric(v) || length(v) != 1 || !isTRUE(is.finite(v) && v == round(v) && v >= 1)) {
+      bad(sprintf("`%s` must be a whole number, not %s", nm, describe(v)))
+    }
+  }
+  x$gate <- tryCatch(as_gate(get("gate"), "gate"), lsmoe_error_input = function(e) bad(sub("\\.$", "", conditionMessage(e))))
+  x
+}
+
+# A moe_dendrogram as its methods read it (it may be edited by hand): the hclust fields and the
+# levels, table and selection of lsmoe.
+validate_dendrogram <- function(x, arg = "x") {
+  bad <- function(what) invalid_object("moe_dendrogram", what, arg)
+  if (!is.list(x)) bad(sprintf("it must be a list, not %s", describe(unclass(x))))
+  get <- function(nm) x[[nm, exact = TRUE]]
+  K <- get("k")
+  if (!is.numeric(K) || length(K) != 1 || !isTRUE(is.finite(K) && K == round(K) && K >= 2)) {
+    bad(sprintf("`k` must be a whole number of at least 2, not %s", describe(K)))
+  }
+  lv <- get("levels")
+  if (!is.list(lv) || length(lv) != K || !all(vapply(lv, inherits, logical(1), "mixing_measure"))) {
+    bad(sprintf("`levels` must be a list of %d mixing measures", K))
+  }
+  m <- get("merge")
+  if (!is.numeric(m) || !is.matrix(m) || !identical(dim(m), c(as.integer(K) - 1L, 2L)) || anyNA(m)) {
+    bad(sprintf("`merge` must be a %d x 2 matrix", K - 1))
+  }
+  h <- get("height")
+  if (!is.numeric(h) || length(h) != K - 1 || anyNA(h)) bad(sprintf("`height` must be %d numbers", K - 1))
+  o <- get("order")
+  if (!is.numeric(o) || !identical(sort(as.integer(o)), seq_len(K))) bad(sprintf("`order` must be a permutation of 1:%d", K))
+  lb <- get("labels")
+  if (!is.character(lb) || length(lb) != K) bad(sprintf("`labels` must be %d strings", K))
+  tab <- get("table")
+  if (!is.data.frame(tab) || nrow(tab) != K || !all(c("k", "bic", "dic") %in% names(tab)) || !is.numeric(tab$k)) {
+    bad(sprintf("`table` must be a data frame of %d levels with columns k, bic and dic", K))
+  }
+  sel <- get("selected")
+  if (!is.numeric(sel) || !setequal(names(sel), c("bic", "dic", "jump")) || any(!is.na(sel) & !(sel %in% seq_len(K)))) {
+    bad("`selected` must hold the levels chosen by bic, dic and jump (or NA)")
+  }
+  cr <- get("criterion")
+  if (!is.character(cr) || length(cr) != 1 || !cr %in% c("bic", "dic", "jump")) {
+    bad(sprintf("`criterion` must be \"bic\", \"dic\" or \"jump\", not %s", describe(cr)))
+  }
+  for (nm in c("refit")) {
+    v <- get(nm)
+    if (!is.logical(v) || length(v) != 1 || is.na(v)) bad(sprintf("`%s` must be TRUE or FALSE, not %s", nm, describe(v)))
+  }
+  wt <- get("weight")
+  if (!is.character(wt) || length(wt) != 1 || !wt %in% c("gate", "intercept")) {
+    bad(sprintf("`weight` must be \"gate\" or \"intercept\", not %s", describe(wt)))
+  }
+  n <- get("nobs")
+  if (!is.numeric(n) || length(n) != 1 || !isTRUE(is.finite(n) && n == round(n) && n >= 0)) {
+    bad(sprintf("`nobs` must be a whole number, not %s", describe(n)))
+  }
+  x
+}

@@ -133,3 +133,32 @@ test_that("invalid arguments are classed errors naming the argument", {
   expect_identical(arg_of(moe_cv(d$x, d$y, subset = 1:10)), "subset")
   expect_identical(arg_of(moe_cv(y ~ z, data = d)), "data")
 })
+
+test_that("a moe_cv object edited by hand gives a classed error in its methods, not a subscript error", {
+  d <- cv_data(60)
+  set.seed(2)
+  cv <- moe_cv(y ~ x, data = d, k = 1:2, folds = 2, control = ctl_cv())
+  expect_output(print(cv), "cross-validation")
+  expect_s3_class(tidy(cv), "data.frame")
+  ed <- function(nm, v) {
+    o <- cv
+    o[nm] <- list(v)
+    o
+  }
+  sel_na <- cv
+  sel_na$selected$min <- NA
+  edited <- list(
+    ed("errors", as.Date("2020-01-01")),   # the fuzzer's seed 303, call 705
+    ed("table", c(1, 2, 3)),               # seed 303, call 1572
+    ed("table", -Inf),                     # seed 404, call 888
+    ed("errors", .Machine$integer.max),    # seed 404, call 1197
+    sel_na,                                # seed 303, call 1335
+    ed("experts", list()),
+    ed("folds", "2")
+  )
+  for (e in edited) {
+    expect_error(print(e), class = "lsmoe_error_fit_object")
+    expect_error(tidy(e), class = "lsmoe_error_fit_object")
+    expect_error(plot(e), class = "lsmoe_error_fit_object")
+  }
+})

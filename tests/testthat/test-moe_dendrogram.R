@@ -197,3 +197,33 @@ test_that("invalid arguments are classed errors naming the argument", {
   e <- expect_error(plot(d, which = 3), class = "lsmoe_error_input")
   expect_identical(e$arg, "which")
 })
+
+test_that("a moe_dendrogram edited by hand gives a classed error in its methods, not a subscript error", {
+  dd <- moe_dendrogram(G4(), x = x_id(), refit = FALSE)
+  expect_output(print(dd), "moe_dendrogram")
+  expect_s3_class(tidy(dd), "data.frame")
+  ed <- function(nm, v) {
+    o <- dd
+    o[nm] <- list(v)
+    o
+  }
+  edited <- list(
+    ed("levels", integer(0)),                 # the fuzzer's seed 303, call 272
+    ed("selected", as.Date("2020-01-01")),    # seed 303, call 340
+    ed("levels", c("a", "b")),                # seed 303, call 3438
+    ed("order", NA),                          # seed 303, call 3501
+    ed("labels", "a"),                        # seed 303, call 2447
+    ed("table", ""),                          # seed 404, call 481
+    ed("selected", function(...) 1),          # seed 404, call 758
+    ed("criterion", c(TRUE, NA)),             # seed 404, call 1422
+    ed("selected", TRUE),                     # seed 404, call 2656
+    ed("refit", list(a = 1)),                 # seed 404, call 2882
+    ed("order", quote(x))                     # seed 404, call 3005
+  )
+  for (e in edited) {
+    expect_error(print(e), class = "lsmoe_error_fit_object")
+    expect_error(tidy(e), class = "lsmoe_error_fit_object")
+    expect_error(plot(e), class = "lsmoe_error_fit_object")
+    expect_error(as_mixing_measure(e, k = 2), class = "lsmoe_error_fit_object")
+  }
+})
