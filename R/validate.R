@@ -224,6 +224,12 @@ validate_summary <- function(x, arg = "x") {
   }
   r <- get("residuals")
   if (!is.numeric(r) || length(r) != 5) bad(sprintf("`residuals` must be 5 quantiles, not %s", describe(r)))
+  for (nm in c("bound_flags", "unidentified")) {
+    v <- get(nm)
+    if (!is.null(v) && (!is.logical(v) || anyNA(v))) {
+      bad(sprintf("`%s` must be NULL or TRUE/FALSE flags, not %s", nm, describe(v)))
+    }
+  }
   fs <- get("finish_steps")
   if (!is.null(fs) && (!is.character(fs) || anyNA(fs))) {
     bad(sprintf("`finish_steps` must be NULL or a character vector, not %s", describe(fs)))

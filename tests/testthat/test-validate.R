@@ -49,6 +49,12 @@ test_that("methods reject hand-edited fits with a classed error naming the argum
   s <- summary(fit)
   s$starts$round <- "a"
   err_object(print(s), "starts\\$round")
+  s <- summary(fit)
+  s$unidentified <- NA_character_  # the fuzzer's seed 404, call 5649
+  err_object(print(s), "`unidentified`")
+  s <- summary(fit)
+  s$bound_flags <- c(TRUE, NA)
+  err_object(print(s), "`bound_flags`")
 })
 
 test_that("print() of a hand-edited identifiability check is a classed error naming the field", {
