@@ -385,10 +385,8 @@ validate_dendrogram <- function(x, arg = "x") {
   if (!is.character(cr) || length(cr) != 1 || !cr %in% c("bic", "dic", "jump")) {
     bad(sprintf("`criterion` must be \"bic\", \"dic\" or \"jump\", not %s", describe(cr)))
   }
-  for (nm in c("refit")) {
-    v <- get(nm)
-    if (!is.logical(v) || length(v) != 1 || is.na(v)) bad(sprintf("`%s` must be TRUE or FALSE, not %s", nm, describe(v)))
-  }
+  rf <- get("refit")
+  if (!is.logical(rf) || length(rf) != 1 || is.na(rf)) bad(sprintf("`refit` must be TRUE or FALSE, not %s", describe(rf)))
   wt <- get("weight")
   if (!is.character(wt) || length(wt) != 1 || !wt %in% c("gate", "intercept")) {
     bad(sprintf("`weight` must be \"gate\" or \"intercept\", not %s", describe(wt)))
