@@ -56,6 +56,8 @@
 #'
 #' Errors of class `lsmoe_error_input` (naming the argument): invalid data (as in [moe_lse()]),
 #' `k`, `expert`, `folds`, `foldid`, `control` or `gate`; no model fitted on every fold.
+#' `print()`, `plot()` and `tidy()` give an error of class `lsmoe_error_fit_object` (also
+#' `lsmoe_error_input`) naming the field when the object was edited by hand.
 #' @references
 #' Breiman, L., Friedman, J. H., Olshen, R. A. and Stone, C. J. (1984). *Classification and
 #' Regression Trees*. Wadsworth. (The one-standard-error rule, section 3.4.)

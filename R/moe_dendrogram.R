@@ -112,6 +112,8 @@
 #' a measure, fewer than 2 atoms, inputs of the wrong shape or not finite, a measure without `x`,
 #' `refit = TRUE` or a criterion without `y`, an invalid `weight`, `omega`, `control`, `k` or
 #' `criterion`.
+#' Its methods and `select_k()` give an error of class `lsmoe_error_fit_object` (also
+#' `lsmoe_error_input`) naming the field when the object was edited by hand.
 #' @references
 #' Do, D., Do, L., McKinley, S. A., Terhorst, J. and Nguyen, X. (2024). Dendrogram of mixing
 #' measures: hierarchical clustering and model selection for finite mixture models.
@@ -412,15 +414,13 @@ dendrogram_criteria <- function(tree, dat, omega) {
 #' @rdname moe_dendrogram
 #' @export
 select_k <- function(object, criterion = NULL) {
-  if (!inherits(object, "moe_dendrogram") || !is.list(object) || is.null(object$selected)) {
+  if (!inherits(object, "moe_dendrogram")) {
     lsmoe_abort(sprintf("`object` must come from moe_dendrogram(), not %s.", describe(object)), arg = "object")
   }
+  object <- validate_dendrogram(object, "object")
   if (is.null(criterion)) criterion <- object$criterion
   criterion <- match_choice(criterion, c("bic", "dic", "jump"), "criterion")
   k <- unname(object$selected[criterion])
-  if (!is.numeric(k) || length(k) != 1 || !is.na(k) && !(k %in% seq_along(object$levels))) {
-    lsmoe_abort("`object` is not a valid moe_dendrogram: its `selected` must hold levels of the tree.", arg = "object")
-  }
   if (is.na(k)) {
     lsmoe_abort(sprintf("The criterion \"%s\" is not available for this dendrogram (%s).", criterion,
                         if (criterion == "jump") "it needs at least 3 atoms" else "it was built without the response `y`"),

@@ -6,6 +6,12 @@
 # A moe_lse fit, checked field by field (O(n d) work: finiteness and shapes only). Returns the fit
 # with `expert` and `gate` rebuilt from their validated names, so that the compiled code only
 # ever sees well-formed objects.
+# A single whole number between min and max (a plain double or integer, not a classed object):
+# the check every validator below makes of counts such as k, d, nobs and folds.
+is_whole_number <- function(v, min = 0, max = .Machine$integer.max) {
+  is.numeric(v) && !is.object(v) && length(v) == 1 && isTRUE(is.finite(v) && v == round(v) && v >= min && v <= max)
+}
+
 validate_fit <- function(object, arg = "object") {
   # Longer than 60 lines: a flat list of field checks, the fit's schema read top to bottom.
   bad <- function(what) {
@@ -18,9 +24,10 @@ validate_fit <- function(object, arg = "object") {
   is_num <- function(v) is.numeric(v) && !is.object(v)
   whole <- function(nm, min = 1, max = .Machine$integer.max) {
     v <- get(nm)
-    ok <- is_num(v) && length(v) == 1 && isTRUE(is.finite(v) && v == round(v) && v >= min && v <= max)
-    if (!ok) bad(sprintf("`%s` must be a whole number between %s and %s, not %s", nm, format(min),
-                         format(max, scientific = FALSE), describe(v)))
+    if (!is_whole_number(v, min, max)) {
+      bad(sprintf("`%s` must be a whole number between %s and %s, not %s", nm, format(min),
+                  format(max, scientific = FALSE), describe(v)))
+    }
     as.integer(v)
   }
   nested <- function(expr) {
@@ -207,7 +214,7 @@ validate_summary <- function(x, arg = "x") {
   x$gate <- nested(as_gate(get("gate"), "gate"))
   for (nm in c("k", "d", "nobs", "iterations", "best_start", "on_bound")) {
     v <- get(nm)
-    if (!is.numeric(v) || length(v) != 1 || !isTRUE(is.finite(v) && v == round(v) && v >= 0 && v <= .Machine$integer.max)) {
+    if (!is_whole_number(v)) {
       bad(sprintf("`%s` must be a whole number, not %s", nm, describe(v)))
     }
     x[[nm]] <- as.integer(v)
@@ -259,7 +266,7 @@ validate_ident <- function(x, arg = "x", nested = FALSE) {
                        lsmoe_error_input = function(e) bad(sub("\\.$", "", conditionMessage(e))))
   whole <- function(nm) {
     v <- get(nm)
-    if (!is.numeric(v) || length(v) != 1 || !isTRUE(is.finite(v) && v == round(v) && v >= 0 && v <= .Machine$integer.max)) {
+    if (!is_whole_number(v)) {
       bad(sprintf("`%s` must be a whole number, not %s", nm, describe(v)))
     }
     as.integer(v)
@@ -341,9 +348,7 @@ validate_cv <- function(x, arg = "x") {
   if (!is.data.frame(er)) bad(sprintf("`errors` must be a data frame, not %s", describe(er)))
   for (nm in c("folds", "nobs")) {
     v <- get(nm)
-    if (!is.numeric(v) || length(v) != 1 || !isTRUE(is.finite(v) && v == round(v) && v >= 1)) {
-      bad(sprintf("`%s` must be a whole number, not %s", nm, describe(v)))
-    }
+    if (!is_whole_number(v, min = 1)) bad(sprintf("`%s` must be a whole number, not %s", nm, describe(v)))
   }
   x$gate <- tryCatch(as_gate(get("gate"), "gate"), lsmoe_error_input = function(e) bad(sub("\\.$", "", conditionMessage(e))))
   x
@@ -356,7 +361,7 @@ validate_dendrogram <- function(x, arg = "x") {
   if (!is.list(x)) bad(sprintf("it must be a list, not %s", describe(unclass(x))))
   get <- function(nm) x[[nm, exact = TRUE]]
   K <- get("k")
-  if (!is.numeric(K) || length(K) != 1 || !isTRUE(is.finite(K) && K == round(K) && K >= 2)) {
+  if (!is_whole_number(K, min = 2)) {
     bad(sprintf("`k` must be a whole number of at least 2, not %s", describe(K)))
   }
   lv <- get("levels")
@@ -392,7 +397,7 @@ validate_dendrogram <- function(x, arg = "x") {
     bad(sprintf("`weight` must be \"gate\" or \"intercept\", not %s", describe(wt)))
   }
   n <- get("nobs")
-  if (!is.numeric(n) || length(n) != 1 || !isTRUE(is.finite(n) && n == round(n) && n >= 0)) {
+  if (!is_whole_number(n)) {
     bad(sprintf("`nobs` must be a whole number, not %s", describe(n)))
   }
   x

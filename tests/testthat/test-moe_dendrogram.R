@@ -225,5 +225,6 @@ test_that("a moe_dendrogram edited by hand gives a classed error in its methods,
     expect_error(tidy(e), class = "lsmoe_error_fit_object")
     expect_error(plot(e), class = "lsmoe_error_fit_object")
     expect_error(as_mixing_measure(e, k = 2), class = "lsmoe_error_fit_object")
+    expect_error(select_k(e), class = "lsmoe_error_fit_object")
   }
 })
